@@ -1,0 +1,324 @@
+"""The :class:`Cohort`: every dataset's data as the same six tidy tables.
+
+Adapters produce a Cohort, analyses consume its tables.  The tables and their
+columns are described in :mod:`hemstats.schema` and in DESIGN.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from hemstats._coerce import coerce_column, describe_rows, empty_column
+from hemstats.errors import HemstatsError, Problem, SchemaError
+from hemstats.schema import TABLES, TableSpec
+
+__all__ = ["Cohort", "TABLE_NAMES"]
+
+#: The tables of a Cohort, in the order they are shown and written.
+TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
+_FORMAT_VERSION = 1
+
+
+def _canonical(spec: TableSpec, given: pd.DataFrame | None, problems: list[Problem]) -> pd.DataFrame:
+    """Copy ``given`` with canonical columns first, in canonical dtypes, index 0..n-1."""
+    if given is None:
+        given = pd.DataFrame()
+    if not isinstance(given, pd.DataFrame):
+        problems.append(Problem(spec.name, f"expected a pandas DataFrame, got {type(given).__name__}"))
+        given = pd.DataFrame()
+    df = given.reset_index(drop=True)
+    if df.columns.duplicated().any():
+        dupes = sorted(set(df.columns[df.columns.duplicated()]))
+        problems.append(Problem(spec.name, f"duplicated column names {dupes}"))
+        df = df.loc[:, ~df.columns.duplicated()]
+    empty_table = df.shape[1] == 0
+    out: dict[str, pd.Series] = {}
+    for col in spec.columns:
+        if col.name in df.columns:
+            out[col.name] = coerce_column(df, spec.name, col, problems)
+        else:
+            if col.required and not empty_table:
+                found = ", ".join(map(str, df.columns))
+                problems.append(Problem(f"{spec.name}.{col.name}", f"required column is absent (columns: {found})"))
+            out[col.name] = empty_column(col, len(df))
+    for name in df.columns:
+        if name not in out:
+            out[name] = df[name].copy()
+    return pd.DataFrame(out, index=pd.RangeIndex(len(df)))
+
+
+def _check_rows(spec: TableSpec, df: pd.DataFrame, studies: pd.DataFrame, problems: list[Problem]) -> None:
+    """Key uniqueness, level/slice consistency and links to ``studies``."""
+    if spec.key and len(df):
+        dup = df.duplicated(subset=list(spec.key), keep=False).to_numpy()
+        if dup.any():
+            problems.append(
+                Problem(spec.name, f"key ({', '.join(spec.key)}) is not unique; {describe_rows(df, dup)}")
+            )
+    if spec.has_level:
+        no_slice = df["slice_id"].isna().to_numpy()
+        level = df["level"].astype(object).to_numpy()
+        bad = ((level == "slice") & no_slice) | ((level == "study") & ~no_slice)
+        if bad.any():
+            problems.append(
+                Problem(
+                    f"{spec.name}.slice_id",
+                    f"expected a slice_id exactly when level is 'slice'; {describe_rows(df, bad)}",
+                )
+            )
+    if spec.refers_to_studies and len(df):
+        known = pd.MultiIndex.from_frame(studies[["dataset", "study_id"]].astype(object))
+        pairs = pd.MultiIndex.from_frame(df[["dataset", "study_id"]].astype(object))
+        orphan = ~pairs.isin(known)
+        if orphan.any():
+            problems.append(
+                Problem(
+                    f"{spec.name}.study_id",
+                    f"expected a (dataset, study_id) listed in studies; {describe_rows(df, orphan, 'study_id')}",
+                )
+            )
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Cohort:
+    """A validated, immutable set of canonical tables for one or more datasets.
+
+    Construction copies and validates the tables: required columns, dtypes, value
+    ranges, unique keys and links to ``studies``.  Canonical columns come first in
+    canonical dtypes (ids as ``string``, categories as ``category``, numbers as
+    nullable ``Int64``/``Float64``, label values as ``int8``); missing optional
+    columns are added empty and extra columns are kept.
+
+    Parameters
+    ----------
+    studies : pandas.DataFrame
+        One row per imaging study; ``dataset``, ``study_id`` and ``patient_id`` required.
+    labels, predictions, lesions, images, notes : pandas.DataFrame, optional
+        The other canonical tables (see :mod:`hemstats.schema`); absent ones are empty.
+    info : mapping, optional
+        Per dataset name, JSON-serialisable facts (``synthetic``, ``seed``, ``truth``...).
+
+    Raises
+    ------
+    SchemaError
+        Listing every problem found, each naming the table, the column and the
+        first offending rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> studies = pd.DataFrame({"dataset": ["toy"] * 2, "study_id": ["s1", "s2"], "patient_id": ["p1", "p2"]})
+    >>> labels = pd.DataFrame({"dataset": "toy", "study_id": ["s1", "s2"], "level": "study",
+    ...                        "finding": "any", "rater": "consensus", "value": [1, 0]})
+    >>> cohort = Cohort(studies, labels=labels)
+    >>> cohort
+    Cohort(datasets=['toy'], studies=2, labels=2, predictions=0, lesions=0, images=0, notes=0)
+    >>> cohort.labels["value"].dtype
+    dtype('int8')
+    >>> Cohort(studies, labels=labels.assign(value=[1, 2]))
+    Traceback (most recent call last):
+    ...
+    hemstats.errors.SchemaError: invalid cohort: 1 problem
+      - labels.value: expected 0 or 1; 1 row, first: row 1 (2)
+    """
+
+    studies: pd.DataFrame
+    labels: pd.DataFrame | None = None
+    predictions: pd.DataFrame | None = None
+    lesions: pd.DataFrame | None = None
+    images: pd.DataFrame | None = None
+    notes: pd.DataFrame | None = None
+    info: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        problems: list[Problem] = []
+        tables = {name: _canonical(TABLES[name], getattr(self, name), problems) for name in TABLE_NAMES}
+        for name in TABLE_NAMES:
+            _check_rows(TABLES[name], tables[name], tables["studies"], problems)
+        try:
+            info = json.loads(json.dumps(dict(self.info), allow_nan=False))
+        except (TypeError, ValueError) as exc:
+            problems.append(Problem("info", f"expected JSON-serialisable values: {exc}"))
+            info = {}
+        if problems:
+            raise SchemaError(problems)
+        for name, df in tables.items():
+            object.__setattr__(self, name, df)
+        object.__setattr__(self, "info", info)
+
+    # -- views ------------------------------------------------------------------------------
+    @property
+    def datasets(self) -> tuple[str, ...]:
+        """Dataset names, in order of first appearance in ``studies``."""
+        return tuple(pd.unique(self.studies["dataset"].astype(object)))
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The six tables by name (the frames themselves, not copies)."""
+        return {name: getattr(self, name) for name in TABLE_NAMES}
+
+    def counts(self) -> pd.DataFrame:
+        """Rows per dataset and table, a tidy frame (``dataset, table, rows``).
+
+        Examples
+        --------
+        >>> from hemstats.datasets import demo
+        >>> demo.load(n_studies=50).counts().query("table == 'studies'").rows.tolist()
+        [50]
+        """
+        rows = []
+        for dataset in self.datasets:
+            for name, df in self.tables().items():
+                rows.append((dataset, name, int((df["dataset"] == dataset).sum())))
+        return pd.DataFrame(rows, columns=["dataset", "table", "rows"])
+
+    def select(self, datasets: str | Iterable[str]) -> Cohort:
+        """The sub-cohort of the named datasets."""
+        wanted = [datasets] if isinstance(datasets, str) else list(datasets)
+        unknown = sorted(set(wanted) - set(self.datasets))
+        if unknown:
+            raise HemstatsError(f"no dataset {unknown} in this cohort; it has {list(self.datasets)}")
+        tables = {n: df[df["dataset"].isin(wanted)] for n, df in self.tables().items()}
+        return Cohort(**tables, info={k: v for k, v in self.info.items() if k in wanted})
+
+    def fingerprint(self, dataset: str | None = None) -> str:
+        """SHA-256 of the tables' content (all datasets, or one), stable across runs."""
+        cohort = self if dataset is None else self.select(dataset)
+        digest = hashlib.sha256()
+        for name, df in cohort.tables().items():
+            digest.update(name.encode())
+            digest.update(df.to_csv(index=False, lineterminator="\n").encode())
+        return digest.hexdigest()
+
+    def equals(self, other: object) -> bool:
+        """True when every table (values, dtypes, column order) and ``info`` are equal."""
+        if not isinstance(other, Cohort):
+            return False
+        return self.info == other.info and all(
+            getattr(self, n).equals(getattr(other, n))
+            and (getattr(self, n).dtypes == getattr(other, n).dtypes).all()
+            for n in TABLE_NAMES
+        )
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{n}={len(getattr(self, n))}" for n in TABLE_NAMES)
+        return f"Cohort(datasets={list(self.datasets)}, {sizes})"
+
+    # -- combining ---------------------------------------------------------------------------
+    @classmethod
+    def concat(cls, cohorts: Iterable[Cohort]) -> Cohort:
+        """One Cohort holding the rows of all; a dataset may appear in only one of them.
+
+        Examples
+        --------
+        >>> from hemstats.datasets import demo
+        >>> a = demo.load(n_studies=20, seed=1, name="demo_a")
+        >>> b = demo.load(n_studies=30, seed=2, name="demo_b")
+        >>> Cohort.concat([a, b]).datasets
+        ('demo_a', 'demo_b')
+        """
+        cohorts = list(cohorts)
+        if not cohorts:
+            raise HemstatsError("Cohort.concat needs at least one cohort")
+        seen: dict[str, int] = {}
+        for i, c in enumerate(cohorts):
+            for d in c.datasets:
+                if d in seen:
+                    raise HemstatsError(f"dataset {d!r} is in cohorts {seen[d]} and {i}; concat each dataset once")
+                seen[d] = i
+        tables = {}
+        for name in TABLE_NAMES:
+            frames = [getattr(c, name) for c in cohorts]
+            # Categories differ between datasets: concatenate as objects, Cohort re-categorises.
+            frames = [f.astype({k: object for k, t in f.dtypes.items() if isinstance(t, pd.CategoricalDtype)}) for f in frames]
+            tables[name] = pd.concat(frames, ignore_index=True)
+        info = {k: v for c in cohorts for k, v in c.info.items()}
+        return cls(**tables, info=info)
+
+    # -- files ------------------------------------------------------------------------------
+    def to_dir(self, path: str | Path, *, format: Literal["parquet", "csv"] = "parquet") -> Path:
+        """Write every table (``<table>.parquet`` or ``.csv``) and ``cohort.json`` to ``path``.
+
+        :meth:`from_dir` reads them back with every value and dtype unchanged.  CSV
+        writes missing values as empty cells, so text columns must not hold empty text.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from hemstats.datasets import demo
+        >>> cohort = demo.load(n_studies=40)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     Cohort.from_dir(cohort.to_dir(tmp, format="csv")).equals(cohort)
+        True
+        """
+        if format not in ("parquet", "csv"):
+            raise HemstatsError(f"format must be 'parquet' or 'csv', got {format!r}")
+        out = Path(path)
+        out.mkdir(parents=True, exist_ok=True)
+        meta: dict[str, Any] = {"format_version": _FORMAT_VERSION, "format": format, "info": self.info, "dtypes": {}}
+        for name, df in self.tables().items():
+            meta["dtypes"][name] = {
+                col: {"dtype": str(t), **({"categories": list(map(str, t.categories))} if isinstance(t, pd.CategoricalDtype) else {})}
+                for col, t in df.dtypes.items()
+            }
+            if format == "parquet":
+                df.to_parquet(out / f"{name}.parquet", index=False)
+            else:
+                df.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
+        (out / "cohort.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        return out
+
+    @classmethod
+    def from_dir(cls, path: str | Path) -> Cohort:
+        """Read a Cohort written by :meth:`to_dir`."""
+        root = Path(path)
+        meta_path = root / "cohort.json"
+        if not meta_path.is_file():
+            raise HemstatsError(f"{meta_path}: not found; expected a folder written by Cohort.to_dir")
+        meta = json.loads(meta_path.read_text())
+        fmt = meta.get("format")
+        tables = {}
+        for name in TABLE_NAMES:
+            file = root / f"{name}.{fmt}"
+            if not file.is_file():
+                raise HemstatsError(f"{file}: not found; cohort.json says the tables are {fmt}")
+            if fmt == "parquet":
+                tables[name] = pd.read_parquet(file)
+            else:
+                raw = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
+                tables[name] = _restore_dtypes(raw, meta["dtypes"][name])
+        return cls(**tables, info=meta.get("info", {}))
+
+
+def _restore_dtypes(raw: pd.DataFrame, dtypes: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """Give text columns read from CSV back the dtypes recorded by ``to_dir``."""
+    from hemstats._coerce import to_float
+
+    out = {}
+    for col, spec in dtypes.items():
+        s = raw[col] if col in raw else pd.Series([pd.NA] * len(raw), dtype=object)
+        dtype = spec["dtype"]
+        if dtype == "category":
+            out[col] = pd.Categorical(s.astype(object).where(s.notna(), None), categories=spec["categories"])
+        elif dtype in ("string", "object", "str"):
+            out[col] = s.astype(dtype if dtype == "string" else object)
+        elif dtype == "bool":
+            out[col] = s.map({"True": True, "False": False})
+        else:
+            numbers, _ = to_float(s)
+            if dtype.lower().startswith("int") or dtype.lower().startswith("uint"):
+                arr = pd.array(np.where(np.isnan(numbers), 0, numbers).astype("int64"), dtype="Int64")
+                arr[np.isnan(numbers)] = pd.NA
+                out[col] = arr.astype(dtype) if dtype[0].isupper() else arr.to_numpy(dtype=dtype)
+            else:
+                arr = pd.array(numbers, dtype="Float64")
+                arr[np.isnan(numbers)] = pd.NA
+                out[col] = arr if dtype == "Float64" else numbers.astype(dtype)
+    return pd.DataFrame(out, index=raw.index)

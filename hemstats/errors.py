@@ -1,0 +1,94 @@
+"""Exceptions raised by hemstats.
+
+Every error is a :class:`HemstatsError`, so ``except HemstatsError`` catches all of
+them, and each message names the file, table, row or column at fault and what
+was expected instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "HemstatsError",
+    "Problem",
+    "SchemaError",
+    "ManifestError",
+    "ChecksumError",
+    "AdapterError",
+    "DataFormatError",
+    "UnknownFindingError",
+]
+
+
+class HemstatsError(Exception):
+    """Base class of every error hemstats raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as possible.
+
+    Parameters
+    ----------
+    where : str
+        What holds the problem: ``"labels.value"``, ``"dataset 'cq500', key 'path'"``
+        or a file path.
+    message : str
+        What was found and what was expected.
+    """
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class _ProblemsError(HemstatsError):
+    """An error that carries every problem found in one pass."""
+
+    def __init__(self, problems: Sequence[Problem], *, header: str) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        lines = [header] + [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class SchemaError(_ProblemsError, ValueError):
+    """A cohort table breaks the canonical schema (column, dtype, value or key)."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        n = len(problems)
+        super().__init__(problems, header=f"invalid cohort: {n} problem{'s' * (n != 1)}")
+
+
+class ManifestError(_ProblemsError, ValueError):
+    """The data manifest is malformed, or names something that does not exist."""
+
+    def __init__(self, problems: Sequence[Problem], *, path: object = None) -> None:
+        n = len(problems)
+        src = f" {path}" if path is not None else ""
+        super().__init__(problems, header=f"invalid manifest{src}: {n} problem{'s' * (n != 1)}")
+
+
+class ChecksumError(ManifestError):
+    """A file's digest differs from the checksum the manifest records."""
+
+
+class AdapterError(HemstatsError, LookupError):
+    """No dataset adapter is registered under the requested name."""
+
+
+class DataFormatError(HemstatsError, ValueError):
+    """A dataset file does not have the layout its adapter expects.
+
+    The message names the file (and row or column where known).
+    """
+
+
+class UnknownFindingError(HemstatsError, KeyError):
+    """A dataset label has no mapping onto the hemstats finding vocabulary."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""

@@ -1,0 +1,1 @@
+"""Readers shared by dataset adapters (DICOM headers, NIfTI masks, tables)."""
