@@ -22,7 +22,9 @@ def describe_rows(df: pd.DataFrame, mask: np.ndarray | pd.Series, column: str | 
         if column is None:
             shown.append(f"row {pos}")
         else:
-            shown.append(f"row {pos} ({df[column].iloc[pos]!r})")
+            value = df[column].iloc[pos]
+            value = value.item() if isinstance(value, np.generic) else value
+            shown.append(f"row {pos} ({value!r})")
     more = "" if len(positions) <= MAX_ROWS_SHOWN else ", ..."
     return f"{len(positions)} row{'s' * (len(positions) != 1)}, first: {', '.join(shown)}{more}"
 
@@ -54,6 +56,27 @@ def to_float(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return out, np.zeros(len(values), dtype=bool)
 
 
+def _stripped_text(s: pd.Series, missing: np.ndarray) -> pd.Series:
+    """``s`` as stripped ``str`` objects, ``None`` where missing.
+
+    Categorical and all-text columns are converted once per distinct value (fast for
+    long tables); anything else element by element, so ``1`` and ``1.0`` stay distinct.
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        clean = np.array([str(v).strip() for v in s.cat.categories] + [None], dtype=object)
+        out = clean[s.cat.codes.to_numpy()]  # code -1 (missing) picks the trailing None
+    else:
+        obj = s.astype(object)
+        if isinstance(s.dtype, pd.StringDtype) or pd.api.types.infer_dtype(obj, skipna=True) in ("string", "empty"):
+            codes, uniques = pd.factorize(obj)
+            clean = np.array([str(v).strip() for v in uniques] + [None], dtype=object)
+            out = clean[codes]
+        else:
+            return obj.where(~missing, None).map(lambda v: v if v is None else str(v).strip())
+    out[missing] = None
+    return pd.Series(out, index=s.index, dtype=object, name=s.name)
+
+
 def coerce_column(df: pd.DataFrame, table: str, col: Column, problems: list[Problem]) -> pd.Series:
     """The canonical version of ``df[col.name]``; problems are appended, not raised."""
     where = f"{table}.{col.name}"
@@ -63,9 +86,8 @@ def coerce_column(df: pd.DataFrame, table: str, col: Column, problems: list[Prob
         problems.append(Problem(where, f"must not be missing; {describe_rows(df, missing)}"))
 
     if col.kind in ("id", "category"):
-        text = s.astype(object).where(~missing, None)
-        text = text.map(lambda v: v if v is None else str(v).strip())
-        empty = text.map(lambda v: v == "").to_numpy(dtype=bool)
+        text = _stripped_text(s, missing)
+        empty = (text.to_numpy(dtype=object) == "").astype(bool)
         if empty.any():
             problems.append(Problem(where, f"must not be empty text; {describe_rows(df, empty)}"))
         if col.kind == "id":

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from hemstats._coerce import coerce_column, describe_rows, empty_column
+from hemstats._coerce import coerce_column, describe_rows, empty_column, to_float
 from hemstats.errors import HemstatsError, Problem, SchemaError
 from hemstats.schema import TABLES, TableSpec
 
@@ -264,10 +264,11 @@ class Cohort:
         out.mkdir(parents=True, exist_ok=True)
         meta: dict[str, Any] = {"format_version": _FORMAT_VERSION, "format": format, "info": self.info, "dtypes": {}}
         for name, df in self.tables().items():
-            meta["dtypes"][name] = {
-                col: {"dtype": str(t), **({"categories": list(map(str, t.categories))} if isinstance(t, pd.CategoricalDtype) else {})}
+            meta["dtypes"][name] = [
+                {"name": col, "dtype": str(t)}
+                | ({"categories": list(map(str, t.categories))} if isinstance(t, pd.CategoricalDtype) else {})
                 for col, t in df.dtypes.items()
-            }
+            ]
             if format == "parquet":
                 df.to_parquet(out / f"{name}.parquet", index=False)
             else:
@@ -297,12 +298,11 @@ class Cohort:
         return cls(**tables, info=meta.get("info", {}))
 
 
-def _restore_dtypes(raw: pd.DataFrame, dtypes: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
-    """Give text columns read from CSV back the dtypes recorded by ``to_dir``."""
-    from hemstats._coerce import to_float
-
+def _restore_dtypes(raw: pd.DataFrame, columns: list[Mapping[str, Any]]) -> pd.DataFrame:
+    """Give text columns read from CSV back the order and dtypes recorded by ``to_dir``."""
     out = {}
-    for col, spec in dtypes.items():
+    for spec in columns:
+        col = spec["name"]
         s = raw[col] if col in raw else pd.Series([pd.NA] * len(raw), dtype=object)
         dtype = spec["dtype"]
         if dtype == "category":

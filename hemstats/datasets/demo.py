@@ -1,0 +1,618 @@
+"""The seeded synthetic demo cohort: the embedded default dataset.
+
+:func:`simulate` draws a realistic-looking head-CT hemorrhage cohort (three sites,
+four scanner models, soft and sharp reconstruction kernels, correlated hemorrhage
+subtypes, three readers, two models, slice-level labels for a subset, lesion
+volumes) from a fully specified generative model, and returns the
+:class:`~hemstats.Cohort` together with the *true* parameters, so every analysis
+can be checked against what it should recover.  :func:`load` is the adapter
+entry point used by the manifest.
+
+Nothing here is real patient data: ``cohort.info[name]["synthetic"]`` is ``True``
+and the ``notes`` table says so.
+
+Generative model
+----------------
+Findings
+    Each study has a latent factor ``F ~ N(mu(age), 1)`` with
+    ``mu(age) = 0.3 (age - 55) / 20`` (0 when age is missing) and a second factor
+    ``G ~ N(0, 1)`` shared by IPH and IVH only.  Subtype ``k`` is present when
+    ``a F + b_k G + c_k e_k > t_k`` (``e_k ~ N(0, 1)``, ``c_k`` makes the variance 1),
+    so subtypes co-occur (IVH with IPH most).  ``any`` is the OR of the five
+    subtypes.  ``chronic``, ``fracture`` and ``mass_effect`` are noisy-ORs of the
+    subtypes; ``midline_shift`` is a random 60 % of ``mass_effect``.  The true
+    prevalences in ``truth["prevalence"]`` are the exact expectations given each
+    study's age (Gauss-Hermite quadrature over ``F, G``), averaged over studies.
+Readers
+    Reader ``r`` labels finding ``f`` with sensitivity ``Se`` and specificity ``Sp``,
+    independently of everything else given the truth.  With true prevalence ``p``,
+    reader positive rate ``q = p (1 + bias_r (1 - kappa))``, chance agreement
+    ``p_e = p q + (1 - p)(1 - q)``, the false-negative and false-positive rates
+    (as fractions of all studies) are
+    ``FN = ((1 - kappa)(1 - p_e) - (q - p)) / 2`` and
+    ``FP = ((1 - kappa)(1 - p_e) + (q - p)) / 2``, so ``Se = 1 - FN / p``,
+    ``Sp = 1 - FP / (1 - p)`` and the population Cohen kappa between the reader
+    and the truth, ``(p_o - p_e) / (1 - p_e)`` with ``p_o = 1 - FN - FP``, equals
+    ``reader_kappa`` exactly.  ``bias`` is 0, +0.15, -0.15 for R1, R2, R3.
+Models
+    Equal-variance binormal: latent ``s = d y + N(0, 1)``, ``score = logistic(s)``,
+    so the AUC is ``Phi(d / sqrt(2))``.  ``model_a``'s ``d`` depends on the kernel
+    family (better on soft kernels); ``model_b``'s does not.  The two models'
+    noises correlate (rho = 0.5).  Negatives have the same score distribution in
+    both families, so the AUC over a mixture is the positives-weighted average
+    ``sum_k (n_pos,k / n_pos) Phi(d_k / sqrt(2))``: ``truth["auc"]`` gives it for
+    this sample's case mix, and per kernel family.
+
+Examples
+--------
+>>> data = simulate(200, seed=1)
+>>> data.cohort
+Cohort(datasets=['demo'], studies=200, labels=..., predictions=..., lesions=..., images=..., notes=1)
+>>> data.cohort.info["demo"]["synthetic"]
+True
+>>> sorted(data.truth["auc"])
+['model_a', 'model_b']
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.polynomial.hermite_e import hermegauss
+from scipy import special, stats
+
+from hemstats.cohort import Cohort
+from hemstats.errors import HemstatsError
+from hemstats.findings import SUBTYPES
+
+__all__ = ["DemoData", "simulate", "load", "SCANNERS", "READERS", "MODELS"]
+
+GENERATOR = "hemstats.datasets.demo"
+
+SITES: tuple[str, ...] = ("site_A", "site_B", "site_C")
+_SITE_P = np.array([0.45, 0.35, 0.20])
+
+#: (manufacturer as in DICOM, model, soft kernels, sharp kernels, slice thicknesses mm, their probabilities)
+SCANNERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[float, ...], tuple[float, ...]], ...] = (
+    ("GE MEDICAL SYSTEMS", "Revolution CT", ("SOFT", "STANDARD"), ("BONE",), (0.625, 1.25, 2.5, 5.0), (0.15, 0.2, 0.15, 0.5)),
+    ("GE MEDICAL SYSTEMS", "Optima CT660", ("SOFT", "STANDARD"), ("BONE",), (0.625, 1.25, 2.5, 5.0), (0.1, 0.15, 0.25, 0.5)),
+    ("SIEMENS", "SOMATOM Definition AS", ("H30s", "J40s"), ("H70h", "J70h"), (1.0, 3.0, 5.0), (0.2, 0.3, 0.5)),
+    ("Philips", "Ingenuity CT", ("UB", "UC"), ("YC", "YB"), (1.0, 3.0, 5.0), (0.25, 0.25, 0.5)),
+)
+# Scanner mix per site (rows: sites, columns: SCANNERS) and each site's share of sharp-kernel studies.
+_SCANNER_MIX = np.array(
+    [
+        [0.60, 0.30, 0.00, 0.10],
+        [0.00, 0.30, 0.70, 0.00],
+        [0.20, 0.00, 0.20, 0.60],
+    ]
+)
+_SHARP_P = np.array([0.25, 0.35, 0.30])
+
+#: Reader ids and their bias: relative excess positive rate per unit of (1 - kappa).
+READERS: dict[str, float] = {"R1": 0.0, "R2": 0.15, "R3": -0.15}
+READ_FINDINGS: tuple[str, ...] = ("any", *SUBTYPES)
+SECONDARY: tuple[str, ...] = ("chronic", "fracture", "mass_effect", "midline_shift")
+ALL_FINDINGS: tuple[str, ...] = (*READ_FINDINGS, *SECONDARY)
+
+# Subtype prevalence at the reference age (55 y) and the latent loadings; with a = 0.569 and
+# b = 0.55 (IPH, IVH) P(any) is 0.35 at the reference age, and among ICH the subtype shares are
+# IPH 55 %, SAH 35 %, SDH 30 %, IVH 25 %, EDH 6 %.
+_P_REF = {"edh": 0.021, "sdh": 0.105, "sah": 0.1225, "iph": 0.1925, "ivh": 0.0875}
+_LOAD_F = 0.569
+_LOAD_G = {"edh": 0.0, "sdh": 0.0, "sah": 0.0, "iph": 0.55, "ivh": 0.55}
+_AGE_SLOPE = 0.3  # shift of F per 20 years of age, centred at 55
+# Noisy-OR secondary findings: baseline probability and per-subtype probabilities.
+_NOISY_OR = {
+    "chronic": (0.015, {"sdh": 0.30}),
+    "fracture": (0.02, {"edh": 0.60, "sdh": 0.15, "sah": 0.12, "iph": 0.05}),
+    "mass_effect": (0.01, {"edh": 0.50, "sdh": 0.45, "sah": 0.05, "iph": 0.35, "ivh": 0.15}),
+}
+_MIDLINE_GIVEN_MASS = 0.6
+
+#: True AUCs: model -> finding -> (soft-kernel AUC, sharp-kernel AUC).
+MODELS: dict[str, dict[str, tuple[float, float]]] = {
+    "model_a": {
+        "any": (0.93, 0.85),
+        "edh": (0.90, 0.83),
+        "sdh": (0.88, 0.80),
+        "sah": (0.87, 0.78),
+        "iph": (0.95, 0.88),
+        "ivh": (0.96, 0.90),
+    },
+    "model_b": {
+        "any": (0.89, 0.89),
+        "edh": (0.85, 0.85),
+        "sdh": (0.84, 0.84),
+        "sah": (0.83, 0.83),
+        "iph": (0.91, 0.91),
+        "ivh": (0.93, 0.93),
+    },
+}
+_MODEL_RHO = 0.5  # correlation of the two models' latent noise
+_SLICE_AUC = 0.92  # model_a, slice level, `any`
+_SLICE_STUDY_VAR = 0.3  # share of slice-score noise variance shared within a study
+
+# Lesions: lognormal volume (median ml, sigma) and slice extent factor (extent_mm = factor * cbrt(mm3)).
+_LESION = {
+    "edh": (30.0, 0.8, 1.3),
+    "sdh": (25.0, 0.9, 2.5),
+    "sah": (8.0, 0.9, 2.0),
+    "iph": (15.0, 1.0, 1.3),
+    "ivh": (5.0, 0.9, 1.5),
+}
+_PIXEL_MM = 0.45
+_STREAMS = ("patients", "scanners", "findings", "readers", "predictions", "lesions", "slices")
+
+
+@dataclass(frozen=True)
+class DemoData:
+    """A simulated cohort and the true parameters it was drawn from.
+
+    Attributes
+    ----------
+    cohort : Cohort
+        The canonical tables; ``cohort.info[name]`` also holds ``truth``.
+    truth : dict
+        JSON-serialisable true values: ``prevalence``, ``readers``, ``auc``,
+        ``kernel_family`` (per study), ``latent`` (the model constants) and ``lesions``.
+    """
+
+    cohort: Cohort
+    truth: dict[str, Any]
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise HemstatsError(message)
+
+
+def _ids(prefix: str, n: int) -> np.ndarray:
+    width = max(4, len(str(n)))
+    return np.array([f"{prefix}{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+
+
+def _choice_rows(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
+    """One category per row of ``probs`` (each row sums to 1), vectorised."""
+    u = rng.random(len(probs))
+    cdf = np.cumsum(probs, axis=1)
+    return np.minimum((u[:, None] > cdf).sum(axis=1), probs.shape[1] - 1)
+
+
+def _thresholds() -> dict[str, float]:
+    return {k: float(stats.norm.isf(p)) for k, p in _P_REF.items()}
+
+
+def _expected_prevalence(mu: np.ndarray) -> dict[str, np.ndarray]:
+    """Exact P(finding | mu) for every finding, by Gauss-Hermite quadrature over (F, G)."""
+    x, w = hermegauss(48)
+    w = w / w.sum()
+    f = mu[:, None, None] + x[None, :, None]
+    g = x[None, None, :]
+    weight = (w[:, None] * w[None, :])[None]
+    t = _thresholds()
+    p = {}
+    for k in SUBTYPES:
+        c = math.sqrt(1 - _LOAD_F**2 - _LOAD_G[k] ** 2)
+        p[k] = special.ndtr((_LOAD_F * f + _LOAD_G[k] * g - t[k]) / c)
+    out = {k: (weight * p[k]).sum(axis=(1, 2)) for k in SUBTYPES}
+    none = np.prod([1 - p[k] for k in SUBTYPES], axis=0)
+    out["any"] = 1 - (weight * none).sum(axis=(1, 2))
+    for name, (base, parents) in _NOISY_OR.items():
+        neg = (1 - base) * np.prod([1 - q * p[k] for k, q in parents.items()], axis=0)
+        out[name] = 1 - (weight * neg).sum(axis=(1, 2))
+    out["midline_shift"] = _MIDLINE_GIVEN_MASS * out["mass_effect"]
+    return out
+
+
+def _reader_rates(p: float, kappa: float, bias: float) -> tuple[float, float]:
+    """Sensitivity and specificity giving population kappa ``kappa`` at prevalence ``p``."""
+    q = min(max(p * (1 + bias * (1 - kappa)), 0.0), 1.0)
+    p_e = p * q + (1 - p) * (1 - q)
+    fn = ((1 - kappa) * (1 - p_e) - (q - p)) / 2
+    fp = ((1 - kappa) * (1 - p_e) + (q - p)) / 2
+    se = 1 - fn / p if p > 0 else 1.0
+    sp = 1 - fp / (1 - p) if p < 1 else 1.0
+    return min(max(se, 0.0), 1.0), min(max(sp, 0.0), 1.0)
+
+
+def _kappa(p: float, se: float, sp: float) -> float:
+    """Population Cohen kappa between the truth (prevalence p) and a reader (se, sp)."""
+    q = p * se + (1 - p) * (1 - sp)
+    p_o = p * se + (1 - p) * sp
+    p_e = p * q + (1 - p) * (1 - q)
+    return (p_o - p_e) / (1 - p_e) if p_e < 1 else 1.0
+
+
+def _d(auc: float) -> float:
+    return math.sqrt(2) * float(stats.norm.ppf(auc))
+
+
+def simulate(
+    n_studies: int = 1200,
+    *,
+    seed: int = 0,
+    reader_kappa: float = 0.75,
+    name: str = "demo",
+    slice_fraction: float = 0.1,
+    repeat_fraction: float = 0.1,
+    test_fraction: float = 0.2,
+) -> DemoData:
+    """Simulate a synthetic head-CT hemorrhage cohort with known true parameters.
+
+    A pure function of its arguments: the same arguments give identical tables,
+    value for value and dtype for dtype.  Each part (patients, scanners, findings,
+    readers, predictions, lesions, slices) draws from its own child of
+    ``numpy.random.SeedSequence(seed)``, so e.g. ``reader_kappa`` changes only the
+    reader labels and ``slice_fraction`` only the slice-level tables.
+
+    Parameters
+    ----------
+    n_studies : int, default 1200
+        Number of imaging studies.
+    seed : int, default 0
+        Seed of every random draw.
+    reader_kappa : float, default 0.75
+        Population Cohen kappa between each reader (R1, R2, R3) and the truth, for
+        ``any`` and each subtype; in [0, 1].
+    name : str, default "demo"
+        Value of the ``dataset`` column and key of ``cohort.info``.
+    slice_fraction : float, default 0.1
+        Share of studies (rounded) with slice-level labels, images and predictions.
+    repeat_fraction : float, default 0.1
+        Share of patients with two studies.
+    test_fraction : float, default 0.2
+        Probability that a patient (with all their studies) is in the ``test`` split.
+
+    Returns
+    -------
+    DemoData
+        ``cohort``: studies, labels (``consensus`` = truth for every finding; readers
+        R1-R3 for ``any`` and the subtypes; slice-level consensus for the subset),
+        predictions (``model_a``, ``model_b`` at study level; ``model_a`` ``any`` at
+        slice level), lesions (one row per positive study x subtype), images (one
+        row per simulated slice), notes (one ``synthetic`` row).
+        ``truth``: the true parameters (see the module docstring).
+
+    Raises
+    ------
+    HemstatsError
+        When an argument is out of range.
+
+    Examples
+    --------
+    >>> data = simulate(300, seed=7, reader_kappa=0.6)
+    >>> data.cohort.studies.shape[0]
+    300
+    >>> data.truth["readers"]["R1"]["any"]["kappa"]
+    0.6
+    >>> round(data.truth["auc"]["model_a"]["any"]["soft"], 2), round(data.truth["auc"]["model_a"]["any"]["sharp"], 2)
+    (0.93, 0.85)
+    >>> simulate(300, seed=7, reader_kappa=0.6).cohort.equals(data.cohort)
+    True
+    """
+    _check(isinstance(n_studies, (int, np.integer)) and n_studies >= 1, f"n_studies must be an integer >= 1, got {n_studies!r}")
+    _check(isinstance(seed, (int, np.integer)) and seed >= 0, f"seed must be an integer >= 0, got {seed!r}")
+    _check(0 <= reader_kappa <= 1, f"reader_kappa must be in [0, 1], got {reader_kappa!r}")
+    for arg, value in (("slice_fraction", slice_fraction), ("repeat_fraction", repeat_fraction), ("test_fraction", test_fraction)):
+        _check(0 <= value <= 1, f"{arg} must be in [0, 1], got {value!r}")
+    _check(isinstance(name, str) and name.strip() == name and name != "", f"name must be non-empty text, got {name!r}")
+    n = int(n_studies)
+    parameters = {
+        "n_studies": n,
+        "seed": int(seed),
+        "reader_kappa": float(reader_kappa),
+        "name": name,
+        "slice_fraction": float(slice_fraction),
+        "repeat_fraction": float(repeat_fraction),
+        "test_fraction": float(test_fraction),
+    }
+    rngs = dict(zip(_STREAMS, (np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(len(_STREAMS)))))
+
+    # -- patients and studies ---------------------------------------------------------------
+    rng = rngs["patients"]
+    n_pat = math.ceil(n / (1 + repeat_fraction))
+    n_two = n - n_pat
+    twice = rng.choice(n_pat, size=n_two, replace=False)
+    patient = rng.permutation(np.concatenate([np.arange(n_pat), twice]))
+    _, first_pos = np.unique(patient, return_index=True)
+    second = np.ones(n, dtype=bool)  # a patient's later study
+    second[first_pos] = False
+    pat_site = rng.choice(len(SITES), size=n_pat, p=_SITE_P)
+    pat_test = rng.random(n_pat) < test_fraction
+    u_sex = rng.random(n_pat)
+    pat_sex = np.where(u_sex < 0.02, None, np.where(u_sex < 0.49, "F", "M"))
+    adult_age = np.floor(np.clip(rng.normal(58, 18, n_pat), 18, 95))
+    child_age = rng.integers(1, 18, n_pat).astype(float)
+    u_age = rng.random(n_pat)
+    pat_age = np.where(u_age < 0.03, child_age, adult_age)
+    pat_age[u_age > 0.96] = np.nan
+    age = pat_age[patient] + np.where(second, rng.integers(0, 2, n), 0)
+    site = pat_site[patient]
+
+    # -- acquisition --------------------------------------------------------------------------
+    rng = rngs["scanners"]
+    scanner = _choice_rows(rng, _SCANNER_MIX[site])
+    sharp = rng.random(n) < _SHARP_P[site]
+    u_kernel = rng.random(n)
+    u_thick = rng.random(n)
+    kernel = np.empty(n, dtype=object)
+    thickness = np.empty(n)
+    for j, (_, _, soft_k, sharp_k, thick, thick_p) in enumerate(SCANNERS):
+        on = scanner == j
+        soft_pick = np.array(soft_k, dtype=object)[np.minimum((u_kernel * len(soft_k)).astype(int), len(soft_k) - 1)]
+        sharp_pick = np.array(sharp_k, dtype=object)[np.minimum((u_kernel * len(sharp_k)).astype(int), len(sharp_k) - 1)]
+        kernel[on] = np.where(sharp, sharp_pick, soft_pick)[on]
+        idx = np.minimum((u_thick[:, None] > np.cumsum(thick_p)[None, :]).sum(axis=1), len(thick) - 1)
+        thickness[on] = np.array(thick)[idx][on]
+    kvp = np.array([100.0, 120.0, 140.0])[_choice_rows(rng, np.tile([0.1, 0.8, 0.1], (n, 1)))]
+    tube_ma = rng.integers(15, 46, n) * 10.0
+    coverage = np.clip(rng.normal(150, 10, n), 120, 180)
+    n_slices = np.maximum(np.round(coverage / thickness), 1).astype(int)
+    family = np.where(sharp, "sharp", "soft")
+
+    # -- findings -----------------------------------------------------------------------------
+    rng = rngs["findings"]
+    mu = np.where(np.isnan(age), 0.0, _AGE_SLOPE * (np.nan_to_num(age) - 55) / 20)
+    f_lat = mu + rng.standard_normal(n)
+    g_lat = rng.standard_normal(n)
+    t = _thresholds()
+    y: dict[str, np.ndarray] = {}
+    for k in SUBTYPES:
+        c = math.sqrt(1 - _LOAD_F**2 - _LOAD_G[k] ** 2)
+        y[k] = _LOAD_F * f_lat + _LOAD_G[k] * g_lat + c * rng.standard_normal(n) > t[k]
+    y["any"] = np.logical_or.reduce([y[k] for k in SUBTYPES])
+    for fname, (base, parents) in _NOISY_OR.items():
+        hit = rng.random(n) < base
+        for k, q in parents.items():
+            hit |= y[k] & (rng.random(n) < q)
+        y[fname] = hit
+    y["midline_shift"] = y["mass_effect"] & (rng.random(n) < _MIDLINE_GIVEN_MASS)
+    uniq_mu, inverse = np.unique(mu, return_inverse=True)
+    expected = {k: v[inverse] for k, v in _expected_prevalence(uniq_mu).items()}
+    prevalence = {k: float(expected[k].mean()) for k in ALL_FINDINGS}
+
+    # -- ids and the studies table ---------------------------------------------------------
+    study_id = _ids("DEMO-S", n)
+    patient_id = _ids("DEMO-P", n_pat)[patient]
+    studies = pd.DataFrame(
+        {
+            "dataset": name,
+            "study_id": study_id,
+            "patient_id": patient_id,
+            "age_years": age,
+            "sex": pat_sex[patient],
+            "split": np.where(pat_test[patient], "test", "train"),
+            "site": np.array(SITES, dtype=object)[site],
+            "manufacturer": np.array([s[0] for s in SCANNERS], dtype=object)[scanner],
+            "scanner_model": np.array([s[1] for s in SCANNERS], dtype=object)[scanner],
+            "kernel": kernel,
+            "slice_thickness_mm": thickness,
+            "kvp": kvp,
+            "tube_current_ma": tube_ma,
+            "n_slices": n_slices,
+        }
+    )
+
+    # -- readers ------------------------------------------------------------------------------
+    rng = rngs["readers"]
+    readers_truth: dict[str, dict[str, dict[str, float]]] = {}
+    reader_values = []
+    for r, bias in READERS.items():
+        readers_truth[r] = {}
+        for k in READ_FINDINGS:
+            se, sp = _reader_rates(prevalence[k], reader_kappa, bias)
+            u = rng.random(n)
+            reader_values.append(np.where(y[k], u < se, u >= sp))
+            readers_truth[r][k] = {
+                "sensitivity": se,
+                "specificity": sp,
+                "kappa": round(_kappa(prevalence[k], se, sp), 12),
+            }
+
+    # -- study-level predictions -------------------------------------------------------------
+    rng = rngs["predictions"]
+    noise_a = rng.standard_normal((len(READ_FINDINGS), n))
+    noise_b = _MODEL_RHO * noise_a + math.sqrt(1 - _MODEL_RHO**2) * rng.standard_normal((len(READ_FINDINGS), n))
+    pred_scores = []
+    auc_truth: dict[str, dict[str, dict[str, float | None]]] = {}
+    for model, noise in (("model_a", noise_a), ("model_b", noise_b)):
+        auc_truth[model] = {}
+        for i, k in enumerate(READ_FINDINGS):
+            auc_soft, auc_sharp = MODELS[model][k]
+            d = np.where(sharp, _d(auc_sharp), _d(auc_soft))
+            pred_scores.append(special.expit(d * y[k] + noise[i]))
+            n_pos_sharp = int((y[k] & sharp).sum())
+            n_pos = int(y[k].sum())
+            marginal = (auc_sharp * n_pos_sharp + auc_soft * (n_pos - n_pos_sharp)) / n_pos if n_pos else None
+            auc_truth[model][k] = {"all": marginal, "soft": auc_soft, "sharp": auc_sharp}
+    auc_truth["model_a"]["any_slice"] = {"all": _SLICE_AUC, "soft": _SLICE_AUC, "sharp": _SLICE_AUC}
+
+    # -- lesions ------------------------------------------------------------------------------
+    rng = rngs["lesions"]
+    lesion_parts = []
+    extent_mm = {}
+    for k in SUBTYPES:
+        median, sigma, factor = _LESION[k]
+        volume = median * np.exp(sigma * rng.standard_normal(n))
+        voxel_mm3 = _PIXEL_MM * _PIXEL_MM * thickness
+        voxels = np.maximum(np.round(volume * 1000 / voxel_mm3), 1).astype(np.int64)
+        extent_mm[k] = factor * np.cbrt(voxels * voxel_mm3)
+        pos = y[k]
+        lesion_parts.append(
+            pd.DataFrame(
+                {
+                    "study_index": np.flatnonzero(pos),
+                    "finding": k,
+                    "voxels": voxels[pos],
+                    "volume_ml": voxels[pos] * voxel_mm3[pos] / 1000,
+                }
+            )
+        )
+    lesion_long = pd.concat(lesion_parts, ignore_index=True).sort_values(["study_index", "finding"], kind="stable")
+    lesions = pd.DataFrame(
+        {
+            "dataset": name,
+            "study_id": study_id[lesion_long["study_index"].to_numpy()],
+            "finding": lesion_long["finding"].to_numpy(),
+            "voxels": lesion_long["voxels"].to_numpy(),
+            "volume_ml": lesion_long["volume_ml"].to_numpy(),
+        }
+    )
+
+    # -- slices -------------------------------------------------------------------------------
+    rng = rngs["slices"]
+    n_sub = int(round(slice_fraction * n))
+    sub = np.sort(rng.choice(n, size=n_sub, replace=False))
+    counts = n_slices[sub]
+    s_study = np.repeat(sub, counts)  # study index of each slice
+    starts = np.cumsum(counts) - counts
+    s_pos = np.arange(counts.sum()) - np.repeat(starts, counts)  # 0-based position within study
+    slice_id = np.array([f"{study_id[i]}-{p + 1:03d}" for i, p in zip(s_study, s_pos)], dtype=object)
+    slice_y: dict[str, np.ndarray] = {}
+    for k in SUBTYPES:
+        run = np.clip(np.round(extent_mm[k][sub] / thickness[sub]), 1, counts).astype(int)
+        begin = np.floor(rng.random(n_sub) * (counts - run + 1)).astype(int)
+        run_s, begin_s = np.repeat(run, counts), np.repeat(begin, counts)
+        slice_y[k] = y[k][s_study] & (s_pos >= begin_s) & (s_pos < begin_s + run_s)
+    slice_y["any"] = np.logical_or.reduce([slice_y[k] for k in SUBTYPES]) if n_sub else np.zeros(0, bool)
+    u_study = rng.standard_normal(n)[s_study]
+    d_slice = _d(_SLICE_AUC)
+    slice_score = special.expit(
+        d_slice * slice_y["any"]
+        + math.sqrt(_SLICE_STUDY_VAR) * u_study
+        + math.sqrt(1 - _SLICE_STUDY_VAR) * rng.standard_normal(len(s_study))
+    )
+
+    # -- long tables ----------------------------------------------------------------------------
+    n_read = len(READ_FINDINGS)
+    n_sl = len(s_study)
+    labels = pd.DataFrame(
+        {
+            "dataset": name,
+            "study_id": np.concatenate(
+                [np.tile(study_id, len(ALL_FINDINGS)), np.tile(study_id, len(READERS) * n_read), np.tile(study_id[s_study], n_read)]
+            ),
+            "slice_id": np.concatenate([np.full(n * (len(ALL_FINDINGS) + len(READERS) * n_read), None), np.tile(slice_id, n_read)]),
+            "level": np.repeat(["study", "slice"], [n * (len(ALL_FINDINGS) + len(READERS) * n_read), n_sl * n_read]),
+            "finding": np.concatenate(
+                [
+                    np.repeat(ALL_FINDINGS, n),
+                    np.tile(np.repeat(READ_FINDINGS, n), len(READERS)),
+                    np.repeat(READ_FINDINGS, n_sl),
+                ]
+            ),
+            "rater": np.concatenate(
+                [
+                    np.full(n * len(ALL_FINDINGS), "consensus"),
+                    np.repeat(list(READERS), n * n_read),
+                    np.full(n_sl * n_read, "consensus"),
+                ]
+            ),
+            "value": np.concatenate(
+                [np.concatenate([y[k] for k in ALL_FINDINGS]), np.concatenate(reader_values)]
+                + [slice_y[k] for k in READ_FINDINGS]
+            ).astype(np.int8),
+        }
+    )
+    predictions = pd.DataFrame(
+        {
+            "dataset": name,
+            "study_id": np.concatenate([np.tile(study_id, 2 * n_read), study_id[s_study]]),
+            "slice_id": np.concatenate([np.full(2 * n_read * n, None), slice_id]),
+            "level": np.repeat(["study", "slice"], [2 * n_read * n, n_sl]),
+            "finding": np.concatenate([np.tile(np.repeat(READ_FINDINGS, n), 2), np.full(n_sl, "any")]),
+            "model": np.concatenate([np.repeat(list(MODELS), n_read * n), np.full(n_sl, "model_a")]),
+            "score": np.concatenate(pred_scores + [slice_score]),
+        }
+    )
+    images = pd.DataFrame(
+        {"dataset": name, "study_id": study_id[s_study], "slice_id": slice_id, "path": None, "width": 512, "height": 512}
+    )
+    notes = pd.DataFrame(
+        {
+            "dataset": [name],
+            "study_id": [None],
+            "kind": ["synthetic"],
+            "detail": [f"synthetic data simulated by {GENERATOR} (seed {int(seed)}); no real patient or image"],
+        }
+    )
+
+    truth: dict[str, Any] = {
+        "prevalence": prevalence,
+        "readers": readers_truth,
+        "auc": auc_truth,
+        "kernel_family": dict(zip(study_id.tolist(), family.tolist())),
+        "kernel_families": {
+            "soft": sorted({k for s in SCANNERS for k in s[2]}),
+            "sharp": sorted({k for s in SCANNERS for k in s[3]}),
+        },
+        "latent": {
+            "thresholds": t,
+            "loading_f": _LOAD_F,
+            "loading_g": dict(_LOAD_G),
+            "age_slope_per_20y": _AGE_SLOPE,
+            "age_centre": 55,
+            "noisy_or": {k: {"baseline": b, "parents": dict(p)} for k, (b, p) in _NOISY_OR.items()},
+            "midline_shift_given_mass_effect": _MIDLINE_GIVEN_MASS,
+        },
+        "models": {
+            "score": "logistic(d * y + N(0, 1)); AUC = Phi(d / sqrt(2))",
+            "noise_correlation": _MODEL_RHO,
+            "slice_study_variance_share": _SLICE_STUDY_VAR,
+        },
+        "lesions": {
+            k: {"median_ml": m, "sigma_log": s, "extent_factor": f} for k, (m, s, f) in _LESION.items()
+        },
+        "pixel_spacing_mm": _PIXEL_MM,
+    }
+    info = {
+        name: {
+            "synthetic": True,
+            "generator": GENERATOR,
+            "seed": int(seed),
+            "parameters": parameters,
+            "truth": truth,
+        }
+    }
+    cohort = Cohort(studies, labels=labels, predictions=predictions, lesions=lesions, images=images, notes=notes, info=info)
+    return DemoData(cohort=cohort, truth=cohort.info[name]["truth"])
+
+
+def load(root: object = None, *, name: str = "demo", **options: Any) -> Cohort:
+    """The demo adapter: the cohort of :func:`simulate` (nothing is read from disk).
+
+    Parameters
+    ----------
+    root : None
+        Must be ``None``: the demo cohort is generated, not read.
+    name : str, default "demo"
+        Value of the ``dataset`` column.
+    **options
+        Keyword arguments of :func:`simulate` (``n_studies``, ``seed``, ...).
+
+    Returns
+    -------
+    Cohort
+
+    Raises
+    ------
+    HemstatsError
+        When ``root`` is given.
+
+    Examples
+    --------
+    >>> load(n_studies=30, seed=3).studies["dataset"].unique().tolist()
+    ['demo']
+    >>> load("/data/demo")
+    Traceback (most recent call last):
+    ...
+    hemstats.errors.HemstatsError: the demo dataset is generated, not read: root must be None, got '/data/demo'
+    """
+    if root is not None:
+        raise HemstatsError(f"the demo dataset is generated, not read: root must be None, got {str(root)!r}")
+    return simulate(name=name, **options).cohort

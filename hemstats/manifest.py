@@ -1,0 +1,738 @@
+"""The data manifest: which datasets a report covers, where they are and how to load them.
+
+A manifest is a YAML file (``data_manifest.yaml``) with three top-level keys::
+
+    version: 1
+    report:            # optional; defaults shown
+      title: hemstats report
+      seed: 0                  # every random step of the report derives from it
+      confidence_level: 0.95
+      n_resamples: 2000
+    datasets:
+      - name: demo             # becomes the ``dataset`` column
+        adapter: demo          # a key of hemstats.datasets.ADAPTERS
+        enabled: true          # optional, default true
+        path: null             # folder of the dataset; relative to the manifest's folder
+        options: {n_studies: 1200, seed: 0}   # keyword arguments of the adapter
+        checksums: null        # see hemstats.checksums
+        licence: ...
+        citation: ...
+        source: https://...
+        description: ...
+
+:func:`load_manifest` reads it with :func:`yaml.safe_load` and checks it in one
+pass: every problem found (unknown or misspelt keys, wrong types, duplicate
+names, unknown adapters, missing folders, YAML syntax errors with their line)
+is reported together in one :class:`~hemstats.errors.ManifestError`.
+
+Examples
+--------
+>>> manifest = load_manifest()                 # the built-in, demo-only manifest
+>>> [entry.name for entry in manifest.enabled]
+['demo']
+>>> manifest.report.confidence_level
+0.95
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+import hemstats.datasets as _datasets
+from hemstats.errors import ManifestError, Problem
+
+__all__ = [
+    "DEFAULT_MANIFEST",
+    "Manifest",
+    "DatasetEntry",
+    "ReportSettings",
+    "Checksums",
+    "TreeChecksum",
+    "load_manifest",
+]
+
+#: The built-in manifest used when none is given: the demo cohort only.
+DEFAULT_MANIFEST: Path = Path(__file__).with_name("default_manifest.yaml")
+
+#: Adapters that generate their data and take no ``path``.
+_PATHLESS_ADAPTERS = frozenset({"demo"})
+
+_TOP_KEYS = ("version", "report", "datasets")
+_REPORT_KEYS = ("title", "seed", "confidence_level", "n_resamples")
+_DATASET_KEYS = (
+    "name",
+    "adapter",
+    "enabled",
+    "path",
+    "options",
+    "checksums",
+    "licence",
+    "citation",
+    "source",
+    "description",
+)
+_TEXT_KEYS = ("licence", "citation", "source", "description")
+_CHECKSUM_KEYS = ("files", "tree")
+_TREE_KEYS = ("pattern", "sha256")
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
+_IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+# ----------------------------------------------------------------------------------------------
+# The parsed manifest
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReportSettings:
+    """The ``report:`` block: settings shared by every page of the report.
+
+    Attributes
+    ----------
+    title : str
+        Title of the report.
+    seed : int
+        Seed of every random step of the report (bootstrap, permutation ...).
+    confidence_level : float
+        Confidence level of every interval, in (0, 1).
+    n_resamples : int
+        Number of bootstrap resamples.
+    """
+
+    title: str = "hemstats report"
+    seed: int = 0
+    confidence_level: float = 0.95
+    n_resamples: int = 2000
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as a plain dict, in manifest key order."""
+        return {key: getattr(self, key) for key in _REPORT_KEYS}
+
+
+@dataclass(frozen=True)
+class TreeChecksum:
+    """``checksums.tree``: the digest of every file matching ``pattern`` under the dataset folder.
+
+    The digest is defined by :func:`hemstats.checksums.tree_digest`.
+    """
+
+    sha256: str
+    pattern: str = "**/*"
+
+
+@dataclass(frozen=True)
+class Checksums:
+    """A dataset's ``checksums:`` block.
+
+    Attributes
+    ----------
+    files : mapping of str to str
+        POSIX path relative to the dataset folder -> lower-case SHA-256 hex digest.
+    tree : TreeChecksum or None
+        The digest of a whole file list, see :func:`hemstats.checksums.tree_digest`.
+    """
+
+    files: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    tree: TreeChecksum | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The block as plain dicts, as written in a manifest."""
+        out: dict[str, Any] = {}
+        if self.files:
+            out["files"] = dict(self.files)
+        if self.tree is not None:
+            out["tree"] = {"pattern": self.tree.pattern, "sha256": self.tree.sha256}
+        return out
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    """One item of the manifest's ``datasets:`` list, checked and with its path resolved.
+
+    Attributes
+    ----------
+    name : str
+        The dataset's name, the value of the ``dataset`` column.
+    adapter : str
+        A key of :data:`hemstats.datasets.ADAPTERS`.
+    enabled : bool
+        Whether :func:`hemstats.load` loads it.
+    path : pathlib.Path or None
+        Absolute path of the dataset (relative paths are resolved against the
+        manifest's folder, ``~`` is expanded); None for the generated demo.
+    options : mapping
+        Keyword arguments passed to the adapter (a read-only copy).
+    checksums : Checksums or None
+        Expected digests of the dataset's files.
+    licence, citation, source, description : str or None
+        Provenance text, shown on the report's Provenance page.
+    index : int or None
+        Position in the manifest's ``datasets`` list, used in messages.
+    """
+
+    name: str
+    adapter: str
+    enabled: bool = True
+    path: Path | None = None
+    options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    checksums: Checksums | None = None
+    licence: str | None = None
+    citation: str | None = None
+    source: str | None = None
+    description: str | None = None
+    index: int | None = field(default=None, compare=False)
+
+    @property
+    def where(self) -> str:
+        """How messages name this entry: ``"dataset 'cq500' (datasets[4])"``."""
+        return _where_dataset(self.index, self.name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as plain values, in manifest key order, with the resolved path."""
+        return {
+            "name": self.name,
+            "adapter": self.adapter,
+            "enabled": self.enabled,
+            "path": None if self.path is None else self.path.as_posix(),
+            "options": copy.deepcopy(dict(self.options)),
+            "checksums": None if self.checksums is None else self.checksums.to_dict(),
+            "licence": self.licence,
+            "citation": self.citation,
+            "source": self.source,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A checked data manifest.
+
+    Attributes
+    ----------
+    path : pathlib.Path or None
+        Absolute path of the manifest file (None when built from a mapping).
+    folder : pathlib.Path
+        The folder relative dataset paths are resolved against.
+    report : ReportSettings
+        The ``report:`` block.
+    datasets : tuple of DatasetEntry
+        Every dataset listed, enabled or not, in manifest order.
+    version : int
+        Manifest format version (1).
+
+    Examples
+    --------
+    >>> manifest = load_manifest()
+    >>> manifest.datasets[0].adapter, manifest.datasets[0].path is None
+    ('demo', True)
+    >>> manifest.to_dict()["datasets"][0]["options"]
+    {'n_studies': 1200, 'seed': 0}
+    """
+
+    path: Path | None
+    folder: Path
+    report: ReportSettings = field(default_factory=ReportSettings)
+    datasets: tuple[DatasetEntry, ...] = ()
+    version: int = 1
+
+    @property
+    def enabled(self) -> tuple[DatasetEntry, ...]:
+        """The enabled entries, in manifest order."""
+        return tuple(entry for entry in self.datasets if entry.enabled)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every dataset name, in manifest order."""
+        return tuple(entry.name for entry in self.datasets)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest as plain values (paths resolved), for the Provenance page.
+
+        :func:`Manifest.from_dict` of the result gives an equal manifest.
+        """
+        return {
+            "version": self.version,
+            "report": self.report.to_dict(),
+            "datasets": [entry.to_dict() for entry in self.datasets],
+        }
+
+    def to_yaml(self) -> str:
+        """:meth:`to_dict` as YAML text, keys in manifest order.
+
+        Examples
+        --------
+        >>> print(load_manifest().to_yaml().splitlines()[0])
+        version: 1
+        """
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, folder: str | os.PathLike[str] | None = None) -> Manifest:
+        """Check a manifest given as parsed YAML (a mapping) instead of a file.
+
+        Parameters
+        ----------
+        data : mapping
+            The manifest's content; it is not modified.
+        folder : path-like, optional
+            Folder relative dataset paths resolve against; default the current directory.
+
+        Raises
+        ------
+        ManifestError
+            Listing every problem found.
+
+        Examples
+        --------
+        >>> m = Manifest.from_dict({"version": 1, "datasets": [{"name": "toy", "adapter": "demo"}]})
+        >>> m.enabled[0].name
+        'toy'
+        """
+        base = Path(os.path.abspath(folder if folder is not None else os.getcwd()))
+        manifest, problems = _build(data, folder=base, path=None)
+        if problems or manifest is None:
+            raise ManifestError(problems)
+        return manifest
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading
+# ----------------------------------------------------------------------------------------------
+def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
+    """Read and check a data manifest.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The YAML file.  None reads the built-in manifest, :data:`DEFAULT_MANIFEST`,
+        which enables only the generated ``demo`` dataset.
+
+    Returns
+    -------
+    Manifest
+        Relative dataset paths resolved against the manifest's folder (not the
+        current directory).
+
+    Raises
+    ------
+    ManifestError
+        Listing every problem found in one pass, each naming the dataset and the key
+        (``dataset 'cq500' (datasets[4]), key 'path'``) and what was expected; YAML
+        syntax errors name the line.
+
+    Examples
+    --------
+    >>> manifest = load_manifest()
+    >>> manifest.path.name, manifest.version
+    ('default_manifest.yaml', 1)
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     bad = pathlib.Path(tmp, "m.yaml")
+    ...     _ = bad.write_text("version: 1\\ndatasets:\\n  - name: demo\\n    adaptor: demo\\n")
+    ...     load_manifest(bad)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hemstats.errors.ManifestError: invalid manifest .../m.yaml: 2 problems
+      - dataset 'demo' (datasets[0]), key 'adaptor': unknown key; did you mean 'adapter'? ...
+      - dataset 'demo' (datasets[0]), key 'adapter': required key is missing; expected one of ...
+    """
+    manifest, problems, file = read_manifest(path)
+    if problems or manifest is None:
+        raise ManifestError(problems, path=file)
+    return manifest
+
+
+def read_manifest(
+    path: str | os.PathLike[str] | None = None,
+) -> tuple[Manifest | None, list[Problem], Path]:
+    """Read a manifest without raising: the usable part, every problem, the file read.
+
+    The returned manifest holds the entries that have no problem of their own (None
+    when the file cannot be read or parsed).  :func:`hemstats.validate` uses it to go
+    on checking the good entries after reporting the bad ones.
+
+    Examples
+    --------
+    >>> manifest, problems, file = read_manifest()
+    >>> problems, file.name
+    ([], 'default_manifest.yaml')
+    """
+    file = Path(os.path.abspath(os.path.expanduser(os.fspath(path)))) if path is not None else DEFAULT_MANIFEST
+    where = str(file)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, [Problem(where, "manifest file not found; expected a YAML file (data_manifest.yaml)")], file
+    except IsADirectoryError:
+        return None, [Problem(where, "is a folder; expected the manifest's YAML file")], file
+    except UnicodeDecodeError as exc:
+        return None, [Problem(where, f"not UTF-8 text ({exc.reason} at byte {exc.start}); expected a YAML file")], file
+    except OSError as exc:
+        return None, [Problem(where, f"cannot read the manifest: {exc.strerror or exc}")], file
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return None, [_yaml_problem(exc, where)], file
+    problems = _duplicate_keys(text, where)
+    manifest, more = _build(data, folder=file.parent, path=file)
+    return manifest, problems + more, file
+
+
+def _yaml_problem(exc: yaml.YAMLError, where: str) -> Problem:
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        where = f"{where}, line {mark.line + 1}, column {mark.column + 1}"
+    what = " ".join(str(part) for part in (getattr(exc, "context", None), getattr(exc, "problem", None)) if part)
+    return Problem(where, f"YAML syntax error: {what or exc}; expected valid YAML (check indentation and quotes)")
+
+
+def _duplicate_keys(text: str, file: str) -> list[Problem]:
+    """A key written twice in one mapping: YAML silently keeps the last one, so report it."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:  # pragma: no cover - safe_load succeeded on the same text
+        return []
+    problems: list[Problem] = []
+
+    def label(prefix: str | None, keys: list[str]) -> str:
+        dotted = ".".join(keys)
+        return f"{prefix}, key {dotted!r}" if prefix else f"key {dotted!r}"
+
+    def visit(node: yaml.Node, prefix: str | None, keys: list[str]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                key, line = key_node.value, key_node.start_mark.line + 1
+                if key in seen:
+                    problems.append(
+                        Problem(
+                            label(prefix, keys + [key]),
+                            f"key written twice (lines {seen[key]} and {line} of {file}); "
+                            "YAML keeps only the last one: remove one of them",
+                        )
+                    )
+                else:
+                    seen[key] = line
+                visit(value_node, prefix, keys + [key])
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                if prefix is None and keys == ["datasets"]:
+                    name = None
+                    if isinstance(item, yaml.MappingNode):
+                        for k, v in item.value:
+                            if isinstance(k, yaml.ScalarNode) and k.value == "name" and isinstance(v, yaml.ScalarNode):
+                                name = v.value
+                    visit(item, _where_dataset(i, name), [])
+                else:
+                    visit(item, prefix, keys[:-1] + [f"{keys[-1]}[{i}]"] if keys else [f"[{i}]"])
+
+    if root is not None:
+        visit(root, None, [])
+    return problems
+
+
+# ----------------------------------------------------------------------------------------------
+# Checking
+# ----------------------------------------------------------------------------------------------
+def _where_dataset(index: int | None, name: str | None) -> str:
+    at = f"datasets[{index}]" if index is not None else None
+    if name is None:
+        return at or "dataset"
+    return f"dataset {name!r} ({at})" if at else f"dataset {name!r}"
+
+
+def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def _quote_hint(value: Any) -> str:
+    # YAML 1.1 reads yes/no/on/off as booleans and digits as numbers.
+    return " (quote it in the YAML file to make it text)" if isinstance(value, (bool, int, float)) else ""
+
+
+class _Checker:
+    """Collects problems while a manifest is checked."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(Problem(where, message))
+
+    def unknown_keys(self, data: Mapping[Any, Any], known: tuple[str, ...], where: Any) -> None:
+        for key in data:
+            if key not in known:
+                hint = _did_you_mean(str(key), known) if isinstance(key, str) else ""
+                self.add(where(key), f"unknown key; {hint}expected one of {', '.join(known)}")
+
+
+def _build(data: Any, *, folder: Path, path: Path | None) -> tuple[Manifest | None, list[Problem]]:
+    """Check parsed YAML; the manifest of the entries without problems, and every problem."""
+    check = _Checker()
+    if data is None:
+        check.add("manifest", "the manifest is empty; expected a mapping with keys version, report, datasets")
+        return None, check.problems
+    if not isinstance(data, Mapping):
+        check.add("manifest", f"expected a mapping with keys version, report, datasets at the top level, got {_describe(data)}")
+        return None, check.problems
+
+    check.unknown_keys(data, _TOP_KEYS, lambda key: f"key {key!r}")
+    version = data.get("version")
+    if "version" not in data:
+        check.add("key 'version'", "required key is missing; expected version: 1")
+    elif version != 1 or isinstance(version, bool):
+        check.add("key 'version'", f"unsupported manifest version {version!r}; expected 1")
+    report = _report(data.get("report"), check)
+
+    entries: list[DatasetEntry] = []
+    raw_datasets = data.get("datasets")
+    if "datasets" not in data:
+        check.add("key 'datasets'", "required key is missing; expected a list of datasets")
+    elif raw_datasets is None:
+        raw_datasets = []
+    elif not isinstance(raw_datasets, list):
+        check.add("key 'datasets'", f"expected a list of datasets (items starting with '- '), got {_describe(raw_datasets)}")
+        raw_datasets = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(raw_datasets or []):
+        before = len(check.problems)
+        entry = _entry(item, i, folder, check)
+        if entry is not None and entry.name in seen:
+            check.add(
+                f"{entry.where}, key 'name'",
+                f"duplicate dataset name; datasets[{seen[entry.name]}] has the same name; expected unique names",
+            )
+            continue
+        if entry is not None:
+            seen[entry.name] = i
+            if len(check.problems) == before:
+                entries.append(entry)
+    manifest = Manifest(path=path, folder=folder, report=report, datasets=tuple(entries), version=1)
+    return manifest, check.problems
+
+
+def _report(raw: Any, check: _Checker) -> ReportSettings:
+    default = ReportSettings()
+    if raw is None:
+        return default
+    if not isinstance(raw, Mapping):
+        check.add("key 'report'", f"expected a mapping (title, seed, confidence_level, n_resamples), got {_describe(raw)}")
+        return default
+    check.unknown_keys(raw, _REPORT_KEYS, lambda key: f"key 'report.{key}'")
+    values: dict[str, Any] = {}
+    title = raw.get("title", default.title)
+    if not isinstance(title, str) or not title.strip():
+        check.add("key 'report.title'", f"expected non-empty text, got {_describe(title)}")
+    else:
+        values["title"] = title
+    for key in ("seed", "n_resamples"):
+        value = raw.get(key, getattr(default, key))
+        low = 0 if key == "seed" else 1
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            check.add(f"key 'report.{key}'", f"expected an integer >= {low}, got {_describe(value)}")
+        else:
+            values[key] = value
+    level = raw.get("confidence_level", default.confidence_level)
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1 or not math.isfinite(level):
+        check.add("key 'report.confidence_level'", f"expected a number between 0 and 1 (e.g. 0.95), got {_describe(level)}")
+    else:
+        values["confidence_level"] = float(level)
+    return ReportSettings(**values)
+
+
+def _text(raw: Mapping[Any, Any], key: str, where: str, check: _Checker) -> str | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        check.add(f"{where}, key {key!r}", f"expected text, got {_describe(value)}{_quote_hint(value)}")
+        return None
+    return value.strip()
+
+
+def _entry(item: Any, i: int, folder: Path, check: _Checker) -> DatasetEntry | None:
+    if not isinstance(item, Mapping):
+        check.add(f"datasets[{i}]", f"expected a mapping with keys name, adapter, path, ..., got {_describe(item)}")
+        return None
+    raw_name = item.get("name")
+    name: str | None = None
+    if "name" not in item:
+        check.add(f"datasets[{i}], key 'name'", "required key is missing; expected the dataset's name")
+    elif not isinstance(raw_name, str):
+        check.add(f"datasets[{i}], key 'name'", f"expected text, got {_describe(raw_name)}{_quote_hint(raw_name)}")
+    elif not _NAME_RE.match(raw_name):
+        check.add(
+            f"datasets[{i}], key 'name'",
+            f"invalid name {raw_name!r}; expected letters, digits, '_', '-' or '.', starting with a letter or digit",
+        )
+    else:
+        name = raw_name
+    where = _where_dataset(i, name)
+    ok = name is not None
+
+    check.unknown_keys(item, _DATASET_KEYS, lambda key: f"{where}, key {key!r}")
+
+    adapters = tuple(_datasets.ADAPTERS)
+    adapter = item.get("adapter")
+    if "adapter" not in item:
+        check.add(f"{where}, key 'adapter'", f"required key is missing; expected one of {', '.join(sorted(adapters))}")
+        ok = False
+    elif not isinstance(adapter, str):
+        check.add(f"{where}, key 'adapter'", f"expected an adapter name, got {_describe(adapter)}")
+        ok = False
+    elif adapter not in adapters:
+        check.add(
+            f"{where}, key 'adapter'",
+            f"unknown adapter {adapter!r}; {_did_you_mean(adapter, adapters)}expected one of {', '.join(sorted(adapters))}",
+        )
+        ok = False
+
+    enabled = item.get("enabled", True)
+    if not isinstance(enabled, bool):
+        check.add(f"{where}, key 'enabled'", f"expected true or false, got {_describe(enabled)}")
+        ok, enabled = False, False
+
+    pathless = isinstance(adapter, str) and adapter in _PATHLESS_ADAPTERS
+    raw_path = item.get("path")
+    resolved: Path | None = None
+    if raw_path is not None and not isinstance(raw_path, str):
+        check.add(f"{where}, key 'path'", f"expected a folder path as text, got {_describe(raw_path)}{_quote_hint(raw_path)}")
+        ok = False
+    elif isinstance(raw_path, str) and not raw_path.strip():
+        check.add(f"{where}, key 'path'", "empty path; expected the dataset's folder, or no path key at all")
+        ok = False
+    elif isinstance(raw_path, str):
+        if pathless:
+            check.add(f"{where}, key 'path'", f"the {adapter!r} adapter generates its data and takes no path; remove the key")
+            ok = False
+        else:
+            resolved = Path(os.path.abspath(folder / os.path.expanduser(raw_path)))
+            if enabled and not resolved.exists():
+                check.add(
+                    f"{where}, key 'path'",
+                    f"{resolved} does not exist (from {raw_path!r}, relative to {folder}); "
+                    "expected the dataset's folder, or enabled: false",
+                )
+                ok = False
+    elif enabled and not pathless and isinstance(adapter, str) and adapter in adapters:
+        check.add(f"{where}, key 'path'", "required for an enabled dataset; expected the dataset's folder")
+        ok = False
+
+    options = item.get("options")
+    frozen_options: Mapping[str, Any] = MappingProxyType({})
+    if options is None:
+        pass
+    elif not isinstance(options, Mapping):
+        check.add(f"{where}, key 'options'", f"expected a mapping of adapter keyword arguments, got {_describe(options)}")
+        ok = False
+    else:
+        bad = False
+        for key in options:
+            if not isinstance(key, str) or not _IDENTIFIER_RE.match(key):
+                check.add(f"{where}, key 'options.{key}'", "invalid option name; expected a Python identifier such as n_studies")
+                bad = True
+            elif key == "name":
+                check.add(f"{where}, key 'options.name'", "set the dataset's name with the entry's 'name' key, not in options")
+                bad = True
+        ok = ok and not bad
+        frozen_options = MappingProxyType(copy.deepcopy(dict(options)))
+
+    checksums = _checksums(item.get("checksums"), where, check)
+    if checksums is False:
+        ok = False
+        checksums = None
+    elif checksums is not None and pathless:
+        check.add(f"{where}, key 'checksums'", f"the {adapter!r} adapter has no files to check; remove the key")
+        ok = False
+
+    texts = {key: _text(item, key, where, check) for key in _TEXT_KEYS}
+    if not ok:
+        # Keep the entry only to detect duplicate names; _build drops entries with problems.
+        return DatasetEntry(name=name, adapter=str(adapter), index=i) if name is not None else None
+    return DatasetEntry(
+        name=name,  # type: ignore[arg-type]
+        adapter=adapter,  # type: ignore[arg-type]
+        enabled=enabled,
+        path=resolved,
+        options=frozen_options,
+        checksums=checksums,  # type: ignore[arg-type]
+        index=i,
+        **texts,
+    )
+
+
+def _relative_posix(text: str) -> bool:
+    pure = PurePosixPath(text)
+    return bool(text) and not pure.is_absolute() and ".." not in pure.parts and "\\" not in text and ":" not in text[:2]
+
+
+def _checksums(raw: Any, where: str, check: _Checker) -> Checksums | None | bool:
+    """The parsed block, None when absent, False when it has problems."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        check.add(f"{where}, key 'checksums'", f"expected a mapping with 'files' and/or 'tree', got {_describe(raw)}")
+        return False
+    before = len(check.problems)
+    check.unknown_keys(raw, _CHECKSUM_KEYS, lambda key: f"{where}, key 'checksums.{key}'")
+    files: dict[str, str] = {}
+    raw_files = raw.get("files")
+    if raw_files is not None and not isinstance(raw_files, Mapping):
+        check.add(f"{where}, key 'checksums.files'", f"expected a mapping of relative path -> sha256, got {_describe(raw_files)}")
+    elif raw_files is not None:
+        for rel, digest in raw_files.items():
+            at = f"{where}, key 'checksums.files', file {rel!r}"
+            if not isinstance(rel, str) or not _relative_posix(rel):
+                check.add(at, "expected a path relative to the dataset folder, with '/' separators and no '..'")
+            elif not isinstance(digest, str) or not _SHA256_RE.match(digest):
+                check.add(at, f"expected a SHA-256 digest (64 hexadecimal characters, quoted), got {_describe(digest)}")
+            else:
+                files[PurePosixPath(rel).as_posix()] = digest.lower()
+    tree: TreeChecksum | None = None
+    raw_tree = raw.get("tree")
+    if raw_tree is not None and not isinstance(raw_tree, Mapping):
+        check.add(f"{where}, key 'checksums.tree'", f"expected a mapping with 'pattern' and 'sha256', got {_describe(raw_tree)}")
+    elif raw_tree is not None:
+        check.unknown_keys(raw_tree, _TREE_KEYS, lambda key: f"{where}, key 'checksums.tree.{key}'")
+        pattern = raw_tree.get("pattern", "**/*")
+        digest = raw_tree.get("sha256")
+        good = True
+        if not isinstance(pattern, str) or not _relative_posix(pattern):
+            check.add(f"{where}, key 'checksums.tree.pattern'", f"expected a relative glob such as '**/*.dcm', got {_describe(pattern)}")
+            good = False
+        if "sha256" not in raw_tree:
+            check.add(f"{where}, key 'checksums.tree.sha256'", "required key is missing; expected the tree digest (hemstats.checksums.tree_digest)")
+            good = False
+        elif not isinstance(digest, str) or not _SHA256_RE.match(digest):
+            check.add(
+                f"{where}, key 'checksums.tree.sha256'",
+                f"expected a SHA-256 digest (64 hexadecimal characters, quoted), got {_describe(digest)}",
+            )
+            good = False
+        if good:
+            tree = TreeChecksum(sha256=digest.lower(), pattern=pattern)
+    if len(check.problems) > before:
+        return False
+    if not files and tree is None:
+        return None
+    return Checksums(files=MappingProxyType(files), tree=tree)
