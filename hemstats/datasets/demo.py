@@ -41,13 +41,33 @@ Models
     noises correlate (rho = 0.5).  Negatives have the same score distribution in
     both families, so the AUC over a mixture is the positives-weighted average
     ``sum_k (n_pos,k / n_pos) Phi(d_k / sqrt(2))``: ``truth["auc"]`` gives it for
-    this sample's case mix, and per kernel family.
+    this sample's case mix, and per kernel family.  Slice scores of ``model_a``
+    (``any``) add a per-study random effect holding 30 % of the noise variance, so
+    slices of one study are correlated (what a patient-clustered bootstrap is for);
+    their AUC over pairs from different studies is ``truth["auc_slice"]``.
+Slices
+    For the ``slice_fraction`` subset, each positive subtype occupies one contiguous
+    run of slices whose length follows the lesion's size
+    (``extent_factor * cbrt(volume)`` / slice thickness); slice ``any`` is the OR of the
+    slice subtypes, so a study is positive exactly when one of its slices is.
+
+Simplifications worth knowing: reader errors are independent across findings, so a
+reader's ``any`` is not the OR of that reader's subtypes; slice thickness does not
+depend on the kernel family; ages of a patient's second study are the first plus
+0 or 1 year.
+
+References
+----------
+.. [1] J. Cohen, "A coefficient of agreement for nominal scales", Educational and
+   Psychological Measurement 20(1), 37-46, 1960.
+.. [2] J. A. Hanley, "The robustness of the 'binormal' assumptions used in fitting
+   ROC curves", Medical Decision Making 8(3), 197-203, 1988.
 
 Examples
 --------
 >>> data = simulate(200, seed=1)
 >>> data.cohort
-Cohort(datasets=['demo'], studies=200, labels=..., predictions=..., lesions=..., images=..., notes=1)
+Cohort(datasets=['demo'], studies=200, labels=13196, predictions=3666, lesions=101, images=1266, notes=1)
 >>> data.cohort.info["demo"]["synthetic"]
 True
 >>> sorted(data.truth["auc"])
@@ -57,6 +77,7 @@ True
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,8 +179,17 @@ class DemoData:
     cohort : Cohort
         The canonical tables; ``cohort.info[name]`` also holds ``truth``.
     truth : dict
-        JSON-serialisable true values: ``prevalence``, ``readers``, ``auc``,
-        ``kernel_family`` (per study), ``latent`` (the model constants) and ``lesions``.
+        JSON-serialisable true values (the same object as ``cohort.info[name]["truth"]``):
+
+        - ``prevalence``: finding -> expected prevalence given the studies' ages;
+        - ``readers``: reader -> finding -> ``sensitivity``, ``specificity`` and the
+          population ``kappa`` against the truth (= ``reader_kappa``);
+        - ``auc``: model -> finding -> ``soft``, ``sharp`` (per kernel family) and
+          ``all`` (this sample's case mix; ``None`` without positives);
+        - ``auc_slice``: ``{"model_a": {"any": ...}}`` for slices of different studies;
+        - ``kernel_family``: study_id -> ``"soft"`` or ``"sharp"``; ``kernel_families``:
+          family -> kernel names;
+        - ``latent``, ``models``, ``lesions``, ``pixel_spacing_mm``: the model constants.
     """
 
     cohort: Cohort
@@ -430,7 +460,6 @@ def simulate(
             n_pos = int(y[k].sum())
             marginal = (auc_sharp * n_pos_sharp + auc_soft * (n_pos - n_pos_sharp)) / n_pos if n_pos else None
             auc_truth[model][k] = {"all": marginal, "soft": auc_soft, "sharp": auc_sharp}
-    auc_truth["model_a"]["any_slice"] = {"all": _SLICE_AUC, "soft": _SLICE_AUC, "sharp": _SLICE_AUC}
 
     # -- lesions ------------------------------------------------------------------------------
     rng = rngs["lesions"]
@@ -546,6 +575,7 @@ def simulate(
         "prevalence": prevalence,
         "readers": readers_truth,
         "auc": auc_truth,
+        "auc_slice": {"model_a": {"any": _SLICE_AUC}},
         "kernel_family": dict(zip(study_id.tolist(), family.tolist())),
         "kernel_families": {
             "soft": sorted({k for s in SCANNERS for k in s[2]}),
@@ -583,13 +613,13 @@ def simulate(
     return DemoData(cohort=cohort, truth=cohort.info[name]["truth"])
 
 
-def load(root: object = None, *, name: str = "demo", **options: Any) -> Cohort:
+def load(root: str | os.PathLike[str] | None = None, *, name: str = "demo", **options: Any) -> Cohort:
     """The demo adapter: the cohort of :func:`simulate` (nothing is read from disk).
 
     Parameters
     ----------
     root : None
-        Must be ``None``: the demo cohort is generated, not read.
+        Must be ``None`` (the signature of every adapter takes a folder): the demo cohort is generated, not read.
     name : str, default "demo"
         Value of the ``dataset`` column.
     **options
