@@ -16,10 +16,16 @@ from hemstats.errors import (
     UnknownFindingError,
 )
 from hemstats.findings import FINDINGS, SUBTYPES
+from hemstats.loading import load, validate
+from hemstats.manifest import Manifest, load_manifest
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "load",
+    "load_manifest",
+    "validate",
+    "Manifest",
     "Cohort",
     "TABLE_NAMES",
     "FINDINGS",

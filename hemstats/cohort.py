@@ -213,8 +213,10 @@ class Cohort:
 
     # -- combining ---------------------------------------------------------------------------
     @classmethod
-    def concat(cls, cohorts: Iterable[Cohort]) -> Cohort:
+    def concat(cls, cohorts: Iterable[Cohort], *, info: Mapping[str, Mapping[str, Any]] | None = None) -> Cohort:
         """One Cohort holding the rows of all; a dataset may appear in only one of them.
+
+        ``info`` entries are merged over the cohorts' own (per dataset, key by key).
 
         Examples
         --------
@@ -239,8 +241,10 @@ class Cohort:
             # Categories differ between datasets: concatenate as objects, Cohort re-categorises.
             frames = [f.astype({k: object for k, t in f.dtypes.items() if isinstance(t, pd.CategoricalDtype)}) for f in frames]
             tables[name] = pd.concat(frames, ignore_index=True)
-        info = {k: v for c in cohorts for k, v in c.info.items()}
-        return cls(**tables, info=info)
+        merged: dict[str, dict[str, Any]] = {k: dict(v) for c in cohorts for k, v in c.info.items()}
+        for dataset, extra in (info or {}).items():
+            merged.setdefault(dataset, {}).update(extra)
+        return cls(**tables, info=merged)
 
     # -- files ------------------------------------------------------------------------------
     def to_dir(self, path: str | Path, *, format: Literal["parquet", "csv"] = "parquet") -> Path:

@@ -54,16 +54,23 @@ from hemstats.errors import ManifestError, Problem
 
 __all__ = [
     "DEFAULT_MANIFEST",
+    "SECRET_OPTIONS",
     "Manifest",
     "DatasetEntry",
     "ReportSettings",
     "Checksums",
     "TreeChecksum",
     "load_manifest",
+    "read_manifest",
 ]
 
 #: The built-in manifest used when none is given: the demo cohort only.
 DEFAULT_MANIFEST: Path = Path(__file__).with_name("default_manifest.yaml")
+
+#: Option names whose values are secrets, never shown by ``to_dict``/``to_yaml`` (case-insensitive).
+SECRET_OPTIONS: frozenset[str] = frozenset({"salt", "secret", "password", "token", "api_key"})
+#: What a secret option is shown as.
+REDACTED = "<redacted>"
 
 #: Adapters that generate their data and take no ``path``.
 _PATHLESS_ADAPTERS = frozenset({"demo"})
@@ -197,14 +204,22 @@ class DatasetEntry:
         """How messages name this entry: ``"dataset 'cq500' (datasets[4])"``."""
         return _where_dataset(self.index, self.name)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The entry as plain values, in manifest key order, with the resolved path."""
+    def to_dict(self, *, redact: bool = True) -> dict[str, Any]:
+        """The entry as plain values, in manifest key order, with the resolved path.
+
+        With ``redact`` (the default), options named like secrets (:data:`SECRET_OPTIONS`,
+        e.g. the ``salt`` of pseudonymous keys) are replaced by ``"<redacted>"``, so the
+        result can be published on a Provenance page.
+        """
+        options = copy.deepcopy(dict(self.options))
+        if redact:
+            options = {k: REDACTED if k.lower() in SECRET_OPTIONS else v for k, v in options.items()}
         return {
             "name": self.name,
             "adapter": self.adapter,
             "enabled": self.enabled,
             "path": None if self.path is None else self.path.as_posix(),
-            "options": copy.deepcopy(dict(self.options)),
+            "options": options,
             "checksums": None if self.checksums is None else self.checksums.to_dict(),
             "licence": self.licence,
             "citation": self.citation,
@@ -255,18 +270,20 @@ class Manifest:
         """Every dataset name, in manifest order."""
         return tuple(entry.name for entry in self.datasets)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, redact: bool = True) -> dict[str, Any]:
         """The manifest as plain values (paths resolved), for the Provenance page.
 
-        :func:`Manifest.from_dict` of the result gives an equal manifest.
+        Secret options (:data:`SECRET_OPTIONS`) are shown as ``"<redacted>"`` unless
+        ``redact=False``; then :meth:`Manifest.from_dict` of the result gives an equal
+        manifest.
         """
         return {
             "version": self.version,
             "report": self.report.to_dict(),
-            "datasets": [entry.to_dict() for entry in self.datasets],
+            "datasets": [entry.to_dict(redact=redact) for entry in self.datasets],
         }
 
-    def to_yaml(self) -> str:
+    def to_yaml(self, *, redact: bool = True) -> str:
         """:meth:`to_dict` as YAML text, keys in manifest order.
 
         Examples
@@ -274,7 +291,7 @@ class Manifest:
         >>> print(load_manifest().to_yaml().splitlines()[0])
         version: 1
         """
-        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
+        return yaml.safe_dump(self.to_dict(redact=redact), sort_keys=False, allow_unicode=True, width=100)
 
     @classmethod
     def from_dict(cls, data: Any, *, folder: str | os.PathLike[str] | None = None) -> Manifest:
@@ -367,6 +384,9 @@ def read_manifest(
     >>> problems, file.name
     ([], 'default_manifest.yaml')
     """
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        problem = Problem("manifest", f"expected the path of a manifest file, got {_describe(path)}")
+        return None, [problem], Path(os.getcwd())
     file = Path(os.path.abspath(os.path.expanduser(os.fspath(path)))) if path is not None else DEFAULT_MANIFEST
     where = str(file)
     try:
@@ -408,7 +428,12 @@ def _duplicate_keys(text: str, file: str) -> list[Problem]:
         dotted = ".".join(keys)
         return f"{prefix}, key {dotted!r}" if prefix else f"key {dotted!r}"
 
+    visited: set[int] = set()  # an alias repeats a node (or makes a cycle): check each node once
+
     def visit(node: yaml.Node, prefix: str | None, keys: list[str]) -> None:
+        if id(node) in visited:
+            return
+        visited.add(id(node))
         if isinstance(node, yaml.MappingNode):
             seen: dict[str, int] = {}
             for key_node, value_node in node.value:
@@ -489,11 +514,14 @@ class _Checker:
 def _build(data: Any, *, folder: Path, path: Path | None) -> tuple[Manifest | None, list[Problem]]:
     """Check parsed YAML; the manifest of the entries without problems, and every problem."""
     check = _Checker()
+    whole = str(path) if path is not None else "manifest"
     if data is None:
-        check.add("manifest", "the manifest is empty; expected a mapping with keys version, report, datasets")
+        check.add(whole, "the manifest is empty; expected a mapping with keys version, report, datasets")
         return None, check.problems
     if not isinstance(data, Mapping):
-        check.add("manifest", f"expected a mapping with keys version, report, datasets at the top level, got {_describe(data)}")
+        check.add(
+            whole, f"expected a mapping with keys version, report, datasets at the top level, got {_describe(data)}"
+        )
         return None, check.problems
 
     check.unknown_keys(data, _TOP_KEYS, lambda key: f"key {key!r}")
@@ -511,7 +539,9 @@ def _build(data: Any, *, folder: Path, path: Path | None) -> tuple[Manifest | No
     elif raw_datasets is None:
         raw_datasets = []
     elif not isinstance(raw_datasets, list):
-        check.add("key 'datasets'", f"expected a list of datasets (items starting with '- '), got {_describe(raw_datasets)}")
+        check.add(
+            "key 'datasets'", f"expected a list of datasets (items starting with '- '), got {_describe(raw_datasets)}"
+        )
         raw_datasets = []
     seen: dict[str, int] = {}
     for i, item in enumerate(raw_datasets or []):
@@ -536,7 +566,9 @@ def _report(raw: Any, check: _Checker) -> ReportSettings:
     if raw is None:
         return default
     if not isinstance(raw, Mapping):
-        check.add("key 'report'", f"expected a mapping (title, seed, confidence_level, n_resamples), got {_describe(raw)}")
+        check.add(
+            "key 'report'", f"expected a mapping (title, seed, confidence_level, n_resamples), got {_describe(raw)}"
+        )
         return default
     check.unknown_keys(raw, _REPORT_KEYS, lambda key: f"key 'report.{key}'")
     values: dict[str, Any] = {}
@@ -554,7 +586,9 @@ def _report(raw: Any, check: _Checker) -> ReportSettings:
             values[key] = value
     level = raw.get("confidence_level", default.confidence_level)
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1 or not math.isfinite(level):
-        check.add("key 'report.confidence_level'", f"expected a number between 0 and 1 (e.g. 0.95), got {_describe(level)}")
+        check.add(
+            "key 'report.confidence_level'", f"expected a number between 0 and 1 (e.g. 0.95), got {_describe(level)}"
+        )
     else:
         values["confidence_level"] = float(level)
     return ReportSettings(**values)
@@ -571,114 +605,122 @@ def _text(raw: Mapping[Any, Any], key: str, where: str, check: _Checker) -> str 
 
 
 def _entry(item: Any, i: int, folder: Path, check: _Checker) -> DatasetEntry | None:
+    """Check one item of ``datasets``; None when it has no usable name.
+
+    The caller drops the entry when this added problems; it is returned anyway so
+    that duplicate names are still detected.
+    """
     if not isinstance(item, Mapping):
         check.add(f"datasets[{i}]", f"expected a mapping with keys name, adapter, path, ..., got {_describe(item)}")
         return None
-    raw_name = item.get("name")
-    name: str | None = None
-    if "name" not in item:
-        check.add(f"datasets[{i}], key 'name'", "required key is missing; expected the dataset's name")
-    elif not isinstance(raw_name, str):
-        check.add(f"datasets[{i}], key 'name'", f"expected text, got {_describe(raw_name)}{_quote_hint(raw_name)}")
-    elif not _NAME_RE.match(raw_name):
-        check.add(
-            f"datasets[{i}], key 'name'",
-            f"invalid name {raw_name!r}; expected letters, digits, '_', '-' or '.', starting with a letter or digit",
-        )
-    else:
-        name = raw_name
+    name = _entry_name(item, i, check)
     where = _where_dataset(i, name)
-    ok = name is not None
-
     check.unknown_keys(item, _DATASET_KEYS, lambda key: f"{where}, key {key!r}")
 
     adapters = tuple(_datasets.ADAPTERS)
+    known = ", ".join(sorted(adapters))
     adapter = item.get("adapter")
     if "adapter" not in item:
-        check.add(f"{where}, key 'adapter'", f"required key is missing; expected one of {', '.join(sorted(adapters))}")
-        ok = False
+        check.add(f"{where}, key 'adapter'", f"required key is missing; expected one of {known}")
     elif not isinstance(adapter, str):
         check.add(f"{where}, key 'adapter'", f"expected an adapter name, got {_describe(adapter)}")
-        ok = False
     elif adapter not in adapters:
         check.add(
             f"{where}, key 'adapter'",
-            f"unknown adapter {adapter!r}; {_did_you_mean(adapter, adapters)}expected one of {', '.join(sorted(adapters))}",
+            f"unknown adapter {adapter!r}; {_did_you_mean(adapter, adapters)}expected one of {known}",
         )
-        ok = False
+    adapter = adapter if isinstance(adapter, str) else ""
 
     enabled = item.get("enabled", True)
     if not isinstance(enabled, bool):
         check.add(f"{where}, key 'enabled'", f"expected true or false, got {_describe(enabled)}")
-        ok, enabled = False, False
+        enabled = False
 
-    pathless = isinstance(adapter, str) and adapter in _PATHLESS_ADAPTERS
-    raw_path = item.get("path")
-    resolved: Path | None = None
-    if raw_path is not None and not isinstance(raw_path, str):
-        check.add(f"{where}, key 'path'", f"expected a folder path as text, got {_describe(raw_path)}{_quote_hint(raw_path)}")
-        ok = False
-    elif isinstance(raw_path, str) and not raw_path.strip():
-        check.add(f"{where}, key 'path'", "empty path; expected the dataset's folder, or no path key at all")
-        ok = False
-    elif isinstance(raw_path, str):
-        if pathless:
-            check.add(f"{where}, key 'path'", f"the {adapter!r} adapter generates its data and takes no path; remove the key")
-            ok = False
-        else:
-            resolved = Path(os.path.abspath(folder / os.path.expanduser(raw_path)))
-            if enabled and not resolved.exists():
-                check.add(
-                    f"{where}, key 'path'",
-                    f"{resolved} does not exist (from {raw_path!r}, relative to {folder}); "
-                    "expected the dataset's folder, or enabled: false",
-                )
-                ok = False
-    elif enabled and not pathless and isinstance(adapter, str) and adapter in adapters:
-        check.add(f"{where}, key 'path'", "required for an enabled dataset; expected the dataset's folder")
-        ok = False
-
-    options = item.get("options")
-    frozen_options: Mapping[str, Any] = MappingProxyType({})
-    if options is None:
-        pass
-    elif not isinstance(options, Mapping):
-        check.add(f"{where}, key 'options'", f"expected a mapping of adapter keyword arguments, got {_describe(options)}")
-        ok = False
-    else:
-        bad = False
-        for key in options:
-            if not isinstance(key, str) or not _IDENTIFIER_RE.match(key):
-                check.add(f"{where}, key 'options.{key}'", "invalid option name; expected a Python identifier such as n_studies")
-                bad = True
-            elif key == "name":
-                check.add(f"{where}, key 'options.name'", "set the dataset's name with the entry's 'name' key, not in options")
-                bad = True
-        ok = ok and not bad
-        frozen_options = MappingProxyType(copy.deepcopy(dict(options)))
-
+    pathless = adapter in _PATHLESS_ADAPTERS
+    known_adapter = adapter if adapter in adapters else None
+    path = _entry_path(
+        item.get("path"), where, folder, check, enabled=enabled, pathless=pathless, adapter=known_adapter
+    )
+    options = _entry_options(item.get("options"), where, check)
     checksums = _checksums(item.get("checksums"), where, check)
-    if checksums is False:
-        ok = False
-        checksums = None
-    elif checksums is not None and pathless:
+    if checksums is not None and pathless:
         check.add(f"{where}, key 'checksums'", f"the {adapter!r} adapter has no files to check; remove the key")
-        ok = False
-
     texts = {key: _text(item, key, where, check) for key in _TEXT_KEYS}
-    if not ok:
-        # Keep the entry only to detect duplicate names; _build drops entries with problems.
-        return DatasetEntry(name=name, adapter=str(adapter), index=i) if name is not None else None
+    if name is None:
+        return None
     return DatasetEntry(
-        name=name,  # type: ignore[arg-type]
-        adapter=adapter,  # type: ignore[arg-type]
+        name=name,
+        adapter=adapter,
         enabled=enabled,
-        path=resolved,
-        options=frozen_options,
-        checksums=checksums,  # type: ignore[arg-type]
+        path=path,
+        options=options,
+        checksums=checksums,
         index=i,
         **texts,
     )
+
+
+def _entry_name(item: Mapping[Any, Any], i: int, check: _Checker) -> str | None:
+    raw = item.get("name")
+    where = f"datasets[{i}], key 'name'"
+    if "name" not in item:
+        check.add(where, "required key is missing; expected the dataset's name")
+    elif not isinstance(raw, str):
+        check.add(where, f"expected text, got {_describe(raw)}{_quote_hint(raw)}")
+    elif not _NAME_RE.match(raw):
+        check.add(
+            where, f"invalid name {raw!r}; expected letters, digits, '_', '-' or '.', starting with a letter or digit"
+        )
+    else:
+        return raw
+    return None
+
+
+def _entry_path(
+    raw: Any, where: str, folder: Path, check: _Checker, *, enabled: bool, pathless: bool, adapter: str | None
+) -> Path | None:
+    """The absolute path (``~`` expanded, relative to ``folder``); checked to exist when enabled."""
+    at = f"{where}, key 'path'"
+    if raw is None:
+        if enabled and adapter is not None and not pathless:
+            check.add(at, "required for an enabled dataset; expected the dataset's folder")
+        return None
+    if not isinstance(raw, str):
+        check.add(at, f"expected a folder path as text, got {_describe(raw)}{_quote_hint(raw)}")
+        return None
+    if not raw.strip():
+        check.add(at, "empty path; expected the dataset's folder, or no path key at all")
+        return None
+    if pathless:
+        check.add(at, f"the {adapter!r} adapter generates its data and takes no path; remove the key")
+        return None
+    resolved = Path(os.path.abspath(folder / os.path.expanduser(raw)))
+    if enabled and not resolved.exists():
+        check.add(
+            at,
+            f"{resolved} does not exist (from {raw!r}, relative to {folder}); "
+            "expected the dataset's folder, or enabled: false",
+        )
+    return resolved
+
+
+def _entry_options(raw: Any, where: str, check: _Checker) -> Mapping[str, Any]:
+    """A read-only deep copy of the adapter's keyword arguments."""
+    if raw is None:
+        return MappingProxyType({})
+    if not isinstance(raw, Mapping):
+        check.add(f"{where}, key 'options'", f"expected a mapping of adapter keyword arguments, got {_describe(raw)}")
+        return MappingProxyType({})
+    for key in raw:
+        if not isinstance(key, str) or not _IDENTIFIER_RE.match(key):
+            check.add(
+                f"{where}, key 'options.{key}'", "invalid option name; expected a Python identifier such as n_studies"
+            )
+        elif key == "name":
+            check.add(
+                f"{where}, key 'options.name'", "set the dataset's name with the entry's 'name' key, not in options"
+            )
+    return MappingProxyType(copy.deepcopy(dict(raw)))
 
 
 def _relative_posix(text: str) -> bool:
@@ -686,19 +728,22 @@ def _relative_posix(text: str) -> bool:
     return bool(text) and not pure.is_absolute() and ".." not in pure.parts and "\\" not in text and ":" not in text[:2]
 
 
-def _checksums(raw: Any, where: str, check: _Checker) -> Checksums | None | bool:
-    """The parsed block, None when absent, False when it has problems."""
+def _checksums(raw: Any, where: str, check: _Checker) -> Checksums | None:
+    """The parsed block; None when absent, empty or wrong (the problems are added to ``check``)."""
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
         check.add(f"{where}, key 'checksums'", f"expected a mapping with 'files' and/or 'tree', got {_describe(raw)}")
-        return False
+        return None
     before = len(check.problems)
     check.unknown_keys(raw, _CHECKSUM_KEYS, lambda key: f"{where}, key 'checksums.{key}'")
     files: dict[str, str] = {}
     raw_files = raw.get("files")
     if raw_files is not None and not isinstance(raw_files, Mapping):
-        check.add(f"{where}, key 'checksums.files'", f"expected a mapping of relative path -> sha256, got {_describe(raw_files)}")
+        check.add(
+            f"{where}, key 'checksums.files'",
+            f"expected a mapping of relative path -> sha256, got {_describe(raw_files)}",
+        )
     elif raw_files is not None:
         for rel, digest in raw_files.items():
             at = f"{where}, key 'checksums.files', file {rel!r}"
@@ -711,17 +756,26 @@ def _checksums(raw: Any, where: str, check: _Checker) -> Checksums | None | bool
     tree: TreeChecksum | None = None
     raw_tree = raw.get("tree")
     if raw_tree is not None and not isinstance(raw_tree, Mapping):
-        check.add(f"{where}, key 'checksums.tree'", f"expected a mapping with 'pattern' and 'sha256', got {_describe(raw_tree)}")
+        check.add(
+            f"{where}, key 'checksums.tree'",
+            f"expected a mapping with 'pattern' and 'sha256', got {_describe(raw_tree)}",
+        )
     elif raw_tree is not None:
         check.unknown_keys(raw_tree, _TREE_KEYS, lambda key: f"{where}, key 'checksums.tree.{key}'")
         pattern = raw_tree.get("pattern", "**/*")
         digest = raw_tree.get("sha256")
         good = True
         if not isinstance(pattern, str) or not _relative_posix(pattern):
-            check.add(f"{where}, key 'checksums.tree.pattern'", f"expected a relative glob such as '**/*.dcm', got {_describe(pattern)}")
+            check.add(
+                f"{where}, key 'checksums.tree.pattern'",
+                f"expected a relative glob such as '**/*.dcm', got {_describe(pattern)}",
+            )
             good = False
         if "sha256" not in raw_tree:
-            check.add(f"{where}, key 'checksums.tree.sha256'", "required key is missing; expected the tree digest (hemstats.checksums.tree_digest)")
+            check.add(
+                f"{where}, key 'checksums.tree.sha256'",
+                "required key is missing; expected the tree digest (hemstats.checksums.tree_digest)",
+            )
             good = False
         elif not isinstance(digest, str) or not _SHA256_RE.match(digest):
             check.add(
@@ -731,8 +785,6 @@ def _checksums(raw: Any, where: str, check: _Checker) -> Checksums | None | bool
             good = False
         if good:
             tree = TreeChecksum(sha256=digest.lower(), pattern=pattern)
-    if len(check.problems) > before:
-        return False
-    if not files and tree is None:
+    if len(check.problems) > before or (not files and tree is None):
         return None
     return Checksums(files=MappingProxyType(files), tree=tree)
