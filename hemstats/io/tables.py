@@ -8,7 +8,8 @@ dataset gets the same handling of real-world quirks:
 * header cells are cleaned (:func:`clean_header`: surrounding spaces dropped, inner
   runs of white space, newlines included, made one space) and matched tolerantly
   (:func:`header_key`: case, spacing and punctuation ignored, any script);
-* every cell is read as text (CSV) or as stored (Excel), blanks stay missing, and
+* every cell is read as text (CSV) or as stored (Excel), blanks stay missing (rows
+  with every cell blank are dropped), and
   the parsers :func:`parse_flag` and :func:`parse_number` turn a column into
   nullable ``Int8``/``Float64`` or raise :class:`~hemstats.errors.DataFormatError`
   naming the file, the column and the first offending rows.
@@ -90,17 +91,24 @@ def header_key(name: object) -> str:
 def first_rows(mask: np.ndarray | pd.Series, values: pd.Series | None = None) -> str:
     """``"3 rows, first: row 2 ('x'), row 5 ('y')"`` for the rows where ``mask`` holds.
 
-    Rows are spreadsheet rows of a table whose header is row 1 (position + 2).
+    Rows are spreadsheet rows of a table whose header is row 1: the integer index
+    label + 2 of ``values`` (or of ``mask`` when it is a Series), so rows that
+    :func:`read_table` dropped as blank do not shift the numbers; position + 2 otherwise.
 
     Examples
     --------
     >>> first_rows(np.array([False, True, True]), pd.Series(["a", "b", "c"]))
     "2 rows, first: row 3 ('b'), row 4 ('c')"
+    >>> first_rows(pd.Series([True], index=[7]))
+    '1 row, first: row 9'
     """
     positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+    source = values if values is not None else mask if isinstance(mask, pd.Series) else None
+    labels = source.index if source is not None and pd.api.types.is_integer_dtype(source.index) else None
     shown = []
     for pos in positions[:_MAX_SHOWN]:
-        shown.append(f"row {pos + 2}" if values is None else f"row {pos + 2} ({values.iloc[pos]!r})")
+        row = f"row {(labels[pos] if labels is not None else pos) + 2}"
+        shown.append(row if values is None else f"{row} ({values.iloc[pos]!r})")
     more = ", ..." if len(positions) > _MAX_SHOWN else ""
     return f"{len(positions)} row{'s' * (len(positions) != 1)}, first: {', '.join(shown)}{more}"
 
@@ -167,9 +175,7 @@ def read_table(
                 na_values=[""],
                 skipinitialspace=False,
             )
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, KeyError, OSError) as exc:
-        raise DataFormatError(f"{path}: cannot be read as a table ({type(exc).__name__}: {exc})") from None
-    except Exception as exc:  # openpyxl raises zipfile/XML errors on a corrupt workbook
+    except Exception as exc:  # decoding, CSV parser, zipfile and XML errors of a corrupt workbook
         raise DataFormatError(f"{path}: cannot be read as a table ({type(exc).__name__}: {exc})") from None
     df.columns = [clean_header(c) for c in df.columns]
     keys = [header_key(c) for c in df.columns]
@@ -186,6 +192,9 @@ def read_table(
                 s = s.copy()
                 s[is_text] = stripped.where(stripped != "", np.nan)
                 df[col] = s
+    # Rows with every cell blank (trailing ",,,," lines, formatted empty Excel rows) are
+    # dropped; the index keeps the original positions so messages name the right row.
+    df = df[df.notna().any(axis=1)]
     wanted = list(dict.fromkeys([*required, *(usecols or ())]))
     if wanted:
         found = {name: find_column(df, [name], path=path) for name in wanted}
