@@ -34,6 +34,7 @@ ADAPTERS = MappingProxyType(
         "cq500": "hemstats.datasets.cq500",
         "physionet_ct_ich": "hemstats.datasets.physionet_ct_ich",
         "rsna_ich": "hemstats.datasets.rsna_ich",
+        "generic": "hemstats.datasets.generic",
     }
 )
 

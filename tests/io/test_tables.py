@@ -115,3 +115,16 @@ def test_header_helpers():
     assert header_key("Пол ") == "пол"
     with pytest.raises(DataFormatError, match=r"expected columns \['b', 'c'\]"):
         require_columns(pd.DataFrame(columns=["a"]), ["a", "b", "c"], path="x.csv")
+
+
+def test_blank_rows_dropped_row_numbers_kept(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text("id,flag\r\n1,1\r\n,\r\n2,x\r\n,\r\n")
+    df = read_table(p)
+    assert len(df) == 2
+    with pytest.raises(DataFormatError, match=r"1 row, first: row 4 \('x'\)"):
+        parse_flag(df["flag"], path=p, column="flag")
+    x = tmp_path / "t.xlsx"
+    pd.DataFrame({"id": [1, None, 3], "flag": ["yes", None, "?"]}).to_excel(x, index=False)
+    with pytest.raises(DataFormatError, match=r"t\.xlsx, column 'flag': .*row 4 \('\?'\)"):
+        parse_flag(read_table(x)["flag"], path=x, column="flag")
