@@ -35,20 +35,16 @@ def to_float(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     Text is parsed with Python's ``float`` so a value written by ``repr`` comes back
     bit for bit.
     """
-    missing = values.isna().to_numpy()
-    if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
-        out = np.full(len(values), np.nan)
-        bad = np.zeros(len(values), dtype=bool)
-        for i, v in enumerate(values.to_numpy(dtype=object)):
-            if missing[i]:
-                continue
+    if values.dtype == object or isinstance(values.dtype, (pd.StringDtype, pd.CategoricalDtype)):
+        codes, uniques = factorize(values)
+        parsed = np.full(len(uniques) + 1, np.nan)
+        unparseable = np.zeros(len(uniques) + 1, dtype=bool)
+        for i, v in enumerate(uniques):
             try:
-                out[i] = float(v.strip() if isinstance(v, str) else v)
+                parsed[i] = float(v.strip() if isinstance(v, str) else v)
             except (TypeError, ValueError):
-                bad[i] = True
-        return out, bad
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return to_float(values.astype(object))
+                unparseable[i] = True
+        return parsed[codes], unparseable[codes]
     try:
         out = values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError):
@@ -56,53 +52,73 @@ def to_float(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return out, np.zeros(len(values), dtype=bool)
 
 
-def _stripped_text(s: pd.Series, missing: np.ndarray) -> pd.Series:
-    """``s`` as stripped ``str`` objects, ``None`` where missing.
+def factorize(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 where missing) and the distinct values they index.
 
-    Categorical and all-text columns are converted once per distinct value (fast for
-    long tables); anything else element by element, so ``1`` and ``1.0`` stay distinct.
+    Categoricals reuse their codes, so long categorical columns cost nothing.
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
-        clean = np.array([str(v).strip() for v in s.cat.categories] + [None], dtype=object)
-        out = clean[s.cat.codes.to_numpy()]  # code -1 (missing) picks the trailing None
+        return s.cat.codes.to_numpy(dtype=np.int64), np.asarray(s.cat.categories, dtype=object)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
+
+
+def _text_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct values of ``s`` as stripped text, converted once per distinct value."""
+    codes, uniques = factorize(s)
+    clean = np.array([str(v.item() if isinstance(v, np.generic) else v).strip() for v in uniques], dtype=object)
+    merged, distinct = pd.factorize(clean)  # stripping may make two values equal
+    lookup = np.append(np.asarray(merged, dtype=np.int64), -1)  # code -1 (missing) stays -1
+    return lookup[codes], np.asarray(distinct, dtype=object)
+
+
+def _text_column(
+    df: pd.DataFrame, where: str, col: Column, problems: list[Problem], codes_out: dict | None
+) -> pd.Series:
+    codes, values = _text_codes(df[col.name])
+    if codes_out is not None and col.kind == "id":
+        codes_out[col.name] = (codes, values)
+    empty = np.flatnonzero(values == "")
+    if len(empty):
+        problems.append(Problem(where, f"must not be empty text; {describe_rows(df, np.isin(codes, empty))}"))
+    if col.kind == "id":
+        taken = pd.array(values, dtype="string").take(codes, allow_fill=True) if len(values) else pd.array(
+            [pd.NA] * len(codes), dtype="string"
+        )
+        return pd.Series(taken, index=df.index, name=col.name)
+    if col.categories is not None:
+        categories = list(col.categories)
+        position = {c: i for i, c in enumerate(categories)}
+        remap = np.array([position.get(v, -1) for v in values] + [-1], dtype=np.int64)
+        outside = (codes >= 0) & (remap[codes] < 0)
+        if outside.any():
+            problems.append(
+                Problem(where, f"expected one of {categories}; {describe_rows(df, outside, col.name)}")
+            )
     else:
-        obj = s.astype(object)
-        if isinstance(s.dtype, pd.StringDtype) or pd.api.types.infer_dtype(obj, skipna=True) in ("string", "empty"):
-            codes, uniques = pd.factorize(obj)
-            clean = np.array([str(v).strip() for v in uniques] + [None], dtype=object)
-            out = clean[codes]
-        else:
-            return obj.where(~missing, None).map(lambda v: v if v is None else str(v).strip())
-    out[missing] = None
-    return pd.Series(out, index=s.index, dtype=object, name=s.name)
+        order = np.argsort(values.astype(str), kind="stable")
+        categories = values[order].tolist()
+        remap = np.empty(len(values) + 1, dtype=np.int64)
+        remap[order] = np.arange(len(values))
+        remap[-1] = -1
+    return pd.Series(pd.Categorical.from_codes(remap[codes], categories=categories), index=df.index, name=col.name)
 
 
-def coerce_column(df: pd.DataFrame, table: str, col: Column, problems: list[Problem]) -> pd.Series:
-    """The canonical version of ``df[col.name]``; problems are appended, not raised."""
+def coerce_column(
+    df: pd.DataFrame, table: str, col: Column, problems: list[Problem], codes_out: dict | None = None
+) -> pd.Series:
+    """The canonical version of ``df[col.name]``; problems are appended, not raised.
+
+    For id columns, ``codes_out[name]`` receives ``(codes, values)`` so callers can
+    check keys without hashing the text again.
+    """
     where = f"{table}.{col.name}"
     s = df[col.name]
     missing = s.isna().to_numpy()
     if col.required and missing.any():
         problems.append(Problem(where, f"must not be missing; {describe_rows(df, missing)}"))
-
     if col.kind in ("id", "category"):
-        text = _stripped_text(s, missing)
-        empty = (text.to_numpy(dtype=object) == "").astype(bool)
-        if empty.any():
-            problems.append(Problem(where, f"must not be empty text; {describe_rows(df, empty)}"))
-        if col.kind == "id":
-            return pd.Series(text, index=df.index, dtype="string", name=col.name)
-        cats = col.categories
-        if cats is not None:
-            outside = ~missing & ~text.isin(cats).to_numpy()
-            if outside.any():
-                problems.append(
-                    Problem(where, f"expected one of {list(cats)}; {describe_rows(df, outside, col.name)}")
-                )
-                text = text.where(~outside, None)
-        else:
-            cats = tuple(sorted({v for v in text if v is not None}))
-        return pd.Series(pd.Categorical(text, categories=list(cats)), index=df.index, name=col.name)
+        return _text_column(df, where, col, problems, codes_out)
 
     numbers, bad = to_float(s)
     if bad.any():
@@ -139,11 +155,12 @@ def coerce_column(df: pd.DataFrame, table: str, col: Column, problems: list[Prob
 def empty_column(col: Column, n: int) -> pd.Series:
     """An all-missing column of ``col``'s canonical dtype and length ``n``."""
     if col.kind == "id":
-        return pd.Series(pd.array([pd.NA] * n, dtype="string"), name=col.name)
+        return pd.Series(pd.array(np.full(n, None, dtype=object), dtype="string"), name=col.name)
     if col.kind == "category":
-        return pd.Series(pd.Categorical([None] * n, categories=list(col.categories or ())), name=col.name)
+        codes = np.full(n, -1, dtype=np.int8)
+        return pd.Series(pd.Categorical.from_codes(codes, categories=list(col.categories or ())), name=col.name)
     if col.kind == "int":
-        return pd.Series(pd.array([pd.NA] * n, dtype="Int64"), name=col.name)
+        return pd.Series(pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)), name=col.name)
     if col.kind == "float":
-        return pd.Series(pd.array([pd.NA] * n, dtype="Float64"), name=col.name)
+        return pd.Series(pd.arrays.FloatingArray(np.zeros(n), np.ones(n, dtype=bool)), name=col.name)
     return pd.Series(np.zeros(n, dtype="int8"), name=col.name)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from hemstats._coerce import coerce_column, describe_rows, empty_column, to_float
+from hemstats._coerce import coerce_column, describe_rows, empty_column, factorize, to_float
 from hemstats.errors import HemstatsError, Problem, SchemaError
 from hemstats.schema import TABLES, TableSpec
 
@@ -27,8 +27,14 @@ TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 _FORMAT_VERSION = 1
 
 
-def _canonical(spec: TableSpec, given: pd.DataFrame | None, problems: list[Problem]) -> pd.DataFrame:
-    """Copy ``given`` with canonical columns first, in canonical dtypes, index 0..n-1."""
+Codes = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def _canonical(spec: TableSpec, given: pd.DataFrame | None, problems: list[Problem], codes: Codes) -> pd.DataFrame:
+    """Copy ``given`` with canonical columns first, in canonical dtypes, index 0..n-1.
+
+    ``codes`` receives the integer codes of the id columns (see ``coerce_column``).
+    """
     if given is None:
         given = pd.DataFrame()
     if not isinstance(given, pd.DataFrame):
@@ -43,7 +49,7 @@ def _canonical(spec: TableSpec, given: pd.DataFrame | None, problems: list[Probl
     out: dict[str, pd.Series] = {}
     for col in spec.columns:
         if col.name in df.columns:
-            out[col.name] = coerce_column(df, spec.name, col, problems)
+            out[col.name] = coerce_column(df, spec.name, col, problems, codes)
         else:
             if col.required and not empty_table:
                 found = ", ".join(map(str, df.columns))
@@ -55,18 +61,29 @@ def _canonical(spec: TableSpec, given: pd.DataFrame | None, problems: list[Probl
     return pd.DataFrame(out, index=pd.RangeIndex(len(df)))
 
 
-def _check_rows(spec: TableSpec, df: pd.DataFrame, studies: pd.DataFrame, problems: list[Problem]) -> None:
-    """Key uniqueness, level/slice consistency and links to ``studies``."""
+def _study_pairs(df: pd.DataFrame, codes: Codes) -> tuple[np.ndarray, pd.Index]:
+    """Each row's code into the distinct (dataset, study_id) pairs, and those pairs as text keys."""
+    d_codes, datasets = factorize(df["dataset"])
+    s_codes, studies = codes["study_id"] if "study_id" in codes else factorize(df["study_id"])
+    width = len(studies) + 1
+    pair_codes, pairs = pd.factorize(d_codes * width + s_codes)
+    keys = [f"{datasets[p // width] if p // width >= 0 else ''}\x00{studies[p % width] if p % width < len(studies) else ''}" for p in pairs]
+    return np.asarray(pair_codes), pd.Index(keys, dtype=object)
+
+
+def _check_rows(spec: TableSpec, df: pd.DataFrame, codes: Codes, known: pd.Index, problems: list[Problem]) -> None:
+    """Key uniqueness, level/slice consistency and links to the ``known`` study keys."""
     if spec.key and len(df):
-        dup = df.duplicated(subset=list(spec.key), keep=False).to_numpy()
+        key = pd.DataFrame({name: codes[name][0] if name in codes else factorize(df[name])[0] for name in spec.key})
+        dup = key.duplicated(keep=False).to_numpy()
         if dup.any():
             problems.append(
                 Problem(spec.name, f"key ({', '.join(spec.key)}) is not unique; {describe_rows(df, dup)}")
             )
     if spec.has_level:
         no_slice = df["slice_id"].isna().to_numpy()
-        level = df["level"].astype(object).to_numpy()
-        bad = ((level == "slice") & no_slice) | ((level == "study") & ~no_slice)
+        is_slice = (df["level"] == "slice").to_numpy()
+        bad = (is_slice & no_slice) | (~is_slice & df["level"].notna().to_numpy() & ~no_slice)
         if bad.any():
             problems.append(
                 Problem(
@@ -75,9 +92,9 @@ def _check_rows(spec: TableSpec, df: pd.DataFrame, studies: pd.DataFrame, proble
                 )
             )
     if spec.refers_to_studies and len(df):
-        known = pd.MultiIndex.from_frame(studies[["dataset", "study_id"]].astype(object))
-        pairs = pd.MultiIndex.from_frame(df[["dataset", "study_id"]].astype(object))
-        orphan = ~pairs.isin(known)
+        present = df["dataset"].notna().to_numpy() & df["study_id"].notna().to_numpy()
+        pair_codes, pairs = _study_pairs(df, codes)
+        orphan = present & ~pairs.isin(known)[pair_codes]
         if orphan.any():
             problems.append(
                 Problem(
@@ -140,9 +157,11 @@ class Cohort:
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
-        tables = {name: _canonical(TABLES[name], getattr(self, name), problems) for name in TABLE_NAMES}
+        codes: dict[str, Codes] = {name: {} for name in TABLE_NAMES}
+        tables = {name: _canonical(TABLES[name], getattr(self, name), problems, codes[name]) for name in TABLE_NAMES}
+        known = _study_pairs(tables["studies"], codes["studies"])[1]
         for name in TABLE_NAMES:
-            _check_rows(TABLES[name], tables[name], tables["studies"], problems)
+            _check_rows(TABLES[name], tables[name], codes[name], known, problems)
         try:
             info = json.loads(json.dumps(dict(self.info), allow_nan=False))
         except (TypeError, ValueError) as exc:

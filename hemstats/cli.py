@@ -1,0 +1,159 @@
+"""The ``hemstats`` command: a thin layer over the public API.
+
+Commands::
+
+    hemstats validate [MANIFEST]          list every problem of a manifest and its data
+    hemstats report [MANIFEST] [--out D]  build the HTML report; prints index.html last
+    hemstats demo --out DIR [...]         write the demo cohort's tables
+
+MANIFEST defaults to ``./data_manifest.yaml`` when it exists, else the built-in,
+demo-only manifest.  A :class:`~hemstats.errors.HemstatsError` prints as one
+``Error: ...`` message (no traceback) and exits with status 1; usage errors exit
+with status 2.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hemstats.errors import HemstatsError
+
+__all__ = ["main", "DEFAULT_MANIFEST_NAME"]
+
+#: The manifest used when none is given, if it exists in the current directory.
+DEFAULT_MANIFEST_NAME = "data_manifest.yaml"
+
+
+class _Group(click.Group):
+    """A group that turns a HemstatsError into a clean one-message exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HemstatsError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def _manifest_arg(manifest: Path | None) -> Path | None:
+    """The manifest given, else ./data_manifest.yaml if present, else None (built-in)."""
+    if manifest is not None:
+        return manifest
+    default = Path(DEFAULT_MANIFEST_NAME)
+    return default if default.is_file() else None
+
+
+def _describe(manifest: Path | None) -> str:
+    return str(manifest) if manifest is not None else "built-in manifest"
+
+
+_MANIFEST = click.argument(
+    "manifest", required=False, type=click.Path(dir_okay=False, path_type=Path)
+)
+
+
+def _version() -> str:
+    from hemstats import __version__
+
+    return __version__
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version=_version(), prog_name="hemstats", message="%(prog)s %(version)s")
+def main() -> None:
+    """Statistics of head-CT intracranial hemorrhage datasets.
+
+    MANIFEST (for validate and report) defaults to ./data_manifest.yaml when it
+    exists, else the built-in manifest, which covers only the demo cohort.
+    """
+
+
+@main.command()
+@_MANIFEST
+@click.pass_context
+def validate(ctx: click.Context, manifest: Path | None) -> None:
+    """Check MANIFEST and its data; print every problem, one per line.
+
+    Exits with status 1 when there is any problem, else prints one OK line.
+    """
+    from hemstats.loading import validate as _validate
+    from hemstats.manifest import load_manifest
+
+    path = _manifest_arg(manifest)
+    problems = _validate(path, progress=False)
+    if problems:
+        for problem in problems:
+            click.echo(str(problem))
+        n = len(problems)
+        click.echo(f"{_describe(path)}: {n} problem{'s' * (n != 1)}", err=True)
+        ctx.exit(1)
+    m = load_manifest(path)
+    n_enabled, n_all = len(m.enabled), len(m.datasets)
+    names = ", ".join(e.name for e in m.enabled)
+    click.echo(
+        f"OK {_describe(path)}: {n_enabled} dataset{'s' * (n_enabled != 1)} enabled"
+        f" of {n_all} ({names})"
+    )
+
+
+@main.command()
+@_MANIFEST
+@click.option(
+    "--out",
+    "-o",
+    default="_build/report",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Build folder; rebuilding into the same folder reuses executed chapters.",
+)
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Show the build steps on stderr.")
+def report(manifest: Path | None, out: Path, progress: bool) -> None:
+    """Build the HTML report of MANIFEST's datasets.
+
+    Prints the path of index.html as the last line.
+    """
+    from hemstats.report import build_report
+
+    path = _manifest_arg(manifest)
+    args = ["hemstats", "report"] + ([str(path)] if path is not None else []) + ["--out", str(out)]
+    index = build_report(path, out=out, progress=progress, command=shlex.join(args))
+    click.echo(str(index))
+
+
+@main.command()
+@click.option(
+    "--out",
+    "-o",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the tables and cohort.json into (created).",
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the simulation.")
+@click.option(
+    "--n-studies", default=1200, show_default=True, type=click.IntRange(min=1), help="Number of studies."
+)
+@click.option(
+    "--format",
+    "fmt",
+    default="parquet",
+    show_default=True,
+    type=click.Choice(["parquet", "csv"]),
+    help="Table file format.",
+)
+def demo(out: Path, seed: int, n_studies: int, fmt: str) -> None:
+    """Write the seeded demo cohort's tables (Cohort.to_dir) into OUT."""
+    from hemstats.datasets import demo as _demo
+
+    cohort = _demo.load(n_studies=n_studies, seed=seed)
+    written = cohort.to_dir(out, format=fmt)  # type: ignore[arg-type]
+    counts = cohort.counts()
+    sizes = ", ".join(f"{r.table} {r.rows}" for r in counts.itertuples(index=False))
+    click.echo(f"demo cohort (seed {seed}): {sizes}")
+    click.echo(str(written))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,304 @@
+"""Helpers for report chapters: save a table, show it, say there is no data, flag synthetic data.
+
+A chapter (one MyST notebook in ``book/``) computes result tables with
+:mod:`hemstats.stats`, writes each with :func:`save_table` (the CSV is what a
+reader downloads and what stays byte-identical between builds) and displays it
+with :func:`show_table` (the only place its numbers become text, through
+:mod:`hemstats.report.format`).
+
+Examples
+--------
+>>> import pandas as pd, tempfile
+>>> from hemstats.report.context import current
+>>> df = pd.DataFrame({"finding": ["any", "sdh"], "estimate": [0.1 + 0.2, 1 / 3]})
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     ctx = current(_write_example_context(tmp))
+...     print(save_table(df, "example", context=ctx).read_text(), end="")
+finding,estimate
+any,0.30000000000000004
+sdh,0.3333333333333333
+>>> print(show_table(df, digits=3))
+finding estimate
+    any    0.300
+    sdh    0.333
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from hemstats.report.context import ReportContext, current
+from hemstats.report.errors import ReportError
+from hemstats.report.format import format_table
+
+if TYPE_CHECKING:
+    from hemstats.cohort import Cohort
+
+__all__ = [
+    "Html",
+    "save_table",
+    "show_table",
+    "table_url",
+    "no_data",
+    "synthetic_datasets",
+    "synthetic_banner",
+    "synthetic_banner_text",
+]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class Html:
+    """A piece of HTML that notebooks display as such (and print as plain text)."""
+
+    def __init__(self, html_text: str, text: str) -> None:
+        self.html = html_text
+        self.text = text
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _check_name(name: str) -> str:
+    if not isinstance(name, str) or not _NAME.match(name) or ".." in name or name.endswith(".csv"):
+        raise ReportError(
+            f"table name {name!r}: expected letters, digits, '_', '-' or '.', starting with a letter "
+            "or digit, without the .csv suffix (e.g. 'prevalence_by_dataset')"
+        )
+    return name
+
+
+def save_table(
+    df: pd.DataFrame,
+    name: str,
+    *,
+    index: bool = False,
+    context: ReportContext | None = None,
+) -> Path:
+    """Write ``df`` as ``<html>/tables/<name>.csv``, byte-identical for an equal frame.
+
+    Floats are written in full (shortest round-trip) precision, missing values as
+    empty cells, lines end with ``\\n``, text is UTF-8.  The file is rewritten only
+    when its bytes change.  Never put the build time or paths in a saved table.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The result table, numbers unformatted.
+    name : str
+        File name without ``.csv``; unique within the report.
+    index : bool, default False
+        Also write the index (for a frame whose index carries data).
+    context : ReportContext, optional
+        Default :func:`~hemstats.report.context.current`.
+
+    Returns
+    -------
+    pathlib.Path
+        The CSV written.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise ReportError(f"save_table({name!r}): expected a pandas DataFrame, got {type(df).__name__}")
+    _check_name(name)
+    ctx = context if context is not None else current()
+    text = df.to_csv(index=index, lineterminator="\n")
+    data = text.encode("utf-8")
+    path = ctx.tables_dir / f"{name}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.is_file() or path.read_bytes() != data:
+        tmp = path.with_name(f".{name}.csv.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    return path
+
+
+def table_url(name: str, *, context: ReportContext | None = None, cwd: str | os.PathLike[str] | None = None) -> str:
+    """The link from the page being executed to the CSV saved as ``name``.
+
+    Chapters execute with their own folder as working directory, so the link is
+    relative to it, as the HTML page sits at the same place in the output.
+    """
+    _check_name(name)
+    ctx = context if context is not None else current()
+    here = Path(cwd if cwd is not None else os.getcwd()).resolve()
+    try:
+        rel = here.relative_to(ctx.src_dir.resolve())
+    except ValueError:
+        rel = Path()
+    up = "../" * len(rel.parts)
+    return f"{up}{ctx.tables_dir.relative_to(ctx.html_dir).as_posix()}/{name}.csv"
+
+
+def show_table(
+    df: pd.DataFrame,
+    *,
+    caption: str | None = None,
+    digits: int = 2,
+    percent: Iterable[str] = (),
+    integers: Iterable[str] | None = None,
+    p_values: Iterable[str] = (),
+    links: Iterable[str] = (),
+    code: Iterable[str] = (),
+    combine_ci: bool = True,
+    rename: Mapping[str, str] | None = None,
+    csv: str | None = None,
+    context: ReportContext | None = None,
+) -> Html:
+    """Display ``df`` as an HTML table, numbers formatted by :func:`~hemstats.report.format.format_table`.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The result table (numbers as numbers).
+    caption : str, optional
+        Shown above the table.
+    digits, percent, integers, p_values, combine_ci
+        Passed to :func:`~hemstats.report.format.format_table`.
+    links : iterable of str
+        Columns whose ``http(s)://`` values become hyperlinks.
+    code : iterable of str
+        Columns shown in a monospace font, broken anywhere (hashes, identifiers).
+    rename : mapping, optional
+        Display names of columns (after formatting).
+    csv : str, optional
+        Name given to :func:`save_table`: adds a link to the CSV under the table.
+    context : ReportContext, optional
+        Needed only with ``csv``; default :func:`~hemstats.report.context.current`.
+
+    Returns
+    -------
+    Html
+        Displayed by Jupyter as the table; ``str()`` gives it as plain text.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise ReportError(f"show_table: expected a pandas DataFrame, got {type(df).__name__}")
+    shown = format_table(
+        df, digits=digits, percent=percent, integers=integers, p_values=p_values, combine_ci=combine_ci
+    ).reset_index(drop=True)
+    numeric = {
+        c
+        for c in shown.columns
+        if (c in df.columns and pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]))
+        or (c not in df.columns and str(c).startswith("estimate ("))
+    }
+    if rename:
+        shown = shown.rename(columns=dict(rename))
+        numeric = {rename.get(c, c) for c in numeric}
+    link_cols = {(rename or {}).get(c, c) for c in links}
+    code_cols = {(rename or {}).get(c, c) for c in code}
+    header = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    body = []
+    for row in shown.itertuples(index=False):
+        cells = []
+        for col, value in zip(shown.columns, row, strict=True):
+            text = html.escape(value)
+            if col in link_cols and re.match(r"^https?://\S+$", value):
+                text = f'<a href="{html.escape(value, quote=True)}">{text}</a>'
+            cls = ' class="hemstats-num"' if col in numeric else ' class="hemstats-code"' if col in code_cols else ""
+            cells.append(f"<td{cls}>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    parts = [
+        '<div class="hemstats-table">',
+        f'<table class="table">{cap}<thead><tr>{header}</tr></thead><tbody>{"".join(body)}</tbody></table>',
+    ]
+    if csv is not None:
+        url = table_url(csv, context=context)
+        parts.append(f'<p class="hemstats-csv"><a href="{html.escape(url, quote=True)}">{html.escape(csv)}.csv</a></p>')
+    parts.append("</div>")
+    text = shown.to_string(index=False) if len(shown.columns) else "(no columns)"
+    if caption:
+        text = f"{caption}\n{text}"
+    return Html("".join(parts), text)
+
+
+def no_data(sentence: str) -> Html:
+    """The one sentence a chapter shows instead of its analysis when the manifest has no data for it.
+
+    Examples
+    --------
+    >>> print(no_data("No dataset in this manifest has model scores."))
+    No data: No dataset in this manifest has model scores.
+    """
+    if not isinstance(sentence, str) or not sentence.strip():
+        raise ReportError("no_data: expected one non-empty sentence saying which data are missing")
+    s = sentence.strip()
+    return Html(
+        f'<div class="admonition note hemstats-no-data"><p class="admonition-title">No data</p>'
+        f"<p>{html.escape(s)}</p></div>",
+        f"No data: {s}",
+    )
+
+
+def synthetic_datasets(cohort: Cohort) -> tuple[str, ...]:
+    """The datasets of ``cohort`` whose ``info`` marks them ``synthetic``."""
+    return tuple(d for d in cohort.datasets if bool(cohort.info.get(d, {}).get("synthetic", False)))
+
+
+def synthetic_banner_text(names: Iterable[str]) -> str:
+    """The banner sentence for the synthetic datasets ``names`` ('' when there are none).
+
+    Examples
+    --------
+    >>> synthetic_banner_text(["demo"])
+    'Synthetic data: dataset demo is simulated by hemstats; its numbers describe no real patients.'
+    >>> synthetic_banner_text([])
+    ''
+    """
+    names = list(names)
+    if not names:
+        return ""
+    if len(names) == 1:
+        return f"Synthetic data: dataset {names[0]} is simulated by hemstats; its numbers describe no real patients."
+    return (
+        f"Synthetic data: datasets {', '.join(names)} are simulated by hemstats; "
+        "their numbers describe no real patients."
+    )
+
+
+def synthetic_banner(source: Cohort | ReportContext | None = None) -> Html | None:
+    """A warning box when the cohort has a synthetic dataset, else None (which displays nothing).
+
+    ``hemstats report`` already shows the same sentence at the top of every page;
+    use this in notebooks outside the report.
+
+    Parameters
+    ----------
+    source : Cohort or ReportContext, optional
+        Default: the current report context.
+    """
+    if source is None:
+        source = current()
+    names = source.synthetic if isinstance(source, ReportContext) else synthetic_datasets(source)
+    text = synthetic_banner_text(names)
+    if not text:
+        return None
+    return Html(
+        f'<div class="admonition warning hemstats-synthetic"><p class="admonition-title">Synthetic data</p>'
+        f"<p>{html.escape(text)}</p></div>",
+        text,
+    )
+
+
+def _write_example_context(tmp: str | os.PathLike[str]) -> Path:
+    """Write an example ``context.json`` into ``tmp`` (for the module's examples)."""
+    import json
+
+    from hemstats.report.context import example_context_dict
+
+    file = Path(tmp, "context.json")
+    file.write_text(json.dumps(example_context_dict(tmp)))
+    return file

@@ -1,0 +1,129 @@
+"""Chapter helpers: save_table, show_table, no_data, synthetic_banner."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hemstats.report import ReportError, current, no_data, save_table, show_table, synthetic_banner, table_url
+from hemstats.report.chapter import synthetic_datasets
+from hemstats.report.context import example_context_dict
+
+
+@pytest.fixture()
+def ctx(tmp_path):
+    file = tmp_path / "context.json"
+    data = example_context_dict(tmp_path)
+    data["synthetic"] = ["demo"]
+    file.write_text(json.dumps(data))
+    return current(file)
+
+
+def _frame(seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "dataset": pd.Categorical(["demo", "demo", "other"]),
+            "finding": ["any", "sdh", pd.NA],
+            "estimate": rng.random(3),
+            "n": pd.array([10, pd.NA, 3], dtype="Int64"),
+            "volume": pd.array([1.0 / 3.0, pd.NA, 2.5], dtype="Float64"),
+        }
+    )
+
+
+def test_save_table_is_deterministic_and_full_precision(ctx):
+    df = _frame()
+    path = save_table(df, "t1", context=ctx)
+    assert path == ctx.tables_dir / "t1.csv"
+    first = path.read_bytes()
+    assert b"\r" not in first
+    back = pd.read_csv(path, float_precision="round_trip")
+    assert back["estimate"].tolist() == df["estimate"].tolist()  # exact round trip
+    assert back["volume"].iloc[0] == 1.0 / 3.0
+    mtime = path.stat().st_mtime_ns
+    save_table(_frame(), "t1", context=ctx)  # an equal frame: same bytes, file not rewritten
+    assert path.read_bytes() == first
+    assert path.stat().st_mtime_ns == mtime
+    save_table(_frame(seed=1), "t1", context=ctx)
+    assert path.read_bytes() != first
+
+
+def test_save_table_missing_values_are_empty_cells(ctx):
+    text = save_table(_frame(), "t2", context=ctx).read_text()
+    lines = text.splitlines()
+    assert lines[0] == "dataset,finding,estimate,n,volume"
+    assert lines[2].endswith(",,")  # n and volume missing
+    assert lines[3].startswith("other,,")  # finding missing
+
+
+@pytest.mark.parametrize("name", ["", "../x", "a/b", "x.csv", ".hidden", "with space", 3])
+def test_save_table_rejects_bad_names(ctx, name):
+    with pytest.raises(ReportError, match="table name"):
+        save_table(_frame(), name, context=ctx)
+
+
+def test_save_table_rejects_non_frames(ctx):
+    with pytest.raises(ReportError, match="expected a pandas DataFrame"):
+        save_table([1, 2], "x", context=ctx)
+
+
+def test_show_table_formats_only_for_display(ctx):
+    df = pd.DataFrame(
+        {
+            "finding": ["any", "<b>"],
+            "estimate": [0.25, 0.5],
+            "ci_low": [0.2, 0.4],
+            "ci_high": [0.3, 0.6],
+            "n": [1200, 7],
+            "source": ["https://example.org/data", "local"],
+        }
+    )
+    shown = show_table(df, percent=["estimate"], digits=1, links=["source"], csv="t3", context=ctx, caption="Cap")
+    html = shown._repr_html_()
+    assert "25.0% (20.0% to 30.0%)" in html
+    assert "1,200" in html
+    assert "&lt;b&gt;" in html and "<b>" not in html  # text is escaped
+    assert '<a href="https://example.org/data">' in html
+    assert '<a href="tables/t3.csv">t3.csv</a>' in html
+    assert "<caption>Cap</caption>" in html
+    assert 'class="hemstats-num">1,200' in html
+    assert "25.0% (20.0% to 30.0%)" in str(shown)
+    assert df["estimate"].tolist() == [0.25, 0.5]  # the frame is untouched
+
+
+def test_show_table_rename_and_code_columns():
+    df = pd.DataFrame({"sha": ["ab" * 32], "x": [1]})
+    html = show_table(df, rename={"sha": "sha256"}, code=["sha"])._repr_html_()
+    assert "<th>sha256</th>" in html
+    assert 'class="hemstats-code">' + "ab" * 32 in html
+
+
+def test_table_url_is_relative_to_the_page(ctx, tmp_path):
+    (ctx.src_dir / "chapters").mkdir(parents=True)
+    assert table_url("x", context=ctx, cwd=ctx.src_dir) == "tables/x.csv"
+    assert table_url("x", context=ctx, cwd=ctx.src_dir / "chapters") == "../tables/x.csv"
+
+
+def test_no_data_is_one_sentence():
+    note = no_data("No dataset in this manifest has model scores.")
+    assert "No dataset in this manifest has model scores." in note._repr_html_()
+    assert "admonition" in note._repr_html_()
+    with pytest.raises(ReportError, match="one non-empty sentence"):
+        no_data("  ")
+
+
+def test_synthetic_banner(ctx):
+    from hemstats.datasets import demo
+
+    cohort = demo.load(n_studies=20)
+    assert synthetic_datasets(cohort) == ("demo",)
+    banner = synthetic_banner(cohort)
+    assert banner is not None and "Synthetic data" in banner._repr_html_()
+    assert "demo" in str(synthetic_banner(ctx))
+    real = cohort.select("demo")
+    object.__setattr__(real, "info", {"demo": {"synthetic": False}})
+    assert synthetic_banner(real) is None

@@ -1,0 +1,71 @@
+"""The report context chapters read: hemstats.report.context.current()."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hemstats.report import ENV_VAR, ReportError, current
+from hemstats.report.context import example_context_dict
+
+
+def _write(tmp_path, **changes):
+    data = example_context_dict(tmp_path)
+    data.update(changes)
+    file = tmp_path / "context.json"
+    file.write_text(json.dumps(data))
+    return file
+
+
+def test_current_reads_the_file_named_by_the_environment(tmp_path, monkeypatch):
+    file = _write(tmp_path, seed=7, confidence_level=0.9, n_resamples=99, synthetic=["demo"])
+    monkeypatch.setenv(ENV_VAR, str(file))
+    ctx = current()
+    assert (ctx.seed, ctx.confidence_level, ctx.n_resamples) == (7, 0.9, 99)
+    assert ctx.tables_dir == tmp_path / "html" / "tables"
+    assert ctx.synthetic == ("demo",)
+    assert ctx.manifest_path is None and ctx.manifest is None
+
+
+def test_current_outside_a_build_says_how_to_get_one(monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    with pytest.raises(ReportError, match=f"{ENV_VAR} is not set.*hemstats report"):
+        current()
+
+
+def test_current_names_a_missing_or_broken_file(tmp_path):
+    with pytest.raises(ReportError, match="report context not found"):
+        current(tmp_path / "nope.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(ReportError, match="cannot read the report context"):
+        current(bad)
+    with pytest.raises(ReportError, match="format_version 99"):
+        current(_write(tmp_path, format_version=99))
+    data = example_context_dict(tmp_path)
+    del data["seed"]
+    (tmp_path / "c.json").write_text(json.dumps(data))
+    with pytest.raises(ReportError, match="no key 'seed'"):
+        current(tmp_path / "c.json")
+
+
+def test_rng_streams_are_seeded_and_independent(tmp_path):
+    ctx = current(_write(tmp_path, seed=3))
+    a1 = ctx.rng("prevalence").integers(0, 10**9, 5)
+    a2 = ctx.rng("prevalence").integers(0, 10**9, 5)
+    b = ctx.rng("agreement").integers(0, 10**9, 5)
+    assert a1.tolist() == a2.tolist()
+    assert a1.tolist() != b.tolist()
+    other_seed = current(_write(tmp_path, seed=4)).rng("prevalence").integers(0, 10**9, 5)
+    assert other_seed.tolist() != a1.tolist()
+
+
+def test_cohort_is_read_from_the_cohort_dir_once(tmp_path):
+    from hemstats.datasets import demo
+
+    cohort = demo.load(n_studies=30, seed=1)
+    cohort.to_dir(tmp_path / "cohort")
+    ctx = current(_write(tmp_path))
+    assert ctx.cohort.equals(cohort)
+    assert ctx.cohort is ctx.cohort

@@ -1,0 +1,431 @@
+"""hemstats.stats.prevalence and the proportion CIs, checked against R (tests/reference/prevalence.R).
+
+Regenerate the reference with ``Rscript tests/reference/prevalence.R`` from the repository root;
+it writes the simulated input tables (prevalence.{labels,studies,lesions}.csv) and the values
+(prevalence.json) that every ``ref[...]`` below reads.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hemstats.errors import HemstatsError, SchemaError
+from hemstats.stats._proportion import PROPORTION_METHODS, newcombe_difference, proportion_ci, proportion_coverage
+from hemstats.stats._proportion import proportions_test
+from hemstats.stats.prevalence import combinations, compare_prevalence, cooccurrence, lesion_volumes, prevalence
+
+REF = Path(__file__).resolve().parents[1] / "reference"
+TOL = 1e-6
+
+
+@pytest.fixture(scope="module")
+def ref() -> dict:
+    return json.loads((REF / "prevalence.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def labels() -> pd.DataFrame:
+    return pd.read_csv(REF / "prevalence.labels.csv", dtype={"slice_id": "string", "study_id": "string"})
+
+
+@pytest.fixture(scope="module")
+def studies() -> pd.DataFrame:
+    return pd.read_csv(REF / "prevalence.studies.csv", dtype=str)
+
+
+@pytest.fixture(scope="module")
+def lesions() -> pd.DataFrame:
+    return pd.read_csv(REF / "prevalence.lesions.csv", dtype={"study_id": "string"})
+
+
+def _index(df: pd.DataFrame, keys: list[str]) -> dict:
+    return {tuple(r[k] for k in keys): r for r in df.to_dict("records")}
+
+
+# -- prevalence against R ---------------------------------------------------------------------------
+@pytest.mark.parametrize("confidence_level", [0.95, 0.90])
+@pytest.mark.parametrize("method", PROPORTION_METHODS)
+def test_study_prevalence_matches_r(labels, ref, method, confidence_level):
+    # R, per dataset x finding (consensus, study level), x = sum(value), n = length(value):
+    #   wilson:           prop.test(x, n, conf.level = L, correct = FALSE)$conf.int
+    #   clopper-pearson:  binom.test(x, n, conf.level = L)$conf.int
+    #   jeffreys:         qbeta(c(a/2, 1-a/2), x + .5, n - x + .5), 0 at x = 0, 1 at x = n
+    #   agresti-coull:    (x + z^2/2)/(n + z^2) +- z sqrt(pt (1 - pt)/(n + z^2)), clipped to [0, 1]
+    expected = [r for r in ref["prevalence"] if r["method"] == method and r["confidence_level"] == confidence_level]
+    got = _index(prevalence(labels, method=method, confidence_level=confidence_level), ["dataset", "finding"])
+    assert len(got) == len(expected) == 3 * 6 + 3
+    for r in expected:
+        row = got[(r["dataset"], r["finding"])]
+        assert (row["positives"], row["n"]) == (r["positives"], r["n"])
+        assert row["estimate"] == pytest.approx(r["estimate"], abs=TOL)
+        assert row["ci_low"] == pytest.approx(r["ci_low"], abs=TOL)
+        assert row["ci_high"] == pytest.approx(r["ci_high"], abs=TOL)
+        assert (row["method"], row["confidence_level"], row["level"], row["rater"]) == (
+            method, confidence_level, "study", "consensus",
+        )  # fmt: skip
+
+
+def test_boundaries_are_exercised(ref):
+    # the reference includes x = 0 (delta edh) and x = n (delta any): Jeffreys 0 / 1 limits
+    rows = {(r["dataset"], r["finding"]): r for r in ref["prevalence"] if r["method"] == "jeffreys" and r["confidence_level"] == 0.95}
+    assert rows[("delta", "edh")]["positives"] == 0 and rows[("delta", "edh")]["ci_low"] == 0
+    assert rows[("delta", "any")]["positives"] == 8 and rows[("delta", "any")]["ci_high"] == 1
+
+
+def test_reader_prevalence_matches_r(labels, ref):
+    # R: prop.test(x, n, correct = FALSE)$conf.int on rater R1's study labels
+    got = _index(prevalence(labels, rater="R1"), ["dataset", "finding"])
+    assert len(got) == len(ref["prevalence_r1"])
+    for r in ref["prevalence_r1"]:
+        row = got[(r["dataset"], r["finding"])]
+        assert (row["positives"], row["n"]) == (r["positives"], r["n"])
+        assert row["ci_low"] == pytest.approx(r["ci_low"], abs=TOL)
+        assert row["ci_high"] == pytest.approx(r["ci_high"], abs=TOL)
+
+
+def test_patient_prevalence_matches_r(labels, studies, ref):
+    # R: aggregate(value ~ dataset + patient_id + finding, FUN = max), then binom.test(x, n)$conf.int
+    got = _index(prevalence(labels, level="patient", method="clopper-pearson", studies=studies), ["dataset", "finding"])
+    assert len(got) == len(ref["prevalence_patient"])
+    for r in ref["prevalence_patient"]:
+        row = got[(r["dataset"], r["finding"])]
+        assert (row["positives"], row["n"], row["level"]) == (r["positives"], r["n"], "patient")
+        assert row["ci_low"] == pytest.approx(r["ci_low"], abs=TOL)
+        assert row["ci_high"] == pytest.approx(r["ci_high"], abs=TOL)
+    # patients are fewer than studies (some have two) and the patient level differs from the study level
+    study = _index(prevalence(labels), ["dataset", "finding"])
+    assert all(got[k]["n"] < study[k]["n"] for k in got if k[0] != "delta")
+
+
+def test_slice_prevalence_matches_r(labels, ref):
+    # R: qbeta(c(.025, .975), x + .5, n - x + .5) on the slice-level labels
+    got = _index(prevalence(labels, level="slice", method="jeffreys"), ["dataset", "finding"])
+    assert len(got) == len(ref["prevalence_slice"]) == 3
+    for r in ref["prevalence_slice"]:
+        row = got[(r["dataset"], r["finding"])]
+        assert (row["positives"], row["n"]) == (r["positives"], r["n"])
+        assert row["ci_low"] == pytest.approx(r["ci_low"], abs=TOL)
+        assert row["ci_high"] == pytest.approx(r["ci_high"], abs=TOL)
+
+
+def test_prevalence_by_studies_column_and_pooled(labels, studies):
+    pooled = prevalence(labels, by=None)
+    assert "dataset" not in pooled.columns
+    assert pooled.query("finding == 'any'").n.item() == 120 + 45 + 300 + 8
+    # a grouping column that only studies has
+    st2 = studies.assign(site=np.where(studies["study_id"].str.endswith(("1", "3", "5")), "odd", "even"))
+    by_site = prevalence(labels, by=["dataset", "site"], studies=st2)
+    assert by_site.columns[:2].tolist() == ["dataset", "site"]
+    per_dataset = by_site.groupby(["dataset", "finding"], sort=False)[["positives", "n"]].sum()
+    direct = prevalence(labels).set_index(["dataset", "finding"])[["positives", "n"]]
+    pd.testing.assert_frame_equal(per_dataset.sort_index(), direct.sort_index())
+
+
+# -- co-occurrence and combinations against R --------------------------------------------------------
+def test_cooccurrence_matches_r(labels, ref):
+    # R: table(factor(w[[a]], levels = 0:1), factor(w[[b]], levels = 0:1)) per dataset and subtype pair
+    got = _index(cooccurrence(labels), ["dataset", "finding_a", "finding_b"])
+    assert len(got) == len(ref["cooccurrence"])
+    for r in ref["cooccurrence"]:
+        row = got[(r["dataset"], r["finding_a"], r["finding_b"])]
+        for k in ("n", "both", "only_a", "only_b", "neither"):
+            assert row[k] == r[k], k
+        assert row["n_a"] == r["both"] + r["only_a"]
+
+
+def test_combinations_match_r(labels, ref):
+    # R: table(apply(w[, here] , 1, paste of the positive subtypes)) per dataset
+    got = combinations(labels)
+    idx = _index(got, ["dataset", "combination"])
+    assert len(idx) == len(ref["combinations"])
+    for r in ref["combinations"]:
+        row = idx[(r["dataset"], r["combination"])]
+        assert (row["count"], row["n"], row["findings"]) == (r["count"], r["n"], r["findings"])
+        assert row["degree"] == (0 if r["combination"] == "none" else len(r["combination"].split("+")))
+    # delta labels only sdh and edh among the subtypes
+    assert set(got.query("dataset == 'delta'").findings) == {"edh+sdh"}
+    # most frequent first within each dataset
+    for _, block in got.groupby("dataset", sort=False):
+        assert block["count"].is_monotonic_decreasing
+
+
+# -- comparison across datasets against R -------------------------------------------------------------
+def test_compare_prevalence_matches_r(labels, ref):
+    # R: chisq.test(tab, correct = TRUE)$p.value or fisher.test(tab)$p.value (Fisher when
+    # min(chisq.test(tab)$expected) < 5), then p.adjust(p, method = "holm") per family;
+    # differences: Newcombe's formula on prop.test(correct = FALSE)$conf.int limits
+    got = compare_prevalence(labels)
+    overall = got[got.comparison == "overall"].set_index("finding")
+    assert len(overall) == len(ref["compare_overall"])
+    for r in ref["compare_overall"]:
+        row = overall.loc[r["finding"]]
+        assert row["test"] == ("fisher" if r["min_expected"] < 5 else "chi-squared")
+        assert row["p_value"] == pytest.approx(r["auto_p"], abs=TOL)
+        assert row["p_adjusted"] == pytest.approx(r["holm_p"], abs=TOL)
+    pairs = _index(got[got.comparison == "pairwise"], ["finding", "group_a", "group_b"])
+    assert len(pairs) == len(ref["compare_pairwise"])
+    for r in ref["compare_pairwise"]:
+        row = pairs[(r["finding"], r["group_a"], r["group_b"])]
+        assert row["estimate"] == pytest.approx(r["estimate"], abs=TOL)
+        assert row["ci_low"] == pytest.approx(r["ci_low"], abs=TOL)
+        assert row["ci_high"] == pytest.approx(r["ci_high"], abs=TOL)
+        if r["auto_p"] is None:  # e.g. edh beta vs delta: no positives at all
+            assert math.isnan(row["p_value"]) and row["reason"].startswith("no positives")
+            assert math.isnan(row["p_adjusted"])
+        else:
+            assert row["p_value"] == pytest.approx(r["auto_p"], abs=TOL)
+            assert row["p_adjusted"] == pytest.approx(r["holm_p"], abs=TOL)
+            assert row["reason"] == ""
+
+
+def test_forced_tests_match_r(labels, ref):
+    # R: chisq.test(tab, correct = TRUE)$p.value and fisher.test(tab)$p.value for every table
+    chi = compare_prevalence(labels, test="chi-squared").set_index(["finding", "comparison", "group_a", "group_b"])
+    fis = compare_prevalence(labels, test="fisher").set_index(["finding", "comparison", "group_a", "group_b"])
+    for r in ref["compare_pairwise"]:
+        if r["chisq_p"] is None:
+            continue
+        key = (r["finding"], "pairwise", r["group_a"], r["group_b"])
+        assert chi.loc[key, "p_value"] == pytest.approx(r["chisq_p"], abs=TOL)
+        assert fis.loc[key, "p_value"] == pytest.approx(r["fisher_p"], abs=TOL)
+    for r in ref["compare_overall"]:
+        o_chi = chi.xs((r["finding"], "overall"), level=["finding", "comparison"])["p_value"].item()
+        o_fis = fis.xs((r["finding"], "overall"), level=["finding", "comparison"])["p_value"].item()
+        assert o_chi == pytest.approx(r["chisq_p"], abs=TOL)
+        assert o_fis == pytest.approx(r["fisher_p"], abs=TOL)
+
+
+def test_fisher_r_by_c_matches_r(ref):
+    # R: fisher.test(matrix(c(1, 3, 5, 2, 4, 0), ncol = 2))$p.value
+    name, _, p, reason = proportions_test(np.array([[1, 2], [3, 4], [5, 0]]))
+    assert (name, reason) == ("fisher", "")
+    assert p == pytest.approx(ref["fisher_3x2"], abs=TOL)
+
+
+def test_compare_single_group_reason(labels):
+    only = labels[labels["dataset"] == "alpha"]
+    got = compare_prevalence(only)
+    assert (got.comparison == "overall").all()
+    assert got.p_value.isna().all()
+    assert got.reason.str.startswith("only one group").all()
+
+
+# -- lesion volumes against R ----------------------------------------------------------------------
+def test_lesion_volumes_match_r(lesions, ref):
+    # R: mean(u), sd(u), quantile(u, c(.25, .5, .75), type = 7), min, max with u = volumes != 0 and not NA
+    got = _index(lesion_volumes(lesions), ["dataset", "finding"])
+    assert len(got) == len(ref["lesion_volumes"])
+    for r in ref["lesion_volumes"]:
+        row = got[(r["dataset"], r["finding"])]
+        assert (row["n"], row["n_zero"], row["n_missing"]) == (r["n"], r["n_zero"], r["n_missing"])
+        for k in ("mean", "sd", "median", "q1", "q3", "min", "max"):
+            if r["n"] == 0 or (k == "sd" and r["n"] < 2):
+                assert math.isnan(row[k]), k  # R: NaN / NA / Inf for an empty sample; we say NaN
+            else:
+                assert row[k] == pytest.approx(r[k], abs=TOL), k
+
+
+def test_lesion_volumes_include_zero(lesions):
+    with_zero = _index(lesion_volumes(lesions, include_zero=True), ["dataset", "finding"])
+    without = _index(lesion_volumes(lesions), ["dataset", "finding"])
+    for k, row in with_zero.items():
+        assert row["n"] == without[k]["n"] + without[k]["n_zero"]
+        assert row["min"] == 0
+
+
+# -- coverage ---------------------------------------------------------------------------------------
+def test_exact_coverage_matches_r(ref):
+    # R: sum(dbinom(0:n, n, p) * covers), covers from the same four interval formulas as above
+    got = _index(proportion_coverage(n_simulations=10, rng=0), ["method", "n", "prevalence"])
+    assert len(got) == len(ref["coverage"]) == 36
+    for r in ref["coverage"]:
+        row = got[(r["method"], r["n"], r["prevalence"])]
+        assert row["exact_coverage"] == pytest.approx(r["exact_coverage"], abs=TOL)
+        assert row["mean_width"] == pytest.approx(r["mean_width"], abs=TOL)
+
+
+@pytest.mark.slow
+def test_monte_carlo_coverage():
+    """Seeded simulation, 20,000 data sets per cell (about 2 s in all).
+
+    Tolerances (the measured table is in the report and the book):
+    - every cell: simulated coverage within 4 Monte Carlo SE of the exact coverage;
+    - Clopper-Pearson: coverage >= 95 % in every cell (it is conservative by construction);
+    - Wilson, Jeffreys, Agresti-Coull: coverage >= 92.5 % in every cell and within 2 points
+      of 95 % at n = 500.  At n = 30 and 100 they over-cover small prevalences (up to 98.5 %):
+      at n = 30, p = 2 % the expected count is 0.6, 55 % of samples have no positive and every
+      interval covers 2 % then, so all four methods give 97.8 %; Jeffreys dips to 93.2 % at
+      n = 30, p = 10 % and Wilson to 93.6 % at n = 100, p = 10 % (the known oscillation).
+    """
+    table = proportion_coverage(n_simulations=20_000, rng=20261122)
+    assert len(table) == 36
+    z = (table["coverage"] - table["exact_coverage"]).abs() / table["mc_se"]
+    assert (z < 4).all(), table[z >= 4]
+    cp = table[table.method == "clopper-pearson"]
+    assert (cp["exact_coverage"] >= 0.95).all()
+    assert (cp["coverage"] >= 0.95 - 3 * cp["mc_se"]).all()
+    approx = table[table.method != "clopper-pearson"]
+    assert (approx["coverage"] >= 0.925).all(), approx[approx["coverage"] < 0.925]
+    large = approx[approx.n == 500]
+    assert ((large["coverage"] - 0.95).abs() <= 0.02).all(), large
+
+
+# -- properties -------------------------------------------------------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(1, 2000),
+    frac=st.floats(0, 1),
+    method=st.sampled_from(PROPORTION_METHODS),
+    level=st.floats(0.5, 0.999),
+)
+def test_ci_contains_estimate_and_stays_in_unit_interval(n, frac, method, level):
+    x = int(round(frac * n))
+    low, high = proportion_ci(x, n, method=method, confidence_level=level)
+    assert 0.0 <= low <= x / n <= high <= 1.0
+    # symmetry: swapping successes and failures mirrors the interval
+    low2, high2 = proportion_ci(n - x, n, method=method, confidence_level=level)
+    assert low2 == pytest.approx(1 - high, abs=1e-9) and high2 == pytest.approx(1 - low, abs=1e-9)
+    # a higher level gives a wider (nested) interval
+    low3, high3 = proportion_ci(x, n, method=method, confidence_level=min(0.9999, level + 0.0005))
+    assert low3 <= low + 1e-12 and high3 >= high - 1e-12
+
+
+@settings(max_examples=100, deadline=None)
+@given(n1=st.integers(1, 500), n2=st.integers(1, 500), f1=st.floats(0, 1), f2=st.floats(0, 1))
+def test_newcombe_contains_difference(n1, n2, f1, f2):
+    x1, x2 = int(round(f1 * n1)), int(round(f2 * n2))
+    d, low, high = newcombe_difference(x1, n1, x2, n2)
+    assert -1.0 <= low <= d <= high <= 1.0
+    # antisymmetry: swapping the groups negates the interval
+    d2, low2, high2 = newcombe_difference(x2, n2, x1, n1)
+    assert d2 == pytest.approx(-d) and low2 == pytest.approx(-high) and high2 == pytest.approx(-low)
+
+
+def test_zero_trials_give_nan():
+    low, high = proportion_ci([0, 1], [0, 2])
+    assert math.isnan(low[0]) and math.isnan(high[0]) and not math.isnan(low[1])
+
+
+# -- bad input ---------------------------------------------------------------------------------------
+def test_input_frames_are_not_modified(labels, studies, lesions):
+    before = (labels.copy(), studies.copy(), lesions.copy())
+    prevalence(labels, level="patient", studies=studies)
+    cooccurrence(labels)
+    combinations(labels)
+    compare_prevalence(labels)
+    lesion_volumes(lesions)
+    for a, b in zip(before, (labels, studies, lesions)):
+        pd.testing.assert_frame_equal(a, b)
+
+
+def test_non_binary_value_names_row(labels):
+    bad = labels.copy()
+    bad.loc[5, "value"] = 2
+    with pytest.raises(SchemaError, match=r"labels\.value: expected 0 or 1; 1 row, first: row 5 \(2\)"):
+        prevalence(bad)
+
+
+def test_missing_column_is_named(labels):
+    with pytest.raises(SchemaError, match=r"labels\.finding: required column is absent"):
+        prevalence(labels.drop(columns="finding"))
+
+
+def test_duplicated_label_key(labels):
+    with pytest.raises(SchemaError, match=r"key \(dataset, study_id, slice_id, level, finding, rater\) is not unique"):
+        prevalence(pd.concat([labels, labels.iloc[[0]]]))
+
+
+def test_unknown_rater_lists_raters(labels):
+    with pytest.raises(HemstatsError, match=r"no rows with rater 'R9'.*raters: \['R1', 'consensus'\]"):
+        prevalence(labels, rater="R9")
+
+
+def test_patient_level_needs_studies(labels, studies):
+    with pytest.raises(HemstatsError, match="needs patient_id; pass studies"):
+        prevalence(labels, level="patient")
+    with pytest.raises(SchemaError, match=r"labels\.study_id: expected a \(dataset, study_id\) listed in studies"):
+        prevalence(labels, level="patient", studies=studies.iloc[5:])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"method": "wald"}, "method must be one of"),
+        ({"confidence_level": 95}, "confidence_level must be a number strictly between 0 and 1"),
+        ({"level": "exam"}, "level must be one of"),
+    ],
+)
+def test_bad_options(labels, kwargs, message):
+    with pytest.raises(HemstatsError, match=message):
+        prevalence(labels, **kwargs)
+
+
+def test_bad_counts():
+    with pytest.raises(HemstatsError, match="0 <= count <= nobs"):
+        proportion_ci(5, 3)
+    with pytest.raises(HemstatsError, match="0 <= count <= nobs"):
+        proportion_ci(1.5, 3)
+
+
+def test_demo_cohort_round_trip():
+    from hemstats.datasets import demo
+
+    cohort = demo.load(n_studies=200)
+    prev = prevalence(cohort.labels, studies=cohort.studies)
+    # independent count: consensus study-level positives per finding straight from the table
+    lab = cohort.labels.query("level == 'study' and rater == 'consensus'")
+    counts = lab.groupby("finding", observed=True)["value"].agg(["sum", "size"])
+    for row in prev.itertuples():
+        assert (row.positives, row.n) == tuple(int(v) for v in counts.loc[row.finding])
+
+
+# -- real data ---------------------------------------------------------------------------------------
+@pytest.mark.shared_data
+def test_cq500_reads_match_r(shared_data, ref):
+    # R: per reader and for the strict majority of the readers present,
+    #    prop.test(x, n, correct = FALSE)$conf.int and binom.test(x, n)$conf.int
+    if not ref.get("cq500"):
+        pytest.skip("prevalence.json was generated without ../shared/data/cq500/reads.csv")
+    reads = pd.read_csv(shared_data / "cq500" / "reads.csv")
+    fields = {"ICH": "any", "EDH": "edh", "SDH": "sdh", "SAH": "sah", "IPH": "iph", "IVH": "ivh"}
+    rows = []
+    for field, finding in fields.items():
+        m = reads[[f"R{k}:{field}" for k in (1, 2, 3)]]
+        pos, neg = (m == 1).sum(axis=1), (m == 0).sum(axis=1)
+        consensus = np.where(pos > neg, 1.0, np.where(neg > pos, 0.0, np.nan))
+        for rater, values in [("R1", m.iloc[:, 0]), ("R2", m.iloc[:, 1]), ("R3", m.iloc[:, 2]), ("consensus", consensus)]:
+            for name, v in zip(reads["name"], np.asarray(values, dtype=float)):
+                if not np.isnan(v):
+                    rows.append(("cq500", name, pd.NA, "study", finding, rater, int(v)))
+    labels = pd.DataFrame(rows, columns=["dataset", "study_id", "slice_id", "level", "finding", "rater", "value"])
+    for method, low, high in [("wilson", "wilson_low", "wilson_high"), ("clopper-pearson", "cp_low", "cp_high")]:
+        got = {
+            (rater, r.finding): r
+            for rater in ("R1", "R2", "R3", "consensus")
+            for r in prevalence(labels, rater=rater, method=method).itertuples()
+        }
+        for r in ref["cq500"]:
+            row = got[(r["rater"], r["finding"])]
+            assert (row.positives, row.n) == (r["positives"], r["n"])
+            assert row.ci_low == pytest.approx(r[low], abs=TOL)
+            assert row.ci_high == pytest.approx(r[high], abs=TOL)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_prevalence_ignores_row_order_and_pools_additively(labels, seed):
+    shuffled = labels.sample(frac=1.0, random_state=np.random.RandomState(seed % 2**32))
+    a = prevalence(labels).sort_values(["dataset", "finding"]).reset_index(drop=True)
+    b = prevalence(shuffled).sort_values(["dataset", "finding"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    pooled = prevalence(shuffled, by=None).set_index("finding")
+    summed = a.groupby("finding")[["positives", "n"]].sum()
+    pd.testing.assert_frame_equal(pooled.loc[summed.index, ["positives", "n"]], summed)
