@@ -1,0 +1,256 @@
+"""Figures of model performance: ROC curve with a pointwise band and readers, reliability, paired difference.
+
+Each takes the result table of a statistic and draws exactly what is in it:
+
+* :func:`roc_curve` - the table of :func:`hemstats.stats.roc_band` (``given="specificity"``),
+  optionally :func:`hemstats.stats.reader_operating_points` and :func:`hemstats.stats.auc`;
+* :func:`reliability_diagram` - the table of :func:`hemstats.stats.reliability_curve`;
+* :func:`paired_difference` - the table of :func:`hemstats.stats.compare_auc`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from hemstats.errors import HemstatsError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["roc_curve", "reliability_diagram", "paired_difference"]
+
+_GROUP = ("dataset", "level", "finding", "subgroup", "subgroup_value")
+
+
+def _need(table: object, columns: Sequence[str], what: str) -> pd.DataFrame:
+    if not isinstance(table, pd.DataFrame):
+        raise HemstatsError(f"{what} expects a pandas DataFrame, got {type(table).__name__}")
+    absent = [c for c in columns if c not in table.columns]
+    if absent:
+        raise HemstatsError(f"{what}: the table has no column(s) {absent}; pass the result table of the statistic")
+    if table.empty:
+        raise HemstatsError(f"{what}: the table is empty; nothing to draw")
+    return table
+
+
+def _one_group(table: pd.DataFrame, what: str) -> pd.DataFrame:
+    cols = [c for c in _GROUP if c in table.columns]
+    groups = table[cols].astype(object).where(table[cols].notna(), "").drop_duplicates()
+    if len(groups) > 1:
+        shown = groups.astype(str).agg(" / ".join, axis=1).tolist()
+        raise HemstatsError(f"{what}: the table holds {len(groups)} groups {shown[:4]}; filter it to one "
+                            "(dataset, level, finding, subgroup) first")
+    return table
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots()
+    return ax
+
+
+def _colours(n: int) -> list[str]:
+    from hemstats.plots.style import OKABE_ITO
+
+    palette = list(OKABE_ITO)
+    return [palette[(i + 1) % len(palette)] for i in range(n)]  # skip black for lines
+
+
+def roc_curve(
+    result: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    readers: pd.DataFrame | None = None,
+    auc: pd.DataFrame | None = None,
+    band: bool = True,
+) -> Axes:
+    """ROC curves with their pointwise bootstrap bands, and readers' operating points.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        The table of :func:`hemstats.stats.roc_band` with ``given="specificity"``, for one
+        dataset, level and finding (one curve per model).  The x axis is
+        ``1 - specificity``; the band is ``ci_low``..``ci_high`` of sensitivity.
+    ax : matplotlib.axes.Axes, optional
+    readers : pandas.DataFrame, optional
+        The table of :func:`hemstats.stats.reader_operating_points`: each reader is a marker
+        at ``(1 - specificity, sensitivity)`` with Wilson error bars.
+    auc : pandas.DataFrame, optional
+        The table of :func:`hemstats.stats.auc`: the legend then gives each model's AUC and CI.
+    band : bool, default True
+        Draw the pointwise band.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from hemstats.datasets import demo
+    >>> from hemstats.stats import roc_band, reader_operating_points
+    >>> cohort = demo.load(n_studies=200)
+    >>> band = roc_band(cohort, finding="any", level="study", n_resamples=200, rng=0)
+    >>> ax = roc_curve(band, readers=reader_operating_points(cohort, finding="any"))
+    >>> [line.get_label() for line in ax.get_lines()][:2]
+    ['model_a', 'model_b']
+    """
+    table = _one_group(_need(result, ("model", "given", "value", "estimate", "ci_low", "ci_high"), "roc_curve"),
+                       "roc_curve")
+    if not (table["given"] == "specificity").all():
+        raise HemstatsError("roc_curve: draw a band computed with given='specificity' (sensitivity at fixed specificities)")
+    ax = _axes(ax)
+    models = list(pd.unique(table["model"]))
+    colours = _colours(len(models) + (0 if readers is None else 1))
+    auc_by_model = {}
+    if auc is not None:
+        a = _need(auc, ("model", "estimate", "ci_low", "ci_high"), "roc_curve(auc=)")
+        auc_by_model = {str(r.model): r for r in a.itertuples()}
+    for colour, model in zip(colours, models):
+        part = table[table["model"] == model].sort_values("value", ascending=False)
+        x = 1 - part["value"].to_numpy(dtype=float)
+        label = str(model)
+        if model in auc_by_model:
+            r = auc_by_model[model]
+            label = f"{model} (AUC {r.estimate:.3f}, {r.ci_low:.3f}-{r.ci_high:.3f})"
+        ax.plot(x, part["estimate"].to_numpy(dtype=float), color=colour, label=label, lw=1.5)
+        if band:
+            ax.fill_between(x, part["ci_low"].to_numpy(dtype=float), part["ci_high"].to_numpy(dtype=float),
+                            color=colour, alpha=0.2, lw=0, label=f"{model} {part['confidence_level'].iloc[0]:.0%} band"
+                            if "confidence_level" in part else f"{model} band")
+    if readers is not None:
+        r = _need(readers, ("rater", "sensitivity", "specificity", "sens_ci_low", "sens_ci_high", "spec_ci_low",
+                            "spec_ci_high"), "roc_curve(readers=)")
+        for c in ("finding", "level", "dataset"):
+            if c in r.columns and c in table.columns and table[c].notna().any():
+                r = r[r[c].astype(object) == table[c].dropna().iloc[0]]
+        if r.empty:
+            raise HemstatsError("roc_curve(readers=): no reader row matches the curve's dataset, level and finding")
+        fpr = 1 - r["specificity"].to_numpy(dtype=float)
+        tpr = r["sensitivity"].to_numpy(dtype=float)
+        xerr = np.vstack([fpr - (1 - r["spec_ci_high"].to_numpy(dtype=float)),
+                          (1 - r["spec_ci_low"].to_numpy(dtype=float)) - fpr])
+        yerr = np.vstack([tpr - r["sens_ci_low"].to_numpy(dtype=float), r["sens_ci_high"].to_numpy(dtype=float) - tpr])
+        xerr, yerr = np.clip(xerr, 0, None), np.clip(yerr, 0, None)
+        ax.errorbar(fpr, tpr, xerr=xerr, yerr=yerr, fmt="none", ecolor="0.3", elinewidth=0.8, capsize=0)
+        markers = ["o", "s", "^", "D", "v", "P", "X"]
+        for i, (name, x, y) in enumerate(zip(r["rater"].astype(str), fpr, tpr)):
+            ax.scatter([x], [y], marker=markers[i % len(markers)], color="black", zorder=3, s=25, label=f"reader {name}")
+    ax.plot([0, 1], [0, 1], color="0.6", lw=0.8, ls="--", label="_chance")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.01)
+    ax.set_xlabel("1 - specificity")
+    ax.set_ylabel("sensitivity")
+    ax.set_aspect("equal")
+    first = table.iloc[0]
+    title = " / ".join(str(first[c]) for c in ("dataset", "finding") if c in table.columns and pd.notna(first[c]))
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="lower right", fontsize="small", frameon=False)
+    return ax
+
+
+def reliability_diagram(result: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Observed fraction of positives against mean predicted probability per bin, with CIs.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        The table of :func:`hemstats.stats.reliability_curve` for one dataset, level and
+        finding (one series per model).
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from hemstats.datasets import demo
+    >>> from hemstats.stats import reliability_curve
+    >>> rel = reliability_curve(demo.load(n_studies=200), finding="any", level="study", n_bins=5)
+    >>> ax = reliability_diagram(rel)
+    >>> ax.get_xlabel()
+    'mean predicted probability'
+    """
+    table = _one_group(_need(result, ("model", "mean_predicted", "observed", "ci_low", "ci_high", "n"),
+                             "reliability_diagram"), "reliability_diagram")
+    ax = _axes(ax)
+    ax.plot([0, 1], [0, 1], color="0.6", lw=0.8, ls="--", label="perfect calibration")
+    models = list(pd.unique(table["model"]))
+    for colour, model in zip(_colours(len(models)), models):
+        part = table[table["model"] == model].sort_values("mean_predicted")
+        x = part["mean_predicted"].to_numpy(dtype=float)
+        y = part["observed"].to_numpy(dtype=float)
+        # clip: at an observed 0 or 1 the Wilson bound can differ from it by a rounding error
+        yerr = np.clip(np.vstack([y - part["ci_low"].to_numpy(dtype=float),
+                                  part["ci_high"].to_numpy(dtype=float) - y]), 0, None)
+        ax.errorbar(x, y, yerr=yerr, color=colour, marker="o", ms=4, lw=1.2, capsize=2, label=str(model))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("mean predicted probability")
+    ax.set_ylabel("observed fraction positive")
+    ax.set_aspect("equal")
+    ax.legend(loc="upper left", fontsize="small", frameon=False)
+    return ax
+
+
+def paired_difference(result: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Forest plot of paired AUC differences (model_1 - model_2) with CIs and DeLong p.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        The table of :func:`hemstats.stats.compare_auc`; one row per line, top to bottom.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from hemstats.datasets import demo
+    >>> from hemstats.stats import compare_auc
+    >>> ax = paired_difference(compare_auc(demo.load(n_studies=200), level="study"))
+    >>> len(ax.get_yticklabels())
+    6
+    """
+    table = _need(result, ("model_1", "model_2", "estimate", "ci_low", "ci_high", "p_value"), "paired_difference")
+    ax = _axes(ax)
+    n = len(table)
+    ypos = np.arange(n)[::-1]
+    est = table["estimate"].to_numpy(dtype=float)
+    lo, hi = table["ci_low"].to_numpy(dtype=float), table["ci_high"].to_numpy(dtype=float)
+    ax.errorbar(est, ypos, xerr=np.clip(np.vstack([est - lo, hi - est]), 0, None), fmt="o", color="black", ms=4, capsize=2,
+                label="difference (CI)")
+    ax.axvline(0, color="0.6", lw=0.8, ls="--")
+    parts = [c for c in ("dataset", "level", "finding", "subgroup_value") if c in table.columns
+             and table[c].notna().any() and table[c].astype(str).nunique() > 1]
+    if "finding" in table.columns and "finding" not in parts:
+        parts.append("finding")
+    labels = []
+    for row in table.itertuples():
+        head = " / ".join(str(getattr(row, c)) for c in parts if pd.notna(getattr(row, c)))
+        labels.append(f"{head}: {row.model_1} - {row.model_2}" if head else f"{row.model_1} - {row.model_2}")
+    ax.set_yticks(ypos)
+    ax.set_yticklabels(labels)
+    for y, h, p in zip(ypos, hi, table["p_value"].to_numpy(dtype=float)):
+        if np.isfinite(p):
+            ax.annotate(f"p = {p:.3f}", (h, y), xytext=(4, 0), textcoords="offset points", va="center",
+                        fontsize="small")
+    ax.set_xlabel("AUC difference")
+    ax.set_ylim(-0.7, n - 0.3)
+    return ax

@@ -1,0 +1,233 @@
+"""The bootstrap engine: exactness against loops and scipy, resampling design, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from hemstats.errors import HemstatsError
+from hemstats.stats.bootstrap import (
+    CI_COLUMNS,
+    OneClassError,
+    PerformanceInputError,
+    bootstrap_ci,
+    bootstrap_distribution,
+    interval_from_distribution,
+    resample_indices,
+    weighted_auc,
+    weighted_average_precision,
+)
+from hemstats.stats.bootstrap import _design, auc_statistic
+
+
+def _data(n=300, prevalence=0.3, seed=1, digits=1):
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < prevalence).astype(int)
+    s = np.round(rng.normal(y, 1.0), digits)  # heavy ties
+    return y, s
+
+
+def _rows_auc_loop(y, s, idx_chunks):
+    return np.array([roc_auc_score(y[i], s[i]) for c in idx_chunks for i in c])
+
+
+# -- statistics ----------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_weighted_auc_and_ap_equal_sklearn_on_tied_scores(seed):
+    y, s = _data(seed=seed)
+    assert abs(weighted_auc(y, s)[0] - roc_auc_score(y, s)) < 1e-12
+    assert abs(weighted_average_precision(y, s)[0] - average_precision_score(y, s)) < 1e-12
+    # integer weights = repeated rows
+    w = np.random.default_rng(seed).integers(0, 3, (4, len(y)))
+    for row in w:
+        rows = np.repeat(np.arange(len(y)), row)
+        assert abs(weighted_auc(y, s, row[None])[0] - roc_auc_score(y[rows], s[rows])) < 1e-12
+        assert abs(weighted_average_precision(y, s, row[None])[0] - average_precision_score(y[rows], s[rows])) < 1e-12
+
+
+def test_auc_jackknife_is_exact_leave_one_out():
+    y, s = _data(n=120)
+    y8 = y.astype(np.int8)
+    loo = auc_statistic.jackknife(y8, s, np.arange(len(y)), len(y))
+    brute = [roc_auc_score(np.delete(y, i), np.delete(s, i)) for i in range(len(y))]
+    assert np.max(np.abs(loo - brute)) < 1e-12
+    clusters = np.random.default_rng(3).integers(0, 25, len(y))
+    d = _design(y8, clusters, True)
+    loo = auc_statistic.jackknife(y8, s, d.unit_of_row, d.n_units)
+    brute = [roc_auc_score(y[d.unit_of_row != u], s[d.unit_of_row != u]) for u in range(d.n_units)]
+    assert np.max(np.abs(loo - brute)) < 1e-12
+
+
+# -- exactness against loops and scipy --------------------------------------------------------
+@pytest.mark.parametrize("chunk_size", [None, 37])
+def test_percentile_ci_equals_sklearn_loop_on_same_indices(chunk_size):
+    y, s = _data()
+    chunks = list(resample_indices(y, n_resamples=400, rng=5, chunk_size=chunk_size))
+    loop = _rows_auc_loop(y, s, chunks)
+    res = bootstrap_ci("auc", y, s, n_resamples=400, rng=5, chunk_size=chunk_size, return_distribution=True)
+    dist = res.attrs["distribution"].distribution[0]
+    assert np.max(np.abs(dist - loop)) < 1e-12
+    low, high = np.quantile(loop, [0.025, 0.975])
+    assert abs(res.ci_low[0] - low) < 1e-12 and abs(res.ci_high[0] - high) < 1e-12
+    # stratified: every resample keeps the class counts
+    for c in chunks:
+        assert (y[c].sum(axis=1) == y.sum()).all()
+
+
+def test_resamples_do_not_depend_on_chunk_size():
+    y, s = _data()
+    a = bootstrap_ci("auc", y, s, n_resamples=300, rng=2, chunk_size=7, return_distribution=True)
+    b = bootstrap_ci("auc", y, s, n_resamples=300, rng=2, chunk_size=300, return_distribution=True)
+    np.testing.assert_array_equal(a.attrs["distribution"].distribution, b.attrs["distribution"].distribution)
+
+
+def test_clustered_ci_equals_loop_over_whole_patients():
+    y, s = _data(n=200)
+    patient = np.random.default_rng(4).integers(0, 40, len(y))
+    d = _design(y.astype(np.int8), patient, True)
+    chunks = list(resample_indices(y, cluster=patient, n_resamples=200, rng=9))
+    loop = []
+    for c in chunks:
+        for units in c:
+            rows = np.concatenate([np.flatnonzero(d.unit_of_row == u) for u in units])
+            loop.append(roc_auc_score(y[rows], s[rows]) if 0 < y[rows].sum() < len(rows) else np.nan)
+    res = bootstrap_ci("auc", y, s, cluster=patient, n_resamples=200, rng=9, return_distribution=True)
+    np.testing.assert_allclose(res.attrs["distribution"].distribution[0], loop, atol=1e-12)
+    assert res.n_clusters[0] == 40 and res.n[0] == 200
+
+
+@pytest.mark.parametrize("method", ["percentile", "basic", "bca"])
+def test_equals_scipy_bootstrap_unstratified_same_seed(method):
+    y, s = _data(n=150)
+
+    def stat(a, b, axis=-1):
+        a2, b2 = np.atleast_2d(a), np.atleast_2d(b)
+        out = np.array([roc_auc_score(a2[i], b2[i]) for i in range(a2.shape[0])])
+        return out if a.ndim > 1 else out[0]
+
+    ref = stats.bootstrap((y, s), stat, paired=True, vectorized=True, n_resamples=300, method=method,
+                          rng=np.random.default_rng(9))
+    res = bootstrap_ci("auc", y, s, stratify=False, n_resamples=300, rng=9, method=method)
+    assert abs(res.ci_low[0] - float(np.squeeze(ref.confidence_interval.low))) < 1e-12
+    assert abs(res.ci_high[0] - float(np.squeeze(ref.confidence_interval.high))) < 1e-12
+
+
+def test_bca_on_a_mean_equals_scipy():
+    # a generic (non-AUC) vectorised statistic exercises the chunked jackknife
+    x = np.random.default_rng(0).exponential(size=80)
+
+    def weighted_mean(y, score, w):
+        return (w * score).sum(axis=1) / w.sum(axis=1)
+
+    y = np.zeros(len(x), dtype=int)
+    res = bootstrap_ci(weighted_mean, y, x, stratify=False, method="bca", n_resamples=500, rng=3)
+    ref = stats.bootstrap((x,), np.mean, method="bca", n_resamples=500, rng=np.random.default_rng(3))
+    assert abs(res.ci_low[0] - ref.confidence_interval.low) < 1e-12
+    assert abs(res.ci_high[0] - ref.confidence_interval.high) < 1e-12
+
+
+def test_paired_models_share_resamples():
+    y, s = _data()
+    s2 = s + np.random.default_rng(8).normal(0, 0.5, len(s))
+    both = bootstrap_ci("auc", y, pd.DataFrame({"a": s, "b": s2}), n_resamples=200, rng=1, return_distribution=True)
+    only_b = bootstrap_ci("auc", y, s2, n_resamples=200, rng=1, return_distribution=True)
+    assert both.model.tolist() == ["a", "b"]
+    np.testing.assert_array_equal(both.attrs["distribution"].distribution[1], only_b.attrs["distribution"].distribution[0])
+    diff = both.attrs["distribution"].difference("a", "b")
+    assert diff.estimate[0] == pytest.approx(both.estimate[0] - both.estimate[1])
+
+
+def test_frame_has_fixed_columns_and_never_modifies_input():
+    y, s = _data()
+    frame = pd.DataFrame({"y": y, "s": s})
+    before = frame.copy()
+    for method in ("percentile", "basic", "bca"):
+        res = bootstrap_ci("auc", frame["y"], frame["s"], method=method, n_resamples=100, rng=0)
+        assert tuple(res.columns) == CI_COLUMNS
+        assert res.method[0] == method and res.confidence_level[0] == 0.95
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_interval_helper():
+    dist = np.arange(101)
+    assert interval_from_distribution(50.0, dist, confidence_level=0.5) == (25.0, 75.0)
+    assert interval_from_distribution(70.0, dist, method="basic", confidence_level=0.5) == (65.0, 115.0)
+    assert np.isnan(interval_from_distribution(0.5, np.array([]))[0])
+
+
+# -- resamples with one class: counted, never dropped silently ---------------------------------
+def test_unstratified_one_class_resamples_are_counted():
+    y = np.array([1, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    s = np.linspace(0, 1, 10)
+    res = bootstrap_ci("auc", y, s, stratify=False, n_resamples=1000, rng=0, return_distribution=True)
+    dist = res.attrs["distribution"].distribution[0]
+    failed = int(np.isnan(dist).sum())
+    assert failed > 250  # P(no case) = 0.9**10 = 0.35
+    assert res.n_failed_resamples[0] == failed
+    assert "held one class" in res.reason[0]
+    assert np.isfinite(res.ci_low[0])
+    strat = bootstrap_ci("auc", y, s, n_resamples=1000, rng=0)
+    assert strat.n_failed_resamples[0] == 0 and pd.isna(strat.reason[0])
+
+
+def test_clustered_stratified_by_patient_class_can_still_fail_and_counts_it():
+    # every patient has a positive slice: no control patients, so a resample can lack controls
+    y = np.array([1, 0, 1, 1, 1, 1])
+    s = np.array([0.9, 0.1, 0.8, 0.7, 0.6, 0.5])
+    patient = np.array(["p1", "p1", "p2", "p2", "p3", "p3"])
+    res = bootstrap_ci("auc", y, s, cluster=patient, n_resamples=500, rng=0)
+    assert res.n_failed_resamples[0] > 0
+
+
+# -- property: clusters of one row are rows -----------------------------------------------------
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(min_value=4, max_value=40),
+    seed=st.integers(min_value=0, max_value=10_000),
+    stratify=st.booleans(),
+)
+def test_cluster_bootstrap_with_one_row_per_patient_equals_row_bootstrap(n, seed, stratify):
+    rng = np.random.default_rng(seed)
+    y = np.r_[0, 1, rng.integers(0, 2, n - 2)]
+    s = np.round(rng.random(n), 1)
+    ids = np.array([f"patient-{v}" for v in rng.permutation(10 * n)[:n]])
+    a = bootstrap_ci("auc", y, s, stratify=stratify, n_resamples=50, rng=seed, return_distribution=True)
+    b = bootstrap_ci("auc", y, s, cluster=ids, stratify=stratify, n_resamples=50, rng=seed, return_distribution=True)
+    np.testing.assert_array_equal(a.attrs["distribution"].distribution, b.attrs["distribution"].distribution)
+
+
+# -- bad input -----------------------------------------------------------------------------------
+def test_bad_input_raises_named_errors():
+    y, s = _data(n=20)
+    bad = s.copy()
+    bad[7] = np.nan
+    with pytest.raises(PerformanceInputError, match="row 7"):
+        bootstrap_ci("auc", y, bad)
+    bad[7] = np.inf
+    with pytest.raises(PerformanceInputError, match="NaN or infinite"):
+        bootstrap_ci("auc", y, bad)
+    with pytest.raises(OneClassError, match="needs cases and controls"):
+        bootstrap_ci("auc", np.zeros(20), s)
+    with pytest.raises(PerformanceInputError, match="labels 0 or 1"):
+        bootstrap_ci("auc", np.r_[y[:-1], 2], s)
+    with pytest.raises(PerformanceInputError, match="expected 20 scores"):
+        bootstrap_ci("auc", y, s[:-1])
+    with pytest.raises(PerformanceInputError, match="method"):
+        bootstrap_ci("auc", y, s, method="bc")
+    with pytest.raises(PerformanceInputError, match="confidence_level"):
+        bootstrap_ci("auc", y, s, confidence_level=95)
+    with pytest.raises(PerformanceInputError, match="statistic"):
+        bootstrap_ci("gini", y, s)
+    assert issubclass(PerformanceInputError, HemstatsError)
+
+
+def test_distribution_without_jackknife_refuses_bca():
+    y, s = _data(n=50)
+    dist = bootstrap_distribution("auc", y, s, n_resamples=50, rng=0)
+    with pytest.raises(PerformanceInputError, match="jackknife"):
+        dist.ci(method="bca")

@@ -1,0 +1,238 @@
+"""AUC, DeLong, paired comparison and average precision against pROC, sklearn and CQ500."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from hemstats.stats.bootstrap import OneClassError, PerformanceInputError
+from hemstats.stats.roc import (
+    AUC_COLUMNS,
+    COMPARE_COLUMNS,
+    JoinError,
+    auc,
+    average_precision,
+    compare_auc,
+    delong,
+    paired_scores,
+)
+
+REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "performance.json").read_text())
+CASES = ["ties_n80", "ties_n600", "weak_n40"]
+
+
+def _case(name):
+    d = REF[name]["data"]
+    return np.array(d["y"]), np.array(d["s1"], dtype=float), np.array(d["s2"], dtype=float)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_auc_and_delong_ci_match_pROC(name):
+    ref = REF[name]
+    y, s1, s2 = _case(name)
+    # pROC: auc(roc(y, s1, levels=c(0,1), direction="<"))
+    res = auc(s1, y)
+    assert abs(res.estimate[0] - ref["auc_1"]) < 1e-6
+    # pROC: ci.auc(r1, method="delong", conf.level=0.95)
+    assert abs(res.ci_low[0] - ref["ci_delong_95"][0]) < 1e-6
+    assert abs(res.ci_high[0] - ref["ci_delong_95"][1]) < 1e-6
+    # pROC: ci.auc(r1, method="delong", conf.level=0.90)
+    res90 = auc(s1, y, confidence_level=0.9)
+    assert abs(res90.ci_low[0] - ref["ci_delong_90"][0]) < 1e-6
+    assert abs(res90.ci_high[0] - ref["ci_delong_90"][1]) < 1e-6
+    # pROC: var(r1, method="delong")
+    _, cov = delong(y, s1)
+    assert abs(cov[0, 0] - ref["var_delong_1"]) < 1e-9
+    # pROC: ci.auc(r2, method="delong") -- paired call, second model
+    both = auc(np.column_stack([s1, s2]), y)
+    assert abs(both.estimate[1] - ref["auc_2"]) < 1e-6
+    assert abs(both.ci_low[1] - ref["ci_delong_95_model_2"][0]) < 1e-6
+    assert abs(both.ci_high[1] - ref["ci_delong_95_model_2"][1]) < 1e-6
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_compare_auc_matches_pROC_roc_test(name):
+    ref = REF[name]
+    y, s1, s2 = _case(name)
+    # pROC: roc.test(r1, r2, paired=TRUE, method="delong") -> statistic, p.value, conf.int
+    res = compare_auc(np.column_stack([s1, s2]), y)
+    assert abs(res.z[0] - ref["roc_test_z"]) < 1e-6
+    assert abs(res.p_value[0] - ref["roc_test_p"]) < 1e-6
+    assert abs(res.ci_low[0] - ref["roc_test_conf_int"][0]) < 1e-6
+    assert abs(res.ci_high[0] - ref["roc_test_conf_int"][1]) < 1e-6
+    assert abs(res.estimate[0] - (ref["auc_1"] - ref["auc_2"])) < 1e-6
+    assert tuple(res.columns) == COMPARE_COLUMNS
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_bootstrap_auc_ci_within_monte_carlo_error_of_pROC(name):
+    ref = REF[name]
+    y, s1, _ = _case(name)
+    # pROC: set.seed(1); ci.auc(r1, method="bootstrap", boot.n=B, boot.stratified=TRUE)
+    res = auc(s1, y, method="bootstrap", n_resamples=10_000, rng=0)
+    dist = auc(s1, y, method="bootstrap", n_resamples=2000, rng=1)  # only for the spread
+    sd = (dist.ci_high[0] - dist.ci_low[0]) / (2 * 1.96)
+    # Monte Carlo SE of a 2.5% quantile ~ sd * sqrt(.025 * .975 / B) / phi(1.96), both runs; 4 SE
+    mc = lambda b: sd * np.sqrt(0.025 * 0.975 / b) / 0.0584
+    tol = 4 * np.hypot(mc(10_000), mc(ref["boot_n"]))
+    assert abs(res.ci_low[0] - ref["ci_auc_bootstrap"][0]) < tol
+    assert abs(res.ci_high[0] - ref["ci_auc_bootstrap"][1]) < tol
+
+
+def test_delong_ci_can_fail():
+    y, s1, _ = _case("ties_n80")
+    res = auc(s1 + np.where(y == 1, 0.05, 0), y)  # a different predictor: must not match the reference
+    assert abs(res.ci_low[0] - REF["ties_n80"]["ci_delong_95"][0]) > 1e-3
+
+
+def test_average_precision_equals_sklearn():
+    y, s1, _ = _case("ties_n600")
+    res = average_precision(s1, y, n_resamples=200, rng=0)
+    assert abs(res.estimate[0] - average_precision_score(y, s1)) < 1e-12
+    assert res.method[0] == "bootstrap-percentile"
+    assert res.ci_low[0] < res.estimate[0] < res.ci_high[0]
+
+
+# -- tables ------------------------------------------------------------------------------------
+def _toy_tables(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.4).astype(int)
+    ids = [f"s{i}" for i in range(n)]
+    labels = pd.DataFrame({"dataset": "toy", "study_id": ids, "slice_id": pd.NA, "level": "study",
+                           "finding": "any", "rater": "consensus", "value": y})
+    preds = pd.concat([
+        pd.DataFrame({"dataset": "toy", "study_id": ids, "slice_id": pd.NA, "level": "study", "finding": "any",
+                      "model": m, "score": np.round(rng.normal(y * d, 1), 2)})
+        for m, d in (("m1", 1.5), ("m2", 1.0))
+    ], ignore_index=True)
+    return preds, labels, y
+
+
+def test_tables_join_and_equal_sklearn():
+    preds, labels, y = _toy_tables()
+    before = (preds.copy(), labels.copy())
+    res = auc(preds, labels)
+    assert tuple(res.columns) == AUC_COLUMNS
+    for m in ("m1", "m2"):
+        s = preds.loc[preds.model == m, "score"].to_numpy()
+        assert abs(res.set_index("model").estimate[m] - roc_auc_score(y, s)) < 1e-12
+    pd.testing.assert_frame_equal(preds, before[0])
+    pd.testing.assert_frame_equal(labels, before[1])
+
+
+def test_unmatched_predictions_are_counted_and_nothing_joined_raises():
+    preds, labels, _ = _toy_tables()
+    res = auc(preds, labels.iloc[5:])
+    assert (res.n == 55).all()
+    assert res.reason.str.contains("5 predictions without a 'consensus' label").all()
+    with pytest.raises(JoinError, match="do not join"):
+        auc(preds, labels.assign(dataset="other"))
+    with pytest.raises(PerformanceInputError, match="rater 'R9'"):
+        auc(preds, labels, reference="R9")
+
+
+def test_one_class_group_is_nan_with_reason_and_arrays_raise():
+    preds, labels, _ = _toy_tables()
+    res = auc(preds, labels.assign(value=0))
+    assert res.estimate.isna().all()
+    assert res.reason.str.contains("one class only").all()
+    with pytest.raises(OneClassError):
+        auc(np.arange(5.0), np.zeros(5))
+
+
+def test_nan_score_in_table_names_the_study():
+    preds, labels, _ = _toy_tables()
+    preds.loc[3, "score"] = np.nan
+    with pytest.raises(PerformanceInputError, match="study_id 's3'.*model 'm1'"):
+        auc(preds, labels)
+
+
+def test_delong_refuses_clusters():
+    preds, labels, _ = _toy_tables()
+    with pytest.raises(PerformanceInputError, match="independent rows"):
+        auc(preds, labels, cluster="study_id")
+    with pytest.raises(PerformanceInputError, match="name a column"):
+        auc(preds, labels, cluster=np.arange(60), method="bootstrap")
+
+
+def test_majority_reference():
+    preds, labels, y = _toy_tables()
+    readers = pd.concat([labels.assign(rater=r, value=v) for r, v in
+                         (("R1", y), ("R2", y), ("R3", 1 - y))], ignore_index=True)
+    res = auc(preds, readers, reference="majority")
+    assert (res.n == 60).all()
+    res_c = auc(preds, labels)
+    np.testing.assert_allclose(res.estimate, res_c.estimate)
+
+
+def test_demo_cohort_paired_and_clustered(demo_cohort):
+    res = auc(demo_cohort, finding="any")
+    assert set(res.level) == {"study", "slice"}
+    y, scores = paired_scores(demo_cohort.predictions, demo_cohort.labels, finding="any")
+    assert list(scores.columns) == ["model_a", "model_b"]
+    slices = auc(demo_cohort, finding="any", level="slice", method="bootstrap", cluster="study_id",
+                 n_resamples=300, rng=0)
+    rows = auc(demo_cohort, finding="any", level="slice", method="bootstrap", n_resamples=300, rng=0)
+    assert slices.n_clusters[0] < slices.n[0]
+    # correlated slices: the patient-clustered interval is wider than the row interval
+    assert (slices.ci_high - slices.ci_low)[0] > (rows.ci_high - rows.ci_low)[0]
+    by_kernel = auc(demo_cohort, finding="any", level="study", by="kernel")
+    assert by_kernel.subgroup.eq("kernel").all() and by_kernel.subgroup_value.notna().all()
+
+
+# -- real data ---------------------------------------------------------------------------------
+PUBLISHED = {"any": 0.94, "iph": 0.95, "ivh": 0.93, "sdh": 0.95, "edh": 0.97, "sah": 0.96}
+
+
+def _cq500_tables(root: Path):
+    reads = pd.read_csv(root / "reads.csv")
+    probs = pd.read_csv(root / "prediction_probabilities.csv")
+    names = {"ICH": "any", "IPH": "iph", "IVH": "ivh", "SDH": "sdh", "EDH": "edh", "SAH": "sah"}
+    labels = pd.concat([
+        pd.DataFrame({"dataset": "cq500", "study_id": reads["name"], "slice_id": pd.NA, "level": "study",
+                      "finding": f, "rater": r, "value": reads[f"{r}:{col}"]})
+        for col, f in names.items() for r in ("R1", "R2", "R3")
+    ], ignore_index=True)
+    preds = pd.concat([
+        pd.DataFrame({"dataset": "cq500", "study_id": probs["name"], "slice_id": pd.NA, "level": "study",
+                      "finding": f, "model": "qure.ai", "score": probs[col]})
+        for col, f in names.items()
+    ], ignore_index=True)
+    return preds, labels
+
+
+@pytest.mark.shared_data
+def test_cq500_vendor_auc_reproduces_published_values(shared_data):
+    preds, labels = _cq500_tables(shared_data / "cq500")
+    res = auc(preds, labels, reference="majority").set_index("finding")
+    for finding, published in PUBLISHED.items():
+        assert round(res.estimate[finding], 2) == published, finding
+        assert res.n[finding] == 491
+    assert res.n_positive["any"] == 205  # majority positives per SOURCE.md
+
+
+def test_compare_auc_bootstrap_difference_uses_paired_resamples():
+    from hemstats.stats.bootstrap import bootstrap_distribution
+
+    y, s1, s2 = _case("ties_n80")
+    res = compare_auc(np.column_stack([s1, s2]), y, method="bootstrap", n_resamples=500, rng=4)
+    dist = bootstrap_distribution("auc", y, np.column_stack([s1, s2]), n_resamples=500, rng=4)
+    diff = dist.distribution[0] - dist.distribution[1]
+    assert (res.ci_low[0], res.ci_high[0]) == pytest.approx(tuple(np.quantile(diff, [0.025, 0.975])), abs=1e-12)
+    # DeLong z and p are still reported next to the bootstrap interval
+    assert abs(res.z[0] - REF["ties_n80"]["roc_test_z"]) < 1e-6
+    assert res.method[0] == "bootstrap-percentile"
+
+
+def test_compare_auc_clustered_gives_no_delong_test(demo_cohort):
+    res = compare_auc(demo_cohort, finding="any", level="study", method="bootstrap", cluster="patient_id",
+                      n_resamples=200, rng=0)
+    assert np.isnan(res.z[0]) and "clustered" in res.reason[0]
+    assert res.n_clusters[0] < res.n[0]
+    with pytest.raises(PerformanceInputError, match="no predictions"):
+        compare_auc(demo_cohort, models=("model_a", "model_z"), finding="any", level="study")
