@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from hemstats.errors import HemstatsError
+from hemstats.plots._checks import require_table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -24,17 +25,6 @@ if TYPE_CHECKING:
 __all__ = ["roc_curve", "reliability_diagram", "paired_difference"]
 
 _GROUP = ("dataset", "level", "finding", "subgroup", "subgroup_value")
-
-
-def _need(table: object, columns: Sequence[str], what: str) -> pd.DataFrame:
-    if not isinstance(table, pd.DataFrame):
-        raise HemstatsError(f"{what} expects a pandas DataFrame, got {type(table).__name__}")
-    absent = [c for c in columns if c not in table.columns]
-    if absent:
-        raise HemstatsError(f"{what}: the table has no column(s) {absent}; pass the result table of the statistic")
-    if table.empty:
-        raise HemstatsError(f"{what}: the table is empty; nothing to draw")
-    return table
 
 
 def _one_group(table: pd.DataFrame, what: str) -> pd.DataFrame:
@@ -103,7 +93,7 @@ def roc_curve(
     >>> [line.get_label() for line in ax.get_lines()][:2]
     ['model_a', 'model_b']
     """
-    table = _one_group(_need(result, ("model", "given", "value", "estimate", "ci_low", "ci_high"), "roc_curve"),
+    table = _one_group(require_table(result, ("model", "given", "value", "estimate", "ci_low", "ci_high"), "roc_curve"),
                        "roc_curve")
     if not (table["given"] == "specificity").all():
         raise HemstatsError("roc_curve: draw a band computed with given='specificity' (sensitivity at fixed specificities)")
@@ -112,7 +102,7 @@ def roc_curve(
     colours = _colours(len(models) + (0 if readers is None else 1))
     auc_by_model = {}
     if auc is not None:
-        a = _need(auc, ("model", "estimate", "ci_low", "ci_high"), "roc_curve(auc=)")
+        a = require_table(auc, ("model", "estimate", "ci_low", "ci_high"), "roc_curve(auc=)")
         auc_by_model = {str(r.model): r for r in a.itertuples()}
     for colour, model in zip(colours, models):
         part = table[table["model"] == model].sort_values("value", ascending=False)
@@ -127,7 +117,7 @@ def roc_curve(
                             color=colour, alpha=0.2, lw=0, label=f"{model} {part['confidence_level'].iloc[0]:.0%} band"
                             if "confidence_level" in part else f"{model} band")
     if readers is not None:
-        r = _need(readers, ("rater", "sensitivity", "specificity", "sens_ci_low", "sens_ci_high", "spec_ci_low",
+        r = require_table(readers, ("rater", "sensitivity", "specificity", "sens_ci_low", "sens_ci_high", "spec_ci_low",
                             "spec_ci_high"), "roc_curve(readers=)")
         for c in ("finding", "level", "dataset"):
             if c in r.columns and c in table.columns and table[c].notna().any():
@@ -183,7 +173,7 @@ def reliability_diagram(result: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     >>> ax.get_xlabel()
     'mean predicted probability'
     """
-    table = _one_group(_need(result, ("model", "mean_predicted", "observed", "ci_low", "ci_high", "n"),
+    table = _one_group(require_table(result, ("model", "mean_predicted", "observed", "ci_low", "ci_high", "n"),
                              "reliability_diagram"), "reliability_diagram")
     ax = _axes(ax)
     ax.plot([0, 1], [0, 1], color="0.6", lw=0.8, ls="--", label="perfect calibration")
@@ -228,7 +218,7 @@ def paired_difference(result: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     >>> len(ax.get_yticklabels())
     6
     """
-    table = _need(result, ("model_1", "model_2", "estimate", "ci_low", "ci_high", "p_value"), "paired_difference")
+    table = require_table(result, ("model_1", "model_2", "estimate", "ci_low", "ci_high", "p_value"), "paired_difference")
     ax = _axes(ax)
     n = len(table)
     ypos = np.arange(n)[::-1]

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from hemstats.errors import HemstatsError
+from hemstats.plots._checks import require_table
 from hemstats.findings import FINDINGS
 
 if TYPE_CHECKING:
@@ -22,17 +23,6 @@ __all__ = ["prevalence_forest", "cooccurrence_upset"]
 
 _FOREST_COLUMNS = ("finding", "estimate", "ci_low", "ci_high")
 _UPSET_COLUMNS = ("findings", "combination", "degree", "count", "n", "proportion")
-
-
-def _need(table: object, columns: Sequence[str], what: str) -> pd.DataFrame:
-    if not isinstance(table, pd.DataFrame):
-        raise HemstatsError(f"{what} expects a pandas DataFrame, got {type(table).__name__}")
-    absent = [c for c in columns if c not in table.columns]
-    if absent:
-        raise HemstatsError(f"{what}: the table has no column(s) {absent}; pass the result table of the statistic")
-    if table.empty:
-        raise HemstatsError(f"{what}: the table is empty; nothing to draw")
-    return table
 
 
 def _group_labels(table: pd.DataFrame, before: str) -> tuple[list[str], pd.Series]:
@@ -78,7 +68,7 @@ def prevalence_forest(result: pd.DataFrame, *, ax: Axes | None = None, findings:
     """
     import matplotlib.pyplot as plt
 
-    table = _need(result, _FOREST_COLUMNS, "prevalence_forest")
+    table = require_table(result, _FOREST_COLUMNS, "prevalence_forest")
     _, labels = _group_labels(table, "finding")
     table = table.assign(_group=labels.to_numpy())
     if findings is not None:
@@ -174,7 +164,7 @@ def cooccurrence_upset(
     """
     import matplotlib.pyplot as plt
 
-    table = _need(combinations_table, _UPSET_COLUMNS, "cooccurrence_upset")
+    table = require_table(combinations_table, _UPSET_COLUMNS, "cooccurrence_upset")
     if value not in ("count", "proportion"):
         raise HemstatsError(f"value must be 'count' or 'proportion', got {value!r}")
     if int(max_combinations) < 1:

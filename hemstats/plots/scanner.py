@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from hemstats.errors import HemstatsError
+from hemstats.plots._checks import require_table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -22,13 +23,8 @@ __all__ = ["stratum_forest", "acquisition_mix_plot"]
 _COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 
 
-def _need(table: object, columns: Sequence[str], what: str) -> pd.DataFrame:
-    if not isinstance(table, pd.DataFrame):
-        raise HemstatsError(f"{what} expects a pandas DataFrame, got {type(table).__name__}")
-    absent = [c for c in columns if c not in table.columns]
-    if absent:
-        raise HemstatsError(f"{what}: the table has no column(s) {absent}; pass the result table of the statistic")
-    return table
+def _need_rows(table: object, columns: Sequence[str], what: str) -> pd.DataFrame:
+    return require_table(table, columns, what, allow_empty=True)
 
 
 def _axes(ax: Axes | None, height: float) -> Axes:
@@ -80,7 +76,7 @@ def stratum_forest(
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['soft', 'standard', 'bone']
     """
-    _need(result, ("dataset", "finding", "model", "stratum", "stratum_value", "kind", "metric", "method", "estimate",
+    _need_rows(result, ("dataset", "finding", "model", "stratum", "stratum_value", "kind", "metric", "method", "estimate",
                    "ci_low", "ci_high", "p_value"), "stratum_forest")
     tab = result
     for col, value in (("finding", finding), ("dataset", dataset)):
@@ -156,7 +152,7 @@ def acquisition_mix_plot(
     """
     from hemstats.acquisition import FAMILIES, THICKNESS_BINS
 
-    _need(mix, ("dataset", variable, "n"), "acquisition_mix_plot")
+    _need_rows(mix, ("dataset", variable, "n"), "acquisition_mix_plot")
     if mix.empty:
         raise HemstatsError("acquisition_mix_plot: the table is empty; nothing to draw")
     values = mix[variable].astype(object).where(mix[variable].notna(), "not reported")
