@@ -1,9 +1,15 @@
-"""Figures: one function per figure, each takes a result table and ``ax=None`` and returns the Axes."""
+"""Figures: one function per figure, each takes a result table and ``ax=None`` and returns the Axes.
 
-from hemstats.plots.agreement import agreement_heatmap  # issue 4: agreement
-from hemstats.plots.prevalence import cooccurrence_upset, prevalence_forest  # issue 4
-from hemstats.plots.export import FIGURE_FORMATS, save_figure  # issue 7: paper figures
-from hemstats.plots.style import (  # issue 7: paper figures
+Multi-panel figures (``cooccurrence_upset``) take and return a Figure.  Wrap them in
+``with paper_style():`` for journal fonts and sizes, and save with ``save_figure``.
+"""
+
+from hemstats.plots.agreement import agreement_heatmap
+from hemstats.plots.export import FIGURE_FORMATS, save_figure
+from hemstats.plots.performance import paired_difference, reliability_diagram, roc_curve
+from hemstats.plots.prevalence import cooccurrence_upset, prevalence_forest
+from hemstats.plots.scanner import acquisition_mix_plot, stratum_forest
+from hemstats.plots.style import (
     DOUBLE_COLUMN_MM,
     OKABE_ITO,
     SINGLE_COLUMN_MM,
@@ -11,13 +17,22 @@ from hemstats.plots.style import (  # issue 7: paper figures
     figure_size,
     paper_style,
 )
-from hemstats.plots.scanner import acquisition_mix_plot, stratum_forest  # issue 6: acquisition
-from hemstats.plots.performance import paired_difference, reliability_diagram, roc_curve  # issue 5
 
-__all__: list[str] = []
-__all__ += ["prevalence_forest", "cooccurrence_upset"]  # issue 4
-__all__ += ["agreement_heatmap"]  # issue 4: agreement
-__all__ += ["paper_style", "figure_size", "save_figure", "FIGURE_FORMATS"]  # issue 7: paper figures
-__all__ += ["OKABE_ITO", "SINGLE_COLUMN_MM", "DOUBLE_COLUMN_MM", "FigureOptionError"]  # issue 7: paper figures
-__all__ += ["stratum_forest", "acquisition_mix_plot"]  # issue 6: acquisition
-__all__ += ["roc_curve", "reliability_diagram", "paired_difference"]  # issue 5
+__all__ = [
+    "prevalence_forest",
+    "cooccurrence_upset",
+    "agreement_heatmap",
+    "roc_curve",
+    "reliability_diagram",
+    "paired_difference",
+    "stratum_forest",
+    "acquisition_mix_plot",
+    "paper_style",
+    "figure_size",
+    "save_figure",
+    "FIGURE_FORMATS",
+    "OKABE_ITO",
+    "SINGLE_COLUMN_MM",
+    "DOUBLE_COLUMN_MM",
+    "FigureOptionError",
+]

@@ -1,17 +1,14 @@
-"""Pure statistics on a Cohort's tables; every function returns one long DataFrame."""
+"""Pure statistics on a Cohort's tables; every function returns one long DataFrame.
 
-from hemstats.stats.cohort import Table1, table1  # issue 4: Table 1
-from hemstats.stats.prevalence import (  # issue 4: prevalence
-    combinations,
-    compare_prevalence,
-    cooccurrence,
-    lesion_volumes,
-    newcombe_difference,
-    prevalence,
-    proportion_ci,
-    proportion_coverage,
-)
-from hemstats.stats.agreement import (  # issue 4: inter-rater agreement
+One module per question: Table 1 (:mod:`~hemstats.stats.cohort`), prevalence,
+inter-rater agreement, the bootstrap engine, model performance (ROC, thresholds,
+calibration, segmentation) and acquisition (scanner and kernel) effects.
+
+Note that ``hemstats.stats.prevalence``, ``agreement`` and ``performance`` name the
+functions; their modules are reached with ``from hemstats.stats.prevalence import ...``.
+"""
+
+from hemstats.stats.agreement import (
     AgreementInputError,
     agreement,
     cohen_kappa,
@@ -22,18 +19,29 @@ from hemstats.stats.agreement import (  # issue 4: inter-rater agreement
     pabak,
     reader_vs_reference,
 )
-from hemstats.stats.kappa import kappa_coverage  # issue 4: inter-rater agreement
-from hemstats.stats.scanner import acquisition_distribution, acquisition_effects, acquisition_mix  # issue 6: acquisition
-from hemstats.stats.scanner_performance import performance_by_stratum  # issue 6: acquisition
-from hemstats.stats.bootstrap import BootstrapDistribution, OneClassError, PerformanceInputError, bootstrap_ci  # issue 5
-from hemstats.stats.roc import JoinError, auc, average_precision, compare_auc  # issue 5
-from hemstats.stats.performance import performance, reader_operating_points, roc_band, threshold_metrics  # issue 5
-from hemstats.stats.performance_calibration import calibration, reliability_curve  # issue 5
-from hemstats.stats.performance_segmentation import segmentation_metrics, segmentation_per_case  # issue 5
-from hemstats.stats.performance_coverage import auc_ci_coverage, clustered_auc_coverage  # issue 5
+from hemstats.stats.bootstrap import BootstrapDistribution, OneClassError, PerformanceInputError, bootstrap_ci
+from hemstats.stats.cohort import Table1, table1
+from hemstats.stats.kappa import kappa_coverage
+from hemstats.stats.performance import performance, reader_operating_points, roc_band, threshold_metrics
+from hemstats.stats.performance_calibration import calibration, reliability_curve
+from hemstats.stats.performance_coverage import auc_ci_coverage, clustered_auc_coverage
+from hemstats.stats.performance_segmentation import segmentation_metrics, segmentation_per_case
+from hemstats.stats.prevalence import (
+    combinations,
+    compare_prevalence,
+    cooccurrence,
+    lesion_volumes,
+    newcombe_difference,
+    prevalence,
+    proportion_ci,
+    proportion_coverage,
+)
+from hemstats.stats.roc import JoinError, auc, average_precision, compare_auc
+from hemstats.stats.scanner import acquisition_distribution, acquisition_effects, acquisition_mix
+from hemstats.stats.scanner_performance import performance_by_stratum
 
-__all__: list[str] = []
-__all__ += [  # issue 4: Table 1 and prevalence
+__all__ = [
+    # Table 1 and prevalence
     "Table1",
     "table1",
     "prevalence",
@@ -44,8 +52,7 @@ __all__ += [  # issue 4: Table 1 and prevalence
     "proportion_ci",
     "proportion_coverage",
     "newcombe_difference",
-]
-__all__ += [  # issue 4: inter-rater agreement
+    # inter-rater agreement
     "agreement",
     "cohen_kappa",
     "fleiss_kappa",
@@ -55,10 +62,7 @@ __all__ += [  # issue 4: inter-rater agreement
     "reader_vs_reference",
     "icc",
     "kappa_coverage",
-    "AgreementInputError",
-]
-__all__ += ["acquisition_mix", "acquisition_distribution", "acquisition_effects", "performance_by_stratum"]  # issue 6
-__all__ += [  # issue 5: bootstrap engine and model performance
+    # bootstrap engine and model performance
     "bootstrap_ci",
     "BootstrapDistribution",
     "auc",
@@ -74,6 +78,13 @@ __all__ += [  # issue 5: bootstrap engine and model performance
     "performance",
     "auc_ci_coverage",
     "clustered_auc_coverage",
+    # acquisition effects
+    "acquisition_mix",
+    "acquisition_distribution",
+    "acquisition_effects",
+    "performance_by_stratum",
+    # errors
+    "AgreementInputError",
     "PerformanceInputError",
     "OneClassError",
     "JoinError",
