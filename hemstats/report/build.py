@@ -138,7 +138,7 @@ def _sync_tree(src: Path, dst: Path) -> list[Path]:
 # Digest of what the chapters' results depend on
 # ----------------------------------------------------------------------------------------------
 def _source_hash() -> str:
-    """SHA-256 of hemstats' own Python source (so a code change re-executes the chapters)."""
+    """SHA-256 of hemstats' own source and shipped data (a change re-executes the chapters)."""
     pkg = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
     for path in sorted(pkg.rglob("*.py")):
@@ -146,7 +146,8 @@ def _source_hash() -> str:
             continue
         digest.update(path.relative_to(pkg).as_posix().encode())
         digest.update(path.read_bytes())
-    for path in sorted(pkg.rglob("*.yaml")):
+    data = [*pkg.rglob("*.yaml"), *(pkg / "report" / "validation").glob("*")]
+    for path in sorted(p for p in data if p.is_file()):
         digest.update(path.relative_to(pkg).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -383,3 +383,9 @@ def proportions_test(table: np.ndarray, *, test: str = "auto") -> tuple[str, flo
     chi2, p, _, _ = _st.chi2_contingency(table, correction=True)
     name = "chi-squared (Yates)" if table.shape == (2, 2) else "chi-squared"
     return name, float(chi2), float(p), ""
+
+
+def interval(count: int, nobs: int, confidence_level: float, method: ProportionMethod) -> tuple[float, float]:
+    """:func:`proportion_ci` for one proportion, as two floats (exact 0 and 1 at the boundaries)."""
+    low, high = proportion_ci(count, nobs, method=method, confidence_level=confidence_level)
+    return float(low), float(high)

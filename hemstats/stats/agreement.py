@@ -31,8 +31,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
+from hemstats.stats._proportion import interval as _interval
 from hemstats._coerce import describe_rows
 from hemstats.errors import HemstatsError
 from hemstats.findings import FINDINGS
@@ -256,7 +256,7 @@ def _pair_rows(rows, d: _Ratings, measure: str, pairs, *, ci, bootstrap, confide
             elif measure == "pabak":
                 est = float(_k.pabak_from_cells(cells, k)[0]) if n else np.nan
                 agree = int((cells // k == cells % k).sum())
-                lo, hi = proportion_confint(agree, max(n, 1), alpha=1 - confidence_level, method="beta")
+                lo, hi = _interval(agree, max(n, 1), confidence_level, "clopper-pearson")
                 analytic = ("clopper_pearson", np.nan, (k * lo - 1) / (k - 1), (k * hi - 1) / (k - 1))
                 boot = lambda Wx, c=cells: _k.pabak_from_cells(c, k, Wx)  # noqa: E731
             else:  # pairwise AC1 = rater-set AC1 of two raters
@@ -610,7 +610,7 @@ def reader_vs_reference(labels: pd.DataFrame, *, reference: str = "consensus", r
                     sel = ok & (ref[fi] == truth)
                     n = int(sel.sum())
                     hits = int((x[sel] == truth).sum())
-                    lo, hi = proportion_confint(hits, n, alpha=1 - confidence_level, method="wilson") if n else (np.nan,) * 2
+                    lo, hi = _interval(hits, n, confidence_level, "wilson") if n else (np.nan,) * 2
                     why = None if n else f"no reference-{'positive' if truth else 'negative'} studies"
                     rows.append(dict(dataset=d.dataset, level=d.level, finding=f, measure=measure,
                                      raters=f"{r}|{reference}", estimate=hits / n if n else np.nan, se=np.nan,

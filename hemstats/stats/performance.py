@@ -20,8 +20,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
+from hemstats.stats._proportion import interval as _interval
 from hemstats.stats.bootstrap import PerformanceInputError, _chunk, _design, _replicates, bootstrap_distribution
 from hemstats.stats.bootstrap_statistics import _CodedStatistic, tie_group_codes
 from hemstats.stats.performance_data import (
@@ -279,7 +279,7 @@ def _point_rows(group, model, name, thr, y, s, cc, n_clusters, note, ci, bootstr
         if metric in _PROPORTIONS and ci != "bootstrap":
             k, n = dens[metric]
             if n > 0:
-                lo, hi = proportion_confint(k, n, alpha=alpha, method="wilson" if ci == "wilson" else "beta")
+                lo, hi = _interval(k, n, 1 - alpha, "wilson" if ci == "wilson" else "clopper-pearson")
             else:
                 lo = hi = np.nan
             out.append({**base, "ci_low": float(lo), "ci_high": float(hi), "method": ci, "n_resamples": 0,
@@ -509,8 +509,8 @@ def reader_operating_points(
         t, v = g["truth"].to_numpy(), g["value"].to_numpy()
         tp, fn = int(((t == 1) & (v == 1)).sum()), int(((t == 1) & (v == 0)).sum())
         tn, fp = int(((t == 0) & (v == 0)).sum()), int(((t == 0) & (v == 1)).sum())
-        se_ci = proportion_confint(tp, tp + fn, alpha=alpha, method="wilson") if tp + fn else (np.nan, np.nan)
-        sp_ci = proportion_confint(tn, tn + fp, alpha=alpha, method="wilson") if tn + fp else (np.nan, np.nan)
+        se_ci = _interval(tp, tp + fn, 1 - alpha, "wilson") if tp + fn else (np.nan, np.nan)
+        sp_ci = _interval(tn, tn + fp, 1 - alpha, "wilson") if tn + fp else (np.nan, np.nan)
         rows.append({"dataset": ds, "level": lv, "finding": fi, "rater": ra,
                      "sensitivity": tp / (tp + fn) if tp + fn else np.nan, "sens_ci_low": se_ci[0], "sens_ci_high": se_ci[1],
                      "specificity": tn / (tn + fp) if tn + fp else np.nan, "spec_ci_low": sp_ci[0], "spec_ci_high": sp_ci[1],

@@ -19,8 +19,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from scipy.special import expit, logit, ndtri
-from statsmodels.stats.proportion import proportion_confint
 
+from hemstats.stats._proportion import interval as _interval
 from hemstats.stats.bootstrap import PerformanceInputError, bootstrap_distribution
 from hemstats.stats.performance_data import GROUP_COLUMNS, _finish, _groups, _prepare, _reason_join, _wide
 
@@ -272,7 +272,7 @@ def reliability_curve(
                 if not m.any():
                     continue
                 n, pos = int(m.sum()), int(y[m].sum())
-                lo, hi = proportion_confint(pos, n, alpha=alpha, method="wilson")
+                lo, hi = _interval(pos, n, 1 - alpha, "wilson")
                 rows.append({**group, "model": str(model), "bin": k, "bin_low": float(edges[k]),
                              "bin_high": float(edges[k + 1]), "mean_predicted": float(s[m].mean()),
                              "observed": pos / n, "ci_low": float(lo), "ci_high": float(hi), "n": n,

@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 from scipy.special import ndtri
-from statsmodels.stats.proportion import proportion_confint
 
+from hemstats.stats._proportion import interval as _interval
 from hemstats.errors import HemstatsError
 from hemstats.stats.bootstrap import bootstrap_ci
 from hemstats.stats.roc import delong
@@ -382,7 +382,7 @@ def performance_by_stratum(
                     rows.append({**row, "estimate": hits / count, "ci_low": ci["ci_low"], "ci_high": ci["ci_high"],
                                  "method": boot_label, "reason": _join(note, ci["reason"])})
                 else:
-                    low, high = proportion_confint(hits, count, alpha=1 - confidence_level, method="wilson")
+                    low, high = _interval(hits, count, confidence_level, "wilson")
                     rows.append({**row, "estimate": hits / count, "ci_low": float(low), "ci_high": float(high),
                                  "method": "wilson", "reason": _join(note)})
         het = {**common, "stratum_value": pd.NA, "kind": "heterogeneity", "ci_low": np.nan, "ci_high": np.nan}
