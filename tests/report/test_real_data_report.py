@@ -9,33 +9,17 @@ model scores but no acquisition columns and no images.
 
 from __future__ import annotations
 
-import shutil
 import textwrap
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from hemstats.report import build_report, external_assets, find_book_source
+from hemstats.report import build_report, external_assets
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
 
-MY_CHAPTERS = ("methods", "dataset_card")
 DEMO_STUDIES = 300
-
-
-def _book_with_chapters(tmp_path):
-    """A copy of the book source whose _toc.yml lists MY_CHAPTERS (before provenance)."""
-    book = tmp_path / "book"
-    shutil.copytree(find_book_source(None), book)
-    toc = (book / "_toc.yml").read_text(encoding="utf-8")
-    missing = [c for c in MY_CHAPTERS if f"file: {c}\n" not in toc + "\n"]
-    if missing:
-        lines = "".join(f"  - file: {c}\n" for c in missing)
-        toc = toc.replace("  - file: provenance", lines + "  - file: provenance") if "file: provenance" in toc \
-            else toc.rstrip("\n") + "\n" + lines
-        (book / "_toc.yml").write_text(toc, encoding="utf-8")
-    return book
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +52,7 @@ def real_report(shared_data, tmp_path_factory):
             citation: "Felipe Campos Kitamura. Head CT - hemorrhage. Kaggle, 2019."
             source: "https://www.kaggle.com/datasets/felipekitamura/head-ct-hemorrhage"
         """), encoding="utf-8")
-    book = _book_with_chapters(root)
-    index = build_report(manifest, out=root / "out", book=book, progress=False)
+    index = build_report(manifest, out=root / "out", progress=False)
     return index.parent
 
 
