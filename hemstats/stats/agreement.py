@@ -20,13 +20,14 @@ is NaN with the reason in ``reason``; it is never reported as 0 or 1 (PABAK and 
 defined there and equal 1, as their definitions give).  Bootstrap
 intervals resample studies (at slice level, whole studies with all their slices);
 resamples where the coefficient is undefined are left out and counted in ``reason``.
+
+The input checks live in :mod:`hemstats.stats._agreement_input`, the assembly of the long
+frame in :mod:`hemstats.stats._agreement_rows`, the numeric kernels in :mod:`hemstats.stats.kappa`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from itertools import combinations
 from typing import Literal
 
 import numpy as np
@@ -34,9 +35,8 @@ import pandas as pd
 
 from hemstats.stats._proportion import interval as _interval
 from hemstats._coerce import describe_rows
-from hemstats.errors import HemstatsError
-from hemstats.findings import FINDINGS
-from hemstats.stats import kappa as _k
+from hemstats.stats._agreement_input import AgreementInputError, _fail, _finding_order, _options, _prepare
+from hemstats.stats._agreement_rows import COLUMNS, _draws, _frame, _pair_rows, _run
 
 __all__ = [
     "AgreementInputError",
@@ -51,287 +51,8 @@ __all__ = [
     "icc",
 ]
 
-#: Columns of every frame this module returns, in order.
-COLUMNS: tuple[str, ...] = (
-    "dataset", "level", "finding", "measure", "raters", "estimate", "se",
-    "ci_low", "ci_high", "n", "method", "confidence_level", "reason",
-)
-_REQUIRED = ("dataset", "study_id", "finding", "rater", "value")
 CI = Literal["analytic", "bootstrap", "both"]
 Bootstrap = Literal["percentile", "basic"]
-
-
-class AgreementInputError(HemstatsError, ValueError):
-    """The labels cannot be used for agreement: the message names the column, rows and what was expected."""
-
-
-@dataclass
-class _Ratings:
-    """One dataset's ratings at one level: ``values[f, u, r]`` (NaN = no rating)."""
-
-    dataset: str
-    level: str
-    findings: list[str]
-    raters: list[str]
-    values: np.ndarray
-    unit_study: np.ndarray  # unit -> study index (resampling cluster)
-    n_studies: int
-    categories: dict[str, np.ndarray]
-
-
-def _finding_order(f: str) -> tuple[int, str]:
-    return (FINDINGS.index(f) if f in FINDINGS else len(FINDINGS), f)
-
-
-def _fail(msg: str) -> None:
-    raise AgreementInputError(msg)
-
-
-def _prepare(
-    labels: pd.DataFrame,
-    *,
-    level: str,
-    raters: Sequence[str] | None,
-    findings: Sequence[str] | None,
-    categories: Sequence[int] | None,
-    reference: str | None = "consensus",
-    binary: bool = False,
-) -> list[_Ratings]:
-    if not isinstance(labels, pd.DataFrame):
-        _fail(f"labels: expected a pandas DataFrame, got {type(labels).__name__}")
-    absent = [c for c in _REQUIRED if c not in labels.columns]
-    if absent:
-        _fail(f"labels: required column(s) {absent} absent; columns are {list(labels.columns)}")
-    if level not in ("study", "slice"):
-        _fail(f"level: expected 'study' or 'slice', got {level!r}")
-    if level == "slice" and "slice_id" not in labels.columns:
-        _fail("labels: level='slice' needs a slice_id column")
-    at = labels["level"].astype(object).eq(level).to_numpy() if "level" in labels.columns else np.ones(len(labels), bool)
-    if findings is not None:
-        at &= labels["finding"].astype(object).isin(list(findings)).to_numpy()
-    for col in ("dataset", "study_id", "finding", "rater") + (("slice_id",) if level == "slice" else ()):
-        miss = at & labels[col].isna().to_numpy()
-        if miss.any():
-            _fail(f"labels.{col}: must not be missing; {describe_rows(labels, miss)}")
-    value = pd.to_numeric(labels["value"].astype(object), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    checks = [
-        (at & np.isnan(value), "expected a rating (a missing rating is an absent row, not a missing value)"),
-        (at & ~np.isnan(value) & ((value != np.round(value)) | (value < 0)), "expected an integer category code >= 0"),
-    ]
-    if binary:
-        checks.append((at & ~np.isnan(value) & ~np.isin(value, (0, 1)), "expected 0 or 1"))
-    for bad, what in checks:
-        if bad.any():
-            _fail(f"labels.value: {what}; {describe_rows(labels, bad, 'value')}")
-    if not at.any():
-        _fail(f"labels: no rows at level {level!r}" + (f" for findings {list(findings)}" if findings else ""))
-    key = ["dataset", "study_id"] + (["slice_id"] if level == "slice" else []) + ["finding", "rater"]
-    sub = labels.loc[at, key].astype(object)
-    dup = sub.duplicated(keep=False).to_numpy()
-    if dup.any():
-        mask = np.zeros(len(labels), bool)
-        mask[np.flatnonzero(at)[dup]] = True
-        _fail(f"labels: more than one rating per ({', '.join(key)}); {describe_rows(labels, mask)}")
-    present = sorted(set(sub["rater"]))
-    if raters is not None:
-        raters = list(dict.fromkeys(raters))
-        unknown = [r for r in raters if r not in present]
-        if unknown:
-            _fail(f"raters: {unknown} have no labels at level {level!r}; raters present: {present}")
-        if len(raters) < 2:
-            _fail(f"raters: agreement needs at least two raters, got {raters}")
-    sub["value"] = value[at]
-    out = []
-    for ds, d in sub.groupby("dataset", sort=False):
-        study_codes, _ = pd.factorize(d["study_id"])
-        unit_cols = ["study_id", "slice_id"] if level == "slice" else ["study_id"]
-        unit_codes, units = pd.factorize(pd.MultiIndex.from_frame(d[unit_cols]))
-        unit_study = np.zeros(len(units), dtype=np.int64)
-        unit_study[unit_codes] = study_codes
-        rs = raters if raters is not None else [r for r in sorted(set(d["rater"])) if r != reference]
-        fs = list(dict.fromkeys(f for f in (findings or sorted(set(d["finding"]), key=_finding_order)) if f in set(d["finding"])))
-        vals = np.full((len(fs), len(units), len(rs)), np.nan)
-        f_idx = pd.Index(fs).get_indexer(d["finding"])
-        r_idx = pd.Index(rs).get_indexer(d["rater"])
-        ok = (f_idx >= 0) & (r_idx >= 0)
-        vals[f_idx[ok], unit_codes[ok], r_idx[ok]] = d["value"].to_numpy()[ok]
-        if findings is None:  # only findings some selected rater rated
-            keep = ~np.isnan(vals).all(axis=(1, 2))
-            fs, vals = [f for f, k in zip(fs, keep) if k], vals[keep]
-        cats = {}
-        for i, f in enumerate(fs):
-            seen = np.unique(vals[i][~np.isnan(vals[i])])
-            if categories is not None:
-                cats[f] = np.asarray(sorted(categories), dtype=float)
-                extra = np.setdiff1d(seen, cats[f])
-                if extra.size:
-                    _fail(f"labels.value: finding {f!r} of dataset {ds!r} has values {extra.tolist()} not in categories")
-            else:
-                cats[f] = np.union1d(seen, [0.0, 1.0]) if np.isin(seen, (0, 1)).all() else seen
-        out.append(_Ratings(str(ds), level, fs, list(rs), vals, unit_study, int(study_codes.max()) + 1, cats))
-    return out
-
-
-def _options(ci: str, bootstrap: str, n_resamples: int, confidence_level: float) -> None:
-    if ci not in ("analytic", "bootstrap", "both"):
-        _fail(f"ci: expected 'analytic', 'bootstrap' or 'both', got {ci!r}")
-    if bootstrap not in ("percentile", "basic"):
-        _fail(f"bootstrap: expected 'percentile' or 'basic', got {bootstrap!r}")
-    if not (isinstance(n_resamples, (int, np.integer)) and n_resamples >= 2):
-        _fail(f"n_resamples: expected an integer >= 2, got {n_resamples!r}")
-    if not (0 < confidence_level < 1):
-        _fail(f"confidence_level: expected a number in (0, 1), got {confidence_level!r}")
-
-
-def _draws(data: list[_Ratings], ci: str, n_resamples: int, rng) -> dict[str, np.ndarray | None]:
-    """Per dataset, the study multiplicities of every resample (None without bootstrap)."""
-    if ci == "analytic":
-        return {d.dataset: None for d in data}
-    gen = np.random.default_rng(rng)
-    return {d.dataset: _k.multiplicities(d.n_studies, n_resamples, gen) for d in data}
-
-
-def _frame(rows: list[dict]) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=list(COLUMNS))
-    for col in ("estimate", "se", "ci_low", "ci_high", "confidence_level"):
-        df[col] = df[col].astype(np.float64)
-    df["n"] = df["n"].astype(np.int64)
-    for col in ("dataset", "level", "finding", "measure", "raters", "method"):
-        df[col] = df[col].astype(object)
-    df["reason"] = df["reason"].astype("string")
-    return df
-
-
-def _emit(rows, d: _Ratings, finding, measure, raters, n, estimate, why, *, ci, analytic, boot,
-          W_units, bootstrap, confidence_level, note=None):
-    """Append the analytic and/or bootstrap rows of one estimate.
-
-    ``analytic`` is ``(method, se, ci_low, ci_high)`` or ``(method, nan, nan, nan, reason)``;
-    ``boot`` maps a unit-weight matrix to the resampled estimates.
-    """
-    base = dict(dataset=d.dataset, level=d.level, finding=finding, measure=measure, raters="|".join(raters),
-                estimate=estimate, n=n, confidence_level=confidence_level)
-    reasons = [r for r in (why, note) if r]
-    if ci in ("analytic", "both"):
-        method, se, lo, hi, *extra = analytic
-        if why:
-            se = lo = hi = np.nan
-        rows.append({**base, "se": se, "ci_low": lo, "ci_high": hi, "method": method,
-                     "reason": "; ".join(reasons + extra) or None})
-    if ci in ("bootstrap", "both"):
-        lo = hi = se = np.nan
-        extra = []
-        if not why:
-            dist = boot(W_units)
-            lo, hi, se, dropped = _k.bootstrap_interval(estimate, dist, method=bootstrap, confidence_level=confidence_level)
-            if dropped:
-                extra.append(f"{dropped} of {dist.size} resamples undefined and left out")
-        rows.append({**base, "se": se, "ci_low": lo, "ci_high": hi, "method": f"bootstrap_{bootstrap}",
-                     "reason": "; ".join(reasons + extra) or None})
-
-
-def _codes(x: np.ndarray, cats: np.ndarray) -> np.ndarray:
-    return np.searchsorted(cats, x).astype(np.int64)
-
-
-def _pair_rows(rows, d: _Ratings, measure: str, pairs, *, ci, bootstrap, confidence_level, W, weights=None):
-    for fi, f in enumerate(d.findings):
-        cats = d.categories[f]
-        k = cats.size
-        wm = _k.agreement_weights(k, weights) if measure == "cohen_kappa" else None
-        for a, b in pairs:
-            x, y = d.values[fi, :, d.raters.index(a)], d.values[fi, :, d.raters.index(b)]
-            ok = ~np.isnan(x) & ~np.isnan(y)
-            n = int(ok.sum())
-            cells = _codes(x[ok], cats) * k + _codes(y[ok], cats)
-            Wu = None if W is None else W[:, d.unit_study[ok]]
-            why = None if n >= 2 else f"fewer than two studies rated by both {a} and {b}"
-            if measure == "cohen_kappa":
-                est = float(_k.cohen_from_cells(cells, k, weights=wm)[0]) if n else np.nan
-                if not why and not np.isfinite(est):
-                    why = f"undefined: no variation (both raters gave every study the rating {cats[cells[0] // k]:g})"
-                se = np.sqrt(_k.cohen_variance(cells, k, weights=wm)) if not why else np.nan
-                analytic = ("fleiss_cohen_everitt_1969", se, *_k.normal_interval(est, se, confidence_level))
-                boot = lambda Wx, c=cells: _k.cohen_from_cells(c, k, Wx, weights=wm)  # noqa: E731
-            elif measure == "pabak":
-                est = float(_k.pabak_from_cells(cells, k)[0]) if n else np.nan
-                agree = int((cells // k == cells % k).sum())
-                lo, hi = _interval(agree, max(n, 1), confidence_level, "clopper-pearson")
-                analytic = ("clopper_pearson", np.nan, (k * lo - 1) / (k - 1), (k * hi - 1) / (k - 1))
-                boot = lambda Wx, c=cells: _k.pabak_from_cells(c, k, Wx)  # noqa: E731
-            else:  # pairwise AC1 = rater-set AC1 of two raters
-                _set_measure(rows, d, "gwet_ac1", [a, b], fi, ci=ci, bootstrap=bootstrap,
-                             confidence_level=confidence_level, W=W)
-                continue
-            _emit(rows, d, f, measure, (a, b), n, est, why, ci=ci, analytic=analytic, boot=boot, W_units=Wu,
-                  bootstrap=bootstrap, confidence_level=confidence_level)
-
-
-def _set_measure(rows, d: _Ratings, measure: str, raters, fi: int, *, ci, bootstrap, confidence_level, W,
-                 variance="gwet"):
-    f = d.findings[fi]
-    cats = d.categories[f]
-    k = cats.size
-    v = d.values[fi][:, [d.raters.index(r) for r in raters]]
-    rated = (~np.isnan(v)).sum(axis=1)
-    use = rated >= 2 if measure == "krippendorff_alpha" else rated == len(raters)
-    left_out = int(((rated > 0) & ~use).sum())
-    unit = "slices" if d.level == "slice" else "studies"
-    note = None
-    if left_out and measure != "krippendorff_alpha":
-        note = f"{left_out} {unit} without a rating from every rater left out"
-    elif left_out:
-        note = f"{left_out} {unit} with a single rating left out"
-    vv = v[use]
-    counts = np.zeros((vv.shape[0], k))
-    for j in range(vv.shape[1]):
-        ok = ~np.isnan(vv[:, j])
-        np.add.at(counts, (np.flatnonzero(ok), _codes(vv[ok, j], cats)), 1.0)
-    n = int(use.sum())
-    fn = {"fleiss_kappa": _k.fleiss_from_counts, "gwet_ac1": _k.ac1_from_counts,
-          "krippendorff_alpha": _k.alpha_from_counts}[measure]
-    why = None if n >= 2 else f"fewer than two {unit} rated by " + ("every rater" if measure != "krippendorff_alpha" else "two raters")
-    est = float(fn(counts)[0]) if n else np.nan
-    if not why and not np.isfinite(est):
-        only = cats[counts.sum(axis=0) > 0]
-        why = f"undefined: no variation (every rating is {', '.join(f'{c:g}' for c in only)})"
-    if measure == "fleiss_kappa" and variance == "fleiss_nee_landis":
-        se = np.sqrt(_k.fleiss_null_variance(counts)) if not why else np.nan
-        analytic = ("fleiss_nee_landis_1979", se, *_k.normal_interval(est, se, confidence_level),
-                    "SE under kappa = 0 (a test, not an interval for kappa != 0)")
-    elif measure in ("fleiss_kappa", "gwet_ac1"):
-        var_fn = _k.fleiss_variance if measure == "fleiss_kappa" else _k.ac1_variance
-        se = np.sqrt(var_fn(counts)) if not why else np.nan
-        analytic = ("gwet_2014" if measure == "fleiss_kappa" else "gwet_2008", se,
-                    *_k.normal_interval(est, se, confidence_level, df=n - 1))
-    else:
-        analytic = ("none", np.nan, np.nan, np.nan, "no analytic interval: use ci='bootstrap'")
-    Wu = None if W is None else W[:, d.unit_study[use]]
-    _emit(rows, d, f, measure, raters, n, est, why, ci=ci, analytic=analytic, boot=lambda Wx: fn(counts, Wx),
-          W_units=Wu, bootstrap=bootstrap, confidence_level=confidence_level, note=note)
-
-
-def _run(labels, kind: str, *, level, raters, findings, categories, ci, bootstrap, n_resamples, confidence_level,
-         rng, weights=None, pairwise=False, variance="gwet", draws=None, data=None) -> pd.DataFrame:
-    _options(ci, bootstrap, n_resamples, confidence_level)
-    data = data if data is not None else _prepare(labels, level=level, raters=raters, findings=findings,
-                                                  categories=categories)
-    draws = draws if draws is not None else _draws(data, ci, n_resamples, rng)
-    rows: list[dict] = []
-    opts = dict(ci=ci, bootstrap=bootstrap, confidence_level=confidence_level)
-    for d in data:
-        if len(d.raters) < 2:
-            for f in d.findings:
-                rows.append(dict(dataset=d.dataset, level=d.level, finding=f, measure=kind, raters="|".join(d.raters),
-                                 estimate=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan, n=0, method="none",
-                                 confidence_level=confidence_level, reason="fewer than two raters in this dataset"))
-            continue
-        if kind in ("cohen_kappa", "pabak") or pairwise:
-            _pair_rows(rows, d, kind, list(combinations(d.raters, 2)), W=draws[d.dataset], weights=weights, **opts)
-        else:
-            for fi in range(len(d.findings)):
-                _set_measure(rows, d, kind, d.raters, fi, W=draws[d.dataset], variance=variance, **opts)
-    return _frame(rows)
 
 
 def cohen_kappa(
