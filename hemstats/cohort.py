@@ -71,11 +71,31 @@ def _study_pairs(df: pd.DataFrame, codes: Codes) -> tuple[np.ndarray, pd.Index]:
     return np.asarray(pair_codes), pd.Index(keys, dtype=object)
 
 
+def _duplicated(columns: Iterable[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Rows whose combination of codes occurs more than once (missing counts as a value).
+
+    The codes of all columns are folded into one int64 per row (mixed radix, re-numbered
+    whenever the next column could overflow), so a key costs one integer array.
+    """
+    combined: np.ndarray | None = None
+    radix = 1
+    for codes, values in columns:
+        width = len(values) + 1  # code -1 (missing) becomes 0
+        if combined is None:
+            combined, radix = codes + 1, width
+            continue
+        if radix * width >= 2**62:
+            combined, uniques = pd.factorize(combined)
+            radix = len(uniques)
+        combined = combined * width + (codes + 1)
+        radix *= width
+    return pd.Series(combined).duplicated(keep=False).to_numpy()
+
+
 def _check_rows(spec: TableSpec, df: pd.DataFrame, codes: Codes, known: pd.Index, problems: list[Problem]) -> None:
     """Key uniqueness, level/slice consistency and links to the ``known`` study keys."""
     if spec.key and len(df):
-        key = pd.DataFrame({name: codes[name][0] if name in codes else factorize(df[name])[0] for name in spec.key})
-        dup = key.duplicated(keep=False).to_numpy()
+        dup = _duplicated(codes[name] if name in codes else factorize(df[name]) for name in spec.key)
         if dup.any():
             problems.append(
                 Problem(spec.name, f"key ({', '.join(spec.key)}) is not unique; {describe_rows(df, dup)}")
