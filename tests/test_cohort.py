@@ -202,3 +202,14 @@ def test_fingerprint_changes_with_a_value():
     b = Cohort(_studies().assign(age_years=[0.5, 40.0, 80.1]))
     assert a.fingerprint() != b.fingerprint()
     assert a.fingerprint() == Cohort(_studies()).fingerprint()
+
+
+def test_key_check_renumbers_before_the_combined_code_could_overflow():
+    from hemstats.cohort import _duplicated
+
+    rng = np.random.default_rng(5)
+    big = np.empty(2**22, dtype=np.int8)  # only its length (the number of distinct values) matters
+    cols = [rng.integers(-1, 3, 400) for _ in range(2)] + [rng.integers(2**22 - 3, 2**22, 400) for _ in range(3)]
+    found = _duplicated((c, big) for c in cols)  # 2^22^5 distinct keys possible: must renumber
+    expected = pd.DataFrame(np.column_stack(cols)).duplicated(keep=False).to_numpy()
+    assert found.any() and (found == expected).all()
