@@ -188,21 +188,27 @@ class DatasetEntry:
         """How messages name this entry: ``"dataset 'cq500' (datasets[4])"``."""
         return _where_dataset(self.index, self.name)
 
-    def to_dict(self, *, redact: bool = True) -> dict[str, Any]:
+    def to_dict(self, *, redact: bool = True, folder: Path | None = None) -> dict[str, Any]:
         """The entry as plain values, in manifest key order, with the resolved path.
 
         With ``redact`` (the default), options named like secrets (:data:`SECRET_OPTIONS`,
-        e.g. the ``salt`` of pseudonymous keys) are replaced by ``"<redacted>"``, so the
-        result can be published on a Provenance page.
+        e.g. the ``salt`` of pseudonymous keys) are replaced by ``"<redacted>"``, and the
+        path is shown relative to ``folder`` (the manifest's) or, outside it, by its last
+        part only, so the result can be published on a Provenance page without the
+        user's folder layout.
         """
         options = copy.deepcopy(dict(self.options))
+        path = None if self.path is None else self.path.as_posix()
         if redact:
             options = {k: REDACTED if k.lower() in SECRET_OPTIONS else v for k, v in options.items()}
+            if self.path is not None:
+                inside = folder is not None and self.path.is_relative_to(folder)
+                path = self.path.relative_to(folder).as_posix() if inside else f"<elsewhere>/{self.path.name}"
         return {
             "name": self.name,
             "adapter": self.adapter,
             "enabled": self.enabled,
-            "path": None if self.path is None else self.path.as_posix(),
+            "path": path,
             "options": options,
             "checksums": None if self.checksums is None else self.checksums.to_dict(),
             "licence": self.licence,
@@ -255,16 +261,16 @@ class Manifest:
         return tuple(entry.name for entry in self.datasets)
 
     def to_dict(self, *, redact: bool = True) -> dict[str, Any]:
-        """The manifest as plain values (paths resolved), for the Provenance page.
+        """The manifest as plain values, for the Provenance page.
 
-        Secret options (:data:`SECRET_OPTIONS`) are shown as ``"<redacted>"`` unless
-        ``redact=False``; then :meth:`Manifest.from_dict` of the result gives an equal
-        manifest.
+        Secret options (:data:`SECRET_OPTIONS`) are shown as ``"<redacted>"`` and dataset
+        paths relative to the manifest's folder unless ``redact=False``; then
+        :meth:`Manifest.from_dict` of the result (absolute paths) gives an equal manifest.
         """
         return {
             "version": self.version,
             "report": self.report.to_dict(),
-            "datasets": [entry.to_dict(redact=redact) for entry in self.datasets],
+            "datasets": [entry.to_dict(redact=redact, folder=self.folder) for entry in self.datasets],
         }
 
     def to_yaml(self, *, redact: bool = True) -> str:

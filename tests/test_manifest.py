@@ -345,11 +345,11 @@ def test_to_dict_and_to_yaml_round_trip(tmp_path):
     manifest = load_manifest(path)
     data = manifest.to_dict()
     assert data["report"] == {"title": "T", "seed": 7, "confidence_level": 0.9, "n_resamples": 500}
-    assert data["datasets"][1]["path"] == (tmp_path / "cq").as_posix()
+    assert data["datasets"][1]["path"] == "cq"  # relative to the manifest: no local folders published
     assert data["datasets"][1]["checksums"]["files"] == {"reads.csv": HEX_A}  # normalised to lower case
     again = load_manifest(write(tmp_path, manifest.to_yaml(), name="copy.yaml"))
     assert again.datasets == manifest.datasets and again.report == manifest.report
-    assert Manifest.from_dict(data).datasets == manifest.datasets
+    assert Manifest.from_dict(data, folder=tmp_path).datasets == manifest.datasets
 
 
 def test_secret_options_are_redacted_unless_asked():
@@ -479,3 +479,20 @@ def test_progress_bar_only_on_a_terminal(tree, monkeypatch):
         digest = tree_digest(tree, progress=progress)
         assert digest == independent_tree_digest(tree)
         assert ("sha256" in err.getvalue()) is shown, (is_tty, progress, err.getvalue())
+
+
+def test_published_paths_do_not_show_the_users_folders(tmp_path):
+    (tmp_path / "data" / "cq").mkdir(parents=True)
+    outside = tmp_path.parent / "elsewhere_cq"
+    text = (
+        "version: 1\ndatasets:\n"
+        "  - {name: a, adapter: cq500, enabled: false, path: data/cq}\n"
+        f"  - {{name: b, adapter: cq500, enabled: false, path: {outside}}}\n"
+    )
+    (tmp_path / "m.yaml").write_text(text)
+    manifest = load_manifest(tmp_path / "m.yaml")
+    shown = [d["path"] for d in manifest.to_dict()["datasets"]]
+    assert shown == ["data/cq", "<elsewhere>/elsewhere_cq"]
+    assert str(tmp_path) not in manifest.to_yaml()
+    assert [d["path"] for d in manifest.to_dict(redact=False)["datasets"]] == [
+        (tmp_path / "data" / "cq").as_posix(), outside.as_posix()]
