@@ -22,20 +22,20 @@ from hemstats.stats.agreement import (
 from hemstats.stats.bootstrap import BootstrapDistribution, OneClassError, PerformanceInputError, bootstrap_ci
 from hemstats.stats.cohort import Table1, table1
 from hemstats.stats.kappa import kappa_coverage
-from hemstats.stats.performance import performance, reader_operating_points, roc_band, threshold_metrics
+from hemstats.stats.performance import performance, threshold_metrics
 from hemstats.stats.performance_calibration import calibration, reliability_curve
 from hemstats.stats.performance_coverage import auc_ci_coverage, clustered_auc_coverage
+from hemstats.stats.performance_roc import reader_operating_points, roc_band
 from hemstats.stats.performance_segmentation import segmentation_metrics, segmentation_per_case
 from hemstats.stats.prevalence import (
-    combinations,
     compare_prevalence,
-    cooccurrence,
-    lesion_volumes,
     newcombe_difference,
     prevalence,
     proportion_ci,
     proportion_coverage,
 )
+from hemstats.stats.prevalence_cooccurrence import combinations, cooccurrence
+from hemstats.stats.prevalence_volumes import lesion_volumes
 from hemstats.stats.roc import JoinError, auc, average_precision, compare_auc
 from hemstats.stats.scanner import acquisition_distribution, acquisition_effects, acquisition_mix
 from hemstats.stats.scanner_performance import performance_by_stratum

@@ -18,7 +18,6 @@ Examples
 from __future__ import annotations
 
 import html as _html
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations as _pairs
@@ -27,12 +26,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
 
 from hemstats._coerce import describe_rows, to_float
 from hemstats.errors import HemstatsError, Problem, SchemaError
 from hemstats.schema import TABLES
 from hemstats.stats._proportion import check_confidence_level, proportion_ci
+from hemstats.stats._table1_tests import _cat_smd, _categorical_test, _cont_smd, _continuous_test, _summary_smd
 from hemstats.stats.prevalence import checked_table
 
 __all__ = ["Table1", "table1"]
@@ -178,80 +177,8 @@ def _pformat(p: float, digits: int) -> str:
     return f"<{10 ** -digits:.{digits}f}" if p < 10**-digits else f"{p:.{digits}f}"
 
 
-# -- statistics ---------------------------------------------------------------------------------------
-def _continuous_test(values: list[np.ndarray], nonnormal: bool) -> tuple[float, str]:
-    """tableone's rule: Welch t for 2 groups, one-way ANOVA for more; Kruskal-Wallis when nonnormal."""
-    if len(values) < 2:
-        return np.nan, "not tested (one group)"
-    smallest = min(len(v) for v in values)
-    if smallest == 0:
-        return np.nan, "not tested (a group has no values)"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            if nonnormal:
-                return float(_st.kruskal(*values).pvalue), "Kruskal-Wallis"
-            if len(values) == 2 and smallest >= 2:
-                return float(_st.ttest_ind(*values, equal_var=False).pvalue), "Welch t-test"
-            return float(_st.f_oneway(*values).pvalue), "One-way ANOVA"
-    except ValueError as exc:  # e.g. Kruskal-Wallis when every value is identical
-        return np.nan, f"not tested ({exc})"
-
-
-def _categorical_test(table: np.ndarray) -> tuple[float, str]:
-    """tableone's rule: chi-squared (Yates for 2 x 2); Fisher's exact for a 2 x 2 with small counts."""
-    if table.shape[0] < 2:
-        return np.nan, "not tested (one group)"
-    if table.sum(axis=1).min() == 0:
-        return np.nan, "not tested (a group has no values)"
-    table = table[:, table.sum(axis=0) > 0]  # levels seen only where the group is missing
-    if table.shape[1] < 2:
-        return np.nan, "not tested (one level)"
-    _, p, _, expected = _st.chi2_contingency(table)
-    if expected.min() < 5 or table.sum(axis=1).min() < 5:
-        if table.shape == (2, 2):
-            return float(_st.fisher_exact(table).pvalue), "Fisher's exact"
-        return float(p), "Chi-squared (expected count < 5)"
-    return float(p), "Chi-squared"
-
-
-def _cont_smd(a: np.ndarray, b: np.ndarray) -> float:
-    """(mean_b - mean_a) / sqrt((sd_a^2 + sd_b^2) / 2), SD with ddof 1 (tableone, R tableone)."""
-    if len(a) < 2 or len(b) < 2:
-        return np.nan
-    pooled = np.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2.0)
-    diff = b.mean() - a.mean()
-    if pooled == 0:
-        return 0.0 if diff == 0 else np.nan
-    return float(diff / pooled)
-
-
-def _cat_smd(pa: np.ndarray, pb: np.ndarray) -> float:
-    """Yang & Dalton (2012) multi-level SMD: Mahalanobis distance of the level proportions.
-
-    The first level is dropped (R tableone, Python tableone); the pooled covariance is
-    inverted with the Moore-Penrose inverse (R tableone's ``MASS::ginv``).
-    """
-    pa, pb = pa[1:], pb[1:]
-    if len(pa) == 0 or np.isnan(pa).any() or np.isnan(pb).any():  # one level, or a group without values
-        return np.nan
-
-    def cov(p: np.ndarray) -> np.ndarray:
-        c = -np.outer(p, p)
-        c[np.diag_indices_from(c)] = p * (1 - p)
-        return c
-
-    d = pb - pa
-    s = (cov(pa) + cov(pb)) / 2.0
-    return float(np.sqrt(max(0.0, d @ np.linalg.pinv(s) @ d)))
-
-
+# -- statistics (the tests and SMDs are in hemstats.stats._table1_tests) ------------------------------
 Masks = list[tuple[str, np.ndarray]]
-
-
-def _summary_smd(pairs: list[tuple[str, str, str, float]]) -> float:
-    """|SMD| for two groups; the mean of the absolute pairwise SMDs for more (R tableone's print)."""
-    return float(np.mean([abs(d) for *_, d in pairs])) if pairs else np.nan
 
 
 def _describe_categorical(

@@ -22,17 +22,10 @@ import numpy as np
 import pandas as pd
 
 from hemstats.stats._proportion import interval as _interval
-from hemstats.stats.bootstrap import PerformanceInputError, _chunk, _design, _replicates, bootstrap_distribution
-from hemstats.stats.bootstrap_statistics import _CodedStatistic, tie_group_codes
-from hemstats.stats.performance_data import (
-    GROUP_COLUMNS,
-    _finish,
-    _groups,
-    _prepare,
-    _reason_join,
-    _reference,
-    _wide,
-)
+from hemstats.stats.bootstrap import PerformanceInputError, bootstrap_distribution
+from hemstats.stats.bootstrap_statistics import _CodedStatistic
+from hemstats.stats.performance_data import GROUP_COLUMNS, _finish, _model_arrays, _prepare, _reason_join
+from hemstats.stats.performance_roc import BAND_COLUMNS, reader_operating_points, roc_band
 from hemstats.stats.roc import auc, average_precision
 
 __all__ = [
@@ -55,11 +48,6 @@ _PROPORTIONS = ("sensitivity", "specificity", "ppv", "npv", "accuracy")
 THRESHOLD_COLUMNS: tuple[str, ...] = (
     *GROUP_COLUMNS, "model", "operating_point", "threshold", "metric", "estimate", "ci_low", "ci_high",
     "n", "n_positive", "n_clusters", "method", "confidence_level", "n_resamples", "n_failed_resamples", "reason",
-)
-#: Columns of :func:`roc_band`.
-BAND_COLUMNS: tuple[str, ...] = (
-    *GROUP_COLUMNS, "model", "given", "value", "estimate", "ci_low", "ci_high", "n", "n_positive", "n_clusters",
-    "method", "confidence_level", "n_resamples", "n_failed_resamples", "reason",
 )
 #: Columns of :func:`performance`.
 PERFORMANCE_COLUMNS: tuple[str, ...] = (
@@ -220,28 +208,22 @@ def threshold_metrics(
         )
     gen = np.random.default_rng(rng)
     rows: list[dict] = []
-    for key, part in _groups(joined):
-        group = dict(zip(GROUP_COLUMNS, key))
-        wide, y_all, clusters = _wide(part, cluster_col)
-        for model in wide.columns:
-            ok = wide[model].notna().to_numpy()
-            y, s = y_all[ok], wide.loc[ok, model].to_numpy(dtype=np.float64)
-            cc = None if clusters is None else clusters[ok]
-            n_clusters = len(y) if cc is None else len(pd.unique(cc))
-            note = None
-            ukey = (group["dataset"], group["level"], group["finding"], model)
-            if ukey in unmatched:
-                note = f"{unmatched[ukey]} predictions without a {reference!r} label left out"
-            points = []
-            if threshold is not None:
-                points.append(("threshold", float(threshold)))
-            for kind, target in (("sensitivity", target_sensitivity), ("specificity", target_specificity)):
-                if target is not None:
-                    points.append((f"{kind}>={target:g}", _target_threshold(y, s, kind, target)))
-            seed = int(gen.integers(2**63 - 1))
-            for name, thr in points:
-                rows.extend(_point_rows(group, str(model), name, thr, y, s, cc, n_clusters, note, ci,
-                                        bootstrap_method, stratify, confidence_level, n_resamples, seed))
+    for group, model, y, s, cc in _model_arrays(joined, cluster_col):
+        n_clusters = len(y) if cc is None else len(pd.unique(cc))
+        note = None
+        ukey = (group["dataset"], group["level"], group["finding"], model)
+        if ukey in unmatched:
+            note = f"{unmatched[ukey]} predictions without a {reference!r} label left out"
+        points = []
+        if threshold is not None:
+            points.append(("threshold", float(threshold)))
+        for kind, target in (("sensitivity", target_sensitivity), ("specificity", target_specificity)):
+            if target is not None:
+                points.append((f"{kind}>={target:g}", _target_threshold(y, s, kind, target)))
+        seed = int(gen.integers(2**63 - 1))
+        for name, thr in points:
+            rows.extend(_point_rows(group, str(model), name, thr, y, s, cc, n_clusters, note, ci,
+                                    bootstrap_method, stratify, confidence_level, n_resamples, seed))
     return _finish(rows, THRESHOLD_COLUMNS)
 
 
@@ -302,222 +284,6 @@ def _point_rows(group, model, name, thr, y, s, cc, n_clusters, note, ci, bootstr
                     "n_resamples": int(n_resamples), "n_failed_resamples": failed,
                     "reason": _reason_join(*reason, why)})
     return out
-
-
-# --------------------------------------------------------------------------------------------
-# pointwise ROC band
-# --------------------------------------------------------------------------------------------
-def _roc_points(totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sensitivity and specificity (b, G+1) at every cut between tie groups, ascending threshold,
-    from (b, 2G) code totals (negatives even, positives odd columns)."""
-    gn, gp = totals[:, 0::2], totals[:, 1::2]
-    zeros = np.zeros((gp.shape[0], 1))
-    cp = np.hstack([zeros, np.cumsum(gp, axis=1)])
-    cn = np.hstack([zeros, np.cumsum(gn, axis=1)])
-    p, n = cp[:, -1:], cn[:, -1:]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return 1 - cp / p, cn / n
-
-
-def _at(x_coord: np.ndarray, other: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """pROC ``coords(input=...)``: ``other`` where ``x_coord`` (nondecreasing per row) equals each
-    value (first match), else linear interpolation between the neighbouring points; (b, len(values))."""
-    out = np.empty((x_coord.shape[0], len(values)))
-    rows = np.arange(x_coord.shape[0])
-    last = x_coord.shape[1] - 1
-    for j, v in enumerate(values):  # a loop over the few requested values, not over resamples
-        k1 = np.minimum((x_coord < v).sum(axis=1), last)
-        k0 = np.maximum(k1 - 1, 0)
-        x1, x0 = x_coord[rows, k1], x_coord[rows, k0]
-        o1, o0 = other[rows, k1], other[rows, k0]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            prop = np.where(x1 == v, 0.0, (v - x1) / (x0 - x1))
-        out[:, j] = np.where(x1 == v, o1, o1 + prop * (o0 - o1))
-    return out
-
-
-class _Band(_CodedStatistic):
-    """The ROC curve read at fixed specificities (or sensitivities): (b, len(values))."""
-
-    def __init__(self, given: str, values: np.ndarray) -> None:
-        self.given, self.values, self.name = given, values, "roc_band"
-
-    def codes(self, y, score):
-        codes, n_codes = tie_group_codes(y, score)
-
-        def finalize(totals: np.ndarray) -> np.ndarray:
-            se, sp = _roc_points(totals)
-            if self.given == "specificity":
-                return _at(sp, se, self.values)
-            return _at(se[:, ::-1], sp[:, ::-1], self.values)
-
-        return codes, n_codes, finalize
-
-
-def roc_band(
-    data: Any,
-    labels: Any = None,
-    *,
-    given: Literal["specificity", "sensitivity"] = "specificity",
-    values: Sequence[float] | np.ndarray | None = None,
-    reference: str = "consensus",
-    finding: str | Sequence[str] | None = None,
-    level: Literal["study", "slice"] | None = None,
-    studies: pd.DataFrame | None = None,
-    cluster: Any = None,
-    stratify: bool = True,
-    by: str | None = None,
-    confidence_level: float = 0.95,
-    n_resamples: int = 2000,
-    rng: None | int | np.random.Generator = None,
-) -> pd.DataFrame:
-    """Sensitivity at fixed specificities (or specificity at fixed sensitivities) with a bootstrap band.
-
-    The estimate is the empirical ROC curve read at each value as ``pROC::coords`` reads it
-    (the best point at an exact match, else linear interpolation); the band is the pointwise
-    percentile interval of the same reading on each (stratified, optionally clustered)
-    resample, as ``pROC::ci.se`` / ``pROC::ci.sp``.
-
-    Parameters
-    ----------
-    given : {"specificity", "sensitivity"}
-        The fixed coordinate (``ci.se`` fixes specificities).
-    values : array, default 0, 0.02, ..., 1
-    Other parameters
-        As :func:`hemstats.stats.auc`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``dataset, level, finding, subgroup, subgroup_value, model, given, value,
-        estimate, ci_low, ci_high, n, n_positive, n_clusters, method, confidence_level,
-        n_resamples, n_failed_resamples, reason``.
-
-    Notes
-    -----
-    Validated against: ``pROC::ci.se(roc, specificities=...)`` and ``pROC::ci.sp`` within
-    Monte Carlo error at 10,000 resamples.
-
-    Examples
-    --------
-    >>> from hemstats.datasets import demo
-    >>> cohort = demo.load(n_studies=200)
-    >>> band = roc_band(cohort, finding="any", level="study", values=[0.8, 0.9], n_resamples=200, rng=0)
-    >>> band[["model", "value"]].values.tolist()
-    [['model_a', 0.8], ['model_a', 0.9], ['model_b', 0.8], ['model_b', 0.9]]
-    """
-    if given not in ("specificity", "sensitivity"):
-        raise PerformanceInputError(f"given must be 'specificity' or 'sensitivity', got {given!r}")
-    vals = np.linspace(0, 1, 51) if values is None else np.asarray(values, dtype=np.float64)
-    if vals.ndim != 1 or len(vals) == 0 or (vals < 0).any() or (vals > 1).any():
-        raise PerformanceInputError(f"values must be {given} values in [0, 1], got {values!r}")
-    joined, unmatched, cluster_col = _prepare(data, labels, studies, reference=reference, finding=finding,
-                                              level=level, cluster=cluster, by=by)
-    gen = np.random.default_rng(rng)
-    band = _Band(given, vals)
-    alpha = (1 - confidence_level) / 2
-    rows = []
-    for key, part in _groups(joined):
-        group = dict(zip(GROUP_COLUMNS, key))
-        wide, y_all, clusters = _wide(part, cluster_col)
-        for model in wide.columns:
-            ok = wide[model].notna().to_numpy()
-            y, s = y_all[ok], wide.loc[ok, model].to_numpy(dtype=np.float64)
-            cc = None if clusters is None else clusters[ok]
-            base = {**group, "model": str(model), "given": given, "n": len(y), "n_positive": int(y.sum()),
-                    "n_clusters": len(y) if cc is None else len(pd.unique(cc)),
-                    "method": "bootstrap-percentile", "confidence_level": float(confidence_level)}
-            if len(np.unique(y)) < 2:
-                rows.extend({**base, "value": v, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                             "n_resamples": 0, "n_failed_resamples": 0, "reason": "one class only: no ROC curve"}
-                            for v in vals)
-                continue
-            est = band(y, s, np.ones((1, len(y))))[0]
-            seed = int(gen.integers(2**63 - 1))
-            dist = _band_distribution(band, y, s, cc, stratify, n_resamples, seed)
-            for j, v in enumerate(vals):
-                d = dist[:, j]
-                good = np.isfinite(d)
-                lo, hi = (np.quantile(d[good], [alpha, 1 - alpha]) if good.any() else (np.nan, np.nan))
-                failed = int((~good).sum())
-                rows.append({**base, "value": float(v), "estimate": float(est[j]), "ci_low": float(lo),
-                             "ci_high": float(hi), "n_resamples": int(n_resamples), "n_failed_resamples": failed,
-                             "reason": _reason_join(f"{failed} resamples held one class; left out" if failed else None)})
-    return _finish(rows, BAND_COLUMNS)
-
-
-def _band_distribution(band: _Band, y, s, cc, stratify, n_resamples, seed) -> np.ndarray:
-    """(n_resamples, len(values)) bootstrap readings through the engine (chunked, no resample loop)."""
-    y8 = y.astype(np.int8)
-    design = _design(y8, cc, stratify)
-    gen = np.random.default_rng(seed)
-    return _replicates(band, y8, s[:, None], design, n_resamples, gen, _chunk(None, design.n_rows, n_resamples))[0]
-
-
-def reader_operating_points(
-    labels: Any,
-    *,
-    reference: str = "consensus",
-    finding: str | Sequence[str] | None = None,
-    level: Literal["study", "slice"] | None = "study",
-    confidence_level: float = 0.95,
-) -> pd.DataFrame:
-    """Each reader's sensitivity and specificity against the reference, with Wilson intervals.
-
-    Parameters
-    ----------
-    labels : Cohort or labels table
-        Readers are the raters other than ``consensus``.  With ``reference="majority"`` a
-        reader's own vote is part of the reference (say so in a figure caption).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``dataset, level, finding, rater, sensitivity, sens_ci_low, sens_ci_high,
-        specificity, spec_ci_low, spec_ci_high, n, n_positive``.
-
-    Notes
-    -----
-    Validated against: statsmodels ``proportion_confint(method="wilson")``; the readers'
-    counts are cross-tabulations of the labels table.
-
-    Examples
-    --------
-    >>> from hemstats.datasets import demo
-    >>> pts = reader_operating_points(demo.load(n_studies=200), finding="any")
-    >>> pts.rater.tolist()
-    ['R1', 'R2', 'R3']
-    """
-    from hemstats.cohort import Cohort
-
-    lab = labels.labels if isinstance(labels, Cohort) else labels
-    ref = _reference(lab, reference)
-    raters = lab["rater"].astype(object)
-    readers = lab[(raters != "consensus") & (raters != reference)]
-    if finding is not None:
-        wanted = [finding] if isinstance(finding, str) else list(finding)
-        readers = readers[readers["finding"].astype(object).isin(wanted)]
-    if level is not None:
-        readers = readers[readers["level"].astype(object) == level]
-    readers = readers.assign(slice_id=readers["slice_id"].astype(object).fillna(""))
-    keys = ["dataset", "study_id", "slice_id", "level", "finding"]
-    left = readers[keys + ["rater", "value"]].astype({k: object for k in keys + ["rater"]})
-    merged = left.merge(ref.astype({k: object for k in keys}).rename(columns={"value": "truth"}), on=keys)
-    rows = []
-    alpha = 1 - confidence_level
-    for (ds, lv, fi, ra), g in merged.groupby(["dataset", "level", "finding", "rater"], sort=False):
-        t, v = g["truth"].to_numpy(), g["value"].to_numpy()
-        tp, fn = int(((t == 1) & (v == 1)).sum()), int(((t == 1) & (v == 0)).sum())
-        tn, fp = int(((t == 0) & (v == 0)).sum()), int(((t == 0) & (v == 1)).sum())
-        se_ci = _interval(tp, tp + fn, 1 - alpha, "wilson") if tp + fn else (np.nan, np.nan)
-        sp_ci = _interval(tn, tn + fp, 1 - alpha, "wilson") if tn + fp else (np.nan, np.nan)
-        rows.append({"dataset": ds, "level": lv, "finding": fi, "rater": ra,
-                     "sensitivity": tp / (tp + fn) if tp + fn else np.nan, "sens_ci_low": se_ci[0], "sens_ci_high": se_ci[1],
-                     "specificity": tn / (tn + fp) if tn + fp else np.nan, "spec_ci_low": sp_ci[0], "spec_ci_high": sp_ci[1],
-                     "n": len(g), "n_positive": tp + fn})
-    cols = ["dataset", "level", "finding", "rater", "sensitivity", "sens_ci_low", "sens_ci_high",
-            "specificity", "spec_ci_low", "spec_ci_high", "n", "n_positive"]
-    return pd.DataFrame(rows, columns=cols)
 
 
 # --------------------------------------------------------------------------------------------

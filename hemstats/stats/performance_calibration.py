@@ -22,7 +22,7 @@ from scipy.special import expit, logit, ndtri
 
 from hemstats.stats._proportion import interval as _interval
 from hemstats.stats.bootstrap import PerformanceInputError, bootstrap_distribution
-from hemstats.stats.performance_data import GROUP_COLUMNS, _finish, _groups, _prepare, _reason_join, _wide
+from hemstats.stats.performance_data import GROUP_COLUMNS, _finish, _model_arrays, _prepare, _reason_join
 
 __all__ = ["calibration", "reliability_curve", "CALIBRATION_COLUMNS", "RELIABILITY_COLUMNS"]
 
@@ -167,37 +167,31 @@ def calibration(
                                               level=level, cluster=cluster, by=by)
     gen = np.random.default_rng(rng)
     rows: list[dict] = []
-    for key, part in _groups(joined):
-        group = dict(zip(GROUP_COLUMNS, key))
-        wide, y_all, clusters = _wide(part, cluster_col)
-        for model in wide.columns:
-            ok = wide[model].notna().to_numpy()
-            y, s = y_all[ok], wide.loc[ok, model].to_numpy(dtype=np.float64)
-            _check_probabilities(s, f"predictions.score (dataset {group['dataset']!r}, finding "
-                                    f"{group['finding']!r}, model {model!r})")
-            cc = None if clusters is None else clusters[ok]
-            base = {**group, "model": str(model), "n": len(y), "n_positive": int(y.sum()),
-                    "n_clusters": len(y) if cc is None else len(pd.unique(cc)),
-                    "confidence_level": float(confidence_level)}
-            ukey = (group["dataset"], group["level"], group["finding"], model)
-            note = f"{unmatched[ukey]} predictions without a {reference!r} label left out" if ukey in unmatched else None
-            dist = bootstrap_distribution(_brier, y, s, model=[str(model)], cluster=cc,
-                                          stratify=len(np.unique(y)) == 2, n_resamples=n_resamples, rng=gen)
-            ci = dist.ci(confidence_level=confidence_level).iloc[0]
-            rows.append({**base, "metric": "brier", "estimate": float(ci.estimate), "ci_low": ci.ci_low,
-                         "ci_high": ci.ci_high, "method": "bootstrap-percentile", "n_resamples": n_resamples,
-                         "n_failed_resamples": int(ci.n_failed_resamples), "reason": _reason_join(note, ci.reason)})
-            clipped = int(((s < _EPS) | (s > 1 - _EPS)).sum())
-            lp = logit(np.clip(s, _EPS, 1 - _EPS))
-            clip_note = f"{clipped} scores clipped to [1e-6, 1 - 1e-6] for the logit" if clipped else None
-            for metric, fit in (("calibration_intercept", _intercept_fit), ("calibration_slope", _slope_fit)):
-                est, lo, hi, why = fit(y.astype(np.float64), lp, confidence_level)
-                if cc is not None:
-                    lo = hi = np.nan
-                    why = _reason_join(why, "Wald interval assumes independent rows: not given with cluster")
-                rows.append({**base, "metric": metric, "estimate": est, "ci_low": lo, "ci_high": hi,
-                             "method": "wald", "n_resamples": 0, "n_failed_resamples": 0,
-                             "reason": _reason_join(note, clip_note, why)})
+    for group, model, y, s, cc in _model_arrays(joined, cluster_col):
+        _check_probabilities(s, f"predictions.score (dataset {group['dataset']!r}, finding "
+                                f"{group['finding']!r}, model {model!r})")
+        base = {**group, "model": str(model), "n": len(y), "n_positive": int(y.sum()),
+                "n_clusters": len(y) if cc is None else len(pd.unique(cc)),
+                "confidence_level": float(confidence_level)}
+        ukey = (group["dataset"], group["level"], group["finding"], model)
+        note = f"{unmatched[ukey]} predictions without a {reference!r} label left out" if ukey in unmatched else None
+        dist = bootstrap_distribution(_brier, y, s, model=[str(model)], cluster=cc,
+                                      stratify=len(np.unique(y)) == 2, n_resamples=n_resamples, rng=gen)
+        ci = dist.ci(confidence_level=confidence_level).iloc[0]
+        rows.append({**base, "metric": "brier", "estimate": float(ci.estimate), "ci_low": ci.ci_low,
+                     "ci_high": ci.ci_high, "method": "bootstrap-percentile", "n_resamples": n_resamples,
+                     "n_failed_resamples": int(ci.n_failed_resamples), "reason": _reason_join(note, ci.reason)})
+        clipped = int(((s < _EPS) | (s > 1 - _EPS)).sum())
+        lp = logit(np.clip(s, _EPS, 1 - _EPS))
+        clip_note = f"{clipped} scores clipped to [1e-6, 1 - 1e-6] for the logit" if clipped else None
+        for metric, fit in (("calibration_intercept", _intercept_fit), ("calibration_slope", _slope_fit)):
+            est, lo, hi, why = fit(y.astype(np.float64), lp, confidence_level)
+            if cc is not None:
+                lo = hi = np.nan
+                why = _reason_join(why, "Wald interval assumes independent rows: not given with cluster")
+            rows.append({**base, "metric": metric, "estimate": est, "ci_low": lo, "ci_high": hi,
+                         "method": "wald", "n_resamples": 0, "n_failed_resamples": 0,
+                         "reason": _reason_join(note, clip_note, why)})
     return _finish(rows, CALIBRATION_COLUMNS)
 
 
@@ -253,30 +247,25 @@ def reliability_curve(
                             cluster=None, by=by)
     alpha = 1 - confidence_level
     rows = []
-    for key, part in _groups(joined):
-        group = dict(zip(GROUP_COLUMNS, key))
-        wide, y_all, _ = _wide(part, None)
-        for model in wide.columns:
-            ok = wide[model].notna().to_numpy()
-            y, s = y_all[ok], wide.loc[ok, model].to_numpy(dtype=np.float64)
-            _check_probabilities(s, f"predictions.score (model {model!r})")
-            if strategy == "uniform":
-                edges = np.linspace(0, 1, int(n_bins) + 1)
-            else:
-                edges = np.unique(np.quantile(s, np.linspace(0, 1, int(n_bins) + 1)))
-                edges[0], edges[-1] = min(edges[0], 0.0), max(edges[-1], 1.0)
-            # as sklearn: bin = searchsorted(inner edges, s, side="right")
-            b = np.searchsorted(edges[1:-1], s, side="right")
-            for k in range(len(edges) - 1):
-                m = b == k
-                if not m.any():
-                    continue
-                n, pos = int(m.sum()), int(y[m].sum())
-                lo, hi = _interval(pos, n, 1 - alpha, "wilson")
-                rows.append({**group, "model": str(model), "bin": k, "bin_low": float(edges[k]),
-                             "bin_high": float(edges[k + 1]), "mean_predicted": float(s[m].mean()),
-                             "observed": pos / n, "ci_low": float(lo), "ci_high": float(hi), "n": n,
-                             "n_positive": pos, "method": "wilson", "confidence_level": float(confidence_level)})
+    for group, model, y, s, _ in _model_arrays(joined, None):
+        _check_probabilities(s, f"predictions.score (model {model!r})")
+        if strategy == "uniform":
+            edges = np.linspace(0, 1, int(n_bins) + 1)
+        else:
+            edges = np.unique(np.quantile(s, np.linspace(0, 1, int(n_bins) + 1)))
+            edges[0], edges[-1] = min(edges[0], 0.0), max(edges[-1], 1.0)
+        # as sklearn: bin = searchsorted(inner edges, s, side="right")
+        b = np.searchsorted(edges[1:-1], s, side="right")
+        for k in range(len(edges) - 1):
+            m = b == k
+            if not m.any():
+                continue
+            n, pos = int(m.sum()), int(y[m].sum())
+            lo, hi = _interval(pos, n, 1 - alpha, "wilson")
+            rows.append({**group, "model": str(model), "bin": k, "bin_low": float(edges[k]),
+                         "bin_high": float(edges[k + 1]), "mean_predicted": float(s[m].mean()),
+                         "observed": pos / n, "ci_low": float(lo), "ci_high": float(hi), "n": n,
+                         "n_positive": pos, "method": "wilson", "confidence_level": float(confidence_level)})
     out = pd.DataFrame(rows, columns=list(RELIABILITY_COLUMNS))
     out["model"] = out["model"].astype("string")
     return out

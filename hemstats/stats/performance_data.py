@@ -150,6 +150,20 @@ def _wide(part: pd.DataFrame, cluster: str | None):
     return wide, meta["y"].to_numpy(dtype=np.int8), clusters
 
 
+def _model_arrays(joined: pd.DataFrame, cluster: str | None):
+    """Yield ``(group, model, y, scores, clusters)`` per group and model, over the cases the model scored.
+
+    ``group`` maps :data:`GROUP_COLUMNS` to the group's values; ``clusters`` is None without ``cluster``.
+    """
+    for key, part in _groups(joined):
+        group = dict(zip(GROUP_COLUMNS, key))
+        wide, y_all, clusters = _wide(part, cluster)
+        for model in wide.columns:
+            ok = wide[model].notna().to_numpy()
+            y, s = y_all[ok], wide.loc[ok, model].to_numpy(dtype=np.float64)
+            yield group, model, y, s, (None if clusters is None else clusters[ok])
+
+
 def paired_scores(
     predictions: pd.DataFrame,
     labels: pd.DataFrame,
