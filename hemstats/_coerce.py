@@ -95,12 +95,12 @@ def _text_column(
             problems.append(
                 Problem(where, f"expected one of {categories}; {describe_rows(df, outside, col.name)}")
             )
-    else:
-        order = np.argsort(values.astype(str), kind="stable")
+    else:  # the sorted values present (a categorical input may carry unused categories)
+        used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(values)))
+        order = used[np.argsort(values[used].astype(str), kind="stable")]
         categories = values[order].tolist()
-        remap = np.empty(len(values) + 1, dtype=np.int64)
-        remap[order] = np.arange(len(values))
-        remap[-1] = -1
+        remap = np.full(len(values) + 1, -1, dtype=np.int64)
+        remap[order] = np.arange(len(order))
     return pd.Series(pd.Categorical.from_codes(remap[codes], categories=categories), index=df.index, name=col.name)
 
 

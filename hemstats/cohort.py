@@ -124,6 +124,37 @@ def _check_rows(spec: TableSpec, df: pd.DataFrame, codes: Codes, known: pd.Index
             )
 
 
+def _json_info(info: Mapping[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    """A JSON-clean copy of ``info``; a value JSON cannot hold is a problem."""
+    try:
+        return json.loads(json.dumps(dict(info), allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        problems.append(Problem("info", f"expected JSON-serialisable values: {exc}"))
+        return {}
+
+
+def _free_categories(spec: TableSpec) -> list[str]:
+    """Canonical category columns whose categories are the sorted values present."""
+    return [c.name for c in spec.columns if c.kind == "category" and c.categories is None]
+
+
+def _stack(spec: TableSpec, frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Rows of canonical ``frames`` of datasets that share none, still canonical.
+
+    Free categories become the sorted union (what construction would give); extra
+    categorical columns become objects, as construction leaves extra columns as given.
+    """
+    union = {col: sorted({str(v) for f in frames for v in f[col].cat.categories}) for col in _free_categories(spec)}
+    prepared = []
+    for f in frames:
+        extra_categoricals = {
+            k: object for k, t in f.dtypes.items() if isinstance(t, pd.CategoricalDtype) and k not in spec.names
+        }
+        f = f.astype(extra_categoricals)
+        prepared.append(f.assign(**{col: f[col].cat.set_categories(cats) for col, cats in union.items()}))
+    return pd.concat(prepared, ignore_index=True)
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class Cohort:
     """A validated, immutable set of canonical tables for one or more datasets.
@@ -182,11 +213,7 @@ class Cohort:
         known = _study_pairs(tables["studies"], codes["studies"])[1]
         for name in TABLE_NAMES:
             _check_rows(TABLES[name], tables[name], codes[name], known, problems)
-        try:
-            info = json.loads(json.dumps(dict(self.info), allow_nan=False))
-        except (TypeError, ValueError) as exc:
-            problems.append(Problem("info", f"expected JSON-serialisable values: {exc}"))
-            info = {}
+        info = _json_info(self.info, problems)
         if problems:
             raise SchemaError(problems)
         for name, df in tables.items():
@@ -224,8 +251,13 @@ class Cohort:
         unknown = sorted(set(wanted) - set(self.datasets))
         if unknown:
             raise HemstatsError(f"no dataset {unknown} in this cohort; it has {list(self.datasets)}")
-        tables = {n: df[df["dataset"].isin(wanted)] for n, df in self.tables().items()}
-        return Cohort(**tables, info={k: v for k, v in self.info.items() if k in wanted})
+        tables = {}
+        for name, df in self.tables().items():
+            rows = df[df["dataset"].isin(wanted).to_numpy()].reset_index(drop=True)
+            pruned = {col: rows[col].cat.remove_unused_categories() for col in _free_categories(TABLES[name])}
+            tables[name] = rows.assign(**pruned)
+        # Rows of a valid cohort stay valid: no need to check them again.
+        return Cohort._trusted(tables, {k: v for k, v in self.info.items() if k in wanted})
 
     def fingerprint(self, dataset: str | None = None) -> str:
         """SHA-256 of the tables' content (all datasets, or one), stable across runs."""
@@ -274,16 +306,26 @@ class Cohort:
                 if d in seen:
                     raise HemstatsError(f"dataset {d!r} is in cohorts {seen[d]} and {i}; concat each dataset once")
                 seen[d] = i
-        tables = {}
-        for name in TABLE_NAMES:
-            frames = [getattr(c, name) for c in cohorts]
-            # Categories differ between datasets: concatenate as objects, Cohort re-categorises.
-            frames = [f.astype({k: object for k, t in f.dtypes.items() if isinstance(t, pd.CategoricalDtype)}) for f in frames]
-            tables[name] = pd.concat(frames, ignore_index=True)
+        # Each cohort is valid and their datasets are disjoint, so every key and link stays
+        # valid: only the categories need merging, not a second validation of every row.
+        tables = {name: _stack(TABLES[name], [getattr(c, name) for c in cohorts]) for name in TABLE_NAMES}
         merged: dict[str, dict[str, Any]] = {k: dict(v) for c in cohorts for k, v in c.info.items()}
         for dataset, extra in (info or {}).items():
             merged.setdefault(dataset, {}).update(extra)
-        return cls(**tables, info=merged)
+        problems: list[Problem] = []
+        clean = _json_info(merged, problems)
+        if problems:
+            raise SchemaError(problems)
+        return cls._trusted(tables, clean)
+
+    @classmethod
+    def _trusted(cls, tables: Mapping[str, pd.DataFrame], info: dict[str, Any]) -> Cohort:
+        """A Cohort of tables already in canonical form and valid (no checks)."""
+        cohort = object.__new__(cls)
+        for name in TABLE_NAMES:
+            object.__setattr__(cohort, name, tables[name])
+        object.__setattr__(cohort, "info", info)
+        return cohort
 
     # -- files ------------------------------------------------------------------------------
     def to_dir(self, path: str | Path, *, format: Literal["parquet", "csv"] = "parquet") -> Path:

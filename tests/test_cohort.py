@@ -213,3 +213,45 @@ def test_key_check_renumbers_before_the_combined_code_could_overflow():
     found = _duplicated((c, big) for c in cols)  # 2^22^5 distinct keys possible: must renumber
     expected = pd.DataFrame(np.column_stack(cols)).duplicated(keep=False).to_numpy()
     assert found.any() and (found == expected).all()
+
+
+def _rebuilt(tables, info):
+    """What construction from scratch makes of ``tables`` (the reference for the fast paths)."""
+    return Cohort(**tables, info=info)
+
+
+def test_concat_and_select_equal_a_full_validation():
+    from hemstats.datasets import demo
+
+    a = demo.load(n_studies=60, seed=1, name="demo_a")
+    b = Cohort(
+        _studies(dataset="toy").assign(batch=pd.Categorical(["B2", "B1", "B2"]), site=["x", "a", None]),
+        labels=_labels(["s0", "s1"], dataset="toy", rater="R9"),
+        info={"toy": {"k": 1}},
+    )
+    both = Cohort.concat([a, b], info={"toy": {"extra": [1, 2]}})
+    plain = {n: pd.concat([getattr(a, n).astype({k: object for k, t in getattr(a, n).dtypes.items()
+                                                 if isinstance(t, pd.CategoricalDtype)}),
+                           getattr(b, n).astype({k: object for k, t in getattr(b, n).dtypes.items()
+                                                 if isinstance(t, pd.CategoricalDtype)})], ignore_index=True)
+             for n in TABLE_NAMES}
+    assert both.equals(_rebuilt(plain, {**a.info, "toy": {"k": 1, "extra": [1, 2]}}))
+    for name in ("demo_a", "toy"):
+        part = both.select(name)
+        tables = {n: df[df["dataset"] == name] for n, df in both.tables().items()}
+        assert part.equals(_rebuilt(tables, {name: both.info[name]}))
+    c = demo.load(n_studies=40, seed=2, name="demo_c")  # same columns as a: its slice is a itself
+    assert Cohort.concat([a, c]).select("demo_a").fingerprint() == a.fingerprint()
+
+
+def test_concat_checks_merged_info():
+    with pytest.raises(SchemaError, match="info: expected JSON-serialisable"):
+        Cohort.concat([Cohort(_studies())], info={"toy": {"bad": {1, 2}}})
+
+
+def test_free_categories_are_the_values_present_whatever_the_input_dtype():
+    site = pd.Categorical(["b", "a", None], categories=["z", "b", "a"])
+    from_categorical = Cohort(_studies().assign(site=site))
+    from_text = Cohort(_studies().assign(site=["b", "a", None]))
+    assert list(from_categorical.studies["site"].cat.categories) == ["a", "b"]
+    assert from_categorical.equals(from_text)
