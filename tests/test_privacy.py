@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -14,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import dicom_files
 from hemstats.errors import DataFormatError, HemstatsError
 from hemstats.privacy import IDENTIFYING_TAGS, KEY_LENGTH, project_salt, pseudonym, pseudonymize
 
@@ -72,27 +72,20 @@ def test_leak_detector_can_fail() -> None:
 
 
 def write_ct(path: Path, *, instance: int, extra: dict) -> Path:
-    from pydicom.dataset import FileDataset, FileMetaDataset
-    from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian
-
-    sop = f"1.2.826.0.1.3680043.10.{int(hashlib.sha1(str(path).encode()).hexdigest()[:12], 16)}"
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID = CTImageStorage, sop
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
-    ds.SOPClassUID, ds.SOPInstanceUID, ds.InstanceNumber = CTImageStorage, sop, instance
-    ds.Modality, ds.Manufacturer, ds.ConvolutionKernel = "CT", "SIEMENS", "H30s"
-    ds.SliceThickness, ds.KVP, ds.XRayTubeCurrent, ds.PatientAge, ds.PatientSex = "5", "120", 210, "071Y", "F"
+    header = {
+        "InstanceNumber": instance,
+        "Modality": "CT",
+        "Manufacturer": "SIEMENS",
+        "ConvolutionKernel": "H30s",
+        "SliceThickness": "5",
+        "KVP": "120",
+        "XRayTubeCurrent": 210,
+        "PatientAge": "071Y",
+        "PatientSex": "F",
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the planted UID is invalid on purpose
-        for keyword, value in extra.items():
-            setattr(ds, keyword, value)
-    ds.Rows, ds.Columns, ds.SamplesPerPixel, ds.PhotometricInterpretation = 4, 4, 1, "MONOCHROME2"
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
-    ds.PixelData = np.zeros(16, dtype=np.int16).tobytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ds.save_as(path, enforce_file_format=True)
-    return path
+        return dicom_files.write_ct(path, header={**header, **extra})
 
 
 @pytest.fixture()

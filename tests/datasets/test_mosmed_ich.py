@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
+import dicom_files
 from hemstats.datasets import get_adapter, mosmed_ich
 from hemstats.errors import DataFormatError
 from hemstats.privacy import pseudonymize
@@ -78,18 +77,7 @@ def write_registry(path: Path, header: list, rows: list, *, title: str | None = 
 
 
 def write_ct(path: Path, *, study: str, series: str, instance: int = 1, **fields) -> Path:
-    from pydicom.dataset import FileDataset, FileMetaDataset
-    from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian
-
-    sop = f"1.2.826.0.1.3680043.10.{int(hashlib.sha1(str(path).encode()).hexdigest()[:12], 16)}"
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = CTImageStorage
-    meta.MediaStorageSOPInstanceUID = sop
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
-    ds.SOPClassUID, ds.SOPInstanceUID = CTImageStorage, sop
-    ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.InstanceNumber = study, series, instance
-    values = {
+    header = {
         "Modality": "CT",
         "Manufacturer": "TOSHIBA",
         "ManufacturerModelName": "Aquilion ONE",
@@ -100,17 +88,11 @@ def write_ct(path: Path, *, study: str, series: str, instance: int = 1, **fields
         "PatientID": "PID",
         "PatientSex": "M",
         "PatientAge": "064Y",
+        "StudyInstanceUID": study,
+        "SeriesInstanceUID": series,
+        "InstanceNumber": instance,
     }
-    values.update(fields)
-    for keyword, value in values.items():
-        if value is not None:
-            setattr(ds, keyword, value)
-    ds.Rows, ds.Columns, ds.SamplesPerPixel, ds.PhotometricInterpretation = 4, 4, 1, "MONOCHROME2"
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
-    ds.PixelData = np.zeros(16, dtype=np.int16).tobytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ds.save_as(path, enforce_file_format=True)
-    return path
+    return dicom_files.write_ct(path, header={**header, **fields})
 
 
 @pytest.fixture()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
+import dicom_files
 from hemstats.errors import DataFormatError
 from hemstats.io.dicom import FAILURE_COLUMNS, INSTANCE_COLUMNS, SERIES_COLUMNS, parse_age, scan_dicom
 from hemstats.privacy import pseudonym
@@ -18,49 +17,28 @@ from hemstats.privacy import pseudonym
 SALT = "test-salt"
 
 
+#: Header of the CT files these tests write (override per file; None leaves a keyword out).
+DEFAULTS = {
+    "Modality": "CT",
+    "Manufacturer": "TOSHIBA",
+    "ManufacturerModelName": "Aquilion",
+    "ConvolutionKernel": "FC23",
+    "SliceThickness": "5.0",
+    "KVP": "120",
+    "XRayTubeCurrent": 200,
+    "Exposure": 150,
+    "PixelSpacing": ["0.45", "0.45"],
+    "PatientID": "PID-1",
+    "PatientName": "Doe^John",
+    "PatientAge": "045Y",
+    "PatientSex": "M",
+}
+
+
 def write_ct(path: Path, *, study: str, series: str, instance: int = 1, **fields) -> Path:
     """A small valid CT image file; ``fields`` set (or, with None, drop) header keywords."""
-    from pydicom.dataset import FileDataset, FileMetaDataset
-    from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian
-
-    sop = f"1.2.826.0.1.3680043.10.{int(hashlib.sha1(str(path).encode()).hexdigest()[:12], 16)}"
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = CTImageStorage
-    meta.MediaStorageSOPInstanceUID = sop
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
-    ds.SOPClassUID = CTImageStorage
-    ds.SOPInstanceUID = sop
-    ds.StudyInstanceUID = study
-    ds.SeriesInstanceUID = series
-    ds.InstanceNumber = instance
-    defaults = {
-        "Modality": "CT",
-        "Manufacturer": "TOSHIBA",
-        "ManufacturerModelName": "Aquilion",
-        "ConvolutionKernel": "FC23",
-        "SliceThickness": "5.0",
-        "KVP": "120",
-        "XRayTubeCurrent": 200,
-        "Exposure": 150,
-        "PixelSpacing": ["0.45", "0.45"],
-        "PatientID": "PID-1",
-        "PatientName": "Doe^John",
-        "PatientAge": "045Y",
-        "PatientSex": "M",
-    }
-    defaults.update(fields)
-    for keyword, value in defaults.items():
-        if value is not None:
-            setattr(ds, keyword, value)
-    ds.Rows, ds.Columns = 8, 6
-    ds.SamplesPerPixel = 1
-    ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
-    ds.PixelData = np.arange(48, dtype=np.int16).tobytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ds.save_as(path, enforce_file_format=True)
-    return path
+    header = {**DEFAULTS, "StudyInstanceUID": study, "SeriesInstanceUID": series, "InstanceNumber": instance}
+    return dicom_files.write_ct(path, header={**header, **fields}, pixels=(8, 6))
 
 
 @pytest.fixture()
