@@ -67,14 +67,12 @@ import pandas as pd
 from hemstats.cohort import Cohort
 from hemstats.errors import DataFormatError, ManifestError, Problem, UnknownFindingError
 from hemstats.findings import FINDINGS
-from hemstats.io.tables import find_column, first_rows, parse_flag, parse_number, read_table
+from hemstats.io.tables import find_column, first_rows, parse_flag, parse_number, read_table, sex_codes
 from hemstats.schema import TABLES
 
 __all__ = ["load"]
 
 _ADAPTER = "generic"
-_SEX = {"m": "M", "male": "M", "man": "M", "м": "M", "муж": "M", "мужской": "M",
-        "f": "F", "female": "F", "woman": "F", "ж": "F", "жен": "F", "женский": "F"}
 _KEYS = {
     "studies": {"file", "sheet", "columns", "sex_values"},
     "labels": {"file", "sheet", "id_column", "slice_column", "findings", "rater", "rater_column", "blank"},
@@ -138,9 +136,7 @@ def _read_studies(root: Path, spec: dict[str, Any], name: str, hide: bool) -> pd
         if target == "patient_id":
             out[target] = _ids(table, source, path)
         elif target == "sex":
-            text = values.astype(object).map(lambda v: pd.NA if pd.isna(v) else str(v).strip().casefold())
-            mapped = text.map(lambda v: pd.NA if pd.isna(v) else sex_values.get(v, _SEX.get(v)))
-            bad = mapped.isna() & text.notna()
+            mapped, bad = sex_codes(values, extra=sex_values)
             if bad.any():
                 raise DataFormatError(f"{path}, column {col!r}: expected M or F (or a sex_values coding); {first_rows(bad, values)}")
             out[target] = mapped

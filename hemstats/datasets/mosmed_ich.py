@@ -54,7 +54,7 @@ import pandas as pd
 
 from hemstats.cohort import Cohort
 from hemstats.errors import DataFormatError
-from hemstats.io.tables import clean_header, header_key, parse_flag, parse_number
+from hemstats.io.tables import clean_header, header_key, parse_flag, parse_number, sex_codes
 from hemstats.privacy import project_salt, pseudonymize
 
 __all__ = ["ROLE_PATTERNS", "FINDING_ROLES", "match_columns", "read_registry", "load"]
@@ -97,20 +97,6 @@ FINDING_ROLES: Mapping[str, str] = {
 }
 _TEXT_TECH = ("manufacturer", "scanner_model", "kernel")
 _NUM_TECH = ("slice_thickness_mm", "kvp", "tube_current_ma")
-_SEX = {
-    "m": "M",
-    "м": "M",
-    "male": "M",
-    "муж": "M",
-    "мужской": "M",
-    "f": "F",
-    "ж": "F",
-    "female": "F",
-    "жен": "F",
-    "женский": "F",
-    "o": None,
-    "other": None,
-}
 
 
 def _role_of(header: object) -> str | None:
@@ -256,13 +242,12 @@ def _parse(values: pd.Series, kind: str, *, path: Path, column: str, first_row: 
 
 
 def _sex(values: pd.Series, *, path: Path, column: str, first_row: int) -> pd.Series:
-    words = values.map(lambda v: None if pd.isna(v) else str(v).strip().casefold().rstrip("."))
-    bad = words.notna() & ~words.isin(list(_SEX))
+    codes, bad = sex_codes(values)
     if bad.any():
         raise DataFormatError(
             f"{path}, column {column!r}: expected M/F, М/Ж, male/female or муж/жен; {_rows(bad, first_row)}"
         )
-    return words.map(lambda w: None if w is None else _SEX[w])
+    return codes
 
 
 def _text_key(value: object) -> str:

@@ -58,7 +58,7 @@ import pandas as pd
 from hemstats.cohort import Cohort
 from hemstats.errors import DataFormatError, ManifestError, Problem
 from hemstats.findings import DATASET_FINDINGS, SUBTYPES
-from hemstats.io.tables import find_column, first_rows, parse_flag, parse_number, read_table
+from hemstats.io.tables import find_column, first_rows, parse_flag, parse_number, read_table, sex_codes
 
 __all__ = ["load"]
 
@@ -69,7 +69,6 @@ _DIAGNOSIS = ("hemorrhage_diagnosis.csv", "hemorrhage_diagnosis_raw_ct.csv")
 _FLAGS = tuple(
     (label, label, code) for label, code in DATASET_FINDINGS[_ADAPTER].items() if code in SUBTYPES
 ) + (("Fracture (Yes/No)", "Fracture_Yes_No", "fracture"),)
-_SEX = {"male": "M", "m": "M", "female": "F", "f": "F"}
 
 
 def _find_file(root: Path, given: str | None, candidates: tuple[str, ...], what: str) -> Path:
@@ -102,9 +101,7 @@ def _read_patients(path: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     dup = ids.duplicated(keep=False)
     if dup.any():
         raise DataFormatError(f"{path}, column {col['id']!r}: expected one row per patient; {first_rows(dup, ids)}")
-    sex_text = table[col["sex"]].astype(object).map(lambda v: v if not isinstance(v, str) else v.strip().lower())
-    sex = sex_text.map(_SEX)
-    bad_sex = sex.isna() & sex_text.notna()
+    sex, bad_sex = sex_codes(table[col["sex"]])
     if bad_sex.any():
         raise DataFormatError(f"{path}, column {col['sex']!r}: expected Male or Female; {first_rows(bad_sex, table[col['sex']])}")
     condition_col = find_column(table, ["Condition on file"], path=path, required=False)

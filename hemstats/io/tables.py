@@ -29,8 +29,9 @@ Examples
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,8 @@ from hemstats.errors import DataFormatError
 __all__ = [
     "TRUE_WORDS",
     "FALSE_WORDS",
+    "SEX_WORDS",
+    "sex_codes",
     "clean_header",
     "header_key",
     "read_table",
@@ -281,6 +284,47 @@ def _words(values: pd.Series) -> pd.Series:
         return text or None
 
     return values.astype(object).map(one)
+
+
+#: Sex as registries write it (any case, a trailing "." ignored) -> ``F``/``M``; None: a
+#: recognised answer that is neither (kept missing).
+SEX_WORDS: Mapping[str, str | None] = MappingProxyType(
+    {
+        "m": "M", "male": "M", "man": "M", "м": "M", "муж": "M", "мужской": "M",
+        "f": "F", "female": "F", "woman": "F", "ж": "F", "жен": "F", "женский": "F",
+        "o": None, "other": None,
+    }
+)
+
+
+def sex_codes(values: pd.Series, *, extra: Mapping[str, str] | None = None) -> tuple[pd.Series, np.ndarray]:
+    """Map sex words onto ``F``/``M``; blanks and "other" stay missing.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Cells as read (text or missing).
+    extra : mapping, optional
+        A dataset's own coding (e.g. ``{"1": "M", "2": "F"}``), tried before :data:`SEX_WORDS`.
+
+    Returns
+    -------
+    (pandas.Series, numpy.ndarray)
+        The codes (object: ``"F"``, ``"M"`` or ``pd.NA``) and a mask of the cells that
+        are none of the known words, for the caller's error message (which decides
+        whether quoting a cell is safe).
+
+    Examples
+    --------
+    >>> codes, bad = sex_codes(pd.Series(["Male", "ж", None, "other", "x"]))
+    >>> codes.tolist(), bad.tolist()
+    (['M', 'F', <NA>, <NA>, <NA>], [False, False, False, False, True])
+    """
+    words = {**SEX_WORDS, **{str(k).strip().casefold(): v for k, v in (extra or {}).items()}}
+    text = values.map(lambda v: None if pd.isna(v) else str(v).strip().casefold().rstrip("."))
+    known = text.isna() | text.isin(list(words))
+    codes = text.map(lambda w: pd.NA if w is None or words.get(w) is None else words[w])
+    return codes.astype(object), ~known.to_numpy(dtype=bool)
 
 
 def parse_flag(values: pd.Series, *, path: str | Path, column: str, blank: int | None = None) -> pd.Series:

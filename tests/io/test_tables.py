@@ -128,3 +128,13 @@ def test_blank_rows_dropped_row_numbers_kept(tmp_path):
     pd.DataFrame({"id": [1, None, 3], "flag": ["yes", None, "?"]}).to_excel(x, index=False)
     with pytest.raises(DataFormatError, match=r"t\.xlsx, column 'flag': .*row 4 \('\?'\)"):
         parse_flag(read_table(x)["flag"], path=x, column="flag")
+
+
+def test_sex_codes_cover_english_russian_and_a_dataset_coding():
+    from hemstats.io.tables import sex_codes
+
+    values = pd.Series(["Male", " f ", "Ж", "муж.", None, "Other", "2", "x"])
+    codes, bad = sex_codes(values, extra={"2": "F"})
+    assert codes.tolist() == ["M", "F", "F", "M", pd.NA, pd.NA, "F", pd.NA]
+    assert bad.tolist() == [False] * 7 + [True]
+    assert values.tolist()[0] == "Male"  # input untouched
