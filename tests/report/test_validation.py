@@ -48,19 +48,27 @@ def test_shipped_csvs_match_their_recorded_checksums():
         assert digest == meta[name]["sha256"], f"{name}.csv was edited by hand: regenerate it"
 
 
+#: Recomputed Monte Carlo floats (means of widths, BLAS sums) may differ in their last bits
+#: on another machine: compare them to a relative tolerance, never exactly.
+RTOL = 1e-9
+
+
 @pytest.mark.parametrize("name", GRID_TABLES)
-def test_first_cell_recomputed_equals_the_shipped_rows_exactly(name):
+def test_first_cell_recomputed_equals_the_shipped_rows(name):
     """Same seed, same simulation sizes, first grid cell only: a few seconds per table."""
     fresh, shipped = V.first_cell(name)
     assert len(fresh) >= 1 and not shipped.isna().all(axis=1).any()
-    pd.testing.assert_frame_equal(fresh, shipped, check_exact=True, check_dtype=False)
+    pd.testing.assert_frame_equal(fresh, shipped, check_exact=False, rtol=RTOL, atol=1e-12, check_dtype=False)
 
 
 def test_first_cell_comparison_can_fail():
     table = V.coverage_table("proportion_coverage")
-    fresh, shipped = V.first_cell("proportion_coverage", table.assign(coverage=table["coverage"] + 1e-12))
+    fresh, shipped = V.first_cell("proportion_coverage", table.assign(coverage=table["coverage"] + 1e-6))
     with pytest.raises(AssertionError):
-        pd.testing.assert_frame_equal(fresh, shipped, check_exact=True, check_dtype=False)
+        pd.testing.assert_frame_equal(fresh, shipped, check_exact=False, rtol=RTOL, atol=1e-12, check_dtype=False)
+    # a last-bit difference, as another machine's BLAS may give, passes
+    fresh, shipped = V.first_cell("proportion_coverage", table.assign(mean_width=table["mean_width"] * (1 + 4e-16)))
+    pd.testing.assert_frame_equal(fresh, shipped, check_exact=False, rtol=RTOL, atol=1e-12, check_dtype=False)
     other_seed, shipped = V.first_cell("proportion_coverage", seed=V.SEED + 1)
     assert other_seed["coverage"].iloc[0] != shipped["coverage"].iloc[0]
 
