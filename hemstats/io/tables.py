@@ -28,15 +28,20 @@ Examples
 
 from __future__ import annotations
 
+import inspect
+import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import types
+import typing
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
-from hemstats.errors import DataFormatError
+from hemstats.errors import DataFormatError, ManifestError, Problem
 
 __all__ = [
     "TRUE_WORDS",
@@ -51,6 +56,11 @@ __all__ = [
     "parse_flag",
     "parse_number",
     "first_rows",
+    "check_options",
+    "dataset_root",
+    "relative_errors",
+    "AGE_RANGE",
+    "age_in_range",
 ]
 
 #: Text read as 1 by :func:`parse_flag` (after trimming and case folding).
@@ -180,6 +190,11 @@ def read_table(
             )
     except Exception as exc:  # decoding, CSV parser, zipfile and XML errors of a corrupt workbook
         raise DataFormatError(f"{path}: cannot be read as a table ({type(exc).__name__}: {exc})") from None
+    if not isinstance(df.index, pd.RangeIndex):
+        df = _one_field_too_many(df, path)
+    # A trailing comma on the header too: an unnamed, entirely blank last column.
+    while len(df.columns) and str(df.columns[-1]).startswith("Unnamed: ") and df[df.columns[-1]].isna().all():
+        df = df.drop(columns=df.columns[-1])
     df.columns = [clean_header(c) for c in df.columns]
     keys = [header_key(c) for c in df.columns]
     dupes = sorted({c for c, k in zip(df.columns, keys) if keys.count(k) > 1})
@@ -205,6 +220,24 @@ def read_table(
         if usecols is not None:
             df = df[list(usecols)]
     return df
+
+
+def _one_field_too_many(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """The rows had one field more than the header (pandas made the first column the index).
+
+    A trailing comma on every data row (the extra field blank everywhere) is read as if
+    it were not there; an extra field holding values is an error naming the rows.
+    """
+    extra = df.iloc[:, -1] if df.shape[1] else pd.Series(np.nan, index=df.index)
+    filled = extra.notna().to_numpy()
+    if filled.any() or isinstance(df.index, pd.MultiIndex):
+        raise DataFormatError(
+            f"{path}: data rows have more fields than the header ({len(df.columns)} columns); "
+            f"expected one field per header cell; {first_rows(filled)}"
+        )
+    fixed = df.reset_index()
+    fixed.columns = [*df.columns, "__trailing__"]  # the header names, shifted back onto their fields
+    return fixed.drop(columns="__trailing__")
 
 
 def find_column(
@@ -428,3 +461,180 @@ def parse_number(
                 f"{path}, column {column!r}: expected a number >= {minimum:g}; {first_rows(low, values)}"
             )
     return out
+
+
+#: Ages (years) outside this closed range are not physical: :func:`age_in_range` makes them missing.
+AGE_RANGE: tuple[float, float] = (0.0, 120.0)
+
+
+def age_in_range(ages: pd.Series, *, path: str | Path, column: str) -> tuple[pd.Series, list[str]]:
+    """Ages outside :data:`AGE_RANGE` made missing, and one note text per such row.
+
+    Parameters
+    ----------
+    ages : pandas.Series
+        Ages in years as parsed by :func:`parse_number` (``Float64``).
+    path, column : str
+        Where the values come from, for the notes.
+
+    Returns
+    -------
+    (pandas.Series, list of str)
+        The ages with the impossible ones missing, and the note details, each naming
+        the file, column and spreadsheet row (never a value next to an identifier).
+
+    Examples
+    --------
+    >>> ages, notes = age_in_range(pd.Series([35.0, -1.0, 0.5, 450.0], dtype="Float64"), path="d.csv", column="Age")
+    >>> ages.tolist(), notes
+    ([35.0, <NA>, 0.5, <NA>], ["d.csv, column 'Age', row 3: age -1 is outside 0-120 years; kept missing", "d.csv, column 'Age', row 5: age 450 is outside 0-120 years; kept missing"])
+    """
+    low, high = AGE_RANGE
+    out = ages.astype("Float64")
+    bad = ((out < low) | (out > high)).fillna(False).to_numpy(bool)
+    labels = ages.index if pd.api.types.is_integer_dtype(ages.index) else pd.RangeIndex(len(ages))
+    notes = [
+        f"{path}, column {column!r}, row {labels[i] + 2}: age {float(out.iloc[i]):g} is outside "
+        f"{low:g}-{high:g} years; kept missing"
+        for i in np.flatnonzero(bad)
+    ]
+    out = out.mask(pd.Series(bad, index=out.index))
+    return out, notes
+
+
+# -- options of an adapter's load() ---------------------------------------------------------------
+
+
+def _describe(hint: object) -> str:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is type(None):
+        return "None"
+    if origin is typing.Literal:
+        return " or ".join(repr(a) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(dict.fromkeys(_describe(a) for a in args))
+    if origin in (Sequence, list, tuple):
+        return f"a list of {_describe(args[0]) if args else 'values'}"
+    if origin in (Mapping, dict):
+        return f"a mapping of {_describe(args[0])} to {_describe(args[1])}" if args else "a mapping"
+    if hint is typing.Any:
+        return "any value"
+    return getattr(hint, "__name__", str(hint))
+
+
+def _fits(value: object, hint: object) -> bool:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is typing.Any:
+        return True
+    if hint is type(None):
+        return value is None
+    if origin is typing.Literal:
+        return any(type(value) is type(a) and value == a for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, a) for a in args)
+    if origin in (Sequence, list, tuple):
+        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+            return False
+        item = args[0] if args else typing.Any
+        return all(_fits(v, item) for v in value)
+    if origin in (Mapping, dict):
+        if not isinstance(value, Mapping):
+            return False
+        key, val = args if args else (typing.Any, typing.Any)
+        return all(_fits(k, key) and _fits(v, val) for k, v in value.items())
+    if hint is bool:
+        return isinstance(value, (bool, np.bool_))
+    if hint is int:
+        return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+    if hint is float:
+        return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return True  # a hint this checker does not know: the adapter checks it
+
+
+def check_options(load: Callable[..., object], values: Mapping[str, object]) -> None:
+    """Check an adapter's arguments against the type hints of its ``load`` signature.
+
+    ``values`` is ``locals()`` at the top of ``load``.  Every parameter with a hint is
+    checked (``str``, ``int``, ``bool``, ``Literal[...]``, ``Sequence[str]``,
+    ``Mapping[str, str]``, unions such as ``str | None``; a string is never taken for
+    a sequence of strings), so a manifest option or a direct call with a wrong type
+    ends in one error listing every bad option, not in a raw ``TypeError`` later.
+
+    Raises
+    ------
+    ManifestError
+        One problem per option of the wrong type, located as ``options.<name>``.
+
+    Examples
+    --------
+    >>> def load(root: str | Path, *, model: str = "m", dirs: Sequence[str] = ("a",)) -> None:
+    ...     check_options(load, locals())
+    >>> load("x", model="ok", dirs=["a", "b"])
+    >>> load("x", model=["a", "b"], dirs="ab")
+    Traceback (most recent call last):
+    ...
+    hemstats.errors.ManifestError: invalid manifest: 2 problems
+      - options.model: expected str, got list ['a', 'b']
+      - options.dirs: expected a list of str, got str 'ab'
+    """
+    hints = typing.get_type_hints(load)
+    problems = []
+    for name in inspect.signature(load).parameters:
+        if name in values and name in hints and not _fits(values[name], hints[name]):
+            value = values[name]
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            where = "root" if name == "root" else f"options.{name}"
+            problems.append(Problem(where, f"expected {_describe(hints[name])}, got {type(value).__name__} {shown}"))
+    if problems:
+        raise ManifestError(problems)
+
+
+def dataset_root(root: str | os.PathLike[str], *, holds: str = "the dataset's files") -> Path:
+    """``root`` as a Path, checked to be an existing folder (a path to a file is named as such).
+
+    Messages show only the folder's own name, never the absolute path.
+
+    Examples
+    --------
+    >>> dataset_root("no/such/folder", holds="reads.csv")
+    Traceback (most recent call last):
+    ...
+    hemstats.errors.DataFormatError: dataset folder 'folder' not found; expected the folder holding reads.csv
+    """
+    path = Path(root)
+    if path.is_file():
+        raise DataFormatError(
+            f"dataset folder {path.name!r} is a file; expected the folder holding {holds}, not a file in it"
+        )
+    if not path.is_dir():
+        raise DataFormatError(f"dataset folder {path.name!r} not found; expected the folder holding {holds}")
+    return path
+
+
+@contextmanager
+def relative_errors(root: Path) -> Iterator[None]:
+    """Within the block, paths under ``root`` in a :class:`DataFormatError` become relative to it.
+
+    So an adapter's messages name ``masks/049.nii``, not the user's absolute folders.
+
+    Examples
+    --------
+    >>> try:
+    ...     with relative_errors(Path("/data/cq500")):
+    ...         raise DataFormatError("/data/cq500/reads.csv: file not found")
+    ... except DataFormatError as exc:
+    ...     print(exc)
+    reads.csv: file not found
+    """
+    try:
+        yield
+    except DataFormatError as exc:
+        message = str(exc)
+        for base in dict.fromkeys([str(root), str(Path(root).resolve()), Path(root).as_posix()]):
+            if base not in (".", ""):
+                message = message.replace(base.rstrip("/\\") + os.sep, "").replace(base.rstrip("/\\") + "/", "")
+        if message == str(exc):
+            raise
+        raise DataFormatError(message) from None

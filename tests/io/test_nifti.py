@@ -65,11 +65,32 @@ def test_float_masks_must_hold_whole_numbers(tmp_path: Path) -> None:
     ok = save(tmp_path / "ok.nii", np.array([[[0.0, 1.0], [1.0, 0.0]]] * 2, dtype=np.float32))
     assert read_labels(ok)[1].sum() == 4
     bad = save(tmp_path / "bad.nii", np.full((2, 2, 2), 0.5, dtype=np.float32))
-    with pytest.raises(DataFormatError, match=r"bad\.nii: expected a label mask of whole numbers"):
+    with pytest.raises(DataFormatError, match=r"bad\.nii: mask holds values \[0\.5\] \(8 voxels\)"):
         label_volumes(bad)
     neg = save(tmp_path / "neg.nii", np.full((2, 2, 2), -1, dtype=np.int16))
-    with pytest.raises(DataFormatError, match=r"neg\.nii: expected labels >= 0"):
+    with pytest.raises(DataFormatError, match=r"neg\.nii: mask holds values \[-1\].*whole numbers >= 0"):
         label_volumes(neg)
+
+
+@pytest.mark.parametrize(
+    "values, shown",
+    [([0, 2], "2"), ([0, 7], "7"), ([0.0, 0.5], "0.5"), ([0.0, np.nan], "nan"), ([1.0, np.inf], "inf")],
+)
+def test_mask_values_checked_against_the_vocabulary(tmp_path: Path, values, shown) -> None:
+    data = np.array(values * 4, dtype=np.float32 if isinstance(values[1], float) else np.uint8).reshape(2, 2, 2)
+    path = save(tmp_path / "m.nii", data)
+    with pytest.raises(DataFormatError, match=rf"m\.nii: mask holds values \[{shown}\].*expected the labels \[0, 1\]"):
+        read_labels(path, allowed={0, 1})
+    with pytest.raises(DataFormatError, match=r"masks/049\.nii: mask holds"):
+        read_labels(path, allowed={0, 1}, shown="masks/049.nii")
+
+
+def test_shown_name_replaces_the_path(tmp_path: Path) -> None:
+    image = save(tmp_path / "Jane_Doe.nii.gz", np.zeros((4, 4, 3), np.int16))
+    mask = save(tmp_path / "Jane_Doe_mask.nii.gz", np.zeros((4, 4, 2), np.uint8))
+    with pytest.raises(DataFormatError) as info:
+        check_same_grid(read_header(image, shown="exam #1"), read_header(mask, shown="mask of exam #1"))
+    assert "Jane" not in str(info.value) and "exam #1" in str(info.value)
 
 
 def test_check_same_grid(tmp_path: Path) -> None:

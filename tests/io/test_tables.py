@@ -138,3 +138,58 @@ def test_sex_codes_cover_english_russian_and_a_dataset_coding():
     assert codes.tolist() == ["M", "F", "F", "M", pd.NA, pd.NA, "F", pd.NA]
     assert bad.tolist() == [False] * 7 + [True]
     assert values.tolist()[0] == "Male"  # input untouched
+
+
+def test_trailing_comma_on_every_data_row_is_read_correctly(tmp_path):
+    p = tmp_path / "labels.csv"
+    p.write_text("id,hemorrhage\n000,1,\n001,0,\n")
+    df = read_table(p)
+    assert df.columns.tolist() == ["id", "hemorrhage"]
+    assert df["id"].tolist() == ["000", "001"] and df["hemorrhage"].tolist() == ["1", "0"]
+    p.write_text("id,hemorrhage,\n000,1,\n001,0,\n")  # on the header too: the blank column is dropped
+    assert read_table(p).columns.tolist() == ["id", "hemorrhage"]
+
+
+def test_an_extra_field_with_values_is_an_error(tmp_path):
+    p = tmp_path / "labels.csv"
+    p.write_text("id,hemorrhage\n000,1,x\n001,0,\n")
+    with pytest.raises(DataFormatError, match=r"labels\.csv: data rows have more fields than the header.*row 2"):
+        read_table(p)
+
+
+def test_check_options_names_every_bad_option():
+    from collections.abc import Mapping, Sequence
+    from typing import Literal
+
+    from hemstats.errors import ManifestError
+    from hemstats.io.tables import check_options
+
+    def load(root: str, *, a: str | None = None, b: int = 1, c: Literal["x", "y"] = "x",
+             d: Sequence[str] = (), e: Mapping[str, str] | None = None, f: bool = True) -> None:
+        check_options(load, locals())
+
+    load("r", a=None, b=2, c="y", d=["p"], e={"k": "v"}, f=False)
+    with pytest.raises(ManifestError) as info:
+        load("r", a=5, b=True, c="z", d="p", e={"k": 5}, f=1)
+    text = str(info.value)
+    for option in ("options.a: expected str or None, got int 5", "options.b: expected int", "options.c: expected 'x' or 'y'",
+                   "options.d: expected a list of str", "options.e: expected a mapping of str to str",
+                   "options.f: expected bool"):
+        assert option in text
+
+
+def test_dataset_root_names_a_file_as_a_file(tmp_path):
+    from hemstats.io.tables import dataset_root
+
+    (tmp_path / "reads.csv").write_text("a\n1\n")
+    with pytest.raises(DataFormatError, match=r"dataset folder 'reads.csv' is a file; expected the folder holding reads.csv"):
+        dataset_root(tmp_path / "reads.csv", holds="reads.csv")
+    assert dataset_root(tmp_path) == tmp_path
+
+
+def test_age_in_range():
+    from hemstats.io.tables import age_in_range
+
+    ages, notes = age_in_range(pd.Series([-2.0, 121.0, 120.0, 0.0], dtype="Float64"), path="d.csv", column="Age")
+    assert ages.isna().tolist() == [True, True, False, False]
+    assert len(notes) == 2 and "row 2" in notes[0] and "row 3" in notes[1]
