@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
 import pandas as pd
 import pytest
 
-from hemstats.errors import DataFormatError
+from hemstats.errors import DataFormatError, ManifestError
 from hemstats.io.tables import (
+    check_options,
     clean_header,
     find_column,
     header_key,
@@ -158,12 +162,6 @@ def test_an_extra_field_with_values_is_an_error(tmp_path):
 
 
 def test_check_options_names_every_bad_option():
-    from collections.abc import Mapping, Sequence
-    from typing import Literal
-
-    from hemstats.errors import ManifestError
-    from hemstats.io.tables import check_options
-
     def load(root: str, *, a: str | None = None, b: int = 1, c: Literal["x", "y"] = "x",
              d: Sequence[str] = (), e: Mapping[str, str] | None = None, f: bool = True) -> None:
         check_options(load, locals())
