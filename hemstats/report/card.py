@@ -148,11 +148,14 @@ def _composition(d: str, studies: pd.DataFrame, cohort: Cohort) -> list[tuple[st
     out = [("How many studies and patients?",
             f"{_count(len(studies), 'study')} of {_count(studies['patient_id'].nunique(), 'patient')}.")]
 
-    slice_ids = set(labels.loc[labels["level"] == "slice", "slice_id"].dropna().astype(str))
-    slice_ids |= set(images["slice_id"].dropna().astype(str))
+    # A slice is a (study, slice) unit: slice numbers repeat in every study.
+    slice_units = set()
+    for table in (labels[labels["level"] == "slice"], images):
+        pairs = table[["study_id", "slice_id"]].dropna()
+        slice_units |= set(zip(pairs["study_id"].astype(str), pairs["slice_id"].astype(str), strict=True))
     parts = []
-    if slice_ids:
-        parts.append(f"{fmt_int(len(slice_ids))} slices with labels or image files")
+    if slice_units:
+        parts.append(f"{fmt_int(len(slice_units))} slices with labels or image files")
     n_slices = pd.to_numeric(studies["n_slices"], errors="coerce").dropna()
     if len(n_slices):
         parts.append(f"{_count(n_slices.sum(), 'slice')} in the series headers of {_count(len(n_slices), 'study')}")

@@ -167,3 +167,23 @@ def test_real_physionet_excerpt_notes_and_partial_labels(shared_data):
         "without this label.") and f"; {missing} stud" in answer(
         card, "physionet_ct_ich", "How common is any intracranial hemorrhage?")
     assert answer(card, "physionet_ct_ich", "How is the consensus formed?") == CONSENSUS_RULES["physionet_ct_ich"] + "."
+
+
+def test_slices_are_counted_per_study_not_by_slice_number():
+    """Issue 10: slice numbers repeat in every study; a slice is a (study, slice) unit."""
+    studies = pd.DataFrame({"dataset": "x", "study_id": ["s1", "s2", "s3"], "patient_id": ["p1", "p2", "p3"]})
+    rows = [("x", sid, str(k), "slice", "any", "consensus", 0) for sid in ("s1", "s2", "s3") for k in range(1, 5)]
+    labels = pd.DataFrame(rows, columns=["dataset", "study_id", "slice_id", "level", "finding", "rater", "value"])
+    card = dataset_card(Cohort(studies, labels=labels))
+    assert answer(card, "x", "How many slices (images)?") == "12 slices with labels or image files."
+
+
+@pytest.mark.shared_data
+def test_real_physionet_slice_count_is_study_slice_pairs(shared_data):
+    from hemstats.datasets import physionet_ct_ich
+
+    cohort = physionet_ct_ich.load(shared_data / "physionet_ct_ich")
+    sl = cohort.labels[cohort.labels["level"] == "slice"][["study_id", "slice_id"]].drop_duplicates()
+    assert sl["slice_id"].nunique() < len(sl)  # slice numbers repeat across studies
+    text = answer(dataset_card(cohort), "physionet_ct_ich", "How many slices (images)?")
+    assert text.startswith(f"{len(sl):,} slices with labels"), text
