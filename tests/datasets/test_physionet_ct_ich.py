@@ -52,24 +52,66 @@ def _study(cohort, sid):
     return dict(zip(sel["finding"].astype(str), sel["value"].astype(int)))
 
 
-def test_studies_and_blank_flags_kept_missing(tmp_path):
+ALL = ("edh", "sdh", "sah", "iph", "ivh", "fracture", "any")
+
+
+def test_studies_and_study_labels_from_slices(tmp_path):
     cohort = physionet_ct_ich.load(_write(tmp_path))
     st = cohort.studies
     assert st["study_id"].tolist() == ["049", "050", "054"] == st["patient_id"].tolist()
     assert st["age_years"].tolist() == [35.0, 0.583333333, 60.0]
     assert st["sex"].astype(str).tolist() == ["M", "F", "F"]
     assert st["condition"].tolist() == ["Intracranial HGE+ Extradural HGE", "Subdural HGE", "Normal CT"]
-    assert st["n_slices"].isna().all()
-    assert _study(cohort, "049") == {"edh": 1, "iph": 1, "fracture": 1, "any": 1}
-    assert _study(cohort, "054") == {}  # all blank: nothing claimed
+    assert st["n_slices"].tolist() == [3, 2, 1]  # no volume: the patient's (patient, slice) rows
+    assert _study(cohort, "049") == {**dict.fromkeys(ALL, 0), "edh": 1, "iph": 1, "fracture": 1, "any": 1}
+    assert _study(cohort, "054") == dict.fromkeys(ALL, 0)  # blank flags confirmed absent by the slices
+    assert _study(cohort, "050") == {**dict.fromkeys(ALL, 0), "iph": 1, "sdh": 1, "fracture": 1, "any": 1}
     blank = cohort.notes.query("kind == 'blank_flags'")["detail"].iloc[0]
-    assert blank.startswith("14 blank patient flag(s)")
+    assert blank.startswith("14 blank patient flag(s) in patient_demographics.csv: 12 read as absent")
+    derived = cohort.notes.query("kind == 'derived_label'")["detail"].iloc[0]
+    assert "maximum over their 6 (patient, slice) rows" in derived
 
 
-def test_blank_flags_absent(tmp_path):
-    cohort = physionet_ct_ich.load(_write(tmp_path), blank_flags="absent")
-    assert _study(cohort, "054") == {c: 0 for c in ("edh", "sdh", "sah", "iph", "ivh", "fracture", "any")}
-    assert "14 blank patient flag(s) in patient_demographics.csv read as 0" in cohort.notes["detail"].tolist()
+def test_blank_flags_of_patients_without_slices(tmp_path):
+    slices = [r for r in SLICES if r[0] != 54]
+    cohort = physionet_ct_ich.load(_write(tmp_path, slices=slices))
+    assert _study(cohort, "054") == {}  # no slice rows, blank flags: nothing claimed
+    cohort = physionet_ct_ich.load(tmp_path, blank_flags="absent")
+    assert _study(cohort, "054") == dict.fromkeys(ALL, 0)
+    assert "6 of patients without slices read as 0" in cohort.notes.query("kind == 'blank_flags'")["detail"].iloc[0]
+
+
+def _full_tables(root, n_patients=82, n_slices=2501, n_positive=36):
+    """Tables in the exact format of the full release: BOM + CRLF slice table, header with a newline, blank = no."""
+    per = [n_slices // n_patients + (i < n_slices % n_patients) for i in range(n_patients)]
+    demo, diag = [DEMO_HEADER], [DIAG_HEADER]
+    for i in range(n_patients):
+        pid = 49 + i
+        positive = i < n_positive
+        kind = i % 5  # IVH, IPH, SAH, EDH, SDH
+        flags = ["1" if positive and k == kind else "" for k in range(5)] + ["1" if positive and i % 2 else ""]
+        cond = "Intracranial HGE " if positive else "Normal CT"
+        demo.append(f"{pid},{20 + i % 60},{'Male' if i % 2 else 'Female'},{','.join(flags)},{cond},\r\n")
+        for s in range(1, per[i] + 1):
+            hit = positive and 10 <= s <= 13
+            sub = ["1" if hit and k == kind else "0" for k in range(5)]
+            diag.append(f"{pid},{s},{','.join(sub)},{0 if hit else 1},{1 if hit and i % 2 else 0}\r\n")
+    (root / "patient_demographics.csv").write_bytes("".join(demo).encode("utf-8"))
+    (root / "hemorrhage_diagnosis.csv").write_bytes("".join(diag).encode("utf-8"))
+    return root
+
+
+def test_full_size_tables_give_36_of_82(tmp_path):
+    cohort = physionet_ct_ich.load(_full_tables(tmp_path))
+    study_any = cohort.labels.query("level == 'study' and finding == 'any'")
+    assert len(study_any) == 82 and int(study_any["value"].sum()) == 36
+    assert len(cohort.labels.query("level == 'slice' and finding == 'any'")) == 2501
+    assert int(cohort.studies["n_slices"].sum()) == 2501
+    assert cohort.info["physionet_ct_ich"]["n_slices"] == 2501
+    for code in ("edh", "sdh", "sah", "iph", "ivh"):
+        vals = cohort.labels.query("level == 'study' and finding == @code")["value"]
+        assert len(vals) == 82 and 0 < vals.sum() < 82  # no finding shows 100% prevalence
+    assert cohort.notes.query("kind == 'label_disagreement'").empty
 
 
 def test_slice_labels(tmp_path):
@@ -87,19 +129,16 @@ def test_slice_labels(tmp_path):
 def test_disagreements_are_notes(tmp_path):
     cohort = physionet_ct_ich.load(_write(tmp_path))
     dis = cohort.notes.query("kind == 'label_disagreement'")
-    got = sorted(zip(dis["study_id"], dis["detail"]))
+    got = sorted(zip(dis["study_id"], dis["finding"], dis["detail"]))
     assert got == [
-        ("050", "fracture: patient_demographics.csv flag blank (kept missing), hemorrhage_diagnosis.csv 1 of 2 slices positive"),
-        ("050", "sdh: patient_demographics.csv flag blank (kept missing), hemorrhage_diagnosis.csv 1 of 2 slices positive"),
+        ("050", "fracture", "fracture: patient_demographics.csv flag blank, hemorrhage_diagnosis.csv 1 of 2 slices "
+         "positive; study label 1 from the slices"),
+        ("050", "sdh", "sdh: patient_demographics.csv flag blank, hemorrhage_diagnosis.csv 1 of 2 slices positive; "
+         "study label 1 from the slices"),
     ]
-    # read blanks as 0: the same two are now 0-vs-positive disagreements, never silently resolved
+    # blank_flags does not change patients with slices
     dis0 = physionet_ct_ich.load(tmp_path, blank_flags="absent").notes.query("kind == 'label_disagreement'")
-    assert sorted(dis0["detail"]) == [
-        "fracture: patient_demographics.csv flag 0, hemorrhage_diagnosis.csv 1 of 2 slices positive",
-        "sdh: patient_demographics.csv flag 0, hemorrhage_diagnosis.csv 1 of 2 slices positive",
-    ]
-    # both values stay in the labels table
-    assert _study(physionet_ct_ich.load(tmp_path, blank_flags="absent"), "050")["sdh"] == 0
+    assert sorted(dis0["detail"]) == sorted(dis["detail"])
 
 
 def test_flag_1_but_no_positive_slice_and_no_hemorrhage_contradiction(tmp_path):
@@ -107,8 +146,21 @@ def test_flag_1_but_no_positive_slice_and_no_hemorrhage_contradiction(tmp_path):
     patients = {**PATIENTS, 54: ("60", "Female", ",,,,1,", "Normal CT")}  # SDH flag without slices
     cohort = physionet_ct_ich.load(_write(tmp_path, patients=patients, slices=slices))
     details = cohort.notes.query("study_id == '054' and kind == 'label_disagreement'")["detail"].tolist()
-    assert "sdh: patient_demographics.csv flag 1, hemorrhage_diagnosis.csv 0 of 1 slices positive" in details
+    assert ("sdh: patient_demographics.csv flag 1, hemorrhage_diagnosis.csv 0 of 1 slices positive; "
+            "study label 0 from the slices") in details
     assert any("slice 1 has No_Hemorrhage=1 but subtype flags" in d and "sah=1" in d for d in details)
+    assert _study(cohort, "054")["sah"] == 1 and _study(cohort, "054")["any"] == 1
+
+
+def test_out_of_range_ages_become_missing_with_a_note(tmp_path):
+    patients = {**PATIENTS, 54: ("-3", "Female", ",,,,,", "x"), 50: ("450", "Female", ",1,,,,", "x")}
+    cohort = physionet_ct_ich.load(_write(tmp_path, patients=patients))
+    st = cohort.studies.set_index("study_id")
+    assert pd.isna(st.loc["054", "age_years"]) and pd.isna(st.loc["050", "age_years"])
+    assert st.loc["049", "age_years"] == 35.0
+    notes = cohort.notes.query("kind == 'out_of_range'")
+    assert notes["study_id"].tolist() == ["050", "054"]
+    assert "column 'Age (years)', row 3: age 450 is outside 0-120 years" in notes["detail"].iloc[0]
 
 
 def test_capitalised_file_name(tmp_path):
@@ -121,7 +173,7 @@ def test_capitalised_file_name(tmp_path):
     [
         ({**PATIENTS, 54: ("60", "Female", ",,2,,,", "x")}, SLICES, r"column 'Subarachnoid': expected 0/1.*row 4 \('2'\)"),
         ({**PATIENTS, 54: ("60", "X", ",,,,,", "x")}, SLICES, r"column 'Gender': expected Male or Female"),
-        ({**PATIENTS, 54: ("-3", "Female", ",,,,,", "x")}, SLICES, r"column 'Age \(years\)': expected a number >= 0"),
+        ({**PATIENTS, 54: ("old", "Female", ",,,,,", "x")}, SLICES, r"column 'Age \(years\)': expected a number"),
         (PATIENTS, [*SLICES, (54, 1, 0, 0, 0, 0, 0, 1, 0)], r"expected one row per \(patient, slice\)"),
         (PATIENTS, [*SLICES, (77, 1, 0, 0, 0, 0, 0, 1, 0)], r"1 patient\(s\) without a row in patient_demographics.csv, first: 077"),
         (PATIENTS, [(49, 1, 0, 0, 0, 0, 0, 9, 0)], r"column 'No_Hemorrhage': expected 0/1"),
@@ -154,14 +206,14 @@ def test_nifti_volumes_and_masks(tmp_path):
     (tmp_path / "masks").mkdir()
     _nii(tmp_path / "ct_scans" / "049.nii", (8, 8, 3), (0.5, 0.5, 5.0))
     mask = np.zeros((8, 8, 3), dtype=np.uint8)
-    mask[2:4, 2:5, 1] = 255  # 6 voxels
+    mask[2:4, 2:5, 1] = 1  # 6 voxels
     _nii(tmp_path / "masks" / "049.nii", (8, 8, 3), (0.5, 0.5, 5.0), mask)
     _nii(tmp_path / "ct_scans" / "050.nii.gz", (8, 8, 2), (0.4, 0.4, 4.5))
     cohort = physionet_ct_ich.load(tmp_path)
     st = cohort.studies.set_index("study_id")
     assert st.loc["049", "n_slices"] == 3 and st.loc["049", "slice_thickness_mm"] == 5.0
     assert st.loc["050", "n_slices"] == 2 and st.loc["050", "slice_thickness_mm"] == pytest.approx(4.5)
-    assert pd.isna(st.loc["054", "n_slices"])
+    assert st.loc["054", "n_slices"] == 1  # no volume: its slice rows
     les = cohort.lesions
     assert les[["study_id", "finding", "voxels"]].values.tolist() == [["049", "any", 6]]
     assert les["volume_ml"].iloc[0] == pytest.approx(6 * 0.5 * 0.5 * 5.0 / 1000)
@@ -173,11 +225,11 @@ def test_mask_shape_mismatch_and_bad_nifti(tmp_path):
     (tmp_path / "masks").mkdir()
     _nii(tmp_path / "ct_scans" / "049.nii", (8, 8, 3), (0.5, 0.5, 5.0))
     _nii(tmp_path / "masks" / "049.nii", (8, 8, 4), (0.5, 0.5, 5.0))
-    with pytest.raises(DataFormatError, match=r"masks/049\.nii: mask shape .* differ from volume .*ct_scans/049\.nii"):
+    with pytest.raises(DataFormatError, match=r"^mask masks/049\.nii has shape .* but its image ct_scans/049\.nii"):
         physionet_ct_ich.load(tmp_path)
     (tmp_path / "masks" / "049.nii").unlink()
     (tmp_path / "ct_scans" / "050.nii").write_bytes(b"\x00" * 100)
-    with pytest.raises(DataFormatError, match=r"ct_scans/050\.nii: unreadable NIfTI"):
+    with pytest.raises(DataFormatError, match=r"^ct_scans/050\.nii: not a readable NIfTI"):
         physionet_ct_ich.load(tmp_path)
 
 
@@ -185,7 +237,7 @@ def test_volume_without_patient(tmp_path):
     _write(tmp_path)
     (tmp_path / "ct_scans").mkdir()
     _nii(tmp_path / "ct_scans" / "099.nii", (4, 4, 2), (1.0, 1.0, 5.0))
-    with pytest.raises(DataFormatError, match=r"099\.nii: volume of patient 099"):
+    with pytest.raises(DataFormatError, match=r"^ct_scans/099\.nii: volume of patient 099"):
         physionet_ct_ich.load(tmp_path)
 
 
@@ -205,14 +257,40 @@ def test_real_excerpts(shared_data):
     assert pos[["any", "edh", "sdh", "iph", "fracture"]].tolist() == [42, 8, 15, 20, 47]
     # the excerpt's flags agree with its slices, and No_Hemorrhage is the negation of any subtype
     assert cohort.notes.query("kind == 'label_disagreement'").empty
-    assert _study(cohort, "058") == {"iph": 1, "any": 1}  # "Normal CT" in free text, IPH by flag and slices
-    study_any = cohort.labels.query("level == 'study' and finding == 'any'")
-    assert study_any["study_id"].tolist() == ["049", "050", "051", "052", "053", "058"]
+    # "Normal CT" in free text, IPH by flag and slices; blank flags confirmed absent by the slices
+    assert _study(cohort, "058") == {**dict.fromkeys(ALL, 0), "iph": 1, "any": 1}
+    study_any = cohort.labels.query("level == 'study' and finding == 'any'").set_index("study_id")["value"]
+    # patients with slices in the excerpt: labels from the slices; the others keep their flags (blank = missing)
+    assert study_any.to_dict() == {"049": 1, "050": 1, "051": 1, "052": 1, "053": 1, "058": 1}
+    assert _study(cohort, "054") == {}
     assert before == {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in root.iterdir()}
 
 
 def test_blank_flags_option_checked(tmp_path):
     from hemstats.errors import ManifestError
 
-    with pytest.raises(ManifestError, match="options.blank_flags: expected 'missing' or 'absent', got 'zero'"):
+    with pytest.raises(ManifestError, match="options.blank_flags: expected 'missing' or 'absent', got str 'zero'"):
         physionet_ct_ich.load(_write(tmp_path), blank_flags="zero")
+
+
+@pytest.mark.parametrize("value", [2, 7, 0.5, np.nan])
+def test_mask_values_outside_0_1_are_errors(tmp_path, value):
+    _write(tmp_path)
+    (tmp_path / "ct_scans").mkdir()
+    (tmp_path / "masks").mkdir()
+    _nii(tmp_path / "ct_scans" / "049.nii", (4, 4, 2), (1.0, 1.0, 5.0))
+    mask = np.zeros((4, 4, 2), dtype=np.float32)
+    mask[0, 0, 0] = value
+    _nii(tmp_path / "masks" / "049.nii", (4, 4, 2), (1.0, 1.0, 5.0), mask)
+    shown = "nan" if np.isnan(value) else f"{value:g}"
+    with pytest.raises(DataFormatError, match=rf"^masks/049\.nii: mask holds values \[{shown}\] \(1 voxels\); "
+                       r"expected the labels \[0, 1\]"):
+        physionet_ct_ich.load(tmp_path)
+
+
+def test_messages_have_no_absolute_path(tmp_path):
+    _write(tmp_path)
+    (tmp_path / "hemorrhage_diagnosis.csv").write_text("PatientNumber,SliceNumber\n49,x\n")
+    with pytest.raises(DataFormatError) as info:
+        physionet_ct_ich.load(tmp_path)
+    assert str(tmp_path) not in str(info.value) and str(info.value).startswith("hemorrhage_diagnosis.csv")
