@@ -1,21 +1,20 @@
 """Does a model perform differently by acquisition stratum (kernel family, vendor, slice thickness)?
 
 :func:`performance_by_stratum` gives, per dataset x finding x model and per stratum, the AUC
-(DeLong and bootstrap CIs), sensitivity and specificity at a threshold (bootstrap CIs from
-:mod:`hemstats.stats.bootstrap`), and two heterogeneity tests across the strata:
+(DeLong and bootstrap CIs), sensitivity and specificity at a threshold, and two tests of
+heterogeneity across the strata, patient-clustered by default
+(:mod:`hemstats.stats.scanner_clustered`):
 
-* ``auc-heterogeneity``: the DeLong-based chi-squared test of equal AUCs in independent
-  strata, ``Q = sum_k w_k (AUC_k - AUC_bar)^2`` with ``w_k = 1 / var_DeLong(AUC_k)`` and
-  ``AUC_bar = sum w_k AUC_k / sum w_k``, referred to chi-squared with ``K - 1`` df (the
-  Cochran Q of a fixed-effect meta-analysis of the strata's AUCs; :func:`auc_heterogeneity`);
-* ``correct-interaction``: the likelihood-ratio test of the logistic models
-  ``correct ~ class * stratum`` against ``correct ~ class``, where ``correct`` says whether the
-  call ``score >= threshold`` matches the label: do sensitivity or specificity differ between
-  strata?  Both models are saturated in their cells, so the LR statistic has the closed form
-  ``G = 2 sum x log(p_kc / p_c) + (n - x) log((1 - p_kc) / (1 - p_c))`` over strata ``k`` and
-  classes ``c``; ``df = sum_c (K_c - 1)``.  No iterative fit, so no convergence failure, even
-  when a stratum's calls are all correct.
+* equal AUCs: the Wald test ``Q = (A - pooled)' S^-1 (A - pooled)`` with ``S`` the strata's
+  clustered DeLong covariance (Obuchowski 1997; diagonal when no patient spans two strata,
+  then Cochran's Q of a fixed-effect meta-analysis), ``K - 1`` df (:func:`auc_heterogeneity`);
+* equal sensitivity and specificity: the GEE (independence, sandwich) Wald test of every
+  ``stratum`` and ``class:stratum`` term of ``logit P(correct) ~ class * stratum``, where
+  ``correct`` says whether the call ``score >= threshold`` matches the label.
 
+With ``cluster=None`` (independent rows, on request) they are the DeLong Q test and the
+likelihood-ratio test of the same models (:func:`correct_interaction`), whose statistic has the
+closed form ``G = 2 sum x log(p_kc / p_c) + (n - x) log((1 - p_kc) / (1 - p_c))``.
 Holm's method controls the family-wise error over every dataset x finding x model of a test.
 """
 
@@ -29,11 +28,13 @@ import pandas as pd
 from scipy import stats as _st
 from scipy.special import ndtri
 
-from hemstats.stats._proportion import interval as _interval
 from hemstats.errors import HemstatsError
+from hemstats.stats._proportion import interval as _interval
+from hemstats.stats._scanner_input import check_options, joined_table, stratum_order
 from hemstats.stats.bootstrap import bootstrap_ci
 from hemstats.stats.roc import delong
-from hemstats.stats.scanner import _join, harmonized, holm
+from hemstats.stats.scanner import _join, holm
+from hemstats.stats.scanner_clustered import MIN_CLUSTERS, clustered_delong, interaction_wald, stratum_auc_covariance
 
 __all__ = ["performance_by_stratum", "auc_heterogeneity", "correct_interaction", "STRATUM_COLUMNS"]
 
@@ -41,28 +42,34 @@ __all__ = ["performance_by_stratum", "auc_heterogeneity", "correct_interaction",
 STRATUM_COLUMNS: tuple[str, ...] = (
     "dataset", "level", "finding", "model", "stratum", "stratum_value", "kind", "metric", "estimate", "ci_low",
     "ci_high", "statistic", "df", "p_value", "p_adjusted", "n", "n_positive", "method", "confidence_level",
-    "reason",
+    "n_clusters", "reason",
 )
 
 
-def auc_heterogeneity(estimates: Sequence[float], variances: Sequence[float]) -> tuple[float, float, float, float]:
-    """Chi-squared test of equal AUCs in independent strata (inverse-variance Cochran Q).
+def auc_heterogeneity(estimates: Sequence[float], variances: Any) -> tuple[float, float, float, float]:
+    """Chi-squared test of equal AUCs across strata (inverse-variance Cochran Q, or its Wald form).
 
     Parameters
     ----------
-    estimates, variances : sequences of float
-        Each stratum's AUC and its DeLong variance (> 0).
+    estimates : sequence of float
+        Each stratum's AUC.
+    variances : sequence of float, or 2-D array
+        Their variances (> 0; independent strata), or their covariance matrix (strata sharing
+        patients, :func:`hemstats.stats.scanner_clustered.stratum_auc_covariance`).
 
     Returns
     -------
     (pooled, Q, df, p_value) : tuple of float
-        ``pooled = sum w_k AUC_k / sum w_k`` with ``w_k = 1 / var_k``;
-        ``Q = sum w_k (AUC_k - pooled)^2``; ``df = K - 1``; ``p_value = P(chi2_df > Q)``.
+        ``pooled = 1' S^-1 A / 1' S^-1 1`` (``sum w_k AUC_k / sum w_k`` with ``w_k = 1 / var_k``
+        for variances); ``Q = (A - pooled)' S^-1 (A - pooled)``; ``df = K - 1``;
+        ``p_value = P(chi2_df > Q)``.  NaN when fewer than 2 strata, a variance is not
+        positive or the covariance is not positive definite.
 
     Notes
     -----
     Validated against: the same sums in R (``pchisq(Q, K - 1, lower.tail=FALSE)`` on
-    ``pROC::var(roc(...), method="delong")`` per stratum, tests/reference/scanner.R).
+    ``pROC::var(roc(...), method="delong")`` per stratum, tests/reference/scanner.R; on
+    Obuchowski's variances, tests/reference/heterogeneity.R).
 
     Examples
     --------
@@ -71,30 +78,49 @@ def auc_heterogeneity(estimates: Sequence[float], variances: Sequence[float]) ->
     (0.85, 12.5, 1.0, 0.00041)
     """
     a = np.asarray(estimates, dtype=float)
-    v = np.asarray(variances, dtype=float)
-    if a.shape != v.shape or a.ndim != 1:
-        raise HemstatsError("auc_heterogeneity: estimates and variances must be two sequences of the same length")
-    if len(a) < 2 or not np.all(np.isfinite(a)) or not np.all(v > 0):
+    s = np.asarray(variances, dtype=float)
+    if a.ndim != 1 or s.shape not in ((len(a),), (len(a), len(a))):
+        raise HemstatsError("auc_heterogeneity: variances must be a sequence as long as estimates, "
+                            "or a square covariance matrix of that size")
+    cov = np.diag(s) if s.ndim == 1 else s
+    if len(a) < 2 or not np.all(np.isfinite(a)) or not np.all(np.isfinite(cov)) or not np.all(np.diag(cov) > 0):
         return (np.nan, np.nan, np.nan, np.nan)
-    w = 1.0 / v
-    pooled = float(np.sum(w * a) / np.sum(w))
-    q = float(np.sum(w * (a - pooled) ** 2))
+    try:
+        chol = np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        return (np.nan, np.nan, np.nan, np.nan)
+    w = np.linalg.solve(chol.T, np.linalg.solve(chol, np.ones(len(a))))  # S^-1 1
+    pooled = float(w @ a / w.sum())
+    r = np.linalg.solve(chol, a - pooled)
+    q = float(r @ r)
     df = float(len(a) - 1)
     return pooled, q, df, float(_st.chi2.sf(q, df))
 
 
-def correct_interaction(y: Sequence[int], correct: Sequence[int], stratum: Sequence[Any]) -> tuple[float, float, float]:
-    """LR test of ``correct ~ class * stratum`` against ``correct ~ class`` (logistic models).
+def correct_interaction(y: Sequence[int], correct: Sequence[int], stratum: Sequence[Any], *,
+                        cluster: Sequence[Any] | None = None) -> tuple[float, float, float]:
+    """Test of ``correct ~ class * stratum`` against ``correct ~ class`` (logistic models).
+
+    Parameters
+    ----------
+    y, correct : sequences of 0/1
+        Class of each row, and whether its call is correct.
+    stratum : sequence
+    cluster : sequence, optional
+        Cluster (patient) of each row: the cluster-robust GEE Wald test
+        (:func:`hemstats.stats.scanner_clustered.interaction_wald`).  None: the likelihood-ratio
+        test, which assumes independent rows.
 
     Returns
     -------
     (G, df, p_value) : tuple of float
-        NaN when ``df`` is 0 (a single stratum).
+        NaN when ``df`` is 0 (a single stratum), or, clustered, for an infinite cell logit.
 
     Notes
     -----
     Validated against: ``anova(glm(correct ~ y, binomial), glm(correct ~ y * stratum,
-    binomial), test="LRT")`` in R (tests/reference/scanner.R), within 1e-6.
+    binomial), test="LRT")`` in R (tests/reference/scanner.R), within 1e-6; clustered:
+    ``anova()`` of ``geepack::geeglm`` (tests/reference/heterogeneity.R).
 
     Examples
     --------
@@ -102,6 +128,8 @@ def correct_interaction(y: Sequence[int], correct: Sequence[int], stratum: Seque
     >>> round(g, 4), df
     (5.5452, 2.0)
     """
+    if cluster is not None:
+        return interaction_wald(y, correct, stratum, cluster)[:3]
     yy = np.asarray(y, dtype=int)
     cc = np.asarray(correct, dtype=float)
     codes, _ = pd.factorize(pd.Series(np.asarray(stratum, dtype=object)))
@@ -152,57 +180,6 @@ class _Rate:
         return self.prepare(y, score)(weights)
 
 
-def _joined(predictions, labels, studies, *, stratum, level, reference, findings, models, cluster) -> pd.DataFrame:
-    for name, df, cols in (("predictions", predictions, ["dataset", "study_id", "level", "finding", "model", "score"]),
-                           ("labels", labels, ["dataset", "study_id", "level", "finding", "rater", "value"]),
-                           ("studies", studies, ["dataset", "study_id"])):
-        if not isinstance(df, pd.DataFrame):
-            raise HemstatsError(f"{name}: expected a pandas DataFrame, got {type(df).__name__}")
-        missing = [c for c in cols if c not in df.columns]
-        if missing:
-            raise HemstatsError(f"{name}: missing column(s) {missing}")
-    keys = ["dataset", "study_id", "slice_id", "finding"]
-
-    def prep(df: pd.DataFrame, extra: list[str]) -> pd.DataFrame:
-        out = pd.DataFrame({k: (df[k].astype(object) if k in df else None) for k in keys})
-        out["slice_id"] = out["slice_id"].where(out["slice_id"].notna(), "")
-        for c in extra:
-            out[c] = df[c].to_numpy()
-        return out
-
-    p = predictions[predictions["level"].astype(object) == level]
-    lab = labels[(labels["level"].astype(object) == level) & (labels["rater"].astype(object) == reference)]
-    if findings is not None:
-        wanted = [findings] if isinstance(findings, str) else list(findings)
-        p = p[p["finding"].astype(object).isin(wanted)]
-    if models is not None:
-        wanted_m = [models] if isinstance(models, str) else list(models)
-        p = p[p["model"].astype(object).isin(wanted_m)]
-    p = prep(p, ["model", "score"])
-    p["model"] = p["model"].astype(object)
-    lab = prep(lab, ["value"]).rename(columns={"value": "y"})
-    joined = p.merge(lab, on=keys, how="left", validate="many_to_one")
-    h = harmonized(studies)
-    if stratum not in h.columns:
-        raise HemstatsError(f"stratum: {stratum!r} is not a column of studies (or a harmonised column); "
-                            f"columns: {list(h.columns)}")
-    st = pd.DataFrame({"dataset": h["dataset"].astype(object), "study_id": h["study_id"].astype(object),
-                       "__stratum": h[stratum]})
-    if cluster is not None:
-        if cluster not in h.columns:
-            raise HemstatsError(f"cluster: {cluster!r} is not a column of studies")
-        st["__cluster"] = h[cluster].astype(object).to_numpy()
-    joined = joined.merge(st, on=["dataset", "study_id"], how="left", validate="many_to_one")
-    return joined
-
-
-def _stratum_order(values: pd.Series) -> list[Any]:
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        present = set(values.dropna().astype(object))
-        return [c for c in values.cat.categories if c in present]
-    return sorted(values.dropna().astype(object).unique(), key=str)
-
-
 def performance_by_stratum(
     predictions: Any,
     labels: pd.DataFrame | None = None,
@@ -215,7 +192,8 @@ def performance_by_stratum(
     reference: str = "consensus",
     threshold: float = 0.5,
     min_per_class: int = 5,
-    cluster: str | None = None,
+    cluster: str | None = "patient_id",
+    min_clusters: int = MIN_CLUSTERS,
     n_resamples: int = 2000,
     bootstrap_method: Literal["percentile", "basic", "bca"] = "percentile",
     confidence_level: float = 0.95,
@@ -244,12 +222,20 @@ def performance_by_stratum(
     min_per_class : int, default 5
         A stratum with fewer cases (or controls) gets NaN AUC with a reason, and is left out of
         the heterogeneity tests; sensitivity (specificity) needs that many cases (controls).
-    cluster : str, optional
-        Studies column to resample by in the bootstrap (``"patient_id"``); DeLong assumes
-        independent rows.
+    cluster : str or None, default "patient_id"
+        Studies column whose rows are correlated (a patient's slices and studies): the DeLong
+        variances are Obuchowski's clustered ones, the interaction test is a GEE Wald test with
+        the sandwich variance, the bootstrap resamples whole clusters.  Without a
+        ``patient_id`` column (or all missing) studies are the clusters; a study with a missing
+        id is its own cluster.  ``None``: every row independent (DeLong, likelihood-ratio test),
+        valid only when no patient contributes two rows; the methods say ``independent``.
+    min_clusters : int, default 10
+        With clustering, a stratum needs this many clusters to enter the heterogeneity tests
+        (sandwich and Obuchowski variances of fewer clusters are unreliable); fewer: left out
+        with a ``reason``.  The tests need two strata.
     n_resamples : int, default 2000
-        Bootstrap resamples; 0 skips the bootstrap (no ``bootstrap`` AUC rows; sensitivity and
-        specificity get Wilson intervals): the fast path for simulation studies.
+        Bootstrap resamples; 0 skips the bootstrap (no bootstrap AUC rows; sensitivity and
+        specificity get Wilson intervals, which ignore clustering): the fast path.
     bootstrap_method : {"percentile", "basic", "bca"}
     confidence_level : float, default 0.95
     rng : None, int or numpy.random.Generator
@@ -259,28 +245,34 @@ def performance_by_stratum(
     pandas.DataFrame
         Columns ``dataset, level, finding, model, stratum, stratum_value, kind, metric, estimate,
         ci_low, ci_high, statistic, df, p_value, p_adjusted, n, n_positive, method,
-        confidence_level, reason``.
+        confidence_level, n_clusters, reason``.
 
-        * ``kind == "stratum"``: one row per stratum and ``metric`` (``auc`` with ``method``
-          ``delong``; ``auc`` with ``bootstrap-<method>``; ``sensitivity`` and ``specificity``
-          with ``bootstrap-<method>`` or ``wilson``);
-        * ``kind == "heterogeneity"`` (``stratum_value`` missing): ``metric == "auc"``, ``method
-          == "auc-heterogeneity"``: ``estimate`` the pooled AUC, ``statistic`` Q, ``df``,
-          ``p_value``; ``metric == "correct"``, ``method == "correct-interaction"``: the LR
-          statistic, ``df`` and ``p_value``.  ``p_adjusted`` is Holm's over every dataset x
-          finding x model of the same test.  ``n`` counts the rows of the strata tested.
+        * ``kind == "stratum"``: one row per stratum and ``metric``: ``auc`` with ``method``
+          ``clustered-delong`` (``delong`` when ``cluster=None``), ``auc`` with
+          ``cluster-bootstrap-<method>`` (``bootstrap-<method>``); ``sensitivity`` and
+          ``specificity`` with the bootstrap or ``wilson``.
+        * ``kind == "heterogeneity"`` (``stratum_value`` missing): ``metric == "auc"``, method
+          ``q-test-clustered-delong`` (``q-test-delong-independent``): ``estimate`` the pooled
+          AUC, ``statistic`` the Wald (Cochran Q) chi-squared of equal AUCs; ``metric ==
+          "correct"``, method ``gee-wald-sandwich`` (``lr-test-independent``): do sensitivity
+          or specificity differ between strata.  ``p_adjusted`` is Holm's over every dataset x
+          finding x model of the same test.  ``n`` and ``n_clusters`` count the rows and
+          clusters of the strata tested.
 
     Notes
     -----
-    Validated against: per-stratum ``pROC::auc`` and ``pROC::ci.auc(method="delong")``, the Q
-    test by hand on ``pROC::var``, the interaction test by R ``anova(glm)``
-    (tests/reference/scanner.R, within 1e-6).  On the demo cohort it recovers ``model_a``'s
-    kernel effect and keeps the nominal error rate for ``model_b`` (tests/stats/test_scanner.py).
+    Validated against: per-stratum ``pROC::auc`` / ``pROC::ci.auc(method="delong")`` and the
+    Q test on ``pROC::var``, the LR test by ``anova(glm)`` (``cluster=None``,
+    tests/reference/scanner.R); Obuchowski's variance written out in R and the GEE Wald test by
+    ``anova(geepack::geeglm(corstr="independence"))`` (tests/reference/heterogeneity.R).
+    Under a clustered null (100 patients x 10 slices, ICC 0.5) both clustered tests keep
+    their 5 % level (tests/stats/test_scanner_heterogeneity.py).
 
     References
     ----------
     DeLong ER, DeLong DM, Clarke-Pearson DL (1988). Biometrics 44:837-845.
-    Cochran WG (1954). The combination of estimates from different experiments. Biometrics 10:101-129.
+    Obuchowski NA (1997). Nonparametric analysis of clustered ROC curve data. Biometrics 53:567-578.
+    Liang KY, Zeger SL (1986). Biometrika 73:13-22.
     Holm S (1979). Scand J Statist 6:65-70.
 
     Examples
@@ -289,10 +281,10 @@ def performance_by_stratum(
     >>> cohort = demo.load(n_studies=600)
     >>> res = performance_by_stratum(cohort, findings="any", n_resamples=0)
     >>> auc = res.query("kind == 'stratum' and metric == 'auc'")
-    >>> auc[["model", "stratum_value", "n"]].values.tolist()[:3]
-    [['model_a', 'soft', 176], ['model_a', 'standard', 271], ['model_a', 'bone', 153]]
+    >>> auc[["model", "stratum_value", "n", "method"]].values.tolist()[:2]
+    [['model_a', 'soft', 176, 'clustered-delong'], ['model_a', 'standard', 271, 'clustered-delong']]
     >>> res.query("kind == 'heterogeneity'")[["model", "method", "df"]].values.tolist()[:2]
-    [['model_a', 'auc-heterogeneity', 2.0], ['model_a', 'correct-interaction', 4.0]]
+    [['model_a', 'q-test-clustered-delong', 2.0], ['model_a', 'gee-wald-sandwich', 4.0]]
     """
     from hemstats.cohort import Cohort
 
@@ -305,18 +297,15 @@ def performance_by_stratum(
         raise HemstatsError("performance_by_stratum: pass predictions, labels and studies (or a Cohort)")
     if level not in ("study", "slice"):
         raise HemstatsError(f"level must be 'study' or 'slice', got {level!r}")
-    if not 0 < confidence_level < 1:
-        raise HemstatsError(f"confidence_level must be in (0, 1), got {confidence_level!r}")
-    if int(min_per_class) < 1:
-        raise HemstatsError(f"min_per_class must be >= 1, got {min_per_class!r}")
-    if int(n_resamples) < 0:
-        raise HemstatsError(f"n_resamples must be >= 0, got {n_resamples!r}")
-    n_resamples, min_per_class = int(n_resamples), int(min_per_class)
+    check_options(threshold=threshold, min_per_class=min_per_class, min_clusters=min_clusters,
+                   n_resamples=n_resamples, bootstrap_method=bootstrap_method, confidence_level=confidence_level)
+    n_resamples, min_per_class, min_clusters = int(n_resamples), int(min_per_class), int(min_clusters)
     gen = np.random.default_rng(rng)
-    joined = _joined(predictions, labels, studies, stratum=stratum, level=level, reference=reference,
-                     findings=findings, models=models, cluster=cluster)
+    joined, cluster_note = joined_table(predictions, labels, studies, stratum=stratum, level=level, reference=reference,
+                                   findings=findings, models=models, cluster=cluster)
+    clustered = cluster is not None
     q = -ndtri((1 - confidence_level) / 2)
-    boot_label = f"bootstrap-{bootstrap_method}"
+    boot_label = f"{'cluster-' if clustered else ''}bootstrap-{bootstrap_method}"
     rows: list[dict] = []
     for (dataset, finding, model), part in joined.groupby(["dataset", "finding", "model"], sort=False):
         no_label = int(part["y"].isna().sum())
@@ -326,15 +315,16 @@ def performance_by_stratum(
                      f"{no_stratum} without {stratum} left out" if no_stratum else None)
         common = {"dataset": dataset, "level": level, "finding": finding, "model": model, "stratum": stratum,
                   "confidence_level": float(confidence_level)}
-        estimates, variances, tested = [], [], []
-        for value in _stratum_order(part["__stratum"]):
+        tested, q_strata = [], []
+        for value in stratum_order(part["__stratum"]):
             sp = part[part["__stratum"].astype(object) == value]
             y = sp["y"].to_numpy(dtype=int)
             s = sp["score"].to_numpy(dtype=float)
-            cl = None if cluster is None else sp["__cluster"].to_numpy()
+            cl = sp["__cluster"].to_numpy() if clustered else None
             n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
+            n_cl = len(pd.unique(cl)) if clustered else len(y)
             base = {**common, "stratum_value": value, "kind": "stratum", "statistic": np.nan, "df": np.nan,
-                    "p_value": np.nan, "n": len(y), "n_positive": n_pos}
+                    "p_value": np.nan, "n": len(y), "n_positive": n_pos, "n_clusters": n_cl}
             few = []
             if n_pos < min_per_class:
                 few.append(f"{n_pos} positive < min_per_class={min_per_class}")
@@ -342,74 +332,136 @@ def performance_by_stratum(
                 few.append(f"{n_neg} negative < min_per_class={min_per_class}")
             if n_pos == 0 or n_neg == 0:
                 few.insert(0, "one class only")
-            auc_methods = ["delong"] + ([boot_label] if n_resamples else [])
+            auc_methods = ["clustered-delong" if clustered else "delong"] + ([boot_label] if n_resamples else [])
             if few:
                 for m in auc_methods:
                     rows.append({**base, "metric": "auc", "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
                                  "method": m, "reason": _join(note, "; ".join(few))})
             else:
-                est, cov = delong(y, s)
-                a, v = float(est[0]), float(cov[0, 0])
-                sd = np.sqrt(v) if v > 0 else np.nan
-                why = None if v > 0 else "zero DeLong variance (perfect separation): left out of the Q test"
-                rows.append({**base, "metric": "auc", "estimate": a, "ci_low": max(0.0, a - q * sd) if v > 0 else np.nan,
-                             "ci_high": min(1.0, a + q * sd) if v > 0 else np.nan, "method": "delong",
-                             "reason": _join(note, why)})
-                if v > 0:
-                    estimates.append(a)
-                    variances.append(v)
-                tested.append(value)
+                if clustered:
+                    a, v, _ = clustered_delong(y, s, cl)
+                else:
+                    est, cov = delong(y, s)
+                    a, v = float(est[0]), float(cov[0, 0])
+                ok = bool(np.isfinite(v) and v > 0)
+                sd = np.sqrt(v) if ok else np.nan
+                why = None if ok else ("zero DeLong variance (perfect separation): left out of the Q test"
+                                       if np.isfinite(v) else "fewer than 2 clusters with a case or a control: "
+                                       "no variance")
+                small = clustered and n_cl < min_clusters
+                rows.append({**base, "metric": "auc", "estimate": a, "ci_low": max(0.0, a - q * sd) if ok else np.nan,
+                             "ci_high": min(1.0, a + q * sd) if ok else np.nan, "method": auc_methods[0],
+                             "reason": _join(note, why, f"{n_cl} clusters < min_clusters={min_clusters}: left out "
+                                                        "of the heterogeneity tests" if small else None)})
+                if not small:
+                    tested.append(value)
+                    if ok:
+                        q_strata.append(value)
                 if n_resamples:
                     ci = bootstrap_ci("auc", y, s, model=str(model), cluster=cl, method=bootstrap_method,
                                       n_resamples=n_resamples, confidence_level=confidence_level, rng=gen).iloc[0]
                     rows.append({**base, "metric": "auc", "estimate": float(ci["estimate"]), "ci_low": ci["ci_low"],
                                  "ci_high": ci["ci_high"], "method": boot_label, "reason": _join(note, ci["reason"])})
-            for positive, count in ((True, n_pos), (False, n_neg)):
-                rate = _Rate(threshold, positive)
-                cls = (y == 1) if positive else (y == 0)
-                hits = int((cls & ((s >= threshold) if positive else (s < threshold))).sum())
-                row = {**base, "metric": rate.name, "n": count, "n_positive": n_pos if positive else 0}
-                if count < min_per_class:
-                    rows.append({**row, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                                 "method": boot_label if n_resamples else "wilson",
-                                 "reason": _join(note, f"{count} {'positive' if positive else 'negative'} < "
-                                                       f"min_per_class={min_per_class}")})
-                elif n_resamples:
-                    # Bootstrap within the class only: the rate's denominator stays fixed, as pROC's ci.se.
-                    ci = bootstrap_ci(rate, y[cls], s[cls], model=rate.name, cluster=None if cl is None else cl[cls],
-                                      stratify=False, method=bootstrap_method, n_resamples=n_resamples,
-                                      confidence_level=confidence_level, rng=gen).iloc[0]
-                    rows.append({**row, "estimate": hits / count, "ci_low": ci["ci_low"], "ci_high": ci["ci_high"],
-                                 "method": boot_label, "reason": _join(note, ci["reason"])})
-                else:
-                    low, high = _interval(hits, count, confidence_level, "wilson")
-                    rows.append({**row, "estimate": hits / count, "ci_low": float(low), "ci_high": float(high),
-                                 "method": "wilson", "reason": _join(note)})
-        het = {**common, "stratum_value": pd.NA, "kind": "heterogeneity", "ci_low": np.nan, "ci_high": np.nan}
-        in_test = part["__stratum"].astype(object).isin(tested).to_numpy()
-        n_test, pos_test = int(in_test.sum()), int(part.loc[in_test, "y"].sum())
-        left = [str(v) for v in _stratum_order(part["__stratum"]) if v not in tested]
-        left_note = f"strata left out: {', '.join(left)}" if left else None
-        pooled, stat, df, p = auc_heterogeneity(estimates, variances)
-        rows.append({**het, "metric": "auc", "estimate": pooled, "statistic": stat, "df": df, "p_value": p,
-                     "n": n_test, "n_positive": pos_test, "method": "auc-heterogeneity",
-                     "reason": _join(note, left_note, None if np.isfinite(stat) else
-                                     f"{len(estimates)} stratum(s) with an AUC: no test")})
-        sub = part[in_test]
-        y_all = sub["y"].to_numpy(dtype=int)
-        correct = ((sub["score"].to_numpy(dtype=float) >= threshold).astype(int) == y_all).astype(int)
-        g, gdf, gp = correct_interaction(y_all, correct, sub["__stratum"].astype(object).to_numpy()) if len(sub) else (
-            np.nan, np.nan, np.nan)
-        rows.append({**het, "metric": "correct", "estimate": np.nan, "statistic": g, "df": gdf, "p_value": gp,
-                     "n": n_test, "n_positive": pos_test, "method": "correct-interaction",
-                     "reason": _join(note, left_note, None if np.isfinite(g) else "fewer than 2 strata: no test")})
+            rows.extend(_rate_rows(base, y, s, cl, note, threshold=threshold, min_per_class=min_per_class,
+                                   n_resamples=n_resamples, bootstrap_method=bootstrap_method, boot_label=boot_label,
+                                   confidence_level=confidence_level, rng=gen))
+        rows.extend(_heterogeneity_rows(common, part, tested, q_strata, note=note, cluster_note=cluster_note,
+                                        clustered=clustered, threshold=threshold))
     out = pd.DataFrame(rows, columns=[c for c in STRATUM_COLUMNS if c != "p_adjusted"])
     out.insert(STRATUM_COLUMNS.index("p_adjusted"), "p_adjusted", holm(out, ["kind", "method"]))
     out.loc[out["kind"] != "heterogeneity", "p_adjusted"] = np.nan
     for c in ("dataset", "level", "finding", "model", "stratum", "kind", "metric", "method", "reason"):
         out[c] = out[c].astype("string")
     out["stratum_value"] = out["stratum_value"].astype(object)
-    out[["n", "n_positive"]] = out[["n", "n_positive"]].astype("int64")
+    out[["n", "n_positive", "n_clusters"]] = out[["n", "n_positive", "n_clusters"]].astype("int64")
     for c in ("estimate", "ci_low", "ci_high", "statistic", "df", "p_value"):
         out[c] = out[c].astype(float)
     return out
+
+
+def _rate_rows(base: dict, y: np.ndarray, s: np.ndarray, cl: np.ndarray | None, note: Any, *, threshold: float,
+               min_per_class: int, n_resamples: int, bootstrap_method: str, boot_label: str,
+               confidence_level: float, rng: np.random.Generator) -> list[dict]:
+    """Sensitivity and specificity rows of one stratum."""
+    rows = []
+    n_pos = int(y.sum())
+    for positive, count in ((True, n_pos), (False, len(y) - n_pos)):
+        rate = _Rate(threshold, positive)
+        cls = (y == 1) if positive else (y == 0)
+        hits = int((cls & ((s >= threshold) if positive else (s < threshold))).sum())
+        n_cl = len(y) if cl is None else len(pd.unique(cl[cls]))
+        row = {**base, "metric": rate.name, "n": count, "n_positive": n_pos if positive else 0, "n_clusters": n_cl}
+        if count < min_per_class:
+            rows.append({**row, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                         "method": boot_label if n_resamples else "wilson",
+                         "reason": _join(note, f"{count} {'positive' if positive else 'negative'} < "
+                                               f"min_per_class={min_per_class}")})
+        elif n_resamples:
+            # Bootstrap within the class only: the rate's denominator stays fixed, as pROC's ci.se.
+            ci = bootstrap_ci(rate, y[cls], s[cls], model=rate.name, cluster=None if cl is None else cl[cls],
+                              stratify=False, method=bootstrap_method, n_resamples=n_resamples,
+                              confidence_level=confidence_level, rng=rng).iloc[0]
+            rows.append({**row, "estimate": hits / count, "ci_low": ci["ci_low"], "ci_high": ci["ci_high"],
+                         "method": boot_label, "reason": _join(note, ci["reason"])})
+        else:
+            low, high = _interval(hits, count, confidence_level, "wilson")
+            rows.append({**row, "estimate": hits / count, "ci_low": float(low), "ci_high": float(high),
+                         "method": "wilson", "reason": _join(note, f"Wilson interval ignores clustering ({n_cl} "
+                                                                   f"clusters, {count} rows)" if n_cl < count else None)})
+    return rows
+
+
+def _heterogeneity_rows(common: dict, part: pd.DataFrame, tested: list, q_strata: list, *, note: Any,
+                        cluster_note: str | None, clustered: bool, threshold: float) -> list[dict]:
+    """The Q test of equal AUCs and the interaction test of correct calls, over the tested strata."""
+    het = {**common, "stratum_value": pd.NA, "kind": "heterogeneity", "ci_low": np.nan, "ci_high": np.nan}
+    values = part["__stratum"].astype(object)
+    in_test = values.isin(tested).to_numpy()
+    sub = part[in_test]
+    n_test, pos_test = int(in_test.sum()), int(sub["y"].sum())
+    n_cl = len(pd.unique(sub["__cluster"])) if clustered else n_test
+    left = [str(v) for v in stratum_order(part["__stratum"]) if v not in tested]
+    left_note = f"strata left out: {', '.join(left)}" if left else None
+    y_all = sub["y"].to_numpy(dtype=int)
+    s_all = sub["score"].to_numpy(dtype=float)
+    st_all = sub["__stratum"].astype(object).to_numpy()
+    rows = []
+    # -- equal AUCs ----------------------------------------------------------------------------
+    on = np.isin(st_all, q_strata)
+    why, span = None, None
+    if len(q_strata) < 2:
+        pooled = stat = df = p = np.nan
+        why = f"{len(q_strata)} stratum(s) with an AUC: no test"
+    elif clustered:
+        _, a, cov = stratum_auc_covariance(y_all[on], s_all[on], st_all[on], sub["__cluster"].to_numpy()[on])
+        pooled, stat, df, p = auc_heterogeneity(a, cov)
+        shared = sub[on].groupby("__cluster", sort=False)["__stratum"].nunique()
+        span = f"{int((shared > 1).sum())} clusters in several strata (covariance in the test)" if (
+            shared > 1).any() else None
+        why = None if np.isfinite(stat) else "covariance of the strata's AUCs not positive definite: no test"
+    else:
+        a, v = [], []
+        for value in q_strata:
+            est, cov = delong(y_all[st_all == value], s_all[st_all == value])
+            a.append(float(est[0]))
+            v.append(float(cov[0, 0]))
+        pooled, stat, df, p = auc_heterogeneity(a, v)
+    rows.append({**het, "metric": "auc", "estimate": pooled, "statistic": stat, "df": df, "p_value": p,
+                 "n": int(on.sum()), "n_positive": int(y_all[on].sum()),
+                 "n_clusters": len(pd.unique(sub["__cluster"].to_numpy()[on])) if clustered else int(on.sum()),
+                 "method": "q-test-clustered-delong" if clustered else "q-test-delong-independent",
+                 "reason": _join(note, cluster_note, left_note, span, why)})
+    # -- equal sensitivity and specificity --------------------------------------------------------
+    correct = ((s_all >= threshold).astype(int) == y_all).astype(int)
+    if len(tested) < 2:
+        g, gdf, gp, why = np.nan, np.nan, np.nan, f"{len(tested)} stratum(s) tested: no test"
+    elif clustered:
+        g, gdf, gp, why = interaction_wald(y_all, correct, st_all, sub["__cluster"].to_numpy())
+    else:
+        g, gdf, gp = correct_interaction(y_all, correct, st_all)
+        why = None if np.isfinite(g) else "fewer than 2 strata: no test"
+    rows.append({**het, "metric": "correct", "estimate": np.nan, "statistic": g, "df": gdf, "p_value": gp,
+                 "n": n_test, "n_positive": pos_test, "n_clusters": n_cl,
+                 "method": "gee-wald-sandwich" if clustered else "lr-test-independent",
+                 "reason": _join(note, cluster_note, left_note, why)})
+    return rows

@@ -269,7 +269,8 @@ def test_cramer_ci_contains_estimate_away_from_zero(cohort):
 
 # -- performance by stratum, against R --------------------------------------------------------------
 def test_auc_by_stratum_against_proc(cohort, r_ref):
-    res = performance_by_stratum(cohort, findings="any", n_resamples=0)
+    # cluster=None: independent rows, the pROC / glm parity path (labelled "independent")
+    res = performance_by_stratum(cohort, findings="any", n_resamples=0, cluster=None)
     assert res.columns.tolist() == list(STRATUM_COLUMNS)
     for model, key in (("model_a", "score_a"), ("model_b", "score_b")):
         ref = r_ref["auc_by_kernel_family"][key]
@@ -279,19 +280,19 @@ def test_auc_by_stratum_against_proc(cohort, r_ref):
             assert rows.loc[stratum, "estimate"] == pytest.approx(ref["auc"][k], abs=1e-6)
             assert rows.loc[stratum, "ci_low"] == pytest.approx(ref["ci_low"][k], abs=1e-6)
             assert rows.loc[stratum, "ci_high"] == pytest.approx(ref["ci_high"][k], abs=1e-6)
-        het = res.query("model == @model and method == 'auc-heterogeneity'").iloc[0]
+        het = res.query("model == @model and method == 'q-test-delong-independent'").iloc[0]
         # R: Q = sum(w (auc - pooled)^2), w = 1 / var(roc, method="delong"); pchisq(Q, K - 1, lower.tail=FALSE)
         assert het["estimate"] == pytest.approx(ref["pooled"], abs=1e-6)
         assert het["statistic"] == pytest.approx(ref["Q"], abs=1e-6)
         assert het["df"] == ref["df"]
         assert het["p_value"] == pytest.approx(ref["p_value"], abs=1e-6)
-        lrt = res.query("model == @model and method == 'correct-interaction'").iloc[0]
+        lrt = res.query("model == @model and method == 'lr-test-independent'").iloc[0]
         r_lrt = r_ref["correct_interaction"][key]
         # R: anova(glm(correct ~ y, binomial), glm(correct ~ y * stratum, binomial), test="LRT")
         assert lrt["statistic"] == pytest.approx(r_lrt["statistic"], abs=1e-6)
         assert lrt["df"] == r_lrt["df"]
         assert lrt["p_value"] == pytest.approx(r_lrt["p_value"], abs=1e-6)
-    q = res.query("method == 'auc-heterogeneity'").set_index("model")["p_adjusted"]
+    q = res.query("method == 'q-test-delong-independent'").set_index("model")["p_adjusted"]
     # R: p.adjust(c(p_a, p_b), method="holm")
     np.testing.assert_allclose(q[["model_a", "model_b"]].to_numpy(), r_ref["holm_q"], atol=1e-6)
 
@@ -322,11 +323,11 @@ def test_recovers_model_a_kernel_effect(data):
     truth = data.truth["auc"]
     fam_truth = {"soft": "soft", "standard": "soft", "sharp": "sharp", "bone": "sharp"}
     auc = res.query("kind == 'stratum' and metric == 'auc'")
-    assert set(auc["method"]) == {"delong", "bootstrap-percentile"}
+    assert set(auc["method"]) == {"clustered-delong", "cluster-bootstrap-percentile"}
     for row in auc.itertuples():
         true = truth[row.model]["any"][fam_truth[row.stratum_value]]
         assert row.ci_low <= true <= row.ci_high, row
-    het = res.query("method == 'auc-heterogeneity'").set_index("model")
+    het = res.query("method == 'q-test-clustered-delong'").set_index("model")
     assert het.loc["model_a", "p_value"] < 0.01 and het.loc["model_b", "p_value"] > 0.05
     # demo truth: every soft kernel maps to soft/standard, every sharp one to sharp/bone
     h = harmonize(data.cohort.studies)
@@ -347,7 +348,7 @@ def test_stratum_with_few_cases_gets_nan_and_reason(cohort):
     unk = res.query("stratum_value == 'unknown' and metric == 'auc'")
     assert len(unk) == 2 and unk["estimate"].isna().all()
     assert unk["reason"].str.contains("min_per_class").all()
-    het = res.query("method == 'auc-heterogeneity'")
+    het = res.query("metric == 'auc' and kind == 'heterogeneity'")
     assert het["reason"].str.contains("strata left out: unknown").all() and het["p_value"].notna().all()
 
 
@@ -363,7 +364,7 @@ def test_bootstrap_rows_and_sensitivity(cohort):
     res = performance_by_stratum(cohort, findings="any", models="model_b", stratum="kernel_class", n_resamples=300,
                                  rng=5)
     sens = res.query("metric == 'sensitivity'")
-    assert set(sens["method"]) == {"bootstrap-percentile"}
+    assert set(sens["method"]) == {"cluster-bootstrap-percentile"}
     assert ((sens.ci_low <= sens.estimate) & (sens.estimate <= sens.ci_high)).all()
     assert (sens["n"] == sens["n_positive"]).all()
     again = performance_by_stratum(cohort, findings="any", models="model_b", stratum="kernel_class", n_resamples=300,
@@ -412,7 +413,7 @@ def test_no_effect_rejection_rate_demo_cohorts():
     for seed in range(1, 41):
         cohort = demo.load(n_studies=1200, seed=seed, slice_fraction=0)
         res = performance_by_stratum(cohort, findings="any", n_resamples=0)
-        het = res.query("method == 'auc-heterogeneity'").set_index("model")["p_value"]
+        het = res.query("method == 'q-test-clustered-delong'").set_index("model")["p_value"]
         p_a.append(het["model_a"])
         p_b.append(het["model_b"])
     rej_b = int((np.array(p_b) < 0.05).sum())
