@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hemstats.errors import Problem, SchemaError
+
 __all__ = ["majority", "majority_labels", "LABEL_KEY"]
 
 #: Columns that identify one labelled unit in the canonical ``labels`` table.
@@ -33,6 +35,11 @@ def majority(votes: pd.DataFrame, n_readers: int | None = None) -> pd.Series:
     pandas.Series
         ``Int8``: 1, 0 or ``<NA>``, indexed like ``votes``.
 
+    Raises
+    ------
+    SchemaError
+        ``n_readers`` smaller than the number of columns, or a vote other than 0, 1 or missing.
+
     Examples
     --------
     >>> votes = pd.DataFrame({"R1": [1, 1, 0, 1], "R2": [1, 0, 0, pd.NA], "R3": [0, 0, 1, pd.NA]}, dtype="Int8")
@@ -40,6 +47,13 @@ def majority(votes: pd.DataFrame, n_readers: int | None = None) -> pd.Series:
     [1, 0, 0, <NA>]
     """
     n = votes.shape[1] if n_readers is None else int(n_readers)
+    if n < votes.shape[1] or n < 1:
+        raise SchemaError([Problem("n_readers", f"expected at least the {votes.shape[1]} reader column(s), got {n}")])
+    numeric = votes.apply(pd.to_numeric, errors="coerce")
+    odd = (numeric.notna() & ~numeric.isin([0, 1])) | (numeric.isna() & votes.notna())
+    if odd.to_numpy(bool).any():
+        col = votes.columns[odd.any().to_numpy(bool)][0]
+        raise SchemaError([Problem(f"votes[{col!r}]", "expected 0, 1 or missing")])
     pos = (votes == 1).sum(axis=1).to_numpy()
     neg = (votes == 0).sum(axis=1).to_numpy()
     out = pd.Series(pd.NA, index=votes.index, dtype="Int8")
@@ -61,6 +75,11 @@ def majority_labels(labels: pd.DataFrame, *, rater: str = "majority") -> tuple[p
     rater : str
         Rater name given to the majority rows.
 
+    Raises
+    ------
+    SchemaError
+        A reader with two values for the same unit (naming the rows).
+
     Returns
     -------
     (majority, undecided) : tuple of pandas.DataFrame
@@ -78,6 +97,12 @@ def majority_labels(labels: pd.DataFrame, *, rater: str = "majority") -> tuple[p
     """
     key = [c for c in LABEL_KEY if c in labels.columns]
     readers = labels[labels["rater"].astype(object) != "consensus"]
+    keyed = pd.DataFrame({c: readers[c].astype(object) for c in [*key, "rater"]}).fillna("")
+    dup = keyed.duplicated(keep=False).to_numpy()
+    if dup.any():
+        rows = ", ".join(str(i) for i in readers.index[dup][:5])
+        raise SchemaError([Problem("labels", f"expected one value per unit and reader; {int(dup.sum())} rows repeat "
+                                   f"one, first rows (index) {rows}")])
     n_readers = readers.groupby(readers["dataset"].astype(object), observed=True)["rater"].nunique()
     tmp = pd.DataFrame({c: readers[c].astype(object) for c in key})
     if "slice_id" in tmp:

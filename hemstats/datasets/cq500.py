@@ -14,10 +14,11 @@ Tables produced:
 
 * ``studies``: one row per scan, with the batch as ``split`` and as an extra ``batch`` column;
 * ``labels``: level ``study``, one row per scan, finding and reader (raters ``R1``,
-  ``R2``, ``R3``) plus a ``consensus`` rater holding the strict majority of the
-  readers (>= 2 of 3).  A reader's blank cell is left out; when the readers present
-  leave no strict majority, the scan gets no consensus row for that finding and a
-  ``notes`` row (kind ``no_majority``) says so;
+  ``R2``, ``R3``) plus a ``consensus`` rater holding the majority of the readers
+  (:func:`hemstats.consensus.majority`: more than half of *all* the dataset's readers,
+  so 2 of 3).  A reader's blank cell is left out and counts for neither value; when no
+  value has a majority (e.g. one reader present of three), the scan gets no consensus
+  row for that finding and a ``notes`` row (kind ``no_majority``) says so;
 * ``predictions``: the vendor's probabilities (model ``"qure.ai"`` unless renamed),
   level ``study``, findings mapped like the reads;
 * ``notes``: also a ``batch_disagreement`` row where ``Category_New`` of the
@@ -43,37 +44,25 @@ import numpy as np
 import pandas as pd
 
 from hemstats.cohort import Cohort
+from hemstats.consensus import majority
 from hemstats.errors import DataFormatError
 from hemstats.findings import DATASET_FINDINGS
-from hemstats.io.tables import first_rows, parse_flag, parse_number, read_table
+from hemstats.io.tables import (
+    check_options,
+    dataset_root,
+    first_rows,
+    parse_flag,
+    parse_number,
+    read_table,
+    relative_errors,
+)
 
-__all__ = ["load", "UNMAPPED_FIELDS", "majority"]
+__all__ = ["load", "UNMAPPED_FIELDS"]
 
 _ADAPTER = "cq500"
 #: Reader fields of reads.csv that have no hemstats finding code and are left out.
 UNMAPPED_FIELDS: tuple[str, ...] = ("BleedLocation-Left", "BleedLocation-Right", "OtherFracture")
 _READER = re.compile(r"^(R\d+)\s*:\s*(.+)$")
-
-
-def majority(values: pd.DataFrame) -> pd.Series:
-    """Strict-majority vote across columns of 0/1/<NA>: 1, 0, or <NA> when no strict majority.
-
-    A value wins when more than half of *all* columns hold it, so with three readers
-    two agreeing readers decide even if the third is missing.
-
-    Examples
-    --------
-    >>> votes = pd.DataFrame({"R1": [1, 1, 0, 1], "R2": [1, 0, 0, pd.NA], "R3": [0, 0, 1, pd.NA]}, dtype="Int8")
-    >>> majority(votes).tolist()
-    [1, 0, 0, <NA>]
-    """
-    n = values.shape[1]
-    pos = (values == 1).sum(axis=1).to_numpy()
-    neg = (values == 0).sum(axis=1).to_numpy()
-    out = pd.Series(pd.NA, index=values.index, dtype="Int8")
-    out[2 * pos > n] = 1
-    out[2 * neg > n] = 0
-    return out
 
 
 def _read_ids(table: pd.DataFrame, path: Path) -> pd.Series:
@@ -133,7 +122,7 @@ def _read_labels(path: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.
             notes.append(
                 (ids.iloc[pos], "no_majority", f"{mapping[field]} ({field}): readers "
                  + ", ".join(f"{r}={'NA' if pd.isna(v) else int(v)}" for r, v in present.items())
-                 + " give no strict majority; no consensus label")
+                 + f" give no majority of the {len(readers)} readers; no consensus label")
             )
         part = votes.assign(study_id=ids.to_numpy()).melt(id_vars="study_id", var_name="rater", value_name="value")
         part["finding"] = mapping[field]
@@ -234,8 +223,11 @@ def load(
     Raises
     ------
     DataFormatError
-        Missing or unknown columns, a reader lacking a field, duplicate names, values
-        that are not 0/1, probabilities outside [0, 1], predictions for unknown scans.
+        A missing folder (or a file given as the folder), missing or unknown columns,
+        a reader lacking a field, duplicate names (in either file), values that are not
+        0/1, probabilities outside [0, 1], predictions for unknown scans.
+    ManifestError
+        An option of the wrong type.
 
     Examples
     --------
@@ -247,12 +239,14 @@ def load(
     >>> cohort.labels[["rater", "finding", "value"]].values.tolist()
     [['R1', 'any', 1], ['R2', 'any', 1], ['R3', 'any', 0], ['consensus', 'any', 1]]
     """
-    root = Path(root)
-    studies, labels, notes = _read_labels(root / reads_file, name)
-    predictions = None
-    if predictions_file is not None and (root / predictions_file).is_file():
-        predictions, batch_notes = _read_predictions(root / predictions_file, name, model, studies)
-        notes = pd.concat([notes, batch_notes], ignore_index=True) if len(batch_notes) else notes
+    check_options(load, locals())
+    root = dataset_root(root, holds=reads_file)
+    with relative_errors(root):
+        studies, labels, notes = _read_labels(root / reads_file, name)
+        predictions = None
+        if predictions_file is not None and (root / predictions_file).is_file():
+            predictions, batch_notes = _read_predictions(root / predictions_file, name, model, studies)
+            notes = pd.concat([notes, batch_notes], ignore_index=True) if len(batch_notes) else notes
     return Cohort(
         studies,
         labels=labels,

@@ -128,9 +128,31 @@ def test_bad_predictions(tmp_path):
         cq500.load(tmp_path)
 
 
-def test_majority_helper():
+def test_majority_helper_is_the_shared_rule():
+    from hemstats.consensus import majority
+
     votes = pd.DataFrame({"a": [1, 0, 1, pd.NA], "b": [1, 0, 0, pd.NA], "c": [0, 1, pd.NA, pd.NA]}, dtype="Int8")
-    assert cq500.majority(votes).tolist() == [1, 0, pd.NA, pd.NA]
+    assert majority(votes).tolist() == [1, 0, pd.NA, pd.NA]
+
+
+def test_root_is_a_file_and_option_types(tmp_path):
+    from hemstats.errors import ManifestError
+
+    _reads(tmp_path, n=3)
+    with pytest.raises(DataFormatError, match=r"^dataset folder 'reads.csv' is a file; expected the folder holding reads.csv"):
+        cq500.load(tmp_path / "reads.csv")
+    with pytest.raises(ManifestError, match=r"options.predictions_file: expected str or None, got int 5"):
+        cq500.load(tmp_path, predictions_file=5)
+    with pytest.raises(ManifestError, match=r"options.model: expected str, got list"):
+        cq500.load(tmp_path, model=["a", "b"])
+
+
+def test_duplicate_prediction_rows_are_errors(tmp_path):
+    df = _reads(tmp_path, n=3)
+    names = [df["name"][0], df["name"][1], df["name"][1]]
+    pd.DataFrame({"name": names, "ICH": [0.1, 0.2, 0.3]}).to_csv(tmp_path / "prediction_probabilities.csv", index=False)
+    with pytest.raises(DataFormatError, match=r"^prediction_probabilities.csv, column 'name': expected unique scan names; 2 rows, first: row 3"):
+        cq500.load(tmp_path)
 
 
 @pytest.mark.shared_data
