@@ -24,6 +24,7 @@ https://www.kaggle.com/datasets/felipekitamura/head-ct-hemorrhage
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -31,11 +32,12 @@ import pandas as pd
 from hemstats.cohort import Cohort
 from hemstats.errors import DataFormatError
 from hemstats.findings import to_finding
-from hemstats.io.tables import first_rows, parse_flag, read_table
+from hemstats.io.tables import check_options, dataset_root, first_rows, parse_flag, read_table, relative_errors
 
 __all__ = ["load"]
 
 _ADAPTER = "kaggle_head_ct"
+_NUMBER = re.compile(r"[0-9]+")  # ASCII digits only: str.isdigit() also accepts "²³"
 
 
 def _labels_path(root: Path, image_dir: str, labels_file: str | None) -> Path:
@@ -44,7 +46,7 @@ def _labels_path(root: Path, image_dir: str, labels_file: str | None) -> Path:
     for candidate in (root / "labels.csv", root / image_dir / "labels.csv"):
         if candidate.is_file():
             return candidate
-    raise DataFormatError(f"{root}: expected labels.csv (or {image_dir}/labels.csv); neither exists")
+    raise DataFormatError(f"{root.name}: expected labels.csv (or {image_dir}/labels.csv); neither exists")
 
 
 def _png_header(path: Path, *, verify: bool) -> tuple[int, int, str]:
@@ -116,17 +118,23 @@ def load(
     >>> cohort.images[["path", "width", "height", "mode"]].values.tolist()
     [['head_ct/000.png', 40, 30, 'RGB'], ['head_ct/001.png', 20, 10, 'RGBA']]
     """
-    root = Path(root)
+    check_options(load, locals())
+    root = dataset_root(root, holds="labels.csv and head_ct/")
+    with relative_errors(root):
+        return _load(root, name, image_dir, labels_file, verify)
+
+
+def _load(root: Path, name: str, image_dir: str, labels_file: str | None, verify: bool) -> Cohort:
     labels_path = _labels_path(root, image_dir, labels_file)
     table = read_table(labels_path, required=["id", "hemorrhage"])
 
-    ids = pd.to_numeric(table["id"], errors="coerce")
-    bad = ids.isna() | (ids < 0) | (ids != ids.round())
+    text = table["id"].astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)
+    bad = ~text.map(lambda v: isinstance(v, str) and _NUMBER.fullmatch(v) is not None).astype(bool)
     if bad.any():
         raise DataFormatError(
-            f"{labels_path}, column 'id': expected a non-negative integer; {first_rows(bad, table['id'])}"
+            f"{labels_path}, column 'id': expected a non-negative integer; {first_rows(bad, table['id'])}; digits are 0-9"
         )
-    study_ids = ids.astype(int).map(lambda i: f"{i:03d}")
+    study_ids = text.map(lambda v: f"{int(v):03d}")
     dup = study_ids.duplicated(keep=False)
     if dup.any():
         raise DataFormatError(f"{labels_path}, column 'id': expected unique ids; {first_rows(dup, table['id'])}")
@@ -144,9 +152,12 @@ def load(
     for path in sorted(image_root.iterdir()):
         if path.suffix.lower() != ".png":
             continue
-        if not path.stem.isdigit():
-            raise DataFormatError(f"{path}: expected a numbered PNG such as 000.png")
-        pngs[f"{int(path.stem):03d}"] = path
+        if not _NUMBER.fullmatch(path.stem):
+            raise DataFormatError(f"{path}: expected a numbered PNG such as 000.png (digits 0-9)")
+        key = f"{int(path.stem):03d}"
+        if key in pngs:
+            raise DataFormatError(f"{path}: a second image of id {key} (the first is {pngs[key].name})")
+        pngs[key] = path
     no_png = sorted(set(study_ids) - set(pngs))
     if no_png:
         first = image_root / f"{no_png[0]}.png"

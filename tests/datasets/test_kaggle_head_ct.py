@@ -112,3 +112,26 @@ def test_real_files(shared_data):
     assert (img["width"].min(), img["width"].max()) == (134, 821)
     assert (img["height"].min(), img["height"].max()) == (135, 957)
     assert _digest(root) == before
+
+
+def test_superscript_png_name_and_huge_id(tmp_path):
+    _layout(tmp_path)
+    Image.new("L", (4, 4)).save(tmp_path / "head_ct" / "²³.png")
+    with pytest.raises(DataFormatError, match=r"^head_ct/²³\.png: expected a numbered PNG such as 000\.png"):
+        kaggle_head_ct.load(tmp_path)
+    (tmp_path / "head_ct" / "²³.png").unlink()
+    (tmp_path / "labels.csv").write_text("id, hemorrhage\n0,1\n1,0\n1e300,1\n")
+    with pytest.raises(DataFormatError, match=r"^labels\.csv, column 'id': expected a non-negative integer; 1 row, first: row 4 \('1e300'\)"):
+        kaggle_head_ct.load(tmp_path)
+
+
+def test_trailing_comma_on_every_row_is_read(tmp_path):
+    _layout(tmp_path, labels="id, hemorrhage\n0,1,\n1,0,\n2,1,\n")
+    assert kaggle_head_ct.load(tmp_path).labels["value"].tolist() == [1, 0, 1]
+
+
+def test_two_images_of_one_id(tmp_path):
+    _layout(tmp_path)
+    Image.new("L", (4, 4)).save(tmp_path / "head_ct" / "1.png")
+    with pytest.raises(DataFormatError, match=r"^head_ct/1\.png: a second image of id 001 \(the first is 001\.png\)"):
+        kaggle_head_ct.load(tmp_path)
