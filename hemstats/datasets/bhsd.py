@@ -47,6 +47,7 @@ from hemstats.cohort import Cohort
 from hemstats.errors import DataFormatError
 from hemstats.findings import DATASET_FINDINGS, SUBTYPES
 from hemstats.io.nifti import check_same_grid, label_volumes, read_header
+from hemstats.io.tables import check_options, dataset_root, relative_errors
 
 __all__ = ["load", "read_split", "study_key"]
 
@@ -166,7 +167,8 @@ def load(
     ------
     DataFormatError
         A mask whose shape or affine differs from its volume's (naming both files), a
-        mask value outside 0-5, an unreadable NIfTI, a malformed split file, or a
+        mask value outside 0-5 or not a finite whole number (naming the file relative
+        to ``root`` and the values), an unreadable NIfTI, a malformed split file, or a
         folder with neither volumes nor split file.
 
     Examples
@@ -189,16 +191,20 @@ def load(
     >>> cohort.studies[["study_id", "patient_id", "n_slices", "slice_thickness_mm"]].values.tolist()
     [['ID_a_ID_b', 'ID_a', 4, 5.0]]
     """
-    root = Path(root)
-    if not root.is_dir():
-        raise DataFormatError(f"{root}: BHSD folder not found")
+    check_options(load, locals())
+    root = dataset_root(root, holds="dataset.json, imagesTr/ and labelsTr/")
+    with relative_errors(root):
+        return _load(root, name, split_file, image_dirs, mask_dirs)
+
+
+def _load(root: Path, name: str, split_file: str | None, image_dirs: Sequence[str], mask_dirs: Sequence[str]) -> Cohort:
     split = read_split(root / split_file) if split_file is not None else pd.Series(dtype=object)
     images = _files(root, image_dirs)
     masks = _files(root, mask_dirs)
     ids = sorted(set(split.index) | set(images) | set(masks))
     if not ids:
         raise DataFormatError(
-            f"{root}: expected {split_file or 'a split file'} or NIfTI volumes in {list(image_dirs)}; found neither"
+            f"{root.name}: expected {split_file or 'a split file'} or NIfTI volumes in {list(image_dirs)}; found neither"
         )
 
     mapping = DATASET_FINDINGS[_ADAPTER]

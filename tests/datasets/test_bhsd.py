@@ -104,7 +104,7 @@ def test_mask_value_outside_the_five_classes(root: Path) -> None:
     bad = np.zeros((8, 8, 6), np.uint8)
     bad[0, 0, 0] = 7
     save(root / "labelsTr" / "ID_aa_ID_02.nii.gz", bad)
-    with pytest.raises(DataFormatError, match=r"ID_aa_ID_02\.nii\.gz: mask holds label values \[7\]"):
+    with pytest.raises(DataFormatError, match=r"^labelsTr/ID_aa_ID_02\.nii\.gz: mask holds values \[7\] \(1 voxels\); expected the labels \[0, 1, 2, 3, 4, 5\]"):
         bhsd.load(root)
 
 
@@ -144,3 +144,21 @@ def test_real_official_split_is_96_96(shared_data: Path) -> None:
     headers = pd.read_csv(shared_data / "bhsd" / "BHSD_nifti_headers.csv", usecols=["filename"])
     names = {bhsd.study_key(f) for f in headers["filename"]}
     assert names == set(cohort.studies["study_id"])
+
+
+@pytest.mark.parametrize("value, shown", [(0.5, "0.5"), (np.nan, "nan"), (-1.0, "-1")])
+def test_float_mask_values_are_named(root: Path, value, shown) -> None:
+    bad = np.zeros((8, 8, 6), np.float32)
+    bad[0, 0, 0] = value
+    save(root / "labelsTr" / "ID_aa_ID_02.nii.gz", bad)
+    with pytest.raises(DataFormatError, match=rf"^labelsTr/ID_aa_ID_02\.nii\.gz: mask holds values \[{shown}\]"):
+        bhsd.load(root, split_file=None)
+
+
+def test_root_is_a_file_and_option_types(root: Path) -> None:
+    from hemstats.errors import ManifestError
+
+    with pytest.raises(DataFormatError, match=r"^dataset folder 'dataset.json' is a file"):
+        bhsd.load(root / "dataset.json")
+    with pytest.raises(ManifestError, match=r"options.image_dirs: expected a list of str, got str 'imagesTr'"):
+        bhsd.load(root, image_dirs="imagesTr")
