@@ -23,7 +23,8 @@ from typing import Any
 import yaml
 
 import hemstats.datasets as _datasets
-from hemstats.errors import Problem
+from hemstats._adapter_options import option_problems
+from hemstats.errors import HemstatsError, Problem
 from hemstats.manifest import (
     _REPORT_KEYS,
     Checksums,
@@ -32,7 +33,12 @@ from hemstats.manifest import (
     ReportSettings,
     TreeChecksum,
     _where_dataset,
+    shown_path,
 )
+
+#: Allowed ``report.n_resamples``: fewer than 200 resamples give unstable percentile
+#: intervals (and a bootstrap of 1 fails), more than 100,000 take hours on a laptop.
+N_RESAMPLES_RANGE = (200, 100_000)
 
 #: Adapters that generate their data and take no ``path``.
 _PATHLESS_ADAPTERS = frozenset({"demo"})
@@ -61,10 +67,73 @@ _IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # ----------------------------------------------------------------------------------------------
 # YAML problems
 # ----------------------------------------------------------------------------------------------
+#: Largest manifest file read, in bytes: a manifest is a few kilobytes of text.
+MAX_MANIFEST_BYTES = 1_000_000
+
+#: The only explicit YAML tags a manifest may carry (the plain data types).
+_SAFE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map")
+) | {"!"}
+
+
+class _Refused(yaml.YAMLError):
+    """A YAML feature a manifest may not use, at a line."""
+
+    def __init__(self, mark: yaml.Mark, message: str) -> None:
+        super().__init__(message)
+        self.problem_mark = mark
+        self.message = message
+
+
+class _ManifestLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses anchors, aliases and tags other than the plain data types.
+
+    An alias repeats a node without copying it in the file, so a few hundred bytes of
+    nested aliases expand into billions of values once a program walks them (a "YAML
+    bomb"); a manifest has no use for them.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:  # type: ignore[override]
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(
+                event.start_mark,
+                f"YAML alias '*{event.anchor}' is not allowed in a manifest; expected the value written out in full",
+            )
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _Refused(
+                event.start_mark,
+                f"YAML anchor '&{anchor}' is not allowed in a manifest; expected plain values without '&' and '*'",
+            )
+        tag = getattr(event, "tag", None)
+        if tag is not None and not isinstance(event, yaml.DocumentStartEvent) and tag not in _SAFE_TAGS:
+            raise _Refused(
+                event.start_mark,
+                f"YAML tag {tag!r} is not allowed in a manifest; expected plain text, numbers, "
+                "true/false, lists and mappings",
+            )
+        return super().compose_node(parent, index)
+
+
+def _parse(text: str) -> Any:
+    """The YAML document in ``text``, through :class:`_ManifestLoader`.
+
+    Raises yaml.YAMLError (:class:`_Refused` for an anchor, alias or tag).
+    """
+    loader = _ManifestLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def _yaml_problem(exc: yaml.YAMLError, where: str) -> Problem:
     mark = getattr(exc, "problem_mark", None)
     if mark is not None:
         where = f"{where}, line {mark.line + 1}, column {mark.column + 1}"
+    if isinstance(exc, _Refused):
+        return Problem(where, exc.message)
     what = " ".join(str(part) for part in (getattr(exc, "context", None), getattr(exc, "problem", None)) if part)
     return Problem(where, f"YAML syntax error: {what or exc}; expected valid YAML (check indentation and quotes)")
 
@@ -72,8 +141,8 @@ def _yaml_problem(exc: yaml.YAMLError, where: str) -> Problem:
 def _duplicate_keys(text: str, file: str) -> list[Problem]:
     """A key written twice in one mapping: YAML silently keeps the last one, so report it."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:  # pragma: no cover - safe_load succeeded on the same text
+        root = yaml.compose(text, Loader=_ManifestLoader)
+    except yaml.YAMLError:  # pragma: no cover - _parse succeeded on the same text
         return []
     problems: list[Problem] = []
 
@@ -160,7 +229,7 @@ class _Checker:
 def _build(data: Any, *, folder: Path, path: Path | None) -> tuple[Manifest | None, list[Problem]]:
     """Check parsed YAML; the manifest of the entries without problems, and every problem."""
     check = _Checker()
-    whole = str(path) if path is not None else "manifest"
+    whole = shown_path(path) if path is not None else "manifest"
     if data is None:
         check.add(whole, "the manifest is empty; expected a mapping with keys version, report, datasets")
         return None, check.problems
@@ -223,13 +292,20 @@ def _report(raw: Any, check: _Checker) -> ReportSettings:
         check.add("key 'report.title'", f"expected non-empty text, got {_describe(title)}")
     else:
         values["title"] = title
-    for key in ("seed", "n_resamples"):
-        value = raw.get(key, getattr(default, key))
-        low = 0 if key == "seed" else 1
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            check.add(f"key 'report.{key}'", f"expected an integer >= {low}, got {_describe(value)}")
-        else:
-            values[key] = value
+    seed = raw.get("seed", default.seed)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        check.add("key 'report.seed'", f"expected an integer >= 0 (e.g. 20241122), got {_describe(seed)}")
+    else:
+        values["seed"] = seed
+    n = raw.get("n_resamples", default.n_resamples)
+    low, high = N_RESAMPLES_RANGE
+    if isinstance(n, bool) or not isinstance(n, int) or not low <= n <= high:
+        check.add(
+            "key 'report.n_resamples'",
+            f"expected an integer from {low:,} to {high:,} bootstrap resamples (2000 by default), got {_describe(n)}",
+        )
+    else:
+        values["n_resamples"] = n
     level = raw.get("confidence_level", default.confidence_level)
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1 or not math.isfinite(level):
         check.add(
@@ -288,6 +364,8 @@ def _entry(item: Any, i: int, folder: Path, check: _Checker) -> DatasetEntry | N
         item.get("path"), where, folder, check, enabled=enabled, pathless=pathless, adapter=known_adapter
     )
     options = _entry_options(item.get("options"), where, check)
+    if known_adapter is not None:
+        _adapter_options(known_adapter, options, where, check)
     checksums = _checksums(item.get("checksums"), where, check)
     if checksums is not None and pathless:
         check.add(f"{where}, key 'checksums'", f"the {adapter!r} adapter has no files to check; remove the key")
@@ -341,11 +419,20 @@ def _entry_path(
         check.add(at, f"the {adapter!r} adapter generates its data and takes no path; remove the key")
         return None
     resolved = Path(os.path.abspath(folder / os.path.expanduser(raw)))
-    if enabled and not resolved.exists():
+    if not enabled:
+        return resolved
+    if not resolved.exists():
         check.add(
             at,
-            f"{resolved} does not exist (from {raw!r}, relative to {folder}); "
+            f"{raw!r} does not exist (relative to the manifest's folder); "
             "expected the dataset's folder, or enabled: false",
+        )
+    elif not resolved.is_dir():
+        parent = PurePosixPath(raw.replace("\\", "/")).parent.as_posix()
+        check.add(
+            at,
+            f"{raw!r} is a file, not a folder; expected the dataset's folder (perhaps {parent!r}, "
+            "with the file's name in the adapter's options)",
         )
     return resolved
 
@@ -367,6 +454,17 @@ def _entry_options(raw: Any, where: str, check: _Checker) -> Mapping[str, Any]:
                 f"{where}, key 'options.name'", "set the dataset's name with the entry's 'name' key, not in options"
             )
     return MappingProxyType(copy.deepcopy(dict(raw)))
+
+
+def _adapter_options(adapter: str, options: Mapping[str, Any], where: str, check: _Checker) -> None:
+    """Check the options against the adapter's ``load`` signature (skipped when it cannot be imported)."""
+    try:
+        fn = _datasets.get_adapter(adapter)
+    except (HemstatsError, ImportError):  # reported by hemstats.validate, which names the cause
+        return
+    valid = {k: v for k, v in options.items() if isinstance(k, str) and _IDENTIFIER_RE.match(k) and k != "name"}
+    for key, message in option_problems(fn, valid):
+        check.add(f"{where}, key 'options.{key}'", f"adapter {adapter!r}: {message}")
 
 
 def _relative_posix(text: str) -> bool:

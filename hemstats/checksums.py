@@ -234,7 +234,7 @@ def verify(entry: DatasetEntry, *, progress: bool = True) -> list[Problem]:
             path = base / rel
             if rel not in present:
                 what = "is a folder" if path.is_dir() else "not found"
-                problems.append(Problem(where, f"{path}: {what}; expected a file with sha256 {expected}"))
+                problems.append(Problem(where, f"{what}; expected a file with sha256 {expected}"))
                 continue
             try:
                 actual = sha256_file(path, _bar=bar)
@@ -245,13 +245,13 @@ def verify(entry: DatasetEntry, *, progress: bool = True) -> list[Problem]:
                 problems.append(
                     Problem(
                         where,
-                        f"{path}: sha256 is {actual}, expected {expected} (checksums.files); "
+                        f"sha256 is {actual}, expected {expected} (checksums.files); "
                         "the file differs from the one the manifest records",
                     )
                 )
     tree = checksums.tree
     if tree is not None:
-        where = f"{entry.where}, files {tree.pattern!r} under {base}"
+        where = f"{entry.where}, files {tree.pattern!r} under the dataset's folder"
         try:
             lines = tree_lines(base, tree.pattern, progress=progress)
         except HemstatsError as exc:

@@ -19,6 +19,7 @@ __all__ = [
     "AdapterError",
     "DataFormatError",
     "UnknownFindingError",
+    "ManifestWarning",
 ]
 
 
@@ -92,3 +93,11 @@ class UnknownFindingError(HemstatsError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+class ManifestWarning(UserWarning):
+    """Something in a manifest's data that the report can show but that deserves a look.
+
+    ``hemstats validate`` warns (it does not fail) e.g. when many studies of a dataset
+    lack a label of a finding the dataset otherwise labels.
+    """

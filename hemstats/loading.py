@@ -12,17 +12,21 @@ import difflib
 import inspect
 import os
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 import hemstats.checksums as _checksums
 import hemstats.datasets as _datasets
 from hemstats.cohort import Cohort
-from hemstats.errors import AdapterError, ChecksumError, HemstatsError, ManifestError, Problem
-from hemstats.manifest import DatasetEntry, Manifest, read_manifest
+from hemstats.errors import AdapterError, ChecksumError, HemstatsError, ManifestError, ManifestWarning, Problem
+from hemstats.manifest import DatasetEntry, Manifest, read_manifest, shown_path
+from hemstats.privacy import DEFAULT_SALT_FILE, project_salt
 
-__all__ = ["load", "validate"]
+__all__ = ["load", "validate", "missing_labels"]
 
 #: Keys every dataset's ``info`` gains from the manifest.
 PROVENANCE_KEYS: tuple[str, ...] = ("adapter", "licence", "citation", "source", "description", "fingerprint")
@@ -32,10 +36,53 @@ _UNEXPECTED = re.compile(r"unexpected keyword argument '(\w+)'")
 ManifestLike = str | os.PathLike[str] | Manifest | None
 
 
-def _read(path_or_manifest: ManifestLike) -> tuple[Manifest | None, list[Problem], Path | None]:
+#: Share of a dataset's studies that may lack a label of a finding before :func:`validate` warns.
+MISSING_LABELS_WARN = 0.1
+
+#: Fewest studies a dataset needs for the report's intervals and resamples.
+MIN_STUDIES = 2
+
+
+def _read(path_or_manifest: ManifestLike) -> tuple[Manifest | None, list[Problem], str | None]:
+    """The manifest, its problems and how messages name its file."""
     if isinstance(path_or_manifest, Manifest):
-        return path_or_manifest, [], path_or_manifest.path
-    return read_manifest(path_or_manifest)
+        file = path_or_manifest.path
+        return path_or_manifest, [], None if file is None else shown_path(file)
+    manifest, problems, file = read_manifest(path_or_manifest)
+    return manifest, problems, shown_path(file)
+
+
+def _folder(manifest: Manifest) -> Path:
+    return manifest.path.parent if manifest.path is not None else manifest.folder
+
+
+def _relative(text: str, entry: DatasetEntry, folder: Path) -> str:
+    """``text`` with the dataset's and the manifest's absolute folders replaced by relative ones."""
+    if entry.path is not None:
+        try:
+            shown = entry.path.relative_to(folder).as_posix()
+        except ValueError:
+            shown = f"<{entry.name}>"
+        text = text.replace(str(entry.path), shown)
+    text = text.replace(str(folder) + os.sep, "").replace(str(folder), ".")
+    home = os.path.expanduser("~")
+    return text.replace(home + os.sep, "~/") if len(home) > 1 else text
+
+
+def _options(entry: DatasetEntry, fn: Callable[..., Any], folder: Path) -> dict[str, Any]:
+    """A copy of the entry's options; an adapter taking ``salt`` gets the project salt beside the manifest.
+
+    Without it, an adapter would fall back to a salt file in the current folder, and the
+    pseudonymous ids would change with the folder a command is run from.
+    """
+    options = copy.deepcopy(dict(entry.options))
+    try:
+        takes_salt = "salt" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        takes_salt = False
+    if takes_salt and options.get("salt") is None:
+        options["salt"] = project_salt(path=folder / DEFAULT_SALT_FILE)
+    return options
 
 
 def _no_dataset_enabled() -> Problem:
@@ -89,10 +136,11 @@ def _adapter(entry: DatasetEntry) -> tuple[Callable[..., Cohort] | None, list[Pr
     return fn, []
 
 
-def _call(entry: DatasetEntry, fn: Callable[..., Cohort], file: Path | None) -> Cohort:
+def _call(entry: DatasetEntry, fn: Callable[..., Cohort], file: str | None, folder: Path) -> Cohort:
     """Run the adapter on a copy of the options; check it returned this dataset only."""
+    options = _options(entry, fn, folder)
     try:
-        cohort = fn(entry.path, name=entry.name, **copy.deepcopy(dict(entry.options)))
+        cohort = fn(entry.path, name=entry.name, **options)
     except TypeError as exc:
         # An adapter taking **options passes them on; a misspelt option surfaces here.
         match = _UNEXPECTED.search(str(exc))
@@ -190,16 +238,121 @@ def load(path_or_manifest: ManifestLike = None, *, verify: bool = True, progress
     if problems:
         raise ManifestError(problems, path=file)
     if verify:
-        mismatches = [p for entry in entries for p in _checksums.verify(entry, progress=progress)]
+        mismatches = [
+            Problem(p.where, _relative(p.message, entry, manifest.folder))
+            for entry in entries
+            for p in _checksums.verify(entry, progress=progress)
+        ]
         if mismatches:
             raise ChecksumError(mismatches, path=file)
     cohorts = []
     infos = {}
     for entry in entries:
-        cohort = _call(entry, adapters[entry.name], file)
+        try:
+            cohort = _call(entry, adapters[entry.name], file, manifest.folder)
+        except HemstatsError:
+            raise  # it names the file at fault
+        except Exception as exc:  # noqa: BLE001 - a raw error of a reader: say which dataset, no traceback
+            raise HemstatsError(f"{entry.where}: {_failure(entry, exc, manifest.folder)}") from exc
         cohorts.append(cohort)
         infos[entry.name] = _info(entry, cohort)
     return Cohort.concat(cohorts, info=infos)
+
+
+def _failure(entry: DatasetEntry, exc: BaseException, folder: Path) -> str:
+    """What a failed adapter call says, without absolute paths."""
+    if isinstance(exc, HemstatsError):
+        text = str(exc)
+    elif isinstance(exc, MemoryError):
+        text = "ran out of memory"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return f"loading failed: {_relative(text, entry, folder)}; expected the adapter {entry.adapter!r} to read it"
+
+
+def _cohort_problems(entry: DatasetEntry, cohort: Cohort) -> list[Problem]:
+    """What the report's chapters need of every dataset: two studies or more, and labels."""
+    problems = []
+    studies = cohort.studies[cohort.studies["dataset"] == entry.name]
+    labels = cohort.labels[cohort.labels["dataset"] == entry.name]
+    n = int(studies["study_id"].nunique())
+    if n < MIN_STUDIES:
+        problems.append(
+            Problem(
+                entry.where,
+                f"{n} stud{'y' if n == 1 else 'ies'} loaded; expected at least {MIN_STUDIES} (the report's intervals "
+                "and bootstrap resamples need them): check the path and the adapter's options",
+            )
+        )
+    if labels.empty or labels["value"].isna().all():
+        problems.append(
+            Problem(
+                entry.where,
+                "no labels loaded; expected study- or slice-level labels of at least one finding "
+                "(check the label files and the adapter's options)",
+            )
+        )
+    return problems
+
+
+def missing_labels(cohort: Cohort, *, threshold: float = MISSING_LABELS_WARN) -> list[tuple[str, str, int, int]]:
+    """Findings a dataset labels per study for some studies but not for more than ``threshold`` of them.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        Loaded datasets.
+    threshold : float, default 0.1
+        Share of the dataset's studies that may lack a label.
+
+    Returns
+    -------
+    list of (dataset, finding, n_missing, n_studies)
+        A study lacks a label when no rater gives it a present study-level value.
+
+    Examples
+    --------
+    >>> from hemstats.datasets import demo
+    >>> missing_labels(demo.load(n_studies=50, seed=1))
+    []
+    """
+    out = []
+    labels = cohort.labels[(cohort.labels["level"] == "study") & cohort.labels["value"].notna()]
+    for dataset in cohort.datasets:
+        ids = set(cohort.studies.loc[cohort.studies["dataset"] == dataset, "study_id"].astype(str))
+        mine = labels[labels["dataset"] == dataset]
+        if not ids or mine.empty:
+            continue
+        for finding, rows in mine.groupby("finding", observed=True):
+            n_missing = len(ids - set(rows["study_id"].astype(str)))
+            if n_missing > threshold * len(ids):
+                out.append((str(dataset), str(finding), n_missing, len(ids)))
+    return out
+
+
+def _warn_missing_labels(entry: DatasetEntry, cohort: Cohort, file: str | None, manifest: Manifest) -> None:
+    for dataset, finding, n_missing, n in missing_labels(cohort):
+        if dataset != entry.name:
+            continue
+        message = (
+            f"{entry.where}: {n_missing} of {n} studies ({n_missing / n:.0%}) have no study-level label "
+            f"of finding {finding!r}, which the dataset labels for the others; the report shows them as missing"
+        )
+        warnings.warn_explicit(message, ManifestWarning, filename=file or "manifest", lineno=_line(entry, manifest.path))
+
+
+def _line(entry: DatasetEntry, file: Path | None) -> int:
+    """The line of the manifest where the entry starts (0 when unknown), for warnings."""
+    from hemstats._manifest_schema import _ManifestLoader
+
+    if file is None or entry.index is None:
+        return 0
+    try:
+        root = yaml.compose(file.read_text(encoding="utf-8"), Loader=_ManifestLoader)
+        datasets = next(v for k, v in root.value if k.value == "datasets")
+        return int(datasets.value[entry.index].start_mark.line) + 1
+    except Exception:  # noqa: BLE001 - only a line number for a warning
+        return 0
 
 
 def validate(path_or_manifest: ManifestLike = None, *, progress: bool = True) -> list[Problem]:
@@ -227,8 +380,8 @@ def validate(path_or_manifest: ManifestLike = None, *, progress: bool = True) ->
     --------
     >>> validate()
     []
-    >>> [str(p).split(";")[0] for p in validate("no_such_manifest.yaml")]  # doctest: +ELLIPSIS
-    ['.../no_such_manifest.yaml: manifest file not found']
+    >>> [str(p).split(";")[0] for p in validate("no_such_manifest.yaml")]
+    ['no_such_manifest.yaml: manifest file not found']
     """
     manifest, problems, file = _read(path_or_manifest)
     problems = list(problems)
@@ -240,15 +393,19 @@ def validate(path_or_manifest: ManifestLike = None, *, progress: bool = True) ->
         fn, found = _adapter(entry)
         problems.extend(found)
         try:
-            problems.extend(_checksums.verify(entry, progress=progress))
+            mismatches = _checksums.verify(entry, progress=progress)
         except HemstatsError as exc:  # pragma: no cover - verify reports rather than raises
-            problems.append(Problem(entry.where, str(exc)))
+            mismatches = [Problem(entry.where, str(exc))]
+        problems.extend(Problem(p.where, _relative(p.message, entry, manifest.folder)) for p in mismatches)
         if fn is None or found:
             continue
         try:
-            _call(entry, fn, file)
+            cohort = _call(entry, fn, file, manifest.folder)
         except ManifestError as exc:  # a misspelt option, located by _call
             problems.extend(exc.problems)
-        except (HemstatsError, OSError) as exc:
-            problems.append(Problem(entry.where, f"loading failed: {exc}"))
+        except Exception as exc:  # noqa: BLE001 - validate lists problems; it never shows a traceback
+            problems.append(Problem(entry.where, _failure(entry, exc, manifest.folder)))
+        else:
+            problems.extend(_cohort_problems(entry, cohort))
+            _warn_missing_labels(entry, cohort, file, manifest)
     return problems

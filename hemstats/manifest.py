@@ -5,9 +5,9 @@ A manifest is a YAML file (``data_manifest.yaml``) with three top-level keys::
     version: 1
     report:            # optional; defaults shown
       title: hemstats report
-      seed: 0                  # every random step of the report derives from it
-      confidence_level: 0.95
-      n_resamples: 2000
+      seed: 0                  # every random step of the report derives from it; an integer >= 0
+      confidence_level: 0.95   # strictly between 0 and 1
+      n_resamples: 2000        # bootstrap resamples, an integer from 200 to 100000
     datasets:
       - name: demo             # becomes the ``dataset`` column
         adapter: demo          # a key of hemstats.datasets.ADAPTERS
@@ -20,10 +20,15 @@ A manifest is a YAML file (``data_manifest.yaml``) with three top-level keys::
         source: https://...
         description: ...
 
-:func:`load_manifest` reads it with :func:`yaml.safe_load` and checks it in one
-pass: every problem found (unknown or misspelt keys, wrong types, duplicate
-names, unknown adapters, missing folders, YAML syntax errors with their line)
-is reported together in one :class:`~hemstats.errors.ManifestError`.
+:func:`load_manifest` reads it with a safe YAML loader and checks it in one
+pass: every problem found (unknown or misspelt keys, wrong types, adapter options
+that do not fit the adapter's signature, duplicate names, unknown adapters, missing
+folders, YAML syntax errors with their line) is reported together in one
+:class:`~hemstats.errors.ManifestError`.  YAML anchors and aliases (``&a``, ``*a``),
+tags other than the plain data types (``!!python/...``, ``!!binary``) and files over
+1 MB are refused: a few hundred bytes of nested aliases expand to gigabytes.
+Messages name files relative to the current folder (or by name only), never by
+their absolute path.
 
 The checking of the parsed YAML (keys, types, names, adapters, paths, checksums)
 lives in :mod:`hemstats._manifest_schema`; this module holds the classes and the reading.
@@ -61,6 +66,7 @@ __all__ = [
     "TreeChecksum",
     "load_manifest",
     "read_manifest",
+    "shown_path",
 ]
 
 #: The built-in manifest used when none is given: the demo cohort only.
@@ -97,7 +103,7 @@ class ReportSettings:
     confidence_level : float
         Confidence level of every interval, in (0, 1).
     n_resamples : int
-        Number of bootstrap resamples.
+        Number of bootstrap resamples, from 200 to 100,000.
     """
 
     title: str = "hemstats report"
@@ -351,13 +357,13 @@ def load_manifest(path: str | os.PathLike[str] | None = None) -> Manifest:
     ...     load_manifest(bad)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    hemstats.errors.ManifestError: invalid manifest .../m.yaml: 2 problems
+    hemstats.errors.ManifestError: invalid manifest m.yaml: 2 problems
       - dataset 'demo' (datasets[0]), key 'adaptor': unknown key; did you mean 'adapter'? ...
       - dataset 'demo' (datasets[0]), key 'adapter': required key is missing; expected one of ...
     """
     manifest, problems, file = read_manifest(path)
     if problems or manifest is None:
-        raise ManifestError(problems, path=file)
+        raise ManifestError(problems, path=shown_path(file))
     return manifest
 
 
@@ -377,27 +383,54 @@ def read_manifest(
     ([], 'default_manifest.yaml')
     """
     # hemstats._manifest_schema builds the classes above, so it is imported when used.
-    from hemstats._manifest_schema import _build, _describe, _duplicate_keys, _yaml_problem
+    from hemstats._manifest_schema import MAX_MANIFEST_BYTES, _build, _describe, _duplicate_keys, _parse, _yaml_problem
 
     if path is not None and not isinstance(path, (str, os.PathLike)):
         problem = Problem("manifest", f"expected the path of a manifest file, got {_describe(path)}")
         return None, [problem], Path(os.getcwd())
     file = Path(os.path.abspath(os.path.expanduser(os.fspath(path)))) if path is not None else DEFAULT_MANIFEST
-    where = str(file)
+    where = shown_path(file)
     try:
-        text = file.read_text(encoding="utf-8")
+        size = file.stat().st_size
+        if file.is_file() and size > MAX_MANIFEST_BYTES:
+            message = f"the manifest is {size:,} bytes; expected a YAML file of at most {MAX_MANIFEST_BYTES:,} bytes"
+            return None, [Problem(where, message)], file
+        raw = file.read_bytes()
     except FileNotFoundError:
         return None, [Problem(where, "manifest file not found; expected a YAML file (data_manifest.yaml)")], file
     except IsADirectoryError:
         return None, [Problem(where, "is a folder; expected the manifest's YAML file")], file
+    except OSError as exc:
+        return None, [Problem(where, f"cannot read the manifest: {exc.strerror or type(exc).__name__}")], file
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, [Problem(where, f"not UTF-8 text ({exc.reason} at byte {exc.start}); expected a YAML file")], file
-    except OSError as exc:
-        return None, [Problem(where, f"cannot read the manifest: {exc.strerror or exc}")], file
     try:
-        data = yaml.safe_load(text)
+        data = _parse(text)
     except yaml.YAMLError as exc:
         return None, [_yaml_problem(exc, where)], file
+    except RecursionError:
+        return None, [Problem(where, "YAML nested too deeply; expected a manifest of a few levels")], file
     problems = _duplicate_keys(text, where)
     manifest, more = _build(data, folder=file.parent, path=file)
     return manifest, problems + more, file
+
+
+def shown_path(file: str | os.PathLike[str]) -> str:
+    """How messages name a file: relative to the current folder when inside it, else its name only.
+
+    No absolute path of the user's machine reaches a message.
+
+    Examples
+    --------
+    >>> shown_path(Path.cwd() / "sub" / "data_manifest.yaml")
+    'sub/data_manifest.yaml'
+    >>> shown_path("/somewhere/else/data_manifest.yaml")
+    'data_manifest.yaml'
+    """
+    absolute = Path(os.path.abspath(file))
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except (ValueError, OSError):
+        return absolute.name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import textwrap
 import types
@@ -242,7 +243,7 @@ def test_checksums_are_verified_before_loading(tmp_path, fake_adapters):
     (problem,) = info.value.problems
     assert problem.where == "dataset 'd' (datasets[0]), file 'studies.txt'"
     assert good in problem.message and sha256_file(folder / "studies.txt") in problem.message
-    assert str(path) in str(info.value)
+    assert f"invalid manifest {path.name}:" in str(info.value) and str(tmp_path) not in str(info.value)
     assert load(path, verify=False, progress=False).datasets == ("d",)
 
 
@@ -348,3 +349,101 @@ def test_validate_missing_file_and_wrong_argument(tmp_path):
     assert "not found" in problem.message
     (problem,) = validate(42, progress=False)  # type: ignore[arg-type]
     assert "expected the path of a manifest file" in problem.message
+
+
+# ------------------------------------------------------------------------------------------------
+# What the report needs, missing labels, raw errors, the salt (issues 10 and 11)
+# ------------------------------------------------------------------------------------------------
+def _gappy_load(root, *, name="gappy", n_studies=10, n_sdh=5, n_any=10, fail=""):
+    """``n_studies`` studies; ``any`` labelled for the first ``n_any``, ``sdh`` for the first ``n_sdh``."""
+    if fail == "value":
+        raise ValueError(f"cannot convert {Path(root) / 'labels.csv'} column 'x'")
+    if fail == "memory":
+        raise MemoryError()
+    ids = [f"s{i}" for i in range(n_studies)]
+    studies = pd.DataFrame({"dataset": name, "study_id": ids, "patient_id": ids})
+    rows = [(s, "any", 1) for s in ids[:n_any]] + [(s, "sdh", 0) for s in ids[:n_sdh]]
+    labels = pd.DataFrame(rows, columns=["study_id", "finding", "value"]).assign(
+        dataset=name, level="study", rater="consensus"
+    )
+    return Cohort(studies, labels=labels)
+
+
+@pytest.fixture()
+def gappy(fake_adapters, monkeypatch, tmp_path):
+    module = types.ModuleType(FAKE_MODULE + "_gappy")
+    module.load = _gappy_load
+    monkeypatch.setitem(sys.modules, FAKE_MODULE + "_gappy", module)
+    adapters = dict(fake_adapters, gappy=FAKE_MODULE + "_gappy")
+    monkeypatch.setattr(hemstats.datasets, "ADAPTERS", MappingProxyType(adapters))
+    (tmp_path / "g").mkdir()
+
+    def manifest(**options) -> Path:
+        text = f"version: 1\ndatasets:\n  - {{name: g, adapter: gappy, path: g, options: {options}}}\n"
+        return write(tmp_path, text.replace("'", '"'))
+
+    return manifest
+
+
+def test_validate_reports_a_dataset_the_report_cannot_use(gappy):
+    (problem,) = validate(gappy(n_studies=1, n_sdh=1), progress=False)
+    assert problem.where == "dataset 'g' (datasets[0])" and "1 study loaded; expected at least 2" in problem.message
+    (problem,) = validate(gappy(n_sdh=0, n_any=0), progress=False)
+    assert problem.where == "dataset 'g' (datasets[0])" and "no labels loaded" in problem.message
+
+
+def test_validate_warns_when_many_studies_lack_a_label(gappy, recwarn):
+    from click.testing import CliRunner
+
+    from hemstats.cli import main
+    from hemstats.errors import ManifestWarning
+
+    path = gappy(n_sdh=9)  # one study of ten without an sdh label: not more than a tenth
+    assert validate(path, progress=False) == [] and not recwarn.list
+    path = gappy(n_sdh=5)
+    with pytest.warns(ManifestWarning, match=r"dataset 'g' \(datasets\[0\]\): 5 of 10 studies \(50%\) have no "
+                                             r"study-level label of finding 'sdh'") as caught:
+        assert validate(path, progress=False) == []
+    assert len(caught) == 1 and caught[0].filename == "manifest.yaml"  # the manifest, named without its folders
+    assert caught[0].lineno == 3  # the line of the dataset's entry
+    with pytest.warns(ManifestWarning):
+        result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 0, result.output  # a warning, not an error
+
+
+@pytest.mark.parametrize("fail, message", [("value", "ValueError: cannot convert g/labels.csv"), ("memory", "ran out")])
+def test_raw_adapter_errors_become_problems_without_absolute_paths(gappy, tmp_path, fail, message):
+    path = gappy(fail=fail)
+    (problem,) = validate(path, progress=False)
+    assert message in problem.message and str(tmp_path) not in problem.message
+    with pytest.raises(HemstatsError, match=message) as info:
+        load(path, progress=False)
+    assert str(tmp_path) not in str(info.value)
+
+
+def test_the_salt_lives_beside_the_manifest_whatever_the_working_folder(tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    (project / "data" / "reads.csv").write_text("Exam,Patient,ICH\nE1,P1,yes\nE2,P2,no\nE3,P1,no\n")
+    path = write(
+        project,
+        """
+        version: 1
+        datasets:
+          - name: g
+            adapter: generic
+            path: data
+            options:
+              labels: {file: reads.csv, id_column: Exam, findings: {any: ICH}}
+        """,
+    )
+    cohorts, prints = [], []
+    for cwd in (tmp_path / "one", tmp_path / "two"):
+        cwd.mkdir()
+        monkeypatch.chdir(cwd)
+        cohorts.append(load(os.path.relpath(path), progress=False))
+        prints.append(cohorts[-1].info["g"]["fingerprint"])
+        assert list(cwd.iterdir()) == []  # nothing written where the command runs
+    assert cohorts[0].equals(cohorts[1]) and prints[0] == prints[1]
+    assert (project / ".hemstats" / "salt").is_file()
+    assert not cohorts[0].labels["study_id"].astype(str).isin(["E1", "E2", "E3"]).any()  # hashed

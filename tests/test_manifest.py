@@ -31,7 +31,7 @@ def write(folder: Path, text: str, name: str = "data_manifest.yaml") -> Path:
 def problems_of(path: Path) -> list:
     with pytest.raises(ManifestError) as info:
         load_manifest(path)
-    assert str(path) in str(info.value)  # the header names the file
+    assert f"invalid manifest {path.name}:" in str(info.value)  # the header names the file, not the folders
     return list(info.value.problems)
 
 
@@ -225,7 +225,7 @@ def test_each_error_names_the_dataset_and_key(tmp_path, text, where, message):
 def test_yaml_syntax_error_names_the_line(tmp_path):
     path = write(tmp_path, "version: 1\ndatasets:\n  - name: demo\n   adapter: [demo\n")
     (problem,) = problems_of(path)
-    assert problem.where.startswith(f"{path}, line ")
+    assert problem.where.startswith(f"{path.name}, line ")
     assert "YAML syntax error" in problem.message
     line = int(problem.where.split("line ")[1].split(",")[0])
     assert 3 <= line <= 5
@@ -446,7 +446,7 @@ def test_verify_reports_mismatch_and_missing_files(tree):
     problems = {p.where: p.message for p in verify(entry, progress=False)}
     assert len(problems) == 3, problems
     mismatch = problems["dataset 'toy' (datasets[0]), file 'reads.csv'"]
-    assert good in mismatch and "0" * 64 in mismatch and str(tree / "reads.csv") in mismatch
+    assert good in mismatch and "0" * 64 in mismatch and str(tree) not in mismatch  # the file is named by `where`
     missing = problems["dataset 'toy' (datasets[0]), file 'scans/s9/1.dcm'"]
     assert "not found" in missing and good in missing
     (tree_where,) = [w for w in problems if "**/*.dcm" in w]
@@ -496,3 +496,105 @@ def test_published_paths_do_not_show_the_users_folders(tmp_path):
     assert str(tmp_path) not in manifest.to_yaml()
     assert [d["path"] for d in manifest.to_dict(redact=False)["datasets"]] == [
         (tmp_path / "data" / "cq").as_posix(), outside.as_posix()]
+
+
+# ------------------------------------------------------------------------------------------------
+# Hostile YAML (issue 10): aliases, anchors, tags, size; messages without the user's folders
+# ------------------------------------------------------------------------------------------------
+BOMB = """\
+version: 1
+datasets:
+  - name: mosmed
+    adapter: mosmed_ich
+    path: data
+    options:
+      columns:
+        a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+        b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+        c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+        d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+        e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+        f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+        g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+        h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+        study: [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+def test_yaml_alias_bomb_is_refused_at_its_line(tmp_path):
+    (tmp_path / "data").mkdir()
+    path = write(tmp_path, BOMB)
+    assert path.stat().st_size < 700
+    (problem,) = problems_of(path)
+    assert problem.where == "data_manifest.yaml, line 8, column 12"
+    assert "anchor '&a' is not allowed" in problem.message
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("*undefined", "alias '*undefined' is not allowed"),
+        ("!!python/object/apply:os.system [echo]", "tag 'tag:yaml.org,2002:python/object/apply:os.system'"),
+        ("!!binary aGVsbG8=", "tag 'tag:yaml.org,2002:binary' is not allowed"),
+        ("!custom 5", "tag '!custom' is not allowed"),
+        ("!!set {a, b}", "tag 'tag:yaml.org,2002:set' is not allowed"),
+    ],
+)
+def test_yaml_aliases_and_unsafe_tags_are_refused(tmp_path, value, message):
+    path = write(tmp_path, f"version: 1\ndatasets:\n  - name: d\n    adapter: demo\n    description: {value}\n")
+    (problem,) = problems_of(path)
+    assert problem.where.startswith("data_manifest.yaml, line 5, column ") and message in problem.message
+
+
+def test_plain_tags_are_allowed(tmp_path):
+    path = write(tmp_path, "version: !!int 1\ndatasets:\n  - name: d\n    adapter: demo\n    description: !!str 12\n")
+    assert load_manifest(path).datasets[0].description == "12"
+
+
+def test_a_manifest_over_one_megabyte_is_refused_unread(tmp_path):
+    path = write(tmp_path, "version: 1\ndatasets: []\n# " + "x" * 1_000_001 + "\n")
+    (problem,) = problems_of(path)
+    assert "expected a YAML file of at most 1,000,000 bytes" in problem.message
+
+
+def test_a_path_to_a_file_says_a_folder_is_expected(tmp_path):
+    (tmp_path / "cq500").mkdir()
+    (tmp_path / "cq500" / "reads.csv").write_text("name\n")
+    path = write(tmp_path, "version: 1\ndatasets:\n  - {name: cq, adapter: cq500, path: cq500/reads.csv}\n")
+    (problem,) = problems_of(path)
+    assert problem.where == "dataset 'cq' (datasets[0]), key 'path'"
+    assert "'cq500/reads.csv' is a file, not a folder; expected the dataset's folder (perhaps 'cq500'" in problem.message
+    assert "reads.csv/reads.csv" not in problem.message
+
+
+def test_messages_name_no_absolute_path(tmp_path, monkeypatch):
+    path = write(
+        tmp_path,
+        "version: 1\ndatasets:\n  - {name: cq, adapter: cq500, path: nowhere}\n  - {name: cq, adapter: cq500, path: x}\n",
+    )
+    monkeypatch.chdir(tmp_path.parent)  # the manifest is named relative to the current folder
+    with pytest.raises(ManifestError) as info:
+        load_manifest(path)
+    text = str(info.value)
+    assert f"invalid manifest {tmp_path.name}/data_manifest.yaml:" in text
+    assert str(tmp_path) not in text and "'nowhere' does not exist (relative to the manifest's folder)" in text
+
+
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("n_resamples", 1, "expected an integer from 200 to 100,000 bootstrap resamples"),
+        ("n_resamples", 2.5, "got float 2.5"),
+        ("n_resamples", True, "got bool True"),
+        ("n_resamples", 10**12, "from 200 to 100,000"),
+        ("seed", -1, "expected an integer >= 0"),
+        ("seed", 1.5, "expected an integer >= 0"),
+        ("confidence_level", 1, "between 0 and 1"),
+        ("confidence_level", 0, "between 0 and 1"),
+        ("confidence_level", "95%", "between 0 and 1"),
+    ],
+)
+def test_report_settings_are_checked_against_what_the_report_needs(tmp_path, key, value, message):
+    path = write(tmp_path, f"version: 1\nreport: {{{key}: {value!r}}}\ndatasets: []\n".replace("True", "true"))
+    (problem,) = problems_of(path)
+    assert problem.where == f"key 'report.{key}'" and message in problem.message
