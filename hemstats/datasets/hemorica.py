@@ -36,13 +36,16 @@ otherwise missing) and a ``notes`` row of kind ``derived_labels`` says so.  An e
 table without an ``any`` column gets ``any`` from its subtypes the same way.
 
 Masks: ``mask_labels`` maps mask values to findings (e.g. ``{1: "edh", 2: "iph"}``);
-by default a mask is binary and every non-zero voxel counts as ``any``.  A mask whose
-shape or affine differs from its volume is an error naming both files.
+by default a mask is binary (values 0 and 1) and every 1 counts as ``any``.  A mask
+holding another value (or a non-integer, NaN) is an error naming the values; a mask
+whose shape or affine differs from its volume is an error naming both files.
 
 Privacy: the derived export keys exams by ``patient_name``; ``study_id`` and
 ``patient_id`` are therefore salted hashes of the exam key (``hash_ids=True``, the
 default), one patient per exam (the abstract counts exams, not patients).  Error
-messages name files, columns and row numbers, never an exam key.
+messages name files, columns and row numbers, never an exam key: a volume or mask
+file (named by its exam key) is shown as ``images_3d/<exam st-…>``, the salted
+pseudonym of its key, whatever ``hash_ids`` says.
 
 Not read (no canonical table holds them): the subtype bounding boxes and the 2D
 per-slice ``.npy`` masks (no voxel spacing, so no volume).
@@ -64,7 +67,17 @@ from hemstats.cohort import Cohort
 from hemstats.errors import DataFormatError
 from hemstats.findings import SUBTYPES
 from hemstats.io.nifti import check_same_grid, label_volumes, read_header
-from hemstats.io.tables import find_column, first_rows, header_key, parse_flag, parse_number, read_table
+from hemstats.io.tables import (
+    check_options,
+    dataset_root,
+    find_column,
+    first_rows,
+    header_key,
+    parse_flag,
+    parse_number,
+    read_table,
+    relative_errors,
+)
 from hemstats.privacy import project_salt, pseudonymize
 
 __all__ = ["DEFAULT_COLUMNS", "load"]
@@ -225,9 +238,30 @@ def load(
     >>> cohort.notes.kind.tolist(), cohort.studies.split.tolist()
     (['derived_labels'], ['train', 'train'])
     """
-    root = Path(root)
-    if not root.is_dir():
-        raise DataFormatError(f"{root}: Hemorica folder not found")
+    check_options(load, locals())
+    root = dataset_root(root, holds="the Hemorica label tables")
+    with relative_errors(root):
+        return _load(root, name, exam_table, slice_tables, columns, image_dir, mask_dir, mask_labels, salt, hash_ids)
+
+
+def _nifti_files(folder: Path, shown: dict[str, str]) -> dict[str, Path]:
+    """Exam key -> file; a second file of one exam is an error naming the exam by its pseudonym."""
+    found: dict[str, Path] = {}
+    if not folder.is_dir():
+        return found
+    for path in sorted(folder.glob("*.nii*")):
+        key = path.name.split(".nii")[0]
+        if key in found:
+            raise DataFormatError(
+                f"{folder.name}/<exam {shown[key]}>: two files for one exam; expected one .nii or .nii.gz per exam"
+            )
+        found[key] = path
+    return found
+
+
+def _load(root: Path, name: str, exam_table: str | None, slice_tables: str | Sequence[str],
+          columns: Mapping[str, str | Sequence[str]] | None, image_dir: str, mask_dir: str,
+          mask_labels: Mapping[int, str] | None, salt: str | None, hash_ids: bool) -> Cohort:
     roles = _roles(columns)
     names = [slice_tables] if isinstance(slice_tables, str) else list(slice_tables)
     slice_paths = [root / n for n in names if (root / n).is_file()]
@@ -235,7 +269,7 @@ def load(
     has_exam = exam_path is not None and exam_path.is_file()
     if not slice_paths and not has_exam:
         raise DataFormatError(
-            f"{root}: expected an exam table ({exam_table}) or slice tables ({', '.join(names)}); found none"
+            f"{root.name}: expected an exam table ({exam_table}) or slice tables ({', '.join(names)}); found none"
         )
 
     slice_long, split_of = [], {}
@@ -258,7 +292,7 @@ def load(
     dup = slices.duplicated(["key", "slice", "finding"], keep=False)
     if dup.any():
         raise DataFormatError(
-            f"{root}: the same exam slice is in more than one slice table ({int(dup.sum())} label rows)"
+            f"{root.name}: the same exam slice is in more than one slice table ({int(dup.sum())} label rows)"
         )
 
     notes = []
@@ -271,34 +305,31 @@ def load(
             f"for {study['key'].nunique()} exams; no exam-level table {exam_table or ''} found"
         )
 
-    images = (
-        {p.name.split(".nii")[0]: p for p in sorted((root / image_dir).glob("*.nii*"))}
-        if (root / image_dir).is_dir()
-        else {}
-    )
-    masks = (
-        {p.name.split(".nii")[0]: p for p in sorted((root / mask_dir).glob("*.nii*"))}
-        if (root / mask_dir).is_dir()
-        else {}
-    )
+    key_salt = project_salt(salt)
+    file_keys = sorted({p.name.split(".nii")[0] for d in (image_dir, mask_dir) if (root / d).is_dir()
+                        for p in (root / d).glob("*.nii*")})
+    hidden = dict(zip(file_keys, pseudonymize(file_keys, salt=key_salt, prefix="st-"))) if file_keys else {}
+    images = _nifti_files(root / image_dir, hidden)
+    masks = _nifti_files(root / mask_dir, hidden)
+    vocabulary = mask_labels if mask_labels is not None else {1: "any"}
     keys = sorted(set(study["key"]) | set(slices["key"]) | set(images) | set(masks))
     lesion_rows, n_slices = [], {}
     for key in keys:
-        header = read_header(images[key]) if key in images else None
+        image_shown = f"{image_dir}/<exam {hidden.get(key)}>"
+        mask_shown = f"{mask_dir}/<exam {hidden.get(key)}>"
+        header = read_header(images[key], shown=image_shown) if key in images else None
         if key in masks:
+            mask_header = read_header(masks[key], shown=mask_shown)
             if header is not None:
-                check_same_grid(header, masks[key])
-            vols = label_volumes(masks[key], labels=mask_labels)
-            if mask_labels is None:
-                lesion_rows.append((key, "any", int(vols["voxels"].sum()), float(vols["volume_ml"].sum())))
-            else:
-                lesion_rows.extend((key, r.finding, r.voxels, r.volume_ml) for r in vols.itertuples(index=False))
-            header = header or read_header(masks[key])
+                check_same_grid(header, mask_header)
+            vols = label_volumes(masks[key], labels=vocabulary, shown=mask_shown)
+            lesion_rows.extend((key, r.finding, r.voxels, r.volume_ml) for r in vols.itertuples(index=False))
+            header = header or mask_header
         if header is not None:
             n_slices[key] = header.shape[2]
     counted = slices.groupby("key")["slice"].nunique() if len(slices) else pd.Series(dtype=int)
 
-    ids = dict(zip(keys, pseudonymize(keys, salt=project_salt(salt)) if hash_ids else keys))
+    ids = dict(zip(keys, pseudonymize(keys, salt=key_salt) if hash_ids else keys))
     studies = pd.DataFrame(
         {
             "dataset": name,

@@ -149,16 +149,45 @@ def test_nifti_image_and_mask_pair(tmp_path: Path) -> None:
     mask[5, 5, 2] = 5
     _save(tmp_path / "images_3d" / "e1.nii.gz", np.zeros((6, 6, 4), np.int16))
     _save(tmp_path / "masks_3d" / "e1.nii.gz", mask)
+    with pytest.raises(DataFormatError, match=r"^masks_3d/<exam st-[0-9a-f]+>: mask holds values \[4, 5\] \(5 voxels\); "
+                       r"expected the labels \[0, 1\]"):
+        hemorica.load(tmp_path, salt=SALT, hash_ids=False)  # labels 4, 5 in a mask read as binary
+    _save(tmp_path / "masks_3d" / "e1.nii.gz", (mask > 0).astype(np.uint8))
     binary = hemorica.load(tmp_path, salt=SALT, hash_ids=False)
     assert binary.lesions[["study_id", "finding", "voxels"]].values.tolist() == [["e1", "any", 5]]
     assert binary.lesions["volume_ml"].item() == pytest.approx(5 * 0.4 * 0.4 * 5.0 / 1000)
     assert binary.studies["n_slices"].tolist() == [4]
+    _save(tmp_path / "masks_3d" / "e1.nii.gz", mask)
     multi = hemorica.load(tmp_path, salt=SALT, hash_ids=False, mask_labels={4: "iph", 5: "ivh"})
     assert multi.lesions.set_index("finding")["voxels"].to_dict() == {"iph": 4, "ivh": 1}
     assert len(binary.notes) == 0  # exam table present: nothing derived
     _save(tmp_path / "masks_3d" / "e1.nii.gz", mask[:, :, :3])
-    with pytest.raises(DataFormatError, match=r"masks_3d/e1\.nii\.gz has shape .*images_3d/e1\.nii\.gz"):
+    with pytest.raises(DataFormatError, match=r"^mask masks_3d/<exam st-[0-9a-f]+> has shape .*images_3d/<exam st-") as info:
+        hemorica.load(tmp_path, salt=SALT, hash_ids=False)
+    assert "e1" not in str(info.value)
+
+
+def test_exam_keys_never_in_errors(tmp_path: Path) -> None:
+    """Files are named by the exam key (a patient name in the derived layout): errors use pseudonyms."""
+    (tmp_path / "exam_labels.csv").write_text("patient_name,EPH,SDH,SAH,IPH,IVH\nJane Doe,0,0,0,1,1\n")
+    _save(tmp_path / "images_3d" / "Jane Doe.nii.gz", np.zeros((6, 6, 4), np.int16))
+    _save(tmp_path / "masks_3d" / "Jane Doe.nii.gz", np.zeros((6, 6, 3), np.uint8))
+    for hash_ids in (True, False):
+        with pytest.raises(DataFormatError) as info:
+            hemorica.load(tmp_path, salt=SALT, hash_ids=hash_ids)
+        assert "Jane" not in str(info.value) and "<exam st-" in str(info.value)
+    _save(tmp_path / "masks_3d" / "Jane Doe.nii", np.zeros((6, 6, 4), np.uint8))
+    with pytest.raises(DataFormatError, match=r"^masks_3d/<exam st-[0-9a-f]+>: two files for one exam") as info:
         hemorica.load(tmp_path, salt=SALT)
+    assert "Jane" not in str(info.value)
+
+
+def test_columns_option_type(tmp_path: Path) -> None:
+    from hemstats.errors import ManifestError
+
+    (tmp_path / "exam_labels.csv").write_text("exam_id,EPH,SDH,SAH,IPH,IVH\ne1,0,0,0,1,1\n")
+    with pytest.raises(ManifestError, match=r"options.columns: expected a mapping of str to str or a list of str"):
+        hemorica.load(tmp_path, salt=SALT, columns={"study": 5})
 
 
 def test_registered_as_adapter(root: Path) -> None:
