@@ -13,8 +13,11 @@ Where the salt lives
 1. ``salt:`` in the dataset manifest, when the project pins one (then keys are
    reproducible on every machine that has the manifest; keep that manifest private);
 2. otherwise :func:`project_salt` generates a random salt once and stores it in
-   ``.hemstats/salt`` beside the manifest (the current directory by default).
-   Keep that file: a new salt gives new keys.  Do not commit it or publish it.
+   ``.hemstats/salt`` beside the manifest: :func:`hemstats.load` passes that file's
+   salt to every adapter that takes a ``salt``, so keys and fingerprints do not
+   depend on the folder a command is run from.  (An adapter called directly, with
+   neither, uses ``.hemstats/salt`` in the current directory.)  Keep that file: a new
+   salt gives new keys.  Do not commit it or publish it.
 
 Examples
 --------
@@ -167,9 +170,10 @@ def project_salt(manifest_salt: str | None = None, *, path: str | Path | None = 
     manifest_salt : str, optional
         The ``salt`` the manifest gives; returned as is when present.
     path : path, optional
-        The salt file; default ``.hemstats/salt`` in the current directory (keep it
-        beside ``data_manifest.yaml``).  Created with a random 256-bit salt, readable
-        only by its owner, when it does not exist; read back afterwards.
+        The salt file; :func:`hemstats.load` gives ``.hemstats/salt`` beside the
+        manifest, the default is ``.hemstats/salt`` in the current directory.  Created
+        with a random 256-bit salt, readable only by its owner, when it does not exist;
+        read back afterwards.
 
     Returns
     -------
@@ -194,16 +198,24 @@ def project_salt(manifest_salt: str | None = None, *, path: str | Path | None = 
         _check_salt(manifest_salt)
         return manifest_salt
     file = Path(path) if path is not None else Path.cwd() / DEFAULT_SALT_FILE
-    if not file.exists():
-        file.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it first: read theirs
-            pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32) + "\n")
-    salt = file.read_text(encoding="utf-8").strip()
+    shown = "/".join(file.parts[-2:])  # '.hemstats/salt': no folder of the user's machine in messages
+    try:
+        if not file.exists():
+            file.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process created it first: read theirs
+                pass
+            else:
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_hex(32) + "\n")
+        salt = file.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise HemstatsError(
+            f"{shown}: cannot create or read the salt file ({reason}); expected a writable folder beside the "
+            "manifest, or a 'salt' option in the manifest"
+        ) from None
     if not salt:
-        raise HemstatsError(f"{file}: the salt file is empty; delete it to generate a new salt (keys will change)")
+        raise HemstatsError(f"{shown}: the salt file is empty; delete it to generate a new salt (keys will change)")
     return salt

@@ -236,3 +236,11 @@ def test_project_salt_is_generated_once_and_kept(tmp_path: Path, monkeypatch) ->
     file.write_text("  \n")
     with pytest.raises(HemstatsError, match="salt file is empty"):
         project_salt()
+
+
+def test_project_salt_in_an_unwritable_place_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where the salt folder should be")
+    with pytest.raises(HemstatsError, match=r"not_a_folder/salt: cannot create or read the salt file") as info:
+        project_salt(path=blocker / "salt")
+    assert str(tmp_path) not in str(info.value)
