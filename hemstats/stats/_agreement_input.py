@@ -1,13 +1,20 @@
 """Input handling of :mod:`hemstats.stats.agreement`: checks, and the ratings cube of each dataset.
 
-:func:`_prepare` checks the long ``labels`` table and turns each dataset's rows at one
-level into a :class:`_Ratings` array ``values[finding, unit, rater]`` (NaN = no rating);
-:func:`_options` checks the interval options.  Every bad input raises
-:class:`AgreementInputError` naming the column, rows and what was expected.
+:func:`_prepare` checks the long ``labels`` table (or a :class:`~hemstats.Cohort`) and turns
+each dataset's rows at one level into a :class:`_Ratings` array ``values[finding, unit, rater]``
+(NaN = no rating) together with the cluster (patient) of every unit; :func:`_options` checks
+the interval options.  Every bad input raises :class:`AgreementInputError` naming the
+argument or column, the rows and what was expected.
+
+Clusters: ``cluster=None`` takes ``patient_id`` (a column of ``labels``, or of the Cohort's
+``studies`` joined on ``dataset, study_id``), else ``study_id`` (a bare labels table has no
+patient: slices are then clustered by study, and the rows say so); ``cluster="col"`` names
+the column; ``cluster=False`` treats every unit as independent.
 """
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +26,9 @@ from hemstats.errors import HemstatsError
 from hemstats.findings import FINDINGS
 
 _REQUIRED = ("dataset", "study_id", "finding", "rater", "value")
+#: Documented range of ``n_resamples`` (memory: a chunk of about 4 million weights at a time,
+#: plus 8 bytes per resample for every bootstrapped estimate).
+N_RESAMPLES_RANGE: tuple[int, int] = (2, 100_000)
 
 
 class AgreementInputError(HemstatsError, ValueError):
@@ -36,9 +46,11 @@ class _Ratings:
     findings: list[str]
     raters: list[str]
     values: np.ndarray
-    unit_study: np.ndarray  # unit -> study index (resampling cluster)
-    n_studies: int
+    unit_cluster: np.ndarray  # unit -> cluster index (resampled / summed together)
+    n_clusters: int
     categories: dict[str, np.ndarray]
+    independent: bool = False  # cluster=False: every unit its own cluster, on request
+    cluster_note: str | None = None  # how clusters were formed, when not by patient_id
 
 
 def _finding_order(f: str) -> tuple[int, str]:
@@ -49,8 +61,68 @@ def _fail(msg: str) -> None:
     raise AgreementInputError(msg)
 
 
+def _names(value, what: str) -> list[str] | None:
+    """A sequence of names; one string is one name, never split into characters."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, (Sequence, pd.Index, np.ndarray, pd.Series)) or isinstance(value, bytes):
+        _fail(f"{what}: expected a name or a list of names, got {type(value).__name__}")
+    out = list(value)
+    bad = [v for v in out if not isinstance(v, str)]
+    if bad:
+        _fail(f"{what}: expected names (str), got {bad[:3]!r}")
+    if not out:
+        _fail(f"{what}: expected at least one name, got an empty list")
+    return out
+
+
+def _unpack(labels) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """(labels, studies or None) from a labels table or a Cohort."""
+    from hemstats.cohort import Cohort
+
+    if isinstance(labels, Cohort):
+        return labels.labels, labels.studies
+    if isinstance(labels, tuple) and len(labels) == 2:  # internal: (labels, studies)
+        return labels
+    if not isinstance(labels, pd.DataFrame):
+        _fail(f"labels: expected a pandas DataFrame or a Cohort, got {type(labels).__name__}")
+    return labels, None
+
+
+def _cluster_ids(labels: pd.DataFrame, studies: pd.DataFrame | None, at: np.ndarray, level: str,
+                 cluster) -> tuple[np.ndarray | None, str | None]:
+    """Cluster id of every row at the level (object array), and a note on how they were formed."""
+    if cluster is False:
+        return None, None
+    if cluster is not None and not isinstance(cluster, str):
+        _fail(f"cluster: expected None, False or a column name, got {cluster!r}")
+    name = cluster or ("patient_id" if "patient_id" in labels.columns or studies is not None else "study_id")
+    rows = labels.loc[at]
+    study = rows["study_id"].astype(object).to_numpy()
+    if name in labels.columns:
+        ids = rows[name].astype(object).to_numpy()
+    elif studies is not None and name in studies.columns:
+        key = pd.MultiIndex.from_frame(studies[["dataset", "study_id"]].astype(object))
+        pos = key.get_indexer(pd.MultiIndex.from_frame(rows[["dataset", "study_id"]].astype(object)))
+        vals = studies[name].astype(object).to_numpy()
+        ids = np.where(pos >= 0, vals[np.maximum(pos, 0)], None)
+    else:
+        _fail(f"cluster: column {name!r} is in neither labels nor the Cohort's studies")
+    miss = pd.isna(ids)
+    note = None
+    if name == "study_id" and cluster is None and level == "slice":
+        note = "clustered by study_id (labels carry no patient_id: pass the Cohort to cluster by patient)"
+    if miss.any():
+        n_miss = len(set(zip(rows["dataset"].astype(object).to_numpy()[miss], study[miss])))
+        ids = np.where(miss, np.array(["\x00study:" + str(s) for s in study], dtype=object), ids)
+        note = f"{n_miss} studies without {name} counted as their own cluster"
+    return ids, note
+
+
 def _prepare(
-    labels: pd.DataFrame,
+    labels,
     *,
     level: str,
     raters: Sequence[str] | None,
@@ -58,25 +130,32 @@ def _prepare(
     categories: Sequence[int] | None,
     reference: str | None = "consensus",
     binary: bool = False,
+    cluster=None,
 ) -> list[_Ratings]:
-    if not isinstance(labels, pd.DataFrame):
-        _fail(f"labels: expected a pandas DataFrame, got {type(labels).__name__}")
+    labels, studies = _unpack(labels)
+    raters, findings = _names(raters, "raters"), _names(findings, "findings")
     absent = [c for c in _REQUIRED if c not in labels.columns]
     if absent:
         _fail(f"labels: required column(s) {absent} absent; columns are {list(labels.columns)}")
-    if level not in ("study", "slice"):
+    if not isinstance(level, str) or level not in ("study", "slice"):
         _fail(f"level: expected 'study' or 'slice', got {level!r}")
     if level == "slice" and "slice_id" not in labels.columns:
         _fail("labels: level='slice' needs a slice_id column")
     at = labels["level"].astype(object).eq(level).to_numpy() if "level" in labels.columns else np.ones(len(labels), bool)
     if findings is not None:
-        at &= labels["finding"].astype(object).isin(list(findings)).to_numpy()
+        present_f = set(labels.loc[at, "finding"].astype(object))
+        unknown = [f for f in findings if f not in present_f]
+        if unknown:
+            _fail(f"findings: {unknown} have no labels at level {level!r}; findings present: {sorted(present_f, key=_finding_order)}")
+        at &= labels["finding"].astype(object).isin(findings).to_numpy()
     for col in ("dataset", "study_id", "finding", "rater") + (("slice_id",) if level == "slice" else ()):
         miss = at & labels[col].isna().to_numpy()
         if miss.any():
             _fail(f"labels.{col}: must not be missing; {describe_rows(labels, miss)}")
     value = pd.to_numeric(labels["value"].astype(object), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    text = at & np.isnan(value) & labels["value"].notna().to_numpy()
     checks = [
+        (text, "expected a number (a category code), got text"),
         (at & np.isnan(value), "expected a rating (a missing rating is an absent row, not a missing value)"),
         (at & ~np.isnan(value) & ((value != np.round(value)) | (value < 0)), "expected an integer category code >= 0"),
     ]
@@ -102,14 +181,19 @@ def _prepare(
             _fail(f"raters: {unknown} have no labels at level {level!r}; raters present: {present}")
         if len(raters) < 2:
             _fail(f"raters: agreement needs at least two raters, got {raters}")
+    ids, note = _cluster_ids(labels, studies, at, level, cluster)
     sub["value"] = value[at]
+    sub["_cluster"] = ids if ids is not None else None
     out = []
     for ds, d in sub.groupby("dataset", sort=False):
-        study_codes, _ = pd.factorize(d["study_id"])
         unit_cols = ["study_id", "slice_id"] if level == "slice" else ["study_id"]
         unit_codes, units = pd.factorize(pd.MultiIndex.from_frame(d[unit_cols]))
-        unit_study = np.zeros(len(units), dtype=np.int64)
-        unit_study[unit_codes] = study_codes
+        if cluster is False:
+            unit_cluster = np.arange(len(units), dtype=np.int64)
+        else:
+            cl_codes, _ = pd.factorize(d["_cluster"])
+            unit_cluster = np.zeros(len(units), dtype=np.int64)
+            unit_cluster[unit_codes] = cl_codes
         rs = raters if raters is not None else [r for r in sorted(set(d["rater"])) if r != reference]
         fs = list(dict.fromkeys(f for f in (findings or sorted(set(d["finding"]), key=_finding_order)) if f in set(d["finding"])))
         vals = np.full((len(fs), len(units), len(rs)), np.nan)
@@ -127,19 +211,23 @@ def _prepare(
                 cats[f] = np.asarray(sorted(categories), dtype=float)
                 extra = np.setdiff1d(seen, cats[f])
                 if extra.size:
-                    _fail(f"labels.value: finding {f!r} of dataset {ds!r} has values {extra.tolist()} not in categories")
+                    _fail(f"categories: finding {f!r} of dataset {ds!r} has values {extra.tolist()} not in categories")
             else:
                 cats[f] = np.union1d(seen, [0.0, 1.0]) if np.isin(seen, (0, 1)).all() else seen
-        out.append(_Ratings(str(ds), level, fs, list(rs), vals, unit_study, int(study_codes.max()) + 1, cats))
+        out.append(_Ratings(str(ds), level, fs, list(rs), vals, unit_cluster, int(unit_cluster.max()) + 1, cats,
+                            independent=cluster is False, cluster_note=note))
     return out
 
 
 def _options(ci: str, bootstrap: str, n_resamples: int, confidence_level: float) -> None:
-    if ci not in ("analytic", "bootstrap", "both"):
+    if not isinstance(ci, str) or ci not in ("analytic", "bootstrap", "both"):
         _fail(f"ci: expected 'analytic', 'bootstrap' or 'both', got {ci!r}")
-    if bootstrap not in ("percentile", "basic"):
-        _fail(f"bootstrap: expected 'percentile' or 'basic', got {bootstrap!r}")
-    if not (isinstance(n_resamples, (int, np.integer)) and n_resamples >= 2):
-        _fail(f"n_resamples: expected an integer >= 2, got {n_resamples!r}")
-    if not (0 < confidence_level < 1):
+    if not isinstance(bootstrap, str) or bootstrap not in ("percentile", "basic", "bca"):
+        _fail(f"bootstrap: expected 'percentile', 'basic' or 'bca', got {bootstrap!r}")
+    lo, hi = N_RESAMPLES_RANGE
+    if isinstance(n_resamples, (bool, np.bool_)) or not isinstance(n_resamples, (numbers.Integral, np.integer)) \
+            or not lo <= n_resamples <= hi:
+        _fail(f"n_resamples: expected an integer from {lo} to {hi:,}, got {n_resamples!r}")
+    if isinstance(confidence_level, (bool, np.bool_)) or not isinstance(confidence_level, numbers.Real) \
+            or not 0 < confidence_level < 1:
         _fail(f"confidence_level: expected a number in (0, 1), got {confidence_level!r}")

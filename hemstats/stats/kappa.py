@@ -50,6 +50,10 @@ __all__ = [
     "ac1_variance",
     "fleiss_null_variance",
     "cohen_variance",
+    "cohen_influence",
+    "set_influence",
+    "cluster_variance",
+    "korn_graubard",
     "agreement_weights",
     "bootstrap_interval",
     "normal_interval",
@@ -244,6 +248,83 @@ def cohen_variance(cells: np.ndarray, k: int, *, weights: np.ndarray | None = No
     inner = wm * (1 - pe) - (wbar_i[:, None] + wbar_j[None, :]) * (1 - po)
     num = float((P * inner**2).sum()) - (po * pe - 2 * pe + po) ** 2
     return max(num, 0.0) / (n * (1 - pe) ** 4)
+
+
+def cohen_influence(cells: np.ndarray, k: int, *, weights: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Cohen's (weighted) kappa and its per-unit influence values (the linearisation).
+
+    ``IF_u = [(w[a_u, b_u] - po) - (1 - kappa)(wbar_i[a_u] + wbar_j[b_u] - 2 pe)] / (1 - pe)``;
+    ``sum(IF**2) / n**2`` is the Fleiss-Cohen-Everitt variance (:func:`cohen_variance`).
+    """
+    cells = np.asarray(cells, dtype=np.int64)
+    n = cells.size
+    if n == 0:
+        return np.nan, np.zeros(0)
+    P = np.bincount(cells, minlength=k * k).reshape(k, k) / n
+    wm = np.eye(k) if weights is None else weights
+    r, c = P.sum(axis=1), P.sum(axis=0)
+    po, pe = float((wm * P).sum()), float((wm * np.outer(r, c)).sum())
+    if abs(1 - pe) <= _EPS:
+        return np.nan, np.full(n, np.nan)
+    kappa = (po - pe) / (1 - pe)
+    a, b = cells // k, cells % k
+    infl = ((wm[a, b] - po) - (1 - kappa) * ((wm @ c)[a] + (r @ wm)[b] - 2 * pe)) / (1 - pe)
+    return float(kappa), infl
+
+
+def set_influence(counts: np.ndarray, kind: Literal["fleiss", "ac1"]) -> tuple[float, np.ndarray]:
+    """Fleiss' kappa or AC1 and Gwet's per-unit linearisation ``kappa_u* - kappa`` (complete units)."""
+    kappa, k_u = _per_unit(counts, kind)
+    return kappa, k_u - kappa
+
+
+def cluster_variance(influence: np.ndarray, cluster: np.ndarray) -> tuple[float, int]:
+    """Cluster-robust (sandwich) variance of a linearised statistic, and the number of clusters.
+
+    ``G / (G - 1) * sum_g (sum_{u in g} IF_u)^2 / n^2``: the one-stage, with-replacement
+    variance of ``survey::svydesign(ids = ~cluster)`` (no fpc).  With one unit per cluster
+    it is ``n / (n - 1)`` times the independent-units variance ``sum IF^2 / n^2``.  NaN
+    with fewer than two clusters.
+
+    Examples
+    --------
+    >>> float(cluster_variance(np.array([1.0, -1.0, 1.0, -1.0]), np.array([0, 0, 1, 1]))[0])
+    0.0
+    """
+    infl = np.asarray(influence, dtype=np.float64)
+    codes, cl = np.unique(np.asarray(cluster), return_inverse=True)
+    g = codes.size
+    if g < 2 or not np.isfinite(infl).all():
+        return np.nan, int(g)
+    totals = np.bincount(cl.ravel(), weights=infl, minlength=g)
+    return float(g / (g - 1) * (totals**2).sum() / infl.size**2), int(g)
+
+
+def korn_graubard(y: np.ndarray, cluster: np.ndarray, confidence_level: float) -> tuple[float, float, float]:
+    """(proportion, ci_low, ci_high): Clopper-Pearson on the cluster effective sample size.
+
+    Korn & Graubard (1998) as ``survey::svyciprop(method = "beta")``: ``n_eff = p (1 - p) / V``
+    with ``V`` the :func:`cluster_variance` of the mean, times ``(t_{n-1} / t_{G-1})^2`` at
+    ``alpha / 2``; bounds ``qbeta(alpha/2, n_eff p, n_eff (1 - p) + 1)`` and
+    ``qbeta(1 - alpha/2, n_eff p + 1, n_eff (1 - p))``.  Where ``p`` is 0 or 1 (``V = 0``)
+    the plain Clopper-Pearson bounds of ``n`` units are used.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n = y.size
+    if n == 0:
+        return (np.nan, np.nan, np.nan)
+    p = float(y.mean())
+    var, g = cluster_variance(y - p, cluster)
+    alpha = 1 - confidence_level
+    if not np.isfinite(var):
+        return (p, np.nan, np.nan)
+    if var > 0:
+        n_eff = p * (1 - p) / var * (_st.t.ppf(alpha / 2, n - 1) / _st.t.ppf(alpha / 2, g - 1)) ** 2
+    else:
+        n_eff = float(n)
+    lo = 0.0 if p <= 0 else float(_st.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1))
+    hi = 1.0 if p >= 1 else float(_st.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p)))
+    return (p, lo, hi)
 
 
 def normal_interval(estimate: float, se: float, confidence_level: float, *, df: float | None = None) -> tuple[float, float]:

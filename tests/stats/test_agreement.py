@@ -386,8 +386,166 @@ def test_bad_options(toy):
         fleiss_kappa(toy, ci="exact")
     with pytest.raises(AgreementInputError, match="reference: no rater 'consensus'"):
         reader_vs_reference(toy)
-    with pytest.raises(AgreementInputError, match="frame.v: expected numbers; 1 row, first: row 0"):
+    with pytest.raises(AgreementInputError, match="frame.v: expected finite numbers; 1 row, first: row 0"):
         icc(pd.DataFrame({"t": [1], "r": [1], "v": ["big"]}), targets="t", raters="r", ratings="v")
+
+
+# --------------------------------------------------------------------------------------------
+# clustering (issue 11 item 1): slices and repeated studies of one patient are not independent
+# --------------------------------------------------------------------------------------------
+CLU = json.loads((Path(__file__).resolve().parents[1] / "reference" / "agreement_cluster.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def slices():
+    """(Cohort, bare labels) of tests/reference/agreement_cluster.csv: 40 patients, 56 studies, 252 slices."""
+    from hemstats.cohort import Cohort
+
+    d = pd.read_csv(Path(__file__).resolve().parents[1] / "reference" / "agreement_cluster.csv")
+    long = d.melt(id_vars=["patient_id", "study_id", "slice_id"], value_vars=["R1", "R2", "R3", "consensus"],
+                  var_name="rater", value_name="value").assign(dataset="toy", level="slice", finding="any")
+    labels = long[["dataset", "study_id", "slice_id", "level", "finding", "rater", "value"]]
+    studies = d[["patient_id", "study_id"]].drop_duplicates().assign(dataset="toy")
+    return Cohort(studies, labels=labels), labels
+
+
+def _check(r, ref, keys=("estimate", "se", "ci_low", "ci_high")):
+    got = [r[k] for k in keys]
+    assert got == pytest.approx([ref[k] for k in keys], abs=1e-9), (got, ref)
+
+
+@pytest.mark.parametrize("by", ["patient_id", "study_id"])
+def test_cluster_robust_matches_survey(slices, by):
+    # by patient: the Cohort (patient_id from its studies); by study: the bare labels table.
+    # R: des <- svydesign(ids = ~patient_id (or ~study_id), data = d)
+    cohort, labels = slices
+    lab = cohort if by == "patient_id" else labels
+    ref = CLU[by]
+    ck = cohen_kappa(lab, level="slice")
+    for c in ref["cohen"]:
+        # svycontrast(svymean(~p11 + pa + pb, des), kappa formula); confint(, df = degf(des))
+        r = row(ck, raters=c["raters"])
+        _check(r, c)
+        assert (r.method, r.n, r.n_clusters) == ("cluster-robust-linearised", 252, c["n_clusters"])
+    # svycontrast(svymean(~pa + x, des), Fleiss / AC1 formula of the two means)
+    _check(row(fleiss_kappa(lab, level="slice")), ref["fleiss"])
+    _check(row(gwet_ac1(lab, level="slice")), ref["ac1"])
+    pb = pabak(lab, level="slice")
+    for c in ref["pabak_po"]:  # svyciprop(~I(a == b), des, method = "beta"), mapped 2 po - 1
+        r = row(pb, raters=c["raters"])
+        assert (r.estimate, r.ci_low, r.ci_high) == pytest.approx(
+            (2 * c["estimate"] - 1, 2 * c["ci_low"] - 1, 2 * c["ci_high"] - 1), abs=1e-9)
+        assert r.method == "cluster-robust-korn-graubard"
+    vs = reader_vs_reference(lab, level="slice")
+    for c in ref["vs_consensus"]:
+        for m in ("sensitivity", "specificity"):
+            # svyciprop(~I(R == 1), svydesign(ids = ~patient_id, data = d[d$consensus == 1, ]), method = "beta")
+            r = row(vs, raters=c["raters"], measure=m)
+            _check(r, c[m], ("estimate", "ci_low", "ci_high"))
+            assert (r.n, r.n_clusters, r.method) == (c[m]["n"], c[m]["n_clusters"], "cluster-robust-korn-graubard")
+        _check(row(vs, raters=c["raters"], measure="cohen_kappa"), c["kappa"])
+    if by == "study_id":  # a bare labels table at slice level is clustered by study, and says so
+        assert ck.reason.str.contains("clustered by study_id").all()
+
+
+def test_cluster_methods_and_independent_on_request(slices):
+    cohort, _ = slices
+    res = agreement(cohort, level="slice", ci="both", n_resamples=200, rng=0)
+    assert tuple(res.columns) == COLUMNS and (res.n_clusters == 40).all()
+    assert set(res.method) == {"cluster-robust-linearised", "cluster-robust-korn-graubard", "none",
+                               "cluster-bootstrap-percentile"}
+    ind = cohen_kappa(cohort, level="slice", cluster=False, ci="both", n_resamples=200, rng=0)
+    assert set(ind.method) == {"fleiss-cohen-everitt-1969-independent-rows", "bootstrap-percentile-independent-rows"}
+    assert (ind.n_clusters == 252).all()
+    # same estimate, another (the FCE) standard error
+    clu = cohen_kappa(cohort, level="slice")
+    assert ind.estimate.iloc[0] == pytest.approx(clu.estimate.iloc[0]) and ind.se.iloc[0] != pytest.approx(clu.se.iloc[0])
+    # study level of a bare table: one unit per cluster, the independent methods are exact and keep their names
+    assert set(cohen_kappa(long_labels(REF["toy"]["ratings"])).method) == {"fleiss_cohen_everitt_1969"}
+
+
+def test_cluster_bootstrap_bca_and_basic(slices):
+    cohort, _ = slices
+    for method in ("percentile", "basic", "bca"):
+        r = row(fleiss_kappa(cohort, level="slice", ci="bootstrap", bootstrap=method, n_resamples=400, rng=3))
+        assert r.method == f"cluster-bootstrap-{method}" and r.ci_low < r.estimate < r.ci_high
+        # the cluster bootstrap SE agrees with the sandwich SE (Monte Carlo error of 400 resamples ~ 4%)
+        assert r.se == pytest.approx(CLU["patient_id"]["fleiss"]["se"], rel=0.2)
+
+
+def test_one_unit_per_cluster_bootstrap_equals_unit_bootstrap():
+    toy = long_labels(REF["toy"]["ratings"])
+    a = fleiss_kappa(toy, ci="bootstrap", n_resamples=300, rng=5)
+    b = fleiss_kappa(toy, ci="bootstrap", n_resamples=300, rng=5, cluster="study_id")
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_few_clusters_warned_and_one_cluster_nan(slices):
+    _, labels = slices
+    few = labels[labels.study_id.isin(sorted(labels.study_id.unique())[:5])]
+    r = row(cohen_kappa(few, level="slice", raters=["R1", "R2"]))
+    assert r.n_clusters == 5 and np.isfinite(r.ci_low) and "only 5 clusters" in r.reason
+    one = labels[labels.study_id == labels.study_id.iloc[0]]
+    res = agreement(one, level="slice", ci="both", n_resamples=50, rng=0)
+    assert (res.n_clusters == 1).all() and res.ci_low.isna().all()
+    assert res.reason.str.contains("fewer than 2 clusters|no variation|no analytic interval").all()
+
+
+def test_findings_string_is_one_finding(toy):
+    # a str is one finding, never split into ['a', 'n', 'y']
+    pd.testing.assert_frame_equal(cohen_kappa(toy, findings="any"), cohen_kappa(toy, findings=["any"]))
+    with pytest.raises(AgreementInputError, match=r"findings: \['sdh'\] have no labels"):
+        cohen_kappa(toy, findings="sdh")
+
+
+@pytest.mark.parametrize("bad", [10**9, 2.5, 0, 1, True, "100", None])
+def test_n_resamples_validated(toy, bad):
+    with pytest.raises(AgreementInputError, match=r"n_resamples: expected an integer from 2 to 100,000"):
+        agreement(toy, ci="bootstrap", n_resamples=bad)
+
+
+def test_bootstrap_memory_is_bounded_by_chunks():
+    # 3,000 slices in 300 studies, 20,000 resamples: drawn at once, the weights alone would be
+    # 20,000 x 3,000 x 8 B = 480 MB (and 10**9 resamples 1.46 TiB); in chunks the peak stays small
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    truth = rng.random(3000) < 0.3
+    lab = pd.DataFrame([("d", f"s{i // 10}", f"s{i // 10}-{i}", "slice", "any", r,
+                         int(t != (rng.random() < 0.1))) for i, t in enumerate(truth) for r in ("R1", "R2")],
+                       columns=["dataset", "study_id", "slice_id", "level", "finding", "rater", "value"])
+    tracemalloc.start()
+    r = row(cohen_kappa(lab, level="slice", ci="bootstrap", n_resamples=20_000, rng=0))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 150e6, peak
+    assert np.isfinite(r.ci_low) and r.n_clusters == 300
+
+
+# --------------------------------------------------------------------------------------------
+# the majority reference (issue 11 item 5) and duplicates
+# --------------------------------------------------------------------------------------------
+def test_majority_is_more_than_half_of_all_readers():
+    # three readers in the dataset; s002 read by R1 alone, s003 by R1 and R2 who disagree
+    lab = long_labels({"R1": [1, 0, 1, 1, 0, 1], "R2": [1, 0, None, 0, 0, 1], "R3": [0, 0, None, None, 1, 1]})
+    res = reader_vs_reference(lab, reference="majority")
+    # majority: s000 1 (2 of 3), s001 0, s002 none (1 of 3), s003 none (1 vs 1), s004 0, s005 1
+    sens = row(res, raters="R1|majority", measure="sensitivity")
+    spec = row(res, raters="R1|majority", measure="specificity")
+    assert (sens.n, sens.estimate, spec.n, spec.estimate) == (2, 1.0, 2, 1.0)
+    assert "2 study units without a majority of the 3 readers have no reference label" in sens.reason
+    # hemstats.consensus.majority_labels is the one rule: a majority of the readers present would label s002
+    from hemstats.consensus import majority_labels
+
+    decided, undecided = majority_labels(lab)
+    assert sorted(undecided.study_id) == ["s002", "s003"] and len(decided) == 4
+
+
+def test_icc_duplicate_ratings_are_an_error_not_averaged():
+    fr = pd.DataFrame({"t": [1, 1, 2, 2, 3, 3, 3], "r": ["A", "B", "A", "B", "A", "B", "B"],
+                       "v": [1.0, 1.1, 2.0, 2.2, 3.0, 3.3, 9.9]})
+    with pytest.raises(AgreementInputError, match=r"frame: more than one rating per \(t, r\); 2 rows, first: row 5, row 6"):
+        icc(fr, targets="t", raters="r", ratings="v")
 
 
 # --------------------------------------------------------------------------------------------
