@@ -54,7 +54,17 @@ import pandas as pd
 
 from hemstats.cohort import Cohort
 from hemstats.errors import DataFormatError
-from hemstats.io.tables import clean_header, header_key, parse_flag, parse_number, sex_codes
+from hemstats.io.tables import (
+    age_in_range,
+    check_options,
+    clean_header,
+    dataset_root,
+    header_key,
+    parse_flag,
+    parse_number,
+    relative_errors,
+    sex_codes,
+)
 from hemstats.privacy import project_salt, pseudonymize
 
 __all__ = ["ROLE_PATTERNS", "FINDING_ROLES", "match_columns", "read_registry", "load"]
@@ -186,12 +196,15 @@ def read_registry(
         raise DataFormatError(f"{path}: registry not found")
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
+            _check_sheet(path, sheet)
             raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, engine="openpyxl")
         else:
             with path.open(newline="", encoding="utf-8-sig") as fh:  # title rows may be shorter
                 rows = list(csv.reader(fh))
             width = max((len(r) for r in rows), default=0)
             raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object).replace("", None)
+    except DataFormatError:
+        raise
     except Exception as exc:  # noqa: BLE001 - openpyxl/zip/csv errors all mean "unreadable"
         raise DataFormatError(f"{path}: cannot be read as a registry table ({type(exc).__name__})") from None
     if raw.empty:
@@ -212,6 +225,23 @@ def read_registry(
     return table, mapping, unmapped
 
 
+def _check_sheet(path: Path, sheet: str | int) -> None:
+    """Raise naming the sheet asked for and the sheets present when ``sheet`` is not in the workbook."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        names = list(book.sheetnames)
+    finally:
+        book.close()
+    ok = sheet in names if isinstance(sheet, str) else -len(names) <= sheet < len(names)
+    if not ok:
+        raise DataFormatError(
+            f"{path}: no sheet {sheet!r} (option sheet); the workbook has {len(names)} sheet(s): "
+            + ", ".join(repr(n) for n in names)
+        )
+
+
 def _rows(mask, first_row: int) -> str:
     positions = [int(i) for i, m in enumerate(mask) if m]
     shown = ", ".join(str(p + first_row) for p in positions[:5]) + (", ..." if len(positions) > 5 else "")
@@ -224,7 +254,7 @@ def _parse(values: pd.Series, kind: str, *, path: Path, column: str, first_row: 
     def parse(v: pd.Series) -> pd.Series:
         if kind == "flag":
             return parse_flag(v, path=path, column=column)
-        return parse_number(v, path=path, column=column, minimum=0)
+        return parse_number(v, path=path, column=column, minimum=None if kind == "age" else 0)
 
     try:
         return parse(values)
@@ -237,7 +267,7 @@ def _parse(values: pd.Series, kind: str, *, path: Path, column: str, first_row: 
                 bad.append(True)
             else:
                 bad.append(False)
-    expected = "0/1, true/false, yes/no or да/нет" if kind == "flag" else "a number >= 0"
+    expected = {"flag": "0/1, true/false, yes/no or да/нет", "age": "a number"}.get(kind, "a number >= 0")
     raise DataFormatError(f"{path}, column {column!r}: expected {expected}; {_rows(bad, first_row)}")
 
 
@@ -362,13 +392,17 @@ def load(
     Cohort
         ``studies`` (age, sex and the technical columns), ``labels`` (study level,
         ``consensus``) and ``notes`` (``registry_vs_dicom``, ``dicom_failure``,
-        ``registry_inconsistent``; the ``field`` column names the compared field).
+        ``registry_inconsistent``, ``out_of_range`` for an age outside 0-120 years,
+        kept missing; the ``field`` column names the compared field).
 
     Raises
     ------
     DataFormatError
-        Missing registry, no study column, a repeated or blank study id, a flag,
-        number or sex it cannot read (naming column and rows, not the value).
+        Missing registry, a sheet that is not in the workbook (naming the sheets
+        present), no study column, a repeated or blank study id, a flag, number or sex
+        it cannot read (naming column and rows, not the value).
+    ManifestError
+        An option of the wrong type.
 
     Examples
     --------
@@ -384,7 +418,14 @@ def load(
     >>> cohort.labels[["study_id", "finding", "value"]].values.tolist()
     [['s1', 'any', 1], ['s1', 'sdh', 1], ['s2', 'any', 0]]
     """
-    root = Path(root)
+    check_options(load, locals())
+    root = dataset_root(root, holds=registry)
+    with relative_errors(root):
+        return _load(root, name, registry, sheet, columns, studies_dir, executor, progress, salt)
+
+
+def _load(root: Path, name: str, registry: str, sheet: str | int, columns: Mapping[str, str] | None,
+          studies_dir: str | None, executor: Executor | None, progress: bool, salt: str | None) -> Cohort:
     path = root / registry
     table, mapping, unmapped = read_registry(path, columns=columns, sheet=sheet)
     first = table.attrs["first_row"]
@@ -409,11 +450,17 @@ def load(
     studies["sex"] = (
         _sex(table[mapping["sex"]], path=path, column=mapping["sex"], first_row=first) if "sex" in mapping else None
     )
-    studies["age_years"] = (
-        _parse(table[mapping["age"]], "number", path=path, column=mapping["age"], first_row=first).to_numpy()
-        if "age" in mapping
-        else pd.NA
-    )
+    age_notes: list[dict] = []
+    if "age" in mapping:
+        ages = _parse(table[mapping["age"]], "age", path=path, column=mapping["age"], first_row=first)
+        ages, texts = age_in_range(ages.set_axis(pd.RangeIndex(len(ages)) + first - 2), path=path.name,
+                                   column=mapping["age"])
+        outside = ages.isna().to_numpy() & table[mapping["age"]].notna().to_numpy()
+        age_notes = [{"dataset": name, "study_id": sid, "kind": "out_of_range", "detail": text, "field": "age_years"}
+                     for sid, text in zip(sids[outside], texts)]
+        studies["age_years"] = ages.to_numpy()
+    else:
+        studies["age_years"] = pd.NA
     for field in _TEXT_TECH:
         studies[field] = (
             table[mapping[field]].map(lambda v: None if pd.isna(v) else str(v).strip()) if field in mapping else None
@@ -430,7 +477,7 @@ def load(
         if role in mapping
     }
 
-    notes: list[dict] = []
+    notes: list[dict] = list(age_notes)
     if "multiple" in flags:
         subtypes = [flags[r] for r in ("edh", "sdh", "sah", "iph", "ivh") if r in flags]
         if subtypes:

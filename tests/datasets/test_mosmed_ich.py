@@ -180,7 +180,7 @@ def test_bad_registry_cells_name_column_and_row_not_value(tmp_path: Path) -> Non
     with pytest.raises(DataFormatError, match=r"column 'Sex': expected M/F"):
         mosmed_ich.load(tmp_path, salt=SALT)
     write_registry(tmp_path / "dataset_registry.xlsx", ["study_id", "Age"], [["s1", "forty"]], title=None)
-    with pytest.raises(DataFormatError, match=r"column 'Age': expected a number >= 0; 1 row, spreadsheet row 2"):
+    with pytest.raises(DataFormatError, match=r"column 'Age': expected a number; 1 row, spreadsheet row 2"):
         mosmed_ich.load(tmp_path, salt=SALT)
     write_registry(tmp_path / "dataset_registry.xlsx", ["study_id", "ICH"], [["s1", 1], ["s1", 0]], title=None)
     with pytest.raises(DataFormatError, match=r"expected unique study ids; 2 rows, spreadsheet row 2, 3"):
@@ -265,3 +265,32 @@ def test_dicom_scan_can_be_skipped(with_dicom: Path) -> None:
 
 def test_registered_as_adapter(english: Path) -> None:
     assert get_adapter("mosmed_ich")(english, salt=SALT, name="mosmed").datasets == ("mosmed",)
+
+
+def test_wrong_sheet_names_the_sheet_and_the_sheets_present(tmp_path: Path) -> None:
+    write_registry(tmp_path / "dataset_registry.xlsx", ["study_id", "Age"], [["s1", 40]], title=None)
+    with pytest.raises(DataFormatError, match=r"^dataset_registry\.xlsx: no sheet 'Реестр' \(option sheet\); "
+                       r"the workbook has 1 sheet\(s\): 'Sheet'"):
+        mosmed_ich.load(tmp_path, salt=SALT, sheet="Реестр")
+    with pytest.raises(DataFormatError, match=r"no sheet 3 \(option sheet\)"):
+        mosmed_ich.load(tmp_path, salt=SALT, sheet=3)
+
+
+def test_out_of_range_ages_become_missing_with_a_note(tmp_path: Path) -> None:
+    write_registry(tmp_path / "dataset_registry.xlsx", ["study_id", "Age"], [["s1", 40], ["s2", -1], ["s3", 130]],
+                   title=None)
+    cohort = mosmed_ich.load(tmp_path, salt=SALT)
+    assert cohort.studies.set_index("study_id")["age_years"].isna().to_dict() == {"s1": False, "s2": True, "s3": True}
+    notes = cohort.notes.query("kind == 'out_of_range'")
+    assert notes["study_id"].tolist() == ["s2", "s3"]
+    assert "column 'Age', row 3: age -1 is outside 0-120 years; kept missing" in notes["detail"].iloc[0]
+
+
+def test_option_types_and_root_file(tmp_path: Path) -> None:
+    from hemstats.errors import ManifestError
+
+    path = write_registry(tmp_path / "dataset_registry.xlsx", ["study_id", "Age"], [["s1", 40]], title=None)
+    with pytest.raises(ManifestError, match=r"options.columns: expected a mapping of str to str or None, got dict"):
+        mosmed_ich.load(tmp_path, salt=SALT, columns={"study": 5})
+    with pytest.raises(DataFormatError, match=r"^dataset folder 'dataset_registry.xlsx' is a file"):
+        mosmed_ich.load(path, salt=SALT)
