@@ -67,12 +67,38 @@ import pandas as pd
 from hemstats.cohort import Cohort
 from hemstats.errors import DataFormatError, ManifestError, Problem, UnknownFindingError
 from hemstats.findings import FINDINGS
-from hemstats.io.tables import find_column, first_rows, parse_flag, parse_number, read_table, sex_codes
+from hemstats.io.tables import (
+    age_in_range,
+    check_options,
+    dataset_root,
+    find_column,
+    first_rows,
+    parse_flag,
+    parse_number,
+    read_table,
+    relative_errors,
+    sex_codes,
+)
 from hemstats.schema import TABLES
 
 __all__ = ["load"]
 
 _ADAPTER = "generic"
+#: The type of each key's value in the option mappings, for the messages of :func:`_check_spec`.
+_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "file": ((str,), "a file name"),
+    "sheet": ((str, int), "a sheet name or position"),
+    "columns": ((Mapping,), "a mapping canonical column -> column name"),
+    "sex_values": ((Mapping,), "a mapping code -> M or F"),
+    "id_column": ((str,), "a column name"),
+    "slice_column": ((str, type(None)), "a column name"),
+    "findings": ((Mapping,), "a mapping finding code -> column name"),
+    "rater": ((str,), "a rater name"),
+    "rater_column": ((str, type(None)), "a column name"),
+    "model": ((str,), "a model name"),
+    "model_column": ((str, type(None)), "a column name"),
+    "blank": ((str, int), "'missing' or 0"),
+}
 _KEYS = {
     "studies": {"file", "sheet", "columns", "sex_values"},
     "labels": {"file", "sheet", "id_column", "slice_column", "findings", "rater", "rater_column", "blank"},
@@ -87,6 +113,15 @@ def _check_spec(spec: object, part: str, required: Sequence[str]) -> dict[str, A
     problems = [Problem(f"{where}.{k}", f"unknown key; expected one of {sorted(_KEYS[part])}")
                 for k in spec if k not in _KEYS[part]]
     problems += [Problem(f"{where}.{k}", "required key is absent") for k in required if k not in spec]
+    for k, v in spec.items():
+        if k in _TYPES and (not isinstance(v, _TYPES[k][0]) or isinstance(v, bool)):
+            problems.append(Problem(f"{where}.{k}", f"expected {_TYPES[k][1]}, got {type(v).__name__} {v!r:.40}"))
+        elif k in ("columns", "findings", "sex_values") and isinstance(v, Mapping):
+            odd = [f"{a!r}: {b!r:.20}" for a, b in v.items() if not isinstance(b, str) or not isinstance(a, (str, int))]
+            if odd:
+                problems.append(Problem(f"{where}.{k}", f"expected text values, got {', '.join(odd[:3])}"))
+    if problems:
+        raise ManifestError(problems)
     if "findings" in spec:
         if not isinstance(spec["findings"], Mapping) or not spec["findings"]:
             problems.append(Problem(f"{where}.findings", "expected a mapping finding code -> column"))
@@ -113,7 +148,7 @@ def _ids(table: pd.DataFrame, column: str, path: Path) -> pd.Series:
     return ids
 
 
-def _read_studies(root: Path, spec: dict[str, Any], name: str, hide: bool) -> pd.DataFrame:
+def _read_studies(root: Path, spec: dict[str, Any], name: str, hide: bool, notes: list[tuple]) -> pd.DataFrame:
     spec = _check_spec(spec, "studies", ["file", "columns"])
     columns = spec["columns"]
     if not isinstance(columns, Mapping) or "study_id" not in columns:
@@ -140,6 +175,12 @@ def _read_studies(root: Path, spec: dict[str, Any], name: str, hide: bool) -> pd
             if bad.any():
                 raise DataFormatError(f"{path}, column {col!r}: expected M or F (or a sex_values coding); {first_rows(bad, values)}")
             out[target] = mapped
+        elif target == "age_years":
+            ages, texts = age_in_range(parse_number(values, path=path, column=col), path=path.name, column=col)
+            outside = ages.isna() & values.notna()
+            ids = out["study_id"][outside.to_numpy()]
+            notes += [(pd.NA if hide else sid, "out_of_range", text) for sid, text in zip(ids, texts)]
+            out[target] = ages
         elif kind in ("float", "int"):
             out[target] = parse_number(values, path=path, column=col, minimum=canonical[target].minimum)
         else:
@@ -243,18 +284,26 @@ def load(
     >>> bool(cohort.studies["study_id"].str.startswith("st-").all()), cohort.labels["value"].tolist()
     (True, [1, 0])
     """
-    root = Path(root)
+    check_options(load, locals())
+    root = dataset_root(root, holds="the files the options name")
+    with relative_errors(root):
+        return _load(root, name, labels, studies, predictions, pseudonymize_ids, salt)
+
+
+def _load(root: Path, name: str, labels: Any, studies: Any, predictions: Any, pseudonymize_ids: Sequence[str],
+          salt: str | None) -> Cohort:
     if labels is None and studies is None:
         raise ManifestError([Problem("options", "expected at least 'labels' or 'studies'")])
     unknown = [k for k in pseudonymize_ids if k not in ("study_id", "patient_id")]
     if unknown:
         raise ManifestError([Problem("options.pseudonymize_ids", f"expected study_id and/or patient_id, got {unknown}")])
     hide = "study_id" in pseudonymize_ids  # then no raw study id is shown in a message either
+    notes: list[tuple] = []
     label_frames = [_read_scores(root, s, name, "labels", hide) for s in _as_list(labels or [])]
     pred_frames = [_read_scores(root, s, name, "predictions", hide) for s in _as_list(predictions or [])]
 
     if studies is not None:
-        study_table = _read_studies(root, studies, name, hide)
+        study_table = _read_studies(root, studies, name, hide, notes)
         known = set(study_table["study_id"])
         for frame in [*label_frames, *pred_frames]:
             orphan = ~frame["study_id"].isin(known)
@@ -262,7 +311,7 @@ def load(
                 first = "" if hide else f", first: {frame.loc[orphan, 'study_id'].iloc[0]!r}"
                 raise DataFormatError(
                     f"{frame.attrs['path']}: {int(frame.loc[orphan, 'study_id'].nunique())} id(s) not in the studies "
-                    f"table {root / studies['file']}{first}"
+                    f"table {studies['file']}{first}"
                 )
     else:
         ids = pd.unique(pd.concat([f["study_id"] for f in label_frames], ignore_index=True))
@@ -283,4 +332,8 @@ def load(
                     frame["study_id"] = frame["study_id"].map(mapping)
         if "patient_id" in pseudonymize_ids:
             study_table["patient_id"] = pseudonymize(study_table["patient_id"], salt=key, prefix="p-").to_numpy()
-    return Cohort(study_table, labels=lab, predictions=pred, info={name: {"adapter": _ADAPTER, "synthetic": False}})
+    notes_df = pd.DataFrame(notes, columns=["study_id", "kind", "detail"]).assign(dataset=name) if notes else None
+    if notes_df is not None and "study_id" in pseudonymize_ids:
+        notes_df["study_id"] = pd.NA  # the raw ids are hidden; the detail names the row
+    return Cohort(study_table, labels=lab, predictions=pred, notes=notes_df,
+                  info={name: {"adapter": _ADAPTER, "synthetic": False}})

@@ -57,6 +57,7 @@ from hemstats.errors import DataFormatError
 from hemstats.io.tables import (
     age_in_range,
     check_options,
+    check_sheet,
     clean_header,
     dataset_root,
     header_key,
@@ -196,7 +197,7 @@ def read_registry(
         raise DataFormatError(f"{path}: registry not found")
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            _check_sheet(path, sheet)
+            check_sheet(path, sheet)
             raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, engine="openpyxl")
         else:
             with path.open(newline="", encoding="utf-8-sig") as fh:  # title rows may be shorter
@@ -223,23 +224,6 @@ def read_registry(
     mapping = match_columns(headers, columns=columns, path=path)
     unmapped = [h for h in headers if h not in mapping.values()]
     return table, mapping, unmapped
-
-
-def _check_sheet(path: Path, sheet: str | int) -> None:
-    """Raise naming the sheet asked for and the sheets present when ``sheet`` is not in the workbook."""
-    from openpyxl import load_workbook
-
-    book = load_workbook(path, read_only=True)
-    try:
-        names = list(book.sheetnames)
-    finally:
-        book.close()
-    ok = sheet in names if isinstance(sheet, str) else -len(names) <= sheet < len(names)
-    if not ok:
-        raise DataFormatError(
-            f"{path}: no sheet {sheet!r} (option sheet); the workbook has {len(names)} sheet(s): "
-            + ", ".join(repr(n) for n in names)
-        )
 
 
 def _rows(mask, first_row: int) -> str:

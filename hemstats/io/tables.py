@@ -57,6 +57,7 @@ __all__ = [
     "parse_number",
     "first_rows",
     "check_options",
+    "check_sheet",
     "dataset_root",
     "relative_errors",
     "AGE_RANGE",
@@ -177,6 +178,8 @@ def read_table(
         raise DataFormatError(f"{path}: file not found")
     try:
         if path.suffix.lower() in _EXCEL_SUFFIXES:
+            if sheet is not None:
+                check_sheet(path, sheet)
             df = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object, engine="openpyxl")
         else:
             df = pd.read_csv(
@@ -188,6 +191,8 @@ def read_table(
                 na_values=[""],
                 skipinitialspace=False,
             )
+    except DataFormatError:
+        raise
     except Exception as exc:  # decoding, CSV parser, zipfile and XML errors of a corrupt workbook
         raise DataFormatError(f"{path}: cannot be read as a table ({type(exc).__name__}: {exc})") from None
     if not isinstance(df.index, pd.RangeIndex):
@@ -220,6 +225,26 @@ def read_table(
         if usecols is not None:
             df = df[list(usecols)]
     return df
+
+
+def check_sheet(path: str | Path, sheet: str | int) -> None:
+    """Raise naming the sheet asked for and the sheets present when ``sheet`` is not in the workbook.
+
+    ``sheet`` is a sheet name or a (0-based, possibly negative) position.
+    """
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        names = list(book.sheetnames)
+    finally:
+        book.close()
+    ok = sheet in names if isinstance(sheet, str) else -len(names) <= sheet < len(names)
+    if not ok:
+        raise DataFormatError(
+            f"{path}: no sheet {sheet!r} (option sheet); the workbook has {len(names)} sheet(s): "
+            + ", ".join(repr(n) for n in names)
+        )
 
 
 def _one_field_too_many(df: pd.DataFrame, path: Path) -> pd.DataFrame:

@@ -117,3 +117,50 @@ def test_option_errors(tmp_path):
     with pytest.raises(ManifestError, match="options.predictions"):
         generic.load(tmp_path, labels=LABELS, predictions={"file": "scores.csv", "id_column": "Exam",
                                                            "findings": {"any": "p_ICH"}}, pseudonymize_ids=[])
+
+
+def test_option_values_of_the_wrong_type_name_the_option(tmp_path):
+    from hemstats.errors import ManifestError
+
+    (tmp_path / "s.csv").write_text("Exam,Sex\nE1,1\n")
+    with pytest.raises(ManifestError, match=r"options.studies.sex_values: expected a mapping code -> M or F, got list"):
+        generic.load(tmp_path, studies={"file": "s.csv", "columns": {"study_id": "Exam", "sex": "Sex"},
+                                        "sex_values": ["1", "M"]})
+    with pytest.raises(ManifestError, match=r"options.studies.columns: expected text values, got 'study_id': 5"):
+        generic.load(tmp_path, studies={"file": "s.csv", "columns": {"study_id": 5}})
+    with pytest.raises(ManifestError, match=r"options.labels.file: expected a file name, got int 5"):
+        generic.load(tmp_path, labels={"file": 5, "id_column": "Exam", "findings": {"any": "ICH"}})
+    with pytest.raises(ManifestError, match=r"options.pseudonymize_ids: expected a list of str, got str"):
+        generic.load(tmp_path, labels={"file": "s.csv", "id_column": "Exam", "findings": {"any": "Sex"}},
+                     pseudonymize_ids="study_id")
+
+
+def test_out_of_range_ages_become_missing_with_a_note(tmp_path):
+    (tmp_path / "s.csv").write_text("Exam,Age\nE1,40\nE2,-5\nE3,200\n")
+    cohort = generic.load(tmp_path, studies={"file": "s.csv", "columns": {"study_id": "Exam", "age_years": "Age"}},
+                          pseudonymize_ids=[])
+    assert cohort.studies["age_years"].isna().tolist() == [False, True, True]
+    notes = cohort.notes.query("kind == 'out_of_range'")
+    assert notes["study_id"].tolist() == ["E2", "E3"]
+    assert notes["detail"].iloc[0] == "s.csv, column 'Age', row 3: age -5 is outside 0-120 years; kept missing"
+
+
+def test_trailing_comma_rows_are_not_duplicate_ids(tmp_path):
+    (tmp_path / "y.csv").write_text("Exam,ICH\nE1,1,\nE2,0,\n")
+    cohort = generic.load(tmp_path, labels={"file": "y.csv", "id_column": "Exam", "findings": {"any": "ICH"}},
+                          pseudonymize_ids=[])
+    assert cohort.labels[["study_id", "value"]].values.tolist() == [["E1", 1], ["E2", 0]]
+
+
+def test_wrong_sheet_and_missing_file_are_named(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["Exam", "ICH"])
+    wb.active.append(["E1", 1])
+    wb.save(tmp_path / "y.xlsx")
+    spec = {"file": "y.xlsx", "sheet": "reads", "id_column": "Exam", "findings": {"any": "ICH"}}
+    with pytest.raises(DataFormatError, match=r"^y\.xlsx: no sheet 'reads' \(option sheet\); the workbook has 1 sheet\(s\): 'Sheet'"):
+        generic.load(tmp_path, labels=spec)
+    with pytest.raises(DataFormatError, match=r"^nope\.csv: file not found"):
+        generic.load(tmp_path, labels={**spec, "file": "nope.csv"})
