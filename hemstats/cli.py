@@ -7,14 +7,19 @@ Commands::
     hemstats demo --out DIR [...]         write the demo cohort's tables
 
 MANIFEST defaults to ``./data_manifest.yaml`` when it exists, else the built-in,
-demo-only manifest.  A :class:`~hemstats.errors.HemstatsError` prints as one
-``Error: ...`` message (no traceback) and exits with status 1; usage errors exit
-with status 2.
+demo-only manifest.  A :class:`~hemstats.errors.HemstatsError` prints as one line
+``error: ...`` (no traceback) and exits with status 1; an unexpected exception prints
+one line asking to report it, with the path of a log holding its traceback, and exits
+with status 2; usage errors exit with status 2.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import os
 import shlex
+import tempfile
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +33,55 @@ __all__ = ["main", "DEFAULT_MANIFEST_NAME"]
 DEFAULT_MANIFEST_NAME = "data_manifest.yaml"
 
 
+def _one_line(exc: BaseException) -> str:
+    """The message of ``exc`` on one line: a build failure's summary, or its lines joined.
+
+    Examples
+    --------
+    >>> _one_line(HemstatsError("invalid manifest m.yaml: 2 problems\\n  - a: bad\\n  - b: worse"))
+    'invalid manifest m.yaml: 2 problems: a: bad; b: worse'
+    """
+    summary = getattr(exc, "summary", None)
+    if isinstance(summary, str) and summary.strip():
+        return " ".join(summary.split())
+    lines = [" ".join(line.strip().removeprefix("- ").split()) for line in str(exc).splitlines()]
+    lines = [line for line in lines if line]
+    if not lines:
+        return type(exc).__name__
+    return lines[0] + (": " + "; ".join(lines[1:]) if len(lines) > 1 else "")
+
+
+def _crash_log(exc: BaseException) -> str:
+    """Write the traceback of an unexpected exception to a new log file; return its path."""
+    from hemstats import __version__
+
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    fd, path = tempfile.mkstemp(prefix=f"hemstats-error-{stamp}-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"hemstats {__version__}\n")
+        fh.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    return path
+
+
 class _Group(click.Group):
-    """A group that turns a HemstatsError into a clean one-message exit 1."""
+    """A group that ends a HemstatsError with one ``error:`` line and status 1, anything else with status 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
         except HemstatsError as exc:
-            raise click.ClickException(str(exc)) from None
+            click.echo(f"error: {_one_line(exc)}", err=True)
+            ctx.exit(1)
+        except Exception as exc:
+            log = _crash_log(exc)
+            message = _one_line(exc)
+            detail = f"{type(exc).__name__}: {message}" if message != type(exc).__name__ else message
+            click.echo(
+                f"error: unexpected {detail} (a bug in hemstats: please report it with the log {log})", err=True
+            )
+            ctx.exit(2)
 
 
 def _manifest_arg(manifest: Path | None) -> Path | None:
@@ -50,9 +96,7 @@ def _describe(manifest: Path | None) -> str:
     return str(manifest) if manifest is not None else "built-in manifest"
 
 
-_MANIFEST = click.argument(
-    "manifest", required=False, type=click.Path(dir_okay=False, path_type=Path)
-)
+_MANIFEST = click.argument("manifest", required=False, type=click.Path(path_type=Path))
 
 
 def _version() -> str:
@@ -106,19 +150,23 @@ def validate(ctx: click.Context, manifest: Path | None) -> None:
     "-o",
     default="_build/report",
     show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Build folder; rebuilding into the same folder reuses executed chapters.",
+    type=click.Path(path_type=Path),
+    help="Build folder: a new or empty folder, or one an earlier build made (rebuilding there "
+    "reuses executed chapters). Any other non-empty folder is refused.",
 )
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show the build steps on stderr.")
 def report(manifest: Path | None, out: Path, progress: bool) -> None:
     """Build the HTML report of MANIFEST's datasets.
 
-    Prints the path of index.html as the last line.
+    Prints the path of index.html as the last line.  A chapter that fails ends the
+    command with one line naming the chapter and its exception, and the path of the
+    full log.
     """
     from hemstats.report import build_report
 
     path = _manifest_arg(manifest)
-    args = ["hemstats", "report"] + ([str(path)] if path is not None else []) + ["--out", str(out)]
+    # the Provenance page shows the command with file names only (no folders of this machine)
+    args = ["hemstats", "report"] + ([path.name] if path is not None else []) + ["--out", out.name or str(out)]
     index = build_report(path, out=out, progress=progress, command=shlex.join(args))
     click.echo(str(index))
 

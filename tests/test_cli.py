@@ -90,8 +90,9 @@ def test_report_bad_manifest_exits_1_with_its_problems(runner, tmp_path):
     bad.write_text(BAD_MANIFEST)
     result = runner.invoke(main, ["report", str(bad), "--out", str(tmp_path / "out"), "--no-progress"])
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: invalid manifest {bad}: 3 problems")
-    assert "unknown adapter 'nope'" in result.stderr
+    assert result.stderr.startswith("error: invalid manifest m.yaml: 3 problems: ")
+    assert len(result.stderr.splitlines()) == 1  # one line, every problem on it
+    assert "unknown adapter 'nope'" in result.stderr and str(tmp_path) not in result.stderr
     assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
 
@@ -103,7 +104,7 @@ def test_hemstats_errors_print_one_clean_message(runner, monkeypatch):
     monkeypatch.setattr("hemstats.report.build_report", broken)
     result = runner.invoke(main, ["report", "--no-progress"])
     assert result.exit_code == 1
-    assert result.stderr == "Error: something precise went wrong\n"
+    assert result.stderr == "error: something precise went wrong\n"
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])

@@ -7,8 +7,13 @@ build in ``<out>/context.json`` (read by chapters through
 and runs Jupyter Book 1.x on it in a child process, with warnings as errors,
 nit-picky references and no tolerated notebook error.
 
+The build writes only into a folder hemstats owns: a new or empty one, which it
+marks with ``.hemstats-report``, or one an earlier build marked (see
+:mod:`hemstats.report.outdir`); any other non-empty folder is refused.
+
 Layout of ``<out>``::
 
+    .hemstats-report  marks the folder as a hemstats build folder
     html/           the report; html/index.html opens it, html/tables/*.csv hold the numbers
     cohort/         the cohort the chapters read
     src/            the book source as built
@@ -44,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 from hemstats.errors import HemstatsError, ManifestError
 from hemstats.report.context import _FORMAT_VERSION, ENV_VAR
 from hemstats.report.errors import ReportBuildError, ReportError
+from hemstats.report.outdir import check_build_folder, claim_build_folder, public_command, shown_path
 
 if TYPE_CHECKING:
     from hemstats.cohort import Cohort
@@ -265,6 +271,62 @@ _STATUS = (
 )
 
 
+_FAILED_CHAPTER = re.compile(r"([^/\\\s]+)\.(?:md|ipynb): WARNING: Executing notebook failed")
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Warning|Interrupt|Exit)\w*)(?::\s*(.*))?$")
+
+
+def _chapter_failures(log_text: str) -> list[tuple[str, str]]:
+    """``(chapter, "Type: message")`` of each chapter whose execution failed, from the build log.
+
+    Examples
+    --------
+    >>> log = ("/x/src/prevalence.md: WARNING: Executing notebook failed: CellExecutionError\\n"
+    ...        "nbclient.exceptions.CellExecutionError: An error occurred\\n"
+    ...        "KeyError                  Traceback (most recent call last)\\n"
+    ...        "KeyError: 'n_missing'\\n\\n [mystnb.exec]\\n")
+    >>> _chapter_failures(log)
+    [('prevalence', "KeyError: 'n_missing'")]
+    """
+    lines = _ANSI.sub("", log_text).splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        match = _FAILED_CHAPTER.search(line)
+        if not match:
+            continue
+        reason = None
+        for later in lines[i + 1 :]:
+            if later.strip().endswith("[mystnb.exec]") or _FAILED_CHAPTER.search(later):
+                break
+            found = _EXCEPTION_LINE.match(later.strip())
+            if found:
+                reason = found.group(1) + (f": {found.group(2).strip()}" if found.group(2) else "")
+        out.append((match.group(1), reason or "the notebook raised an exception (see the log)"))
+    return out
+
+
+def _failure(log: Path, what: str, outdir: Path) -> ReportBuildError:
+    """The error of a failed build: one line saying what failed and why, then the log's relevant part."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        text = ""
+    shown_out, shown_log = shown_path(outdir), shown_path(log)
+
+    def public(s: str) -> str:
+        return s.replace(str(outdir), shown_out)
+
+    failures = _chapter_failures(text)
+    excerpt = public(_log_excerpt(log))
+    if failures:
+        chapter, reason = failures[0]
+        more = f" (and {len(failures) - 1} more chapter{'s' * (len(failures) > 2)})" if len(failures) > 1 else ""
+        summary = f"chapter {chapter!r} failed: {public(reason)}{more}; full log: {shown_log}"
+        return ReportBuildError(f"{summary}\n{excerpt}", log=log, chapter=chapter, reason=public(reason))
+    first = next((ln.strip() for ln in excerpt.splitlines() if _PROBLEM.search(ln)), "")
+    summary = f"the report build failed ({what})" + (f": {first}" if first else "") + f"; full log: {shown_log}"
+    return ReportBuildError(f"{summary}\n{excerpt}", log=log)
+
+
 def _status(line: str) -> str | None:
     """A short progress note from a line of the Sphinx log, or None."""
     for pattern, fmt in _STATUS:
@@ -321,7 +383,7 @@ def _kernel_dir(outdir: Path) -> Path:
     """A Jupyter data folder whose ``python3`` kernel is this interpreter (first on JUPYTER_PATH)."""
     root = outdir / "jupyter"
     spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "argv": [sys.executable, "-m", "hemstats.report._kernel", "-f", "{connection_file}"],
         "display_name": "Python 3 (hemstats report)",
         "language": "python",
     }
@@ -335,12 +397,11 @@ def _kernel_dir(outdir: Path) -> Path:
 
 
 def _banner_html(names: Iterable[str]) -> str:
-    import html as _html
-
     from hemstats.report.chapter import synthetic_banner_text
+    from hemstats.report.format import html_text
 
     text = synthetic_banner_text(names)
-    return f'<span class="hemstats-synthetic-banner">{_html.escape(text)}</span>' if text else ""
+    return f'<span class="hemstats-synthetic-banner">{html_text(text)}</span>' if text else ""
 
 
 def build_report(
@@ -358,13 +419,15 @@ def build_report(
     manifest : path-like or Manifest, optional
         The data manifest; None uses the built-in, demo-only one.
     out : path-like, default "_build/report"
-        Build folder (created); rebuilding into the same folder reuses executed chapters.
+        Build folder: a new or empty folder (created and marked as hemstats'), or one an
+        earlier build made; rebuilding into the same folder reuses executed chapters.
     progress : bool, default True
         Show the steps on stderr.
     book : path-like, optional
         A book source to build instead of hemstats' own (see :func:`find_book_source`).
     command : str, optional
-        The command line to record on the Provenance page; default the Python call.
+        The command line to record on the Provenance page (absolute paths in it are
+        shown by their last part only); default the Python call.
 
     Returns
     -------
@@ -375,6 +438,8 @@ def build_report(
     ------
     ManifestError
         When the manifest or its data cannot be loaded, listing every problem found.
+    ReportError
+        When ``out`` is a file or a non-empty folder hemstats did not create.
     ReportBuildError
         When Jupyter Book fails (a Sphinx warning, a broken reference or an error in
         a chapter), with the relevant part of ``<out>/build.log``, or when a page
@@ -386,10 +451,11 @@ def build_report(
     from hemstats.manifest import Manifest, load_manifest
     from hemstats.report.chapter import synthetic_datasets
 
-    outdir = Path(out).resolve()
+    outdir = check_build_folder(out)
     src_book = find_book_source(book)
     if command is None:
-        command = f"hemstats.report.build_report({_describe(manifest)}, out={str(out)!r})"
+        command = f"hemstats.report.build_report({_describe(manifest)}, out={outdir.name!r})"
+    command = public_command(command)
     built_at = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
     steps = ["manifest", "cohort", "write cohort", "book source", "jupyter-book"]
@@ -409,11 +475,11 @@ def build_report(
         except HemstatsError as exc:
             problems = loading.validate(m, progress=False)
             if problems:
-                raise ManifestError(problems, path=m.path) from exc
+                raise ManifestError(problems, path=None if m.path is None else Path(m.path).name) from exc
             raise
 
         step(2)
-        outdir.mkdir(parents=True, exist_ok=True)
+        outdir = claim_build_folder(outdir)
         cohort_dir = outdir / "cohort"
         if cohort_dir.exists():
             shutil.rmtree(cohort_dir)
@@ -501,10 +567,7 @@ def build_report(
         )
         index = html_dir / "index.html"
         if code != 0 or not index.is_file():
-            what = f"exit status {code}" if code != 0 else "no index.html was written"
-            raise ReportBuildError(
-                f"the report build failed ({what}); full log: {log}\n{_log_excerpt(log)}", log=log
-            )
+            raise _failure(log, f"exit status {code}" if code != 0 else "no index.html was written", outdir)
         external = external_assets(html_dir)
         if external:
             raise ReportBuildError(
@@ -522,4 +585,4 @@ def _describe(manifest: object) -> str:
     if manifest is None:
         return "None"
     path = getattr(manifest, "path", manifest)
-    return repr(str(path))
+    return "None" if path is None else repr(Path(str(path)).name)

@@ -25,7 +25,6 @@ finding estimate
 
 from __future__ import annotations
 
-import html
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -36,7 +35,7 @@ import pandas as pd
 
 from hemstats.report.context import ReportContext, current
 from hemstats.report.errors import ReportError
-from hemstats.report.format import format_table
+from hemstats.report.format import format_table, html_link, html_text
 
 if TYPE_CHECKING:
     from hemstats.cohort import Cohort
@@ -199,25 +198,23 @@ def show_table(
         numeric = {rename.get(c, c) for c in numeric}
     link_cols = {(rename or {}).get(c, c) for c in links}
     code_cols = {(rename or {}).get(c, c) for c in code}
-    header = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    header = "".join(f"<th>{html_text(c)}</th>" for c in shown.columns)
     body = []
     for row in shown.itertuples(index=False):
         cells = []
         for col, value in zip(shown.columns, row, strict=True):
-            text = html.escape(value)
-            if col in link_cols and re.match(r"^https?://\S+$", value):
-                text = f'<a href="{html.escape(value, quote=True)}">{text}</a>'
+            text = html_link(value) if col in link_cols else html_text(value)
             cls = ' class="hemstats-num"' if col in numeric else ' class="hemstats-code"' if col in code_cols else ""
             cells.append(f"<td{cls}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    cap = f"<caption>{html_text(caption)}</caption>" if caption else ""
     parts = [
         '<div class="hemstats-table">',
         f'<table class="table">{cap}<thead><tr>{header}</tr></thead><tbody>{"".join(body)}</tbody></table>',
     ]
     if csv is not None:
         url = table_url(csv, context=context)
-        parts.append(f'<p class="hemstats-csv"><a href="{html.escape(url, quote=True)}">{html.escape(csv)}.csv</a></p>')
+        parts.append(f'<p class="hemstats-csv"><a href="{html_text(url)}">{html_text(csv)}.csv</a></p>')
     parts.append("</div>")
     text = shown.to_string(index=False) if len(shown.columns) else "(no columns)"
     if caption:
@@ -238,7 +235,7 @@ def no_data(sentence: str) -> Html:
     s = sentence.strip()
     return Html(
         f'<div class="admonition note hemstats-no-data"><p class="admonition-title">No data</p>'
-        f"<p>{html.escape(s)}</p></div>",
+        f"<p>{html_text(s)}</p></div>",
         f"No data: {s}",
     )
 
@@ -288,7 +285,7 @@ def synthetic_banner(source: Cohort | ReportContext | None = None) -> Html | Non
         return None
     return Html(
         f'<div class="admonition warning hemstats-synthetic"><p class="admonition-title">Synthetic data</p>'
-        f"<p>{html.escape(text)}</p></div>",
+        f"<p>{html_text(text)}</p></div>",
         text,
     )
 

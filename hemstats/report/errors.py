@@ -18,8 +18,19 @@ class ReportBuildError(ReportError, RuntimeError):
     ----------
     log : pathlib.Path or None
         The full build log.
+    summary : str
+        The message's first line: what failed and why, and where the full log is.
+    chapter : str or None
+        The chapter (page name) whose execution failed, when one did.
+    reason : str or None
+        That chapter's exception, ``"Type: message"``.
     """
 
-    def __init__(self, message: str, *, log: object = None) -> None:
+    def __init__(
+        self, message: str, *, log: object = None, chapter: str | None = None, reason: str | None = None
+    ) -> None:
         super().__init__(message)
         self.log = log
+        self.summary = message.splitlines()[0] if message else ""
+        self.chapter = chapter
+        self.reason = reason

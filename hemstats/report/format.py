@@ -4,6 +4,10 @@ Statistics return floats; the report shows them with these functions, so every
 page writes a proportion, an interval or a p-value the same way.  Missing values
 show as :data:`MISSING`.
 
+Text from a manifest or a data file (titles, descriptions, licences, dataset and
+reader names, loader notes) enters a page's HTML only through :func:`html_text`
+(and :func:`html_link` for a URL), never as Markdown or raw HTML.
+
 Examples
 --------
 >>> fmt_int(12345)
@@ -20,7 +24,9 @@ Examples
 
 from __future__ import annotations
 
+import html as _html
 import math
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,6 +41,8 @@ __all__ = [
     "fmt_estimate",
     "fmt_p",
     "format_table",
+    "html_text",
+    "html_link",
 ]
 
 #: How a missing value is shown.
@@ -130,6 +138,46 @@ def fmt_p(p: Any, *, digits: int = 3) -> str:
         return MISSING
     floor = 10.0 ** (-digits)
     return f"<{floor:.{digits}f}" if float(p) < floor else f"{float(p):.{digits}f}"
+
+
+def html_text(value: Any) -> str:
+    """``value`` as text safe to put in HTML (element content or a quoted attribute).
+
+    The one escaping helper of the report: every text from a manifest or a data file
+    goes through it where it enters HTML.  Missing values show as :data:`MISSING`.
+
+    Examples
+    --------
+    >>> html_text('<script>alert("x")</script> & more')
+    '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more'
+    >>> html_text(None)
+    '—'
+    """
+    return _html.escape(MISSING if _missing(value) else str(value), quote=True)
+
+
+_URL = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
+
+
+def html_link(value: Any) -> str:
+    """A hyperlink when ``value`` is a plain ``http(s)://`` URL, else :func:`html_text` of it.
+
+    Any other scheme (``javascript:``, ``data:``, ...) or a URL holding quotes,
+    spaces or angle brackets is shown as text, never linked.
+
+    Examples
+    --------
+    >>> html_link("https://example.org/data")
+    '<a href="https://example.org/data">https://example.org/data</a>'
+    >>> html_link("javascript:alert(1)")
+    'javascript:alert(1)'
+    >>> html_link('https://x.org/"><script>')
+    'https://x.org/&quot;&gt;&lt;script&gt;'
+    """
+    text = html_text(value)
+    if isinstance(value, str) and _URL.match(value.strip()):
+        return f'<a href="{text.strip()}">{text.strip()}</a>'
+    return text
 
 
 def format_table(

@@ -1,4 +1,5 @@
-"""The tables behind the Overview and Provenance pages (plain numbers, no formatting).
+"""The tables behind the Overview and Provenance pages (plain numbers, no formatting),
+and the HTML blocks that show their manifest texts (escaped by :func:`~hemstats.report.format.html_text`).
 
 Examples
 --------
@@ -20,6 +21,7 @@ import pandas as pd
 
 from hemstats.cohort import TABLE_NAMES, Cohort
 from hemstats.findings import DATASET_FINDINGS, DESCRIPTIONS, FINDINGS
+from hemstats.report.format import fmt_int, fmt_percent, html_link, html_text
 
 __all__ = [
     "KEY_PACKAGES",
@@ -28,7 +30,27 @@ __all__ = [
     "findings_table",
     "versions_table",
     "fingerprints_table",
+    "MISSING_LABEL_SHARE",
+    "NOTE_WARNINGS",
+    "data_warnings",
+    "data_warnings_html",
+    "datasets_html",
 ]
+
+#: A finding's study-level labels are flagged when more than this share of a dataset's studies lack one.
+MISSING_LABEL_SHARE = 0.1
+#: Loader note kinds that change how the numbers should be read: kind -> (chapter, what it means).
+NOTE_WARNINGS: dict[str, tuple[str, str]] = {
+    "label_disagreement": ("dataset_card", "the dataset's tables disagree on a label"),
+    "batch_disagreement": ("agreement", "the readers' label batches disagree"),
+    "derived_label": ("prevalence", "labels derived by hemstats, not read from the dataset"),
+    "derived_labels": ("prevalence", "labels derived by hemstats (from masks), not read from the dataset"),
+    "no_majority": ("agreement", "no majority among the readers: no consensus label there"),
+    "blank_flags": ("prevalence", "how blank label cells were read"),
+    "registry_vs_dicom": ("acquisition", "the registry and the DICOM headers disagree"),
+    "registry_inconsistent": ("dataset_card", "the registry contradicts itself"),
+}
+_WARNING_COLUMNS = ["dataset", "kind", "finding", "n", "n_studies", "share", "message", "chapter"]
 
 #: Distributions whose versions the Provenance page lists (after Python).
 KEY_PACKAGES: tuple[str, ...] = (
@@ -156,3 +178,127 @@ def fingerprints_table(cohort: Cohort) -> pd.DataFrame:
         (d, cohort.info.get(d, {}).get("fingerprint", pd.NA), cohort.fingerprint(d)) for d in cohort.datasets
     ]
     return pd.DataFrame(rows, columns=["dataset", "source_fingerprint", "tables_fingerprint"])
+
+
+def data_warnings(cohort: Cohort) -> pd.DataFrame:
+    """What a reader must know before reading the numbers: missing labels and telling loader notes.
+
+    One row per (dataset, finding) where more than :data:`MISSING_LABEL_SHARE` of the
+    dataset's studies have no study-level label of a finding the dataset labels per
+    study (the consensus label when the dataset has one for it, else any reader's),
+    and one row per (dataset, note kind) for the loader notes of :data:`NOTE_WARNINGS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``dataset, kind, finding, n, n_studies, share, message, chapter``: ``kind`` is
+        ``missing_label`` or the note kind; ``n`` the studies without a label (or the
+        notes), ``n_studies`` the dataset's studies, ``share = n / n_studies`` (missing
+        for notes); ``message`` a plain-text sentence; ``chapter`` the page to read next.
+
+    Examples
+    --------
+    >>> from hemstats.datasets import demo
+    >>> cohort = demo.load(n_studies=40)
+    >>> data_warnings(cohort).empty
+    True
+    """
+    rows: list[dict[str, object]] = []
+    studies, labels, notes = cohort.studies, cohort.labels, cohort.notes
+    for d in cohort.datasets:
+        ids = set(studies.loc[studies["dataset"] == d, "study_id"].astype(str))
+        n_studies = len(ids)
+        mine = labels[(labels["dataset"] == d) & (labels["level"] == "study")]
+        mine = mine.assign(finding=mine["finding"].astype(str), rater=mine["rater"].astype(str))
+        for finding in [f for f in FINDINGS if f in set(mine["finding"])] + sorted(set(mine["finding"]) - set(FINDINGS)):
+            rows_f = mine[mine["finding"] == finding]
+            consensus = rows_f[rows_f["rater"] == "consensus"]
+            source = consensus if len(consensus) else rows_f
+            labelled = set(source.loc[source["value"].notna(), "study_id"].astype(str)) & ids
+            n = n_studies - len(labelled)
+            if n_studies and n / n_studies > MISSING_LABEL_SHARE:
+                who = "consensus" if len(consensus) else "reader"
+                rows.append({
+                    "dataset": d, "kind": "missing_label", "finding": finding, "n": n, "n_studies": n_studies,
+                    "share": n / n_studies, "chapter": "prevalence",
+                    "message": f"{fmt_int(n)} of {fmt_int(n_studies)} studies ({fmt_percent(n / n_studies)}) have "
+                    f"no study-level {who} label of {finding}: they are left out of its statistics, "
+                    "not counted as negative.",
+                })
+        mine_notes = notes[notes["dataset"] == d]
+        kinds = mine_notes["kind"].astype(str)
+        for kind, (chapter, meaning) in NOTE_WARNINGS.items():
+            group = mine_notes[kinds == kind]
+            if group.empty:
+                continue
+            n_about = group["study_id"].dropna().nunique()
+            text = f"{meaning}: {fmt_int(len(group))} note{'s' * (len(group) != 1)}"
+            text += f" about {fmt_int(n_about)} stud{'ies' if n_about != 1 else 'y'}" if n_about else ""
+            if len(group) == 1 and isinstance(group["detail"].iloc[0], str):
+                text += f" ({' '.join(group['detail'].iloc[0].split())})"
+            rows.append({
+                "dataset": d, "kind": kind, "finding": pd.NA, "n": len(group), "n_studies": n_studies,
+                "share": float("nan"), "chapter": chapter, "message": text + ".",
+            })
+    out = pd.DataFrame(rows, columns=_WARNING_COLUMNS)
+    return out.astype({"n": "int64", "n_studies": "int64", "share": "float64"})
+
+
+def data_warnings_html(warnings: pd.DataFrame) -> str:
+    """The Overview's data-warnings box for :func:`data_warnings` ('' when there is none).
+
+    Every text is escaped; each entry links to its chapter's page.
+
+    Examples
+    --------
+    >>> w = pd.DataFrame([{"dataset": "x<y", "kind": "missing_label", "finding": "sdh", "n": 5,
+    ...                    "n_studies": 10, "share": 0.5, "message": "<b>5</b> missing", "chapter": "prevalence"}])
+    >>> print(data_warnings_html(w))  # doctest: +ELLIPSIS
+    <div class="admonition warning hemstats-data-warnings">...<li><strong>x&lt;y</strong>, sdh: &lt;b&gt;5&lt;/b&gt; missing (<a href="prevalence.html">prevalence</a>)</li>...
+    """
+    if warnings.empty:
+        return ""
+    items = []
+    for row in warnings.itertuples(index=False):
+        what = html_text(row.finding) if row.kind == "missing_label" else html_text(row.kind)
+        chapter = html_text(row.chapter)
+        items.append(
+            f"<li><strong>{html_text(row.dataset)}</strong>, {what}: {html_text(row.message)} "
+            f'(<a href="{chapter}.html">{chapter}</a>)</li>'
+        )
+    return (
+        '<div class="admonition warning hemstats-data-warnings"><p class="admonition-title">Data warnings</p>'
+        "<p>Read the numbers of these datasets with the following in mind.</p>"
+        f"<ul>{''.join(items)}</ul></div>"
+    )
+
+
+def datasets_html(cohort: Cohort) -> str:
+    """Each dataset's description, licence, citation and source as the manifest gives them, escaped.
+
+    A source that is a plain ``http(s)://`` URL becomes a link; no text is ever read as
+    Markdown or HTML.
+
+    Examples
+    --------
+    >>> from hemstats.datasets import demo
+    >>> "<strong>demo</strong> (synthetic)" in datasets_html(demo.load(n_studies=40))
+    True
+    """
+    table = datasets_table(cohort)
+    parts = []
+    for row in table.itertuples(index=False):
+        info = cohort.info.get(row.dataset, {})
+        parts.append(f"<p><strong>{html_text(row.dataset)}</strong>{' (synthetic)' if row.synthetic else ''}</p>")
+        description = info.get("description")
+        if isinstance(description, str) and description.strip():
+            parts.append(f"<p>{html_text(' '.join(description.split()))}</p>")
+        items = []
+        for label, value in (("Licence", row.licence), ("Citation", row.citation), ("Source", row.source)):
+            if isinstance(value, str) and value.strip():
+                shown = html_link(value.strip()) if label == "Source" else html_text(" ".join(value.split()))
+            else:
+                shown = "not given in the manifest"
+            items.append(f"<li>{label}: {shown}</li>")
+        parts.append(f"<ul>{''.join(items)}</ul>")
+    return f'<div class="hemstats-datasets">{"".join(parts)}</div>'

@@ -234,3 +234,40 @@ def test_a_page_that_needs_the_network_fails_the_build(tmp_path, monkeypatch):
     manifest.write_text(MANIFEST.format(seed=0))
     with pytest.raises(ReportBuildError, match="would need the network(.|\n)*cdn.example.org"):
         build_report(manifest, out=tmp_path / "out", progress=False)
+
+
+def test_a_failed_chapter_is_named_with_its_exception(tmp_path, monkeypatch):
+    """Issue 10: the reason of a failed chapter is on the first line of the error, not only in build.log."""
+    from hemstats.report import ReportBuildError, build_report
+
+    def run(*, src, log, **kwargs):
+        log.write_text(
+            f"{src}/cohort.md: WARNING: Executing notebook failed: CellExecutionError\n"
+            "nbclient.exceptions.CellExecutionError: An error occurred while executing the following cell:\n"
+            "ValueError                  Traceback (most recent call last)\n"
+            f"ValueError: cannot read {src}/x.csv\n\n [mystnb.exec]\n"
+            f"{src}/performance.md: WARNING: Executing notebook failed: CellExecutionError\n"
+            "KeyError: 'auc'\n [mystnb.exec]\nbuild finished with problems, 4 warnings.\n"
+        )
+        return 1
+
+    monkeypatch.setattr("hemstats.report.build._run_book", run)
+    monkeypatch.chdir(tmp_path)
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(MANIFEST.format(seed=0))
+    with pytest.raises(ReportBuildError) as info:
+        build_report(manifest, out=tmp_path / "out", progress=False)
+    assert info.value.summary == (
+        "chapter 'cohort' failed: ValueError: cannot read out/src/x.csv (and 1 more chapter); full log: out/build.log"
+    )
+    assert (info.value.chapter, info.value.reason) == ("cohort", "ValueError: cannot read out/src/x.csv")
+    assert str(tmp_path) not in str(info.value)
+
+
+def test_public_command_keeps_no_folder_of_the_machine():
+    from hemstats.report.outdir import public_command
+
+    assert public_command("hemstats report /home/jdoe/m.yaml --out /tmp/x/site") == "hemstats report m.yaml --out site"
+    assert public_command("hemstats report ~/m.yaml -o=~/site") == "hemstats report m.yaml -o=site"
+    assert public_command("hemstats report m.yaml --out site") == "hemstats report m.yaml --out site"
+    assert public_command("hemstats report 'my data/m.yaml'") == "hemstats report 'my data/m.yaml'"

@@ -121,6 +121,10 @@ def test_a_failing_chapter_fails_the_build_with_its_traceback(tmp_path):
     message = str(info.value)
     assert "chapter exploded on purpose" in message
     assert "build.log" in message and info.value.log.is_file()
+    # the first line says which chapter failed and why, and where the log is (no absolute path)
+    assert info.value.chapter == "broken" and info.value.reason == "ValueError: chapter exploded on purpose"
+    assert info.value.summary.startswith("chapter 'broken' failed: ValueError: chapter exploded on purpose; full log: ")
+    assert info.value.summary.endswith("out/build.log") and str(tmp_path) not in info.value.summary
 
 
 @pytest.mark.skipif(not CHROMIUM.is_file(), reason=f"headless Chromium not installed at {CHROMIUM}")
