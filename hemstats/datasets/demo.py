@@ -107,6 +107,7 @@ from hemstats.datasets._demo_model import (
 )
 from hemstats.errors import HemstatsError
 from hemstats.findings import SUBTYPES
+from hemstats.io.tables import check_options
 
 __all__ = ["DemoData", "simulate", "load", "SCANNERS", "READERS", "MODELS"]
 
@@ -543,7 +544,17 @@ def simulate(
     return DemoData(cohort=cohort, truth=cohort.info[name]["truth"])
 
 
-def load(root: str | os.PathLike[str] | None = None, *, name: str = "demo", **options: Any) -> Cohort:
+def load(
+    root: str | os.PathLike[str] | None = None,
+    *,
+    name: str = "demo",
+    n_studies: int = 1200,
+    seed: int = 0,
+    reader_kappa: float = 0.75,
+    slice_fraction: float = 0.1,
+    repeat_fraction: float = 0.1,
+    test_fraction: float = 0.2,
+) -> Cohort:
     """The demo adapter: the cohort of :func:`simulate` (nothing is read from disk).
 
     Parameters
@@ -552,8 +563,8 @@ def load(root: str | os.PathLike[str] | None = None, *, name: str = "demo", **op
         Must be ``None`` (the signature of every adapter takes a folder): the demo cohort is generated, not read.
     name : str, default "demo"
         Value of the ``dataset`` column.
-    **options
-        Keyword arguments of :func:`simulate` (``n_studies``, ``seed``, ...).
+    n_studies, seed, reader_kappa, slice_fraction, repeat_fraction, test_fraction
+        As in :func:`simulate`.
 
     Returns
     -------
@@ -563,6 +574,8 @@ def load(root: str | os.PathLike[str] | None = None, *, name: str = "demo", **op
     ------
     HemstatsError
         When ``root`` is given.
+    ManifestError
+        An option of the wrong type (e.g. ``n_studies="many"``).
 
     Examples
     --------
@@ -575,4 +588,13 @@ def load(root: str | os.PathLike[str] | None = None, *, name: str = "demo", **op
     """
     if root is not None:
         raise HemstatsError(f"the demo dataset is generated, not read: root must be None, got {str(root)!r}")
-    return simulate(name=name, **options).cohort
+    check_options(load, locals())
+    return simulate(
+        n_studies,
+        seed=seed,
+        reader_kappa=reader_kappa,
+        name=name,
+        slice_fraction=slice_fraction,
+        repeat_fraction=repeat_fraction,
+        test_fraction=test_fraction,
+    ).cohort

@@ -60,7 +60,16 @@ import pandas as pd
 from hemstats.cohort import Cohort
 from hemstats.errors import DataFormatError, ManifestError, Problem
 from hemstats.findings import DATASET_FINDINGS
-from hemstats.io.tables import find_column, first_rows, header_key, parse_number, read_table
+from hemstats.io.tables import (
+    check_options,
+    dataset_root,
+    find_column,
+    first_rows,
+    header_key,
+    parse_number,
+    read_table,
+    relative_errors,
+)
 
 __all__ = ["load", "SUBTYPE_ORDER"]
 
@@ -352,7 +361,14 @@ def load(
     >>> cohort.labels.query("value == 1")[["slice_id", "finding"]].values.tolist()
     [['ID_b', 'any'], ['ID_b', 'sdh']]
     """
-    root = Path(root)
+    check_options(load, locals())
+    root = dataset_root(root, holds=labels_file)
+    with relative_errors(root):
+        return _load(root, name, labels_file, metadata_file, dicom_dir, salt, progress)
+
+
+def _load(root: Path, name: str, labels_file: str, metadata_file: str | None, dicom_dir: str | None,
+          salt: str | None, progress: bool) -> Cohort:
     images, matrix = _read_long(root / labels_file)
     n_img, n_sub = matrix.shape
     findings = [DATASET_FINDINGS[_ADAPTER][s] for s in SUBTYPE_ORDER]

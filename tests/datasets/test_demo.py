@@ -403,3 +403,17 @@ def test_tiny_cohorts_work():
         assert len(data.cohort.studies) == n
         json.dumps(data.truth, allow_nan=False)
     assert len(demo.simulate(30, slice_fraction=0.0).cohort.images) == 0
+
+
+def test_load_options_are_typed_and_checked():
+    import inspect
+
+    from hemstats.errors import ManifestError
+
+    params = inspect.signature(demo.load).parameters
+    assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    assert {"n_studies", "seed", "reader_kappa", "slice_fraction"} <= set(params)
+    with pytest.raises(ManifestError, match=r"options.n_studies: expected int, got str 'many'"):
+        demo.load(n_studies="many")
+    with pytest.raises(ManifestError, match=r"options.seed: expected int, got bool True"):
+        demo.load(seed=True)
