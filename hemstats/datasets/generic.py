@@ -222,13 +222,13 @@ def _read_scores(root: Path, spec: dict[str, Any], name: str, part: str, hide: b
         else:
             score = parse_number(table[col], path=path, column=col)
             parts.append(base.assign(finding=code, score=score.to_numpy()).dropna(subset=["score"]))
-    out = pd.concat(parts, ignore_index=True)
-    key = ["study_id", "slice_id", "finding", who]
-    dup = out.duplicated(subset=key, keep=False)
+    row_key = base[["study_id", "slice_id", who]].astype(object).fillna("").set_axis(table.index)
+    dup = row_key.duplicated(keep=False)
     if dup.any():
-        first = out.loc[dup.idxmax(), ["finding", who] if hide else ["study_id", "finding", who]].tolist()
-        raise DataFormatError(f"{path}: expected one row per id{' and slice' * bool(spec.get('slice_column'))}; "
-                              f"{int(dup.sum())} duplicated rows, first: {first}")
+        what = f"id{' and slice' * bool(spec.get('slice_column'))}{f' and {who}' * bool(spec.get(who_col))}"
+        shown = first_rows(dup) if hide else first_rows(dup, row_key["study_id"])
+        raise DataFormatError(f"{path}: expected one row per {what}; {shown}")
+    out = pd.concat(parts, ignore_index=True)
     out.attrs["path"] = str(path)
     return out
 
@@ -317,6 +317,15 @@ def _load(root: Path, name: str, labels: Any, studies: Any, predictions: Any, ps
         ids = pd.unique(pd.concat([f["study_id"] for f in label_frames], ignore_index=True))
         study_table = pd.DataFrame({"dataset": name, "study_id": ids, "patient_id": ids})
 
+    for frames, who in ((label_frames, "rater"), (pred_frames, "model")):
+        if len(frames) > 1:
+            both = pd.concat([f.assign(_file=f.attrs["path"]) for f in frames], ignore_index=True)
+            key = both[["study_id", "slice_id", "finding", who]].astype(object).fillna("")
+            dup = key.duplicated(keep=False).to_numpy()
+            if dup.any():
+                files = sorted({Path(f).name for f in both.loc[dup, "_file"]})
+                raise DataFormatError(f"{' and '.join(files)}: {int(dup.sum())} {who} rows give the same id, finding "
+                                      f"and {who} twice; expected each in one file only")
     lab = pd.concat(label_frames, ignore_index=True) if label_frames else None
     pred = pd.concat(pred_frames, ignore_index=True) if pred_frames else None
     if pseudonymize_ids:

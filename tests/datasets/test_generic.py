@@ -90,7 +90,7 @@ def test_errors_name_file_and_column_without_leaking_ids(tmp_path):
         generic.load(tmp_path, studies=STUDIES, labels={**LABELS, "file": "orphan.csv", "findings": {"any": "ICH"}},
                      pseudonymize_ids=[])
     (tmp_path / "dup.csv").write_text("Exam,ICH\nACC-001,1\nACC-001,0\n")
-    with pytest.raises(DataFormatError, match=r"dup\.csv: expected one row per id; 2 duplicated rows") as err:
+    with pytest.raises(DataFormatError, match=r"dup\.csv: expected one row per id; 2 rows, first: row 2, row 3") as err:
         generic.load(tmp_path, labels={**LABELS, "file": "dup.csv", "findings": {"any": "ICH"}}, salt="k")
     assert "ACC-001" not in str(err.value)
     with pytest.raises(DataFormatError, match=r"reads\.csv: expected a column 'Nope'"):
@@ -164,3 +164,22 @@ def test_wrong_sheet_and_missing_file_are_named(tmp_path):
         generic.load(tmp_path, labels=spec)
     with pytest.raises(DataFormatError, match=r"^nope\.csv: file not found"):
         generic.load(tmp_path, labels={**spec, "file": "nope.csv"})
+
+
+def test_duplicate_label_rows_name_the_rows(tmp_path):
+    (tmp_path / "y.csv").write_text("Exam,ICH\nE1,1\nE2,0\nE1,0\n")
+    spec = {"file": "y.csv", "id_column": "Exam", "findings": {"any": "ICH"}}
+    with pytest.raises(DataFormatError, match=r"^y\.csv: expected one row per id; 2 rows, first: row 2 \('E1'\), row 4 \('E1'\)"):
+        generic.load(tmp_path, labels=spec, pseudonymize_ids=[])
+    with pytest.raises(DataFormatError, match=r"^y\.csv: expected one row per id; 2 rows, first: row 2, row 4$"):
+        generic.load(tmp_path, labels=spec, salt="s")  # hashed ids: no raw id in the message
+
+
+def test_the_same_rater_in_two_label_files_is_an_error(tmp_path):
+    (tmp_path / "a.csv").write_text("Exam,ICH\nE1,1\n")
+    (tmp_path / "b.csv").write_text("Exam,ICH\nE1,0\n")
+    specs = [{"file": f, "id_column": "Exam", "findings": {"any": "ICH"}} for f in ("a.csv", "b.csv")]
+    with pytest.raises(DataFormatError, match=r"^a\.csv and b\.csv: 2 rater rows give the same id"):
+        generic.load(tmp_path, labels=specs, pseudonymize_ids=[])
+    specs[1]["rater"] = "R2"
+    assert len(generic.load(tmp_path, labels=specs, pseudonymize_ids=[]).labels) == 2
