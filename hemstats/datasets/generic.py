@@ -58,6 +58,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,7 @@ from hemstats.schema import TABLES
 __all__ = ["load"]
 
 _ADAPTER = "generic"
+_QUOTED_CELL = re.compile(r""" \((?:'[^']*'|"[^"]*")\)""")
 #: The type of each key's value in the option mappings, for the messages of :func:`_check_spec`.
 _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "file": ((str,), "a file name"),
@@ -287,7 +289,13 @@ def load(
     check_options(load, locals())
     root = dataset_root(root, holds="the files the options name")
     with relative_errors(root):
-        return _load(root, name, labels, studies, predictions, pseudonymize_ids, salt)
+        try:
+            return _load(root, name, labels, studies, predictions, pseudonymize_ids, salt)
+        except DataFormatError as exc:
+            if "study_id" not in pseudonymize_ids and "patient_id" not in pseudonymize_ids:
+                raise
+            # ids are private: a cell quoted by a parser (a mis-mapped column may hold names) is left out
+            raise DataFormatError(_QUOTED_CELL.sub("", str(exc))) from None
 
 
 def _load(root: Path, name: str, labels: Any, studies: Any, predictions: Any, pseudonymize_ids: Sequence[str],

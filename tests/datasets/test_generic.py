@@ -183,3 +183,13 @@ def test_the_same_rater_in_two_label_files_is_an_error(tmp_path):
         generic.load(tmp_path, labels=specs, pseudonymize_ids=[])
     specs[1]["rater"] = "R2"
     assert len(generic.load(tmp_path, labels=specs, pseudonymize_ids=[]).labels) == 2
+
+
+def test_private_ids_no_cell_is_quoted(tmp_path):
+    (tmp_path / "s.csv").write_text("Exam,Name\nE1,Jane Doe\n")
+    spec = {"file": "s.csv", "columns": {"study_id": "Exam", "age_years": "Name"}}  # a mis-mapped column
+    with pytest.raises(DataFormatError) as info:
+        generic.load(tmp_path, studies=spec, salt="s")
+    assert "Jane" not in str(info.value) and "column 'Name': expected a number; 1 row, first: row 2" in str(info.value)
+    with pytest.raises(DataFormatError, match="Jane Doe"):
+        generic.load(tmp_path, studies=spec, pseudonymize_ids=[])  # public ids: the cell is shown
