@@ -7,6 +7,7 @@ Used by :mod:`hemstats.stats.prevalence`, :mod:`hemstats.stats.prevalence_cooccu
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import pandas as pd
@@ -72,10 +73,159 @@ def checked_table(df: object, table: str, columns: Sequence[str], *, key: Sequen
     return result
 
 
+def cohort_tables(data: object, studies: pd.DataFrame | None, table: str = "labels") -> tuple[object, pd.DataFrame | None]:
+    """``(table, studies)`` from a Cohort (its own tables) or as given."""
+    from hemstats.cohort import Cohort
+
+    if isinstance(data, Cohort):
+        found = getattr(data, table)
+        if found is None:
+            raise HemstatsError(f"the Cohort has no {table} table")
+        return found, data.studies if studies is None else studies
+    return data, studies
+
+
 def _check_level(level: str) -> str:
     if level not in _LEVELS:
         raise HemstatsError(f"level must be one of {list(_LEVELS)}, got {level!r}")
     return level
+
+
+@dataclass(frozen=True)
+class Units:
+    """What :func:`units_of_analysis` returns.
+
+    ``values``: one row per (by..., unit, finding) with the 0/1 ``value`` and the unit's
+    ``cluster`` id; ``universe``: one row per (by..., unit) that could carry a label (a
+    unit labelled for any finding by any rater at that level, or a study / patient of
+    ``studies``), so ``n_missing`` = universe size - labelled units; ``clustered``: whether
+    ``cluster`` groups units (False when every unit is its own cluster).
+    """
+
+    values: pd.DataFrame
+    universe: pd.DataFrame
+    by: list[str]
+    clustered: bool
+
+
+def _cluster_source(cluster: str | None, level: str, labels: pd.DataFrame, studies: pd.DataFrame | None) -> str | None:
+    """The column that holds the cluster id, or None when every unit is its own cluster."""
+    if level == "patient":
+        return None
+    if cluster is None or cluster == "patient_id":
+        if "patient_id" in labels.columns or (studies is not None and "patient_id" in studies.columns):
+            return "patient_id"
+        return "study_id" if level == "slice" else None
+    if not isinstance(cluster, str):
+        raise HemstatsError(f"cluster must be a column name or None, got {cluster!r}")
+    if cluster not in labels.columns and (studies is None or cluster not in studies.columns):
+        where = "labels or studies" if studies is not None else "labels (pass studies= for its columns)"
+        raise HemstatsError(f"cluster column {cluster!r} is not in {where}")
+    return cluster
+
+
+def units_of_analysis(
+    labels: pd.DataFrame,
+    *,
+    by: Sequence[str],
+    level: str,
+    rater: str,
+    studies: pd.DataFrame | None,
+    findings: Sequence[str] | None = None,
+    cluster: str | None = None,
+) -> Units:
+    """The units of analysis (slices, studies or patients), their labels, clusters and universe.
+
+    ``cluster`` names the column whose values group units (default ``patient_id``, from
+    ``labels`` or ``studies``; without either, ``study_id`` for slices and none for
+    studies).  A unit whose cluster value is missing is its own cluster.
+    """
+    _check_level(level)
+    target = "slice" if level == "slice" else "study"
+    want = ["dataset", "study_id", "slice_id", "level", "finding", "rater", "value"]
+    source = _cluster_source(cluster, level, labels, studies)
+    extra = [c for c in dict.fromkeys([*by, *([source] if source else [])]) if c in labels.columns and c not in want]
+    lab = checked_table(labels, "labels", want + extra, key=tuple(want[:-1]))
+    raters = sorted(set(lab["rater"].dropna()))
+    at_level = lab[lab["level"] == target]
+    sel = at_level[at_level["rater"] == rater]
+    if sel.empty:
+        levels = sorted(set(lab.loc[lab["rater"] == rater, "level"].dropna()))
+        raise HemstatsError(
+            f"labels has no rows with rater {rater!r} at level {target!r}"
+            f" (raters: {raters}; levels of rater {rater!r}: {levels})"
+        )
+    if findings is not None:
+        unknown = [f for f in findings if f not in FINDINGS]
+        if unknown:
+            raise HemstatsError(f"findings {unknown} are not in the finding vocabulary {list(FINDINGS)}")
+        sel = sel[sel["finding"].isin(list(findings))]
+    missing_by = [b for b in by if b not in labels.columns]
+    from_studies = list(dict.fromkeys(
+        (["patient_id"] if level == "patient" else [])
+        + missing_by
+        + ([source] if source and source not in labels.columns else [])
+    ))  # fmt: skip
+    st = None
+    if from_studies or studies is not None:
+        if studies is None:
+            why = "level='patient' needs patient_id" if level == "patient" else f"by columns {missing_by} are not in labels"
+            raise HemstatsError(f"{why}; pass studies=cohort.studies")
+        st_cols = ["dataset", "study_id"] + [c for c in from_studies if c not in ("dataset", "study_id")]
+        st = checked_table(studies, "studies", st_cols, key=("dataset", "study_id"))
+        sel = _with_studies(sel, st)
+        at_level = at_level.merge(st, on=["dataset", "study_id"], how="left", suffixes=("", "_studies"))
+    for b in by:
+        if sel[b].isna().any():
+            rows = sel[b].isna().to_numpy()
+            raise HemstatsError(f"grouping column {b!r} is missing for {describe_rows(sel, rows, 'study_id')}")
+    values = _keyed(sel, level, source)
+    keys = list(by) + (["dataset"] if "dataset" not in by else [])
+    values = values.groupby(keys + ["unit", "finding"], sort=False, dropna=False).agg(
+        value=("value", "max"), cluster=("cluster", "first")
+    ).reset_index()
+    values["value"] = values["value"].astype("int64")
+    frames = [_keyed(at_level, level, None)[keys + ["unit"]]]
+    if st is not None and level != "slice" and all(b in st.columns for b in keys):
+        frames.append(_keyed(st.assign(slice_id=None), level, None)[keys + ["unit"]])
+    universe = pd.concat(frames, ignore_index=True).dropna(subset=keys).drop_duplicates(keys + ["unit"])
+    clustered = bool(values.duplicated(subset=keys + ["finding", "cluster"]).any())
+    if "dataset" not in by:
+        values = values.drop(columns="dataset")
+        universe = universe.drop(columns="dataset")
+    return Units(values.reset_index(drop=True), universe.reset_index(drop=True), list(by), bool(clustered))
+
+
+def _with_studies(sel: pd.DataFrame, st: pd.DataFrame) -> pd.DataFrame:
+    merged = sel.merge(st, on=["dataset", "study_id"], how="left", indicator=True, suffixes=("", "_studies"))
+    orphan = (merged["_merge"] == "left_only").to_numpy()
+    if orphan.any():
+        raise SchemaError(
+            [
+                Problem(
+                    "labels.study_id",
+                    f"expected a (dataset, study_id) listed in studies; {describe_rows(merged, orphan, 'study_id')}",
+                )
+            ]
+        )
+    return merged.drop(columns="_merge")
+
+
+def _keyed(df: pd.DataFrame, level: str, source: str | None) -> pd.DataFrame:
+    """``df`` with ``unit`` (slice, study or patient id) and ``cluster`` (dataset-qualified) columns."""
+    study = df["study_id"].astype(str)
+    if level == "slice":
+        unit = study + "/" + df["slice_id"].astype(str)
+    elif level == "study":
+        unit = study
+    else:
+        unit = df["patient_id"].astype(str)
+    if source is None:
+        cluster = unit
+    else:
+        ids = df[source]
+        cluster = ("c:" + ids.astype(str)).where(ids.notna(), "s:" + study)
+    return df.assign(unit=unit, cluster=df["dataset"].astype(str) + "/" + cluster)
 
 
 def unit_values(
@@ -93,63 +243,10 @@ def unit_values(
     labelled studies is).  Returns the frame (columns ``*by, unit, finding, value``)
     and the ``by`` columns.
     """
-    _check_level(level)
-    want = ["dataset", "study_id", "slice_id", "level", "finding", "rater", "value"]
-    lab_by = [b for b in by if b in labels.columns and b not in want]
-    lab = checked_table(labels, "labels", want + lab_by, key=tuple(want[:-1]))
-    raters = sorted(set(lab["rater"].dropna()))
-    sel = lab[(lab["rater"] == rater) & (lab["level"] == ("slice" if level == "slice" else "study"))]
-    if sel.empty:
-        levels = sorted(set(lab.loc[lab["rater"] == rater, "level"].dropna()))
-        raise HemstatsError(
-            f"labels has no rows with rater {rater!r} at level {'slice' if level == 'slice' else 'study'!r}"
-            f" (raters: {raters}; levels of rater {rater!r}: {levels})"
-        )
-    if findings is not None:
-        unknown = [f for f in findings if f not in FINDINGS]
-        if unknown:
-            raise HemstatsError(f"findings {unknown} are not in the finding vocabulary {list(FINDINGS)}")
-        sel = sel[sel["finding"].isin(list(findings))]
-    need_studies = level == "patient" or any(b not in labels.columns for b in by)
-    if need_studies:
-        missing_by = [b for b in by if b not in labels.columns]
-        if studies is None:
-            if level == "patient":
-                why = "level='patient' needs patient_id"
-            else:
-                why = f"by columns {missing_by} are not in labels"
-            raise HemstatsError(f"{why}; pass studies=cohort.studies")
-        st_cols = ["dataset", "study_id"] + (["patient_id"] if level == "patient" else [])
-        st_cols += [b for b in missing_by if b not in st_cols]
-        st = checked_table(studies, "studies", st_cols, key=("dataset", "study_id"))
-        merged = sel.merge(st, on=["dataset", "study_id"], how="left", indicator=True, suffixes=("", "_studies"))
-        orphan = (merged["_merge"] == "left_only").to_numpy()
-        if orphan.any():
-            raise SchemaError(
-                [
-                    Problem(
-                        "labels.study_id",
-                        f"expected a (dataset, study_id) listed in studies; {describe_rows(merged, orphan, 'study_id')}",
-                    )
-                ]
-            )
-        sel = merged.drop(columns="_merge")
-    for b in by:
-        if sel[b].isna().any():
-            rows = sel[b].isna().to_numpy()
-            raise HemstatsError(f"grouping column {b!r} is missing for {describe_rows(sel, rows, 'study_id')}")
-    if level == "slice":
-        sel = sel.assign(unit=sel["study_id"].astype(str) + "/" + sel["slice_id"].astype(str))
-    elif level == "study":
-        sel = sel.assign(unit=sel["study_id"].astype(str))
-    else:
-        sel = sel.assign(unit=sel["patient_id"].astype(str))
-    keys = list(by) + (["dataset"] if "dataset" not in by else []) + ["unit", "finding"]
-    out = sel.groupby(keys, sort=False, dropna=False)["value"].max().reset_index()
-    if "dataset" not in by:
-        out = out.drop(columns="dataset")
-    out["value"] = out["value"].astype("int64")
-    return out, list(by)
+    units = units_of_analysis(
+        labels, by=by, level=level, rater=rater, studies=studies, findings=findings, cluster="study_id"
+    )
+    return units.values.drop(columns="cluster"), units.by
 
 
 def _finding_order(values: pd.Series) -> pd.Series:

@@ -355,7 +355,9 @@ def proportions_test(table: np.ndarray, *, test: str = "auto") -> tuple[str, flo
     (str, float, float, str)
         Test name (``"fisher"``, ``"chi-squared"``, ``"chi-squared (Yates)"`` or ""),
         statistic (chi-squared, or the sample odds ratio of a 2 x 2 Fisher test; NaN
-        otherwise), p value, and the reason when the p value is NaN ("" otherwise).
+        otherwise), p value, and the reason when the p value is NaN, or when it
+        underflowed to 0 and is reported as the smallest normal float, 2.2e-308
+        ("" otherwise).
 
     Notes
     -----
@@ -374,15 +376,25 @@ def proportions_test(table: np.ndarray, *, test: str = "auto") -> tuple[str, flo
     if test == "fisher" or (test == "auto" and expected.min() < 5):
         if table.shape == (2, 2):
             res = _st.fisher_exact(table)
-            return "fisher", float(res.statistic), float(res.pvalue), ""
+            return ("fisher", float(res.statistic), *_no_underflow(float(res.pvalue)))
         p = fisher_exact_rx2(table)
         if np.isnan(p):
             why = f"exact test needs more than {_FISHER_MAX_TABLES:,} tables; use test='chi-squared'"
             return "fisher", np.nan, np.nan, why
-        return "fisher", np.nan, p, ""
+        return ("fisher", np.nan, *_no_underflow(p))
     chi2, p, _, _ = _st.chi2_contingency(table, correction=True)
     name = "chi-squared (Yates)" if table.shape == (2, 2) else "chi-squared"
-    return name, float(chi2), float(p), ""
+    return (name, float(chi2), *_no_underflow(float(p)))
+
+
+_TINY = float(np.finfo(float).tiny)
+
+
+def _no_underflow(p: float) -> tuple[float, str]:
+    """A p value of exactly 0 is a floating-point underflow: report the bound it is below."""
+    if p == 0.0:
+        return _TINY, f"p value below {_TINY:.3g} (floating-point underflow): shown as that bound"
+    return p, ""
 
 
 def interval(count: int, nobs: int, confidence_level: float, method: ProportionMethod) -> tuple[float, float]:

@@ -12,14 +12,14 @@ Examples
 >>> cohort = demo.load(n_studies=200)
 >>> prev = prevalence(cohort.labels)
 >>> prev.columns.tolist()
-['dataset', 'finding', 'level', 'rater', 'positives', 'n', 'estimate', 'ci_low', 'ci_high', 'method', 'confidence_level']
+['dataset', 'finding', 'level', 'rater', 'positives', 'n', 'estimate', 'ci_low', 'ci_high', 'method', 'confidence_level', 'n_missing', 'design_effect', 'n_clusters', 'reason']
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import combinations as _pairs
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -27,12 +27,20 @@ from statsmodels.stats.multitest import multipletests
 
 from hemstats.errors import HemstatsError
 # checked_table is re-exported: hemstats.stats.cohort imports it from here
-from hemstats.stats._prevalence_input import Level, _as_list, _sorted, checked_table, unit_values  # noqa: F401
+from hemstats.stats._cluster_proportion import (
+    ClusterInterval,
+    check_cluster_interval,
+    check_n_resamples,
+    clustered_proportion,
+)
+from hemstats.stats._prevalence_input import Level, Units, _as_list, _sorted, checked_table  # noqa: F401
+from hemstats.stats._prevalence_input import cohort_tables, unit_values, units_of_analysis  # noqa: F401
 from hemstats.stats._proportion import (
     PROPORTION_METHODS,
     ProportionMethod,
     check_confidence_level,
     check_method,
+    interval,
     newcombe_difference,
     proportion_ci,
     proportion_coverage,
@@ -40,6 +48,9 @@ from hemstats.stats._proportion import (
 )
 from hemstats.stats.prevalence_cooccurrence import combinations, cooccurrence
 from hemstats.stats.prevalence_volumes import lesion_volumes
+
+if TYPE_CHECKING:
+    from hemstats.cohort import Cohort
 
 __all__ = [
     "prevalence",
@@ -55,8 +66,62 @@ __all__ = [
 
 
 # -- prevalence ---------------------------------------------------------------------------------
+_COLUMNS = [
+    "finding", "level", "rater", "positives", "n", "estimate", "ci_low", "ci_high", "method", "confidence_level",
+    "n_missing", "design_effect", "n_clusters", "reason",
+]  # fmt: skip
+
+
+def _interval_rows(
+    units: Units,
+    *,
+    level: str,
+    method: str,
+    cluster: str | None,
+    cluster_interval: str,
+    confidence_level: float,
+    n_resamples: int,
+    rng: None | int | np.random.Generator,
+) -> pd.DataFrame:
+    """One row per group x finding with counts, the interval and the design columns."""
+    by_ = units.by
+    values = units.values
+    keys = by_ + ["finding"]
+    per_cluster = values.groupby(keys + ["cluster"], sort=False, dropna=False)["value"].agg(["sum", "size"])
+    generator = np.random.default_rng(rng)
+    rows = []
+    levels = list(range(len(keys))) if len(keys) > 1 else 0
+    for key, block in per_cluster.groupby(level=levels, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        pos, size = block["sum"].to_numpy(), block["size"].to_numpy()
+        x, n = int(pos.sum()), int(size.sum())
+        repeated = level == "slice" or bool((size > 1).any())
+        design = clustered_proportion(
+            pos, size, interval=cluster_interval, confidence_level=confidence_level, n_resamples=n_resamples, rng=generator
+        )
+        if repeated and cluster is not None:
+            low, high, code, reason = design.ci_low, design.ci_high, design.method, design.reason
+        else:
+            low, high = interval(x, n, confidence_level, method)
+            code, reason = method, ""
+            if repeated:
+                code = f"{method}-independent-rows"
+                reason = f"cluster=None: rows treated as independent although clustered (design effect {design.design_effect:.3g})"
+        rows.append((*key, x, n, x / n, low, high, code, design.design_effect, design.n_clusters, reason))
+    out = pd.DataFrame(
+        rows, columns=keys + ["positives", "n", "estimate", "ci_low", "ci_high", "method", "design_effect", "n_clusters", "reason"]
+    )
+    if by_:
+        size = units.universe.groupby(by_, sort=False, dropna=False).size().rename("_universe").reset_index()
+        out = out.merge(size, on=by_, how="left")
+    else:
+        out["_universe"] = len(units.universe)
+    out["n_missing"] = (out["_universe"] - out["n"]).clip(lower=0)
+    return out
+
+
 def prevalence(
-    labels: pd.DataFrame,
+    labels: Cohort | pd.DataFrame,
     *,
     by: str | Sequence[str] | None = "dataset",
     level: Level = "study",
@@ -64,14 +129,34 @@ def prevalence(
     rater: str = "consensus",
     confidence_level: float = 0.95,
     studies: pd.DataFrame | None = None,
+    cluster: str | None = "patient_id",
+    cluster_interval: ClusterInterval = "logit",
+    n_resamples: int = 2000,
+    rng: None | int | np.random.Generator = None,
 ) -> pd.DataFrame:
     """Prevalence of every finding with a confidence interval, per group.
 
+    Slices of one patient (and studies of one patient) are correlated: on the PhysioNet
+    CT-ICH slice labels the patient-clustered design effect is 3 to 15 (8.8 for any
+    ICH), and binomial intervals that treat slices as independent cover the true slice
+    prevalence 37-56 % of the time instead of 95 %.  So at slice level, and at study
+    level wherever a patient has several studies, the interval is cluster-robust by
+    default: the ratio estimator (positive units / labelled units) with the cluster
+    sandwich (linearisation) variance and a logit-t interval on ``n_clusters - 1``
+    degrees of freedom, as R ``survey::svyciprop(method = "logit")`` on
+    ``svydesign(ids = ~patient_id)``.  It was chosen over the cluster bootstrap because
+    it is deterministic, matches a reference implementation, needs no ``rng`` and
+    covers 94-96 % in a seeded simulation (100 patients x 10 slices, ICC 0.3-0.7; the
+    bootstrap is offered, ``cluster_interval="bootstrap"``).  The logit scale keeps the
+    interval inside (0, 1) at the low prevalences of ICH subtypes, where the symmetric
+    Wald interval (``cluster_interval="wald"``) crosses 0.
+
     Parameters
     ----------
-    labels : pandas.DataFrame
-        The canonical ``labels`` table (``dataset, study_id, slice_id, level,
-        finding, rater, value``).
+    labels : Cohort or pandas.DataFrame
+        A :class:`~hemstats.Cohort` (its ``labels`` and ``studies`` are used), or the
+        canonical ``labels`` table (``dataset, study_id, slice_id, level, finding,
+        rater, value``).
     by : str, list of str or None
         Grouping columns, looked up in ``labels`` and then in ``studies``
         (for example ``"site"``); None pools everything.
@@ -81,22 +166,47 @@ def prevalence(
         positive when any of their labelled studies is (needs ``studies`` for
         ``patient_id``).  Study-level rows are never derived from slice rows here.
     method : {"wilson", "clopper-pearson", "jeffreys", "agresti-coull"}
-        Interval method, see :func:`~hemstats.stats._proportion.proportion_ci`.
+        Binomial interval of rows whose units are independent (one unit per patient),
+        see :func:`~hemstats.stats._proportion.proportion_ci`.
     rater : str
         Which rater's labels (``"consensus"`` or a reader id).
     confidence_level : float
         Level of the intervals.
     studies : pandas.DataFrame, optional
         The canonical ``studies`` table; required for ``level="patient"`` and for
-        ``by`` columns that only ``studies`` has.
+        ``by`` columns that only ``studies`` has; gives ``patient_id`` for clustering
+        and the studies that lack a label (``n_missing``).
+    cluster : str or None
+        Column whose values group units (default ``patient_id``, from ``labels`` or
+        ``studies``; without either, ``study_id`` for slices, and studies count as
+        independent).  A unit without a cluster value is its own cluster.  ``None``
+        asks for the binomial ``method`` interval on independent rows: where units are
+        clustered its ``method`` code ends in ``-independent-rows`` and ``reason``
+        gives the design effect it ignores.
+    cluster_interval : {"logit", "wald", "bootstrap"}
+        Cluster-robust interval, see
+        :func:`~hemstats.stats._cluster_proportion.clustered_proportion`.
+    n_resamples : int
+        Cluster-bootstrap resamples, an integer from 100 to 1,000,000 (used only by
+        ``cluster_interval="bootstrap"``, but always checked).
+    rng : None, int or numpy.random.Generator
+        Seed of the cluster bootstrap.
 
     Returns
     -------
     pandas.DataFrame
         One row per group x finding (only combinations with labels), columns: the
         ``by`` columns, then ``finding, level, rater, positives`` (int), ``n``
-        (labelled units, int), ``estimate`` (positives / n), ``ci_low, ci_high,
-        method, confidence_level``.
+        (labelled units, int), ``estimate`` (positives / n), ``ci_low, ci_high``,
+        ``method`` (``wilson``..., ``cluster-logit``, ``cluster-wald``,
+        ``cluster-bootstrap-percentile``, or ``<method>-independent-rows``),
+        ``confidence_level``, ``n_missing`` (units of the group without this label:
+        studies of ``studies`` or units labelled for another finding or by another
+        rater, int), ``design_effect`` (cluster sandwich variance over the binomial
+        variance of ``n`` independent units, R ``svymean(deff = "replace")``; 1 when
+        every cluster holds one unit, NaN when the estimate is 0 or 1),
+        ``n_clusters`` (int), ``reason`` (why an interval is NaN or unreliable: fewer
+        than 2 clusters gives NaN, fewer than 10 a warning; else empty).
 
     Raises
     ------
@@ -109,7 +219,10 @@ def prevalence(
     Notes
     -----
     Validated against R ``binom.test`` (Clopper-Pearson), ``prop.test(correct=FALSE)``
-    (Wilson) and the Jeffreys / Agresti-Coull formulas (tests/reference/prevalence.R).
+    (Wilson) and the Jeffreys / Agresti-Coull formulas (tests/reference/prevalence.R),
+    and against R ``survey::svyciprop(method = "logit" / "mean")`` and
+    ``svymean(deff = "replace")`` on ``svydesign(ids = ~patient_id)``
+    (tests/reference/prevalence_cluster.R).
 
     Examples
     --------
@@ -122,34 +235,31 @@ def prevalence(
     >>> by_patient = prevalence(cohort.labels, level="patient", studies=cohort.studies)
     >>> int(by_patient.query("finding == 'any'").n.iloc[0]) == cohort.studies.patient_id.nunique()
     True
+    >>> slices = prevalence(cohort, level="slice").query("finding == 'any'").iloc[0]
+    >>> slices.method, int(slices.n_clusters), bool(slices.design_effect > 2)
+    ('cluster-logit', 20, True)
     """
+    labels, studies = cohort_tables(labels, studies)
     check_method(method)
     level_ = check_confidence_level(confidence_level)
+    cluster_interval = check_cluster_interval(cluster_interval)
+    n_res = check_n_resamples(n_resamples)
     by_ = _as_list(by)
-    units, by_ = unit_values(labels, by=by_, level=level, rater=rater, studies=studies)
-    grouped = units.groupby(by_ + ["finding"], sort=False, dropna=False)["value"]
-    out = grouped.agg(positives="sum", n="size").reset_index()
+    units = units_of_analysis(labels, by=by_, level=level, rater=rater, studies=studies, cluster=cluster)  # type: ignore[arg-type]
+    out = _interval_rows(
+        units, level=level, method=method, cluster=cluster, cluster_interval=cluster_interval,
+        confidence_level=level_, n_resamples=n_res, rng=rng,
+    )  # fmt: skip
     out = _sorted(out, by_)
-    out["positives"] = out["positives"].astype("int64")
-    out["n"] = out["n"].astype("int64")
-    low, high = proportion_ci(out["positives"].to_numpy(), out["n"].to_numpy(), method=method, confidence_level=level_)
-    out = out.assign(
-        level=level,
-        rater=rater,
-        estimate=out["positives"] / out["n"],
-        ci_low=low,
-        ci_high=high,
-        method=method,
-        confidence_level=level_,
-    )
-    cols = by_ + ["finding", "level", "rater", "positives", "n", "estimate", "ci_low", "ci_high", "method"]
-    cols += ["confidence_level"]
-    return out[cols]
+    for c in ("positives", "n", "n_missing", "n_clusters"):
+        out[c] = out[c].astype("int64")
+    out = out.assign(level=level, rater=rater, confidence_level=level_)
+    return out[by_ + _COLUMNS]
 
 
 # -- comparison across groups -------------------------------------------------------------------
 def compare_prevalence(
-    labels: pd.DataFrame,
+    labels: Cohort | pd.DataFrame,
     *,
     by: str | Sequence[str] = "dataset",
     level: Level = "study",
@@ -166,8 +276,8 @@ def compare_prevalence(
 
     Parameters
     ----------
-    labels : pandas.DataFrame
-        The canonical ``labels`` table.
+    labels : Cohort or pandas.DataFrame
+        A Cohort or the canonical ``labels`` table.
     by : str or list of str
         Grouping columns (several are crossed; the group label joins their values
         with ``" / "``).
@@ -192,7 +302,12 @@ def compare_prevalence(
         ``confidence_level, test, statistic`` (chi-squared, or the odds ratio for a
         2 x 2 Fisher test), ``p_value, p_adjusted`` (Holm, within all overall rows
         and separately within all pairwise rows, across findings), ``reason``
-        (why a p value is NaN, else empty).
+        (why a p value is NaN, or that it underflowed to 0 and shows the bound
+        2.2e-308; else empty).
+
+    The counts are of independent units: at slice level (or with repeated
+    studies) the intervals and tests ignore the clustering; compare
+    :func:`prevalence` rows (``design_effect``) before reading them.
 
     Notes
     -----
@@ -210,6 +325,7 @@ def compare_prevalence(
     >>> int((cmp.comparison == "pairwise").sum() / cmp.finding.nunique())  # 3 sites -> 3 pairs
     3
     """
+    labels, studies = cohort_tables(labels, studies)
     if test not in ("auto", "chi-squared", "fisher"):
         raise HemstatsError(f"test must be 'auto', 'chi-squared' or 'fisher', got {test!r}")
     level_ = check_confidence_level(confidence_level)

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import combinations as _pairs
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from hemstats.findings import SUBTYPES
-from hemstats.stats._prevalence_input import Level, _as_list, unit_values
+
+if TYPE_CHECKING:
+    from hemstats.cohort import Cohort
+from hemstats.stats._prevalence_input import Level, _as_list, cohort_tables, unit_values
 
 __all__ = ["cooccurrence", "combinations"]
 
@@ -43,7 +47,7 @@ def _default_findings(units: pd.DataFrame, findings: Sequence[str] | None) -> li
 
 
 def cooccurrence(
-    labels: pd.DataFrame,
+    labels: pd.DataFrame | Cohort,
     *,
     by: str | Sequence[str] | None = "dataset",
     level: Level = "study",
@@ -58,8 +62,8 @@ def cooccurrence(
 
     Parameters
     ----------
-    labels : pandas.DataFrame
-        The canonical ``labels`` table.
+    labels : Cohort or pandas.DataFrame
+        A Cohort or the canonical ``labels`` table.
     by, level, rater, studies
         As in :func:`prevalence`.
     findings : sequence of str, optional
@@ -89,6 +93,7 @@ def cooccurrence(
     >>> bool((pairs.both + pairs.only_a + pairs.only_b + pairs.neither == pairs.n).all())
     True
     """
+    labels, studies = cohort_tables(labels, studies)
     by_ = _as_list(by)
     units, by_ = unit_values(labels, by=by_, level=level, rater=rater, studies=studies, findings=findings)
     use = _default_findings(units, findings)
@@ -119,7 +124,7 @@ def cooccurrence(
 
 
 def combinations(
-    labels: pd.DataFrame,
+    labels: pd.DataFrame | Cohort,
     *,
     by: str | Sequence[str] | None = "dataset",
     level: Level = "study",
@@ -135,8 +140,8 @@ def combinations(
 
     Parameters
     ----------
-    labels : pandas.DataFrame
-        The canonical ``labels`` table.
+    labels : Cohort or pandas.DataFrame
+        A Cohort or the canonical ``labels`` table.
     by, level, rater, studies
         As in :func:`prevalence`.
     findings : sequence of str, optional
@@ -165,6 +170,7 @@ def combinations(
     >>> combos.iloc[0].combination
     'none'
     """
+    labels, studies = cohort_tables(labels, studies)
     by_ = _as_list(by)
     units, by_ = unit_values(labels, by=by_, level=level, rater=rater, studies=studies, findings=findings)
     use = _default_findings(units, findings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -10,14 +11,17 @@ import pandas as pd
 from hemstats._coerce import describe_rows
 from hemstats.errors import HemstatsError
 from hemstats.findings import FINDINGS
-from hemstats.stats._prevalence_input import _as_list, _sorted, checked_table
+from hemstats.stats._prevalence_input import _as_list, _sorted, checked_table, cohort_tables
+
+if TYPE_CHECKING:
+    from hemstats.cohort import Cohort
 
 __all__ = ["lesion_volumes"]
 
 
 # -- lesion volumes -----------------------------------------------------------------------------
 def lesion_volumes(
-    lesions: pd.DataFrame,
+    lesions: pd.DataFrame | Cohort,
     *,
     by: str | Sequence[str] | None = "dataset",
     findings: Sequence[str] | None = None,
@@ -27,8 +31,8 @@ def lesion_volumes(
 
     Parameters
     ----------
-    lesions : pandas.DataFrame
-        The canonical ``lesions`` table (``dataset, study_id, finding, volume_ml``).
+    lesions : Cohort or pandas.DataFrame
+        A Cohort (its ``lesions``) or the canonical ``lesions`` table (``dataset, study_id, finding, volume_ml``).
     by : str, list of str or None
         Grouping columns of ``lesions``.
     findings : sequence of str, optional
@@ -58,6 +62,7 @@ def lesion_volumes(
     >>> bool((vol.q1 <= vol["median"]).all() and (vol["median"] <= vol.q3).all())
     True
     """
+    lesions, _ = cohort_tables(lesions, None, "lesions")
     by_ = _as_list(by)
     les = checked_table(lesions, "lesions", list(dict.fromkeys(["dataset", "study_id", "finding", "volume_ml"] + by_)))
     if findings is not None:

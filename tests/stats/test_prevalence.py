@@ -106,8 +106,10 @@ def test_patient_prevalence_matches_r(labels, studies, ref):
 
 
 def test_slice_prevalence_matches_r(labels, ref):
-    # R: qbeta(c(.025, .975), x + .5, n - x + .5) on the slice-level labels
-    got = _index(prevalence(labels, level="slice", method="jeffreys"), ["dataset", "finding"])
+    # R: qbeta(c(.025, .975), x + .5, n - x + .5) on the slice-level labels, slices as independent
+    # rows: only on request (cluster=None), and labelled so
+    got = _index(prevalence(labels, level="slice", method="jeffreys", cluster=None), ["dataset", "finding"])
+    assert {r["method"] for r in got.values()} == {"jeffreys-independent-rows"}
     assert len(got) == len(ref["prevalence_slice"]) == 3
     for r in ref["prevalence_slice"]:
         row = got[(r["dataset"], r["finding"])]
@@ -429,3 +431,189 @@ def test_prevalence_ignores_row_order_and_pools_additively(labels, seed):
     pooled = prevalence(shuffled, by=None).set_index("finding")
     summed = a.groupby("finding")[["positives", "n"]].sum()
     pd.testing.assert_frame_equal(pooled.loc[summed.index, ["positives", "n"]], summed)
+
+
+# -- patient-clustered intervals (issue 11) -----------------------------------------------------------
+# tests/reference/prevalence_cluster.R writes the small cohort (prevalence_cluster.{labels,studies}.csv)
+# and the R survey values (prevalence_cluster.json) read below.
+@pytest.fixture(scope="module")
+def cluster_ref() -> dict:
+    return json.loads((REF / "prevalence_cluster.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def cluster_labels() -> pd.DataFrame:
+    return pd.read_csv(REF / "prevalence_cluster.labels.csv", dtype={"slice_id": "string", "study_id": "string"})
+
+
+@pytest.fixture(scope="module")
+def cluster_studies() -> pd.DataFrame:
+    return pd.read_csv(REF / "prevalence_cluster.studies.csv", dtype=str)
+
+
+@pytest.mark.parametrize("level", ["slice", "study"])
+@pytest.mark.parametrize("cluster_interval, low, high", [("logit", "logit_low", "logit_high"), ("wald", "mean_low", "mean_high")])
+def test_clustered_prevalence_matches_r_survey(cluster_labels, cluster_studies, cluster_ref, level, cluster_interval, low, high):
+    # R: des <- svydesign(ids = ~patient_id, data = d) on the labelled units of one dataset x finding x level;
+    #    ci_low, ci_high = confint(svyciprop(~I(value == 1), des, method = "logit" | "mean"))
+    #    design_effect  = deff(svymean(~value, des, deff = "replace")); n_clusters = degf(des) + 1
+    got = _index(
+        prevalence(cluster_labels, level=level, studies=cluster_studies, cluster_interval=cluster_interval),
+        ["dataset", "finding"],
+    )
+    expected = [r for r in cluster_ref["clustered"] if r["level"] == level]
+    assert len(got) == len(expected) == 4
+    for r in expected:
+        row = got[(r["dataset"], r["finding"])]
+        assert (row["positives"], row["n"], row["n_clusters"]) == (r["positives"], r["n"], r["n_clusters"])
+        assert row["method"] == f"cluster-{cluster_interval}"  # studies too: some patients have two
+        assert row["estimate"] == pytest.approx(r["estimate"], abs=TOL)
+        assert row["ci_low"] == pytest.approx(max(0.0, r[low]), abs=TOL)
+        assert row["ci_high"] == pytest.approx(min(1.0, r[high]), abs=TOL)
+        assert row["design_effect"] == pytest.approx(r["design_effect"], rel=1e-6)
+        # beta has 6 patients: the interval is given, with a warning
+        assert row["reason"].startswith("only 6 clusters") == (r["dataset"] == "beta")
+
+
+def test_slice_prevalence_is_clustered_by_default(cluster_labels, cluster_studies):
+    # on main before issue 11 this was a Wilson interval on 372 independent slices (no design columns)
+    prev = prevalence(cluster_labels, level="slice", studies=cluster_studies)
+    assert set(prev.method) == {"cluster-logit"}
+    row = prev.query("dataset == 'alpha' and finding == 'any'").iloc[0]
+    naive = prevalence(cluster_labels, level="slice", studies=cluster_studies, cluster=None)
+    naive_row = naive.query("dataset == 'alpha' and finding == 'any'").iloc[0]
+    assert naive_row.method == "wilson-independent-rows" and "design effect 3.84" in naive_row.reason
+    assert naive_row.design_effect == pytest.approx(row.design_effect)  # shown whatever the options
+    assert row.ci_high - row.ci_low > 1.8 * (naive_row.ci_high - naive_row.ci_low)
+    # without studies (no patient_id) the slices of one study are the cluster
+    by_study = prevalence(cluster_labels, level="slice").query("dataset == 'alpha' and finding == 'any'").iloc[0]
+    assert by_study.n_clusters == 38 and by_study.method == "cluster-logit"
+
+
+def test_study_level_without_repeated_patients_is_binomial(cluster_labels, cluster_studies):
+    first = cluster_studies.drop_duplicates("patient_id")
+    lab = cluster_labels[cluster_labels.study_id.isin(first.study_id)]
+    prev = prevalence(lab, studies=first)
+    assert set(prev.method) == {"wilson"} and (prev.reason == "").all()
+    assert (prev.n_clusters == prev.n).all()
+    np.testing.assert_allclose(prev.design_effect, 1.0, rtol=1e-9)
+    low, high = proportion_ci(prev.positives, prev.n)
+    np.testing.assert_allclose(prev.ci_low, low)
+    np.testing.assert_allclose(prev.ci_high, high)
+
+
+def test_fewer_than_two_clusters_give_nan_with_reason(cluster_labels, cluster_studies):
+    one = cluster_labels[cluster_labels.study_id == "beta-S001"]
+    row = prevalence(one, level="slice", studies=cluster_studies).query("finding == 'any'").iloc[0]
+    assert row.n_clusters == 1 and math.isnan(row.ci_low) and math.isnan(row.ci_high)
+    assert "needs at least 2" in row.reason
+    assert row.estimate == pytest.approx(row.positives / row.n)
+
+
+def test_boundary_estimate_uses_clusters_as_units(cluster_labels, cluster_studies):
+    neg = cluster_labels.assign(value=0)
+    row = prevalence(neg, level="slice", studies=cluster_studies).query("dataset == 'alpha' and finding == 'any'").iloc[0]
+    # R: binom.test(0, 30)$conf.int, the 30 patients as independent units
+    assert (row.estimate, row.ci_low) == (0.0, 0.0)
+    assert row.ci_high == pytest.approx(0.115703, abs=1e-6)
+    assert math.isnan(row.design_effect) and "Clopper-Pearson on the 30 clusters" in row.reason
+
+
+def test_missing_labels_are_counted(cluster_labels, cluster_studies):
+    # the R script drops the sdh label of 7 alpha slices and 2 alpha studies
+    for level, gap in [("slice", 7), ("study", 2)]:
+        prev = _index(prevalence(cluster_labels, level=level, studies=cluster_studies), ["dataset", "finding"])
+        assert prev[("alpha", "sdh")]["n_missing"] == gap
+        assert prev[("alpha", "any")]["n_missing"] == prev[("beta", "sdh")]["n_missing"] == 0
+    # a study in studies with no label at all is missing for every finding
+    extra = pd.concat([cluster_studies, pd.DataFrame({"dataset": ["alpha"], "study_id": ["alpha-S999"], "patient_id": ["alpha-P99"]})])
+    prev = _index(prevalence(cluster_labels, studies=extra), ["dataset", "finding"])
+    assert (prev[("alpha", "any")]["n_missing"], prev[("alpha", "sdh")]["n_missing"]) == (1, 3)
+
+
+def test_cohort_is_accepted():
+    from hemstats.datasets import demo
+
+    cohort = demo.load(n_studies=200)
+    # on main before issue 11: AttributeError: 'Cohort' object has no attribute 'columns'
+    pd.testing.assert_frame_equal(prevalence(cohort), prevalence(cohort.labels, studies=cohort.studies))
+    pd.testing.assert_frame_equal(
+        compare_prevalence(cohort, by="site"), compare_prevalence(cohort.labels, by="site", studies=cohort.studies)
+    )
+    assert len(cooccurrence(cohort)) == len(cooccurrence(cohort.labels))
+    assert len(lesion_volumes(cohort)) == len(lesion_volumes(cohort.lesions))
+
+
+def test_cluster_bootstrap_is_seeded_and_close_to_logit(cluster_labels, cluster_studies):
+    kw = dict(level="slice", studies=cluster_studies, cluster_interval="bootstrap", n_resamples=2000)
+    a = prevalence(cluster_labels, rng=7, **kw)
+    pd.testing.assert_frame_equal(a, prevalence(cluster_labels, rng=7, **kw))
+    assert set(a.method) == {"cluster-bootstrap-percentile"}
+    logit = prevalence(cluster_labels, level="slice", studies=cluster_studies)
+    alpha = (a.dataset == "alpha").to_numpy()
+    np.testing.assert_allclose(a.ci_low[alpha], logit.ci_low[alpha], atol=0.03)
+    np.testing.assert_allclose(a.ci_high[alpha], logit.ci_high[alpha], atol=0.03)
+
+
+@pytest.mark.parametrize("bad", [0, 99, 1_000_001, 2.5, "2000", True, None])
+def test_n_resamples_is_an_integer_in_range(cluster_labels, bad):
+    with pytest.raises(HemstatsError, match=r"n_resamples must be an integer from 100 to 1,000,000"):
+        prevalence(cluster_labels, level="slice", n_resamples=bad)
+
+
+def test_p_values_do_not_underflow_to_zero():
+    # chi-squared of 100,000 vs 0 positives out of 100,000 each: scipy's p underflows to 0.0
+    name, _, p, reason = proportions_test(np.array([[100_000, 0], [0, 100_000]]))
+    assert 0.0 < p <= np.finfo(float).tiny and "underflow" in reason
+    name, _, p, reason = proportions_test(np.array([[3000, 0], [0, 3000]]), test="fisher")
+    assert 0.0 < p and "underflow" in reason
+
+
+@pytest.mark.slow
+def test_clustered_interval_coverage_under_icc():
+    """Seeded Monte Carlo: 100 patients x 10 slices, beta-binomial slice risks, prevalence 0.2.
+
+    4,000 data sets per ICC (about 8 s): the Monte Carlo SE of a 95 % coverage is 0.0034, so
+    the 93-97 % band is +-5.8 SE.  Measured (rng 20261201): cluster-logit 0.949 / 0.956 / 0.953
+    at ICC 0.3 / 0.5 / 0.7, Wilson on independent slices 0.69 / 0.60 / 0.53.
+    """
+    from hemstats.stats._cluster_proportion import clustered_proportion_coverage
+
+    table = clustered_proportion_coverage(icc=(0.3, 0.5, 0.7), n_simulations=4000, rng=20261201)
+    clustered = table[table.method == "cluster-logit"]
+    assert len(clustered) == 3
+    assert clustered.coverage.between(0.93, 0.97).all(), clustered
+    naive = table[table.method == "wilson-independent-rows"]
+    assert (naive.coverage < 0.80).all(), naive  # what the binomial interval did on slices
+    assert clustered.mean_design_effect.tolist() == pytest.approx([3.7, 5.5, 7.3], abs=0.2)  # 1 + 9 ICC
+
+
+@pytest.mark.slow
+def test_clustered_interval_coverage_plasmode():
+    """Plasmode on the demo cohort's slice labels (demo has them for ``slice_fraction`` of the studies).
+
+    The population is the demo's slice-labelled patients with all their slices (slice_fraction=1,
+    600 studies); each replicate draws 100 patients with replacement, with all their slices, and
+    the truth is the population's slice prevalence of ``any`` (the ratio of totals).  2,000
+    replicates, Monte Carlo SE about 0.005.
+    """
+    from hemstats.datasets import demo
+    from hemstats.stats._cluster_proportion import clustered_proportion
+
+    cohort = demo.load(n_studies=600, slice_fraction=1.0)
+    lab = cohort.labels.query("level == 'slice' and rater == 'consensus' and finding == 'any'")
+    lab = lab.merge(cohort.studies[["study_id", "patient_id"]], on="study_id")
+    per_patient = lab.groupby("patient_id", observed=True)["value"].agg(["sum", "size"])
+    pos, size = per_patient["sum"].to_numpy(), per_patient["size"].to_numpy()
+    truth = pos.sum() / size.sum()
+    gen = np.random.default_rng(20261201)
+    hits, naive_hits, n_sim = 0, 0, 2000
+    for _ in range(n_sim):
+        idx = gen.integers(0, len(pos), 100)
+        r = clustered_proportion(pos[idx], size[idx])
+        hits += r.ci_low <= truth <= r.ci_high
+        lo, hi = proportion_ci(pos[idx].sum(), size[idx].sum())
+        naive_hits += lo <= truth <= hi
+    coverage, naive = hits / n_sim, naive_hits / n_sim
+    assert 0.93 <= coverage <= 0.97, coverage
+    assert naive < 0.80, naive
