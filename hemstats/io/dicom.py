@@ -5,27 +5,31 @@ Only the header elements hemstats needs are read (``pydicom.dcmread`` with
 file; pixel data are never read.  Files are split into chunks and read by a local
 :class:`~concurrent.futures.ProcessPoolExecutor`, or by any
 :class:`concurrent.futures.Executor` you pass, e.g. a Dask cluster's
-``Client.get_executor()``.
+``Client.get_executor()``.  Interrupting the scan (Ctrl-C) cancels the chunks not
+started and stops the workers of the local pool before the interrupt goes on.
 
 Privacy: the patient, study and series keys are hashed with the project salt
 (:mod:`hemstats.privacy`) inside the process that reads the file, so the raw
 PatientID and UIDs never leave it (they are decoded without pydicom's value
 validation, whose warnings and log records would quote them); names, birth dates,
 accession numbers and institution or physician names are not read at all.  The salt
-travels to the workers with each task.  Paths are reported relative to the scanned
+travels to the workers with each task.  Failure reasons and notes are written by
+hemstats and never quote a header value.  Paths are reported relative to the scanned
 folder; a tree whose folder names hold patient names will show them in ``folder``
 and ``path``: rename such folders first.
 
 A file is listed in ``failures`` (and the scan goes on) when it is not DICOM, when
 its header is cut short, when it ends before the end its pixel data element
-declares (checked from the element's length, without reading the pixels), or when
-it has no SeriesInstanceUID.  A value that cannot be read as its VR (a KVP of
-``"1x0"``) is missing, not a failure.
+declares (checked from the element's length, without reading the pixels), when
+it has no SeriesInstanceUID, or when it is not a regular file (a FIFO, socket,
+device or broken link: listed without being opened, so a FIFO cannot block the
+scan).  A value that cannot be read as its VR (a KVP of ``"1x0"``), has several
+values where one is expected, or lies outside
+:data:`hemstats.acquisition.PHYSICAL_RANGES` (a tube current of ``9e99`` mA) is
+missing, and ``notes`` says which series and field.
 
 Examples
 --------
->>> parse_age("045Y"), parse_age("006M"), parse_age("bad")
-(45.0, 0.5, nan)
 >>> import shutil, tempfile
 >>> from pydicom.data import get_testdata_file
 >>> with tempfile.TemporaryDirectory() as tmp:
@@ -41,59 +45,31 @@ Examples
 
 from __future__ import annotations
 
-import io
 import math
 import os
-import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from hemstats.errors import DataFormatError, HemstatsError
-from hemstats.privacy import project_salt, pseudonym
+from hemstats.io.dicom_read import HEADER_TAGS, ChunkResult, _scan_chunk, _tags, instance_row, not_regular, parse_age
+from hemstats.privacy import project_salt
 
 __all__ = [
     "HEADER_TAGS",
     "INSTANCE_COLUMNS",
     "SERIES_COLUMNS",
     "FAILURE_COLUMNS",
+    "NOTE_COLUMNS",
     "ScanResult",
     "scan_dicom",
     "parse_age",
     "list_files",
     "instance_row",
 ]
-
-#: The header elements read from each file (keywords).  None of them identifies a
-#: person except PatientID and the UIDs, which are hashed before leaving the worker.
-HEADER_TAGS: tuple[str, ...] = (
-    "SpecificCharacterSet",
-    "Modality",
-    "Manufacturer",
-    "ManufacturerModelName",
-    "PatientID",
-    "PatientSex",
-    "PatientAge",
-    "SliceThickness",
-    "KVP",
-    "ConvolutionKernel",
-    "ExposureTime",
-    "XRayTubeCurrent",
-    "Exposure",
-    "XRayTubeCurrentInmA",
-    "ExposureInmAs",
-    "StudyInstanceUID",
-    "SeriesInstanceUID",
-    "InstanceNumber",
-    "Rows",
-    "Columns",
-    "PixelSpacing",
-)
-_TAGS = None  # keyword -> int tag, filled lazily (pydicom is imported inside functions)
-_HASHED = frozenset({"PatientID", "StudyInstanceUID", "SeriesInstanceUID"})
 
 #: Columns of :attr:`ScanResult.instances`, one row per readable file.
 INSTANCE_COLUMNS: tuple[str, ...] = (
@@ -144,30 +120,15 @@ SERIES_COLUMNS: tuple[str, ...] = (
 )
 #: Columns of :attr:`ScanResult.failures`.
 FAILURE_COLUMNS: tuple[str, ...] = ("path", "reason")
+#: Columns of :attr:`ScanResult.notes`: one row per (series, DICOM keyword, reason).
+NOTE_COLUMNS: tuple[str, ...] = ("series_key", "folder", "field", "n_files", "reason")
 
 _TEXT = ("study_key", "series_key", "patient_key", "modality", "manufacturer", "scanner_model", "kernel", "sex")
 _INT = ("instance_number", "rows", "columns")
-_HEAD_BYTES = 32 * 1024
-_AGE = re.compile(r"^\s*(\d{1,3})\s*([DWMY])\s*$", re.IGNORECASE)
-_AGE_UNIT = {"D": 1 / 365.25, "W": 7 / 365.25, "M": 1 / 12, "Y": 1.0}
 
 
-def parse_age(value: object) -> float:
-    """A DICOM age string (``nnnD``, ``nnnW``, ``nnnM``, ``nnnY``) in years; NaN otherwise.
-
-    A bare number has no unit and is not guessed: it gives NaN.
-
-    Examples
-    --------
-    >>> parse_age("010W") == 10 * 7 / 365.25, parse_age("  72y"), parse_age("72")
-    (True, 72.0, nan)
-    """
-    if value is None:
-        return math.nan
-    m = _AGE.match(str(value))
-    if not m:
-        return math.nan
-    return int(m.group(1)) * _AGE_UNIT[m.group(2).upper()]
+def _empty_notes() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "n_files" else "string") for c in NOTE_COLUMNS})
 
 
 @dataclass(frozen=True)
@@ -187,13 +148,19 @@ class ScanResult:
     instances : pandas.DataFrame or None
         One row per readable file (:data:`INSTANCE_COLUMNS`), when ``per_instance=True``.
     failures : pandas.DataFrame
-        ``path, reason``: every file that is not DICOM, is truncated or has no
-        SeriesInstanceUID; the scan went on without them.
+        ``path, reason``: every file that is not DICOM, is truncated, has no
+        SeriesInstanceUID or is not a regular file; the scan went on without them.
+    notes : pandas.DataFrame
+        :data:`NOTE_COLUMNS`: header values read as missing (unreadable, several values
+        where one is expected, outside :data:`hemstats.acquisition.PHYSICAL_RANGES`),
+        one row per pseudonymous series, DICOM keyword (``field``) and reason, with the
+        number of files concerned.
     """
 
     series: pd.DataFrame
     instances: pd.DataFrame | None
     failures: pd.DataFrame
+    notes: pd.DataFrame = field(default_factory=_empty_notes)
 
     @property
     def n_files(self) -> int:
@@ -201,218 +168,114 @@ class ScanResult:
         return int(self.series["n_instances"].sum()) + len(self.failures)
 
 
-def list_files(root: str | Path, *, pattern: str = "*") -> list[Path]:
-    """Every file under ``root`` (recursively) whose name matches ``pattern``, sorted.
-
-    Hidden files and folders (names starting with ``.``) are skipped.  ``root`` may
-    be a single file.
-    """
+def _walk(root: str | Path, pattern: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """Regular files under ``root`` matching ``pattern`` (sorted), and the other entries with why."""
     base = Path(root)
-    if base.is_file():
-        return [base]
+    if os.path.isfile(base):
+        return [str(base)], []
     if not base.is_dir():
-        raise DataFormatError(f"{base}: no such file or folder to scan for DICOM files")
-    out = []
+        why = "no such file or folder" if not os.path.lexists(base) else "not a regular file or folder"
+        raise DataFormatError(f"{base.name or base}: {why} to scan for DICOM files (root)")
+    files, skipped = [], []
     for dirpath, dirnames, filenames in os.walk(base):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
-            if not name.startswith(".") and Path(name).match(pattern):
-                out.append(Path(dirpath, name))
-    return sorted(out)
-
-
-# -- reading (runs in the worker processes) -------------------------------------------------------
-def _tags() -> dict[str, int]:
-    global _TAGS
-    if _TAGS is None:
-        from pydicom.datadict import tag_for_keyword
-
-        _TAGS = {k: int(tag_for_keyword(k)) for k in HEADER_TAGS}
-    return _TAGS
-
-
-def _values(ds) -> dict[str, object]:
-    """Keyword -> converted value of the :data:`HEADER_TAGS` present in ``ds`` (None when absent or empty).
-
-    Raw elements are converted with :func:`pydicom.values.convert_value` in the
-    dataset's character set, skipping the per-element bookkeeping of ``Dataset.get``.
-    """
-    from pydicom.charset import convert_encodings, decode_bytes
-    from pydicom.datadict import dictionary_VR
-    from pydicom.dataelem import RawDataElement
-    from pydicom.values import convert_value
-
-    out: dict[str, object] = {}
-    encodings = None
-    for keyword, tag in _tags().items():
-        elem = ds.get_item(tag)
-        if elem is None:
-            value = None
-        elif isinstance(elem, RawDataElement):
-            if encodings is None and keyword != "SpecificCharacterSet":
-                charset = out.get("SpecificCharacterSet")
-                encodings = convert_encodings(list(charset) if isinstance(charset, list) else charset or "ISO_IR 6")
-            if keyword in _HASHED and elem.value is not None:
-                # Decoded without pydicom's validation, whose warnings and log records quote the value.
-                out[keyword] = decode_bytes(elem.value, encodings, set()).strip("\0 ") or None
+            if name.startswith(".") or not Path(name).match(pattern):
                 continue
+            path = os.path.join(dirpath, name)
             try:
-                value = None if elem.length == 0 else convert_value(elem.VR or dictionary_VR(tag), elem, encodings)
-            except Exception:  # noqa: BLE001 - a value unreadable as its VR is missing, not a failed file
-                value = None
-        else:
-            value = elem.value
-        if isinstance(value, (bytes, str)) and not value.strip():
-            value = None
-        elif value is not None and not isinstance(value, (str, bytes)) and hasattr(value, "__len__") and not len(value):
-            value = None
-        out[keyword] = value
-    return out
+                why = not_regular(os.stat(path).st_mode)
+            except OSError:
+                why = "broken symbolic link: skipped"
+            if why:
+                skipped.append((path, why))
+            else:
+                files.append(path)
+    return sorted(files), sorted(skipped)
 
 
-def _text(values: dict, keyword: str, sep: str = "/") -> str | None:
-    value = values.get(keyword)
-    if value is None:
-        return None
-    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
-        parts = [str(v).strip() for v in value if str(v).strip()]
-        return sep.join(parts) or None
-    text = str(value).strip()
-    return text or None
+def list_files(root: str | Path, *, pattern: str = "*") -> list[Path]:
+    """Every regular file under ``root`` (recursively) whose name matches ``pattern``, sorted.
 
+    Hidden files and folders (names starting with ``.``) are skipped, and so are FIFOs,
+    sockets, devices and broken links (:func:`scan_dicom` lists them in its failures).
+    ``root`` may be a single file.
 
-def _number(values: dict, keyword: str, index: int | None = None) -> float:
-    value = values.get(keyword)
-    if value is not None and index is not None:
-        try:
-            value = value[index]  # type: ignore[index]
-        except (IndexError, TypeError):
-            return math.nan
-    elif isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
-        return math.nan  # a multi-valued field where one number is expected
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
-    return number if math.isfinite(number) else math.nan
-
-
-def instance_row(ds, *, salt: str) -> dict:
-    """The :data:`INSTANCE_COLUMNS` (without ``path``) of one pydicom dataset; ids hashed.
-
-    Values that cannot be read as their VR (e.g. a KVP of ``"1x0"``) are missing.
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = Path(tmp, "a.dcm").write_bytes(b"")
+    ...     os.mkfifo(Path(tmp, "pipe.dcm"))
+    ...     [p.name for p in list_files(tmp, pattern="*.dcm")]
+    ['a.dcm']
     """
-    ds = _values(ds)
-    sex = _text(ds, "PatientSex")
-    current = _number(ds, "XRayTubeCurrent")
-    if math.isnan(current):
-        current = _number(ds, "XRayTubeCurrentInmA")
-    exposure = _number(ds, "Exposure")
-    if math.isnan(exposure):
-        exposure = _number(ds, "ExposureInmAs")
-    keys = {}
-    for column, keyword, prefix in (
-        ("study_key", "StudyInstanceUID", ""),
-        ("series_key", "SeriesInstanceUID", ""),
-        ("patient_key", "PatientID", ""),
-    ):
-        raw = _text(ds, keyword, sep="\\")
-        keys[column] = None if raw is None else pseudonym(raw, salt=salt, prefix=prefix)
-    return {
-        **keys,
-        "instance_number": _number(ds, "InstanceNumber"),
-        "modality": _text(ds, "Modality"),
-        "manufacturer": _text(ds, "Manufacturer"),
-        "scanner_model": _text(ds, "ManufacturerModelName"),
-        "kernel": _text(ds, "ConvolutionKernel"),
-        "slice_thickness_mm": _number(ds, "SliceThickness"),
-        "kvp": _number(ds, "KVP"),
-        "tube_current_ma": current,
-        "exposure_mas": exposure,
-        "pixel_spacing_row_mm": _number(ds, "PixelSpacing", 0),
-        "pixel_spacing_col_mm": _number(ds, "PixelSpacing", 1),
-        "rows": _number(ds, "Rows"),
-        "columns": _number(ds, "Columns"),
-        "age_years": parse_age(_text(ds, "PatientAge")),
-        "sex": sex.upper() if sex and sex.upper() in ("F", "M") else None,
-    }
+    _check_root(root, "list_files")
+    _check_pattern(pattern, "list_files")
+    return [Path(p) for p in _walk(root, pattern)[0]]
 
 
-def _pixel_data_problem(stream, ds, size: int) -> str | None:
-    """Why the pixel data after the header at ``stream.tell()`` are absent or cut short."""
-    from pydicom.filereader import data_element_generator
-
-    encoding = getattr(ds, "original_encoding", None) or (ds.is_implicit_VR, ds.is_little_endian)
-    try:
-        elem = next(data_element_generator(stream, *encoding, defer_size=0), None)
-    except Exception:  # noqa: BLE001 - any parse failure of the element header means truncation
-        elem = None
-    if elem is None or (int(elem.tag) >> 16) != 0x7FE0:
-        return None if elem is not None else "missing"
-    if elem.length != 0xFFFFFFFF and elem.value_tell + elem.length > size:
-        return f"pixel data end at byte {elem.value_tell + elem.length} but the file has {size} bytes"
-    return None
+# -- option checks ----------------------------------------------------------------------------------
+def _check_int(value: object, name: str) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        got = repr(value) if isinstance(value, (int, float)) else type(value).__name__  # text is not quoted
+        raise HemstatsError(f"scan_dicom: {name} must be None or a whole number >= 1, got {got}")
 
 
-def _read_file(path: str, salt: str) -> dict:
-    """Header row of one file; raises with a reason on failure."""
-    import pydicom
+def _check_bool(value: object, name: str) -> None:
+    if not isinstance(value, bool):
+        raise HemstatsError(f"scan_dicom: {name} must be True or False, got {type(value).__name__}")
 
-    specific = list(_tags().values())
-    with open(path, "rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        head = fh.read(_HEAD_BYTES)
-        stream: io.IOBase = io.BytesIO(head)
+
+def _check_pattern(pattern: object, func: str) -> None:
+    if not isinstance(pattern, str) or not pattern:
+        got = "an empty string" if pattern == "" else type(pattern).__name__
+        raise HemstatsError(f"{func}: pattern must be a non-empty glob pattern such as '*.dcm', got {got}")
+
+
+def _check_root(root: object, func: str) -> None:
+    if not isinstance(root, (str, os.PathLike)):
+        raise HemstatsError(f"{func}: root must be a folder or file path, got {type(root).__name__}")
+    if str(root) == "":
+        raise HemstatsError(f"{func}: root must be a folder or file path, got an empty string")
+
+
+def _files_from(root: object, pattern: str) -> tuple[list[str], list[tuple[str, str]], Path]:
+    """The files to read, the entries skipped without opening, and the folder paths are relative to."""
+    if isinstance(root, (str, os.PathLike)):
+        _check_root(root, "scan_dicom")
+        base = Path(root)
+        files, skipped = _walk(base, pattern)
+        return files, skipped, base if base.is_dir() else base.parent
+    if isinstance(root, (bytes, Path)) or not isinstance(root, Iterable):
+        raise HemstatsError(
+            f"scan_dicom: root must be a folder, a file or an iterable of file paths, got {type(root).__name__}"
+        )
+    items = list(root)
+    bad = [i for i, p in enumerate(items) if not isinstance(p, (str, os.PathLike)) or str(p) == ""]
+    if bad:
+        raise HemstatsError(f"scan_dicom: root item {bad[0]} is not a file path (got {type(items[bad[0]]).__name__})")
+    files, skipped = [], []
+    for p in sorted(str(p) for p in items):
         try:
-            ds = pydicom.dcmread(stream, stop_before_pixels=True, specific_tags=specific)
-            problem = _pixel_data_problem(stream, ds, size)
-        except Exception:  # noqa: BLE001 - e.g. a sequence cut by the end of the first bytes
-            if size <= len(head):
-                raise
-            problem = "missing"
-        if problem == "missing" and size > len(head):  # header longer than the first bytes
-            fh.seek(0)
-            stream = fh
-            ds = pydicom.dcmread(fh, stop_before_pixels=True, specific_tags=specific)
-            problem = _pixel_data_problem(fh, ds, size)
-    if problem == "missing":
-        raise _Failure(f"truncated or not an image: the file ends after {size} bytes without pixel data")
-    if problem:
-        raise _Failure(f"truncated: {problem}")
-    row = instance_row(ds, salt=salt)
-    if row["series_key"] is None:
-        raise _Failure("no SeriesInstanceUID")
-    return row
+            why = not_regular(os.stat(p).st_mode)
+        except FileNotFoundError:
+            why = "no such file (or a broken link): skipped"
+        except OSError as exc:
+            why = f"cannot be looked at ({type(exc).__name__}): skipped"
+        (skipped.append((p, why)) if why else files.append(p))
+    every = sorted(files + [p for p, _ in skipped])
+    base = Path(os.path.commonpath(every)) if every else Path(".")
+    if every and Path(every[0]) == base:
+        base = base.parent
+    return files, skipped, base
 
 
-class _Failure(Exception):
-    """A reason written by hemstats, safe to report as is."""
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, _Failure):
-        return str(exc)
-    name = type(exc).__name__
-    if name == "InvalidDicomError":
-        return "not a DICOM file (no 'DICM' prefix after the 128-byte preamble)"
-    if isinstance(exc, (EOFError, OSError)):
-        return f"unreadable or truncated ({name})"
-    # Library messages may quote element values: report the error type only.
-    return f"unreadable DICOM header ({name})"
-
-
-def _scan_chunk(paths: Sequence[str], salt: str) -> tuple[list[dict], list[tuple[str, str]]]:
-    """Read the headers of ``paths``; runs in a worker process."""
-    rows, failures = [], []
-    for path in paths:
-        try:
-            row = _read_file(path, salt)
-        except Exception as exc:  # noqa: BLE001 - every failure is listed, the scan goes on
-            failures.append((path, _reason(exc)))
-        else:
-            row["path"] = path
-            rows.append(row)
-    return rows, failures
+def _check_executor(executor: object) -> None:
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise HemstatsError(
+            f"scan_dicom: executor must be a concurrent.futures.Executor (with .submit), got {type(executor).__name__}"
+        )
 
 
 # -- assembling (runs in the calling process) -------------------------------------------------------
@@ -471,6 +334,20 @@ def _series_frame(instances: pd.DataFrame) -> pd.DataFrame:
     return _typed(pd.DataFrame(rows, columns=list(SERIES_COLUMNS)))
 
 
+def _notes_frame(notes: list[tuple[str, str, str, str]], root: Path) -> pd.DataFrame:
+    if not notes:
+        return _empty_notes()
+    df = pd.DataFrame(notes, columns=["path", "series_key", "field", "reason"])
+    df["folder"] = [Path(_relative(p, root)).parent.as_posix() for p in df["path"]]
+    out = (
+        df.groupby(["series_key", "field", "reason"], sort=True)
+        .agg(folder=("folder", "min"), n_files=("path", "size"))
+        .reset_index()
+    )
+    out = out[list(NOTE_COLUMNS)]
+    return out.astype({c: "Int64" if c == "n_files" else "string" for c in NOTE_COLUMNS})
+
+
 def _relative(path: str, root: Path) -> str:
     try:
         return Path(path).relative_to(root).as_posix()
@@ -503,17 +380,21 @@ def scan_dicom(
         Runs the chunks.  Default: a local ``ProcessPoolExecutor`` with ``max_workers``
         processes, created and shut down here (a scan that fits in one chunk runs in
         this process).  Pass ``dask.distributed.Client(...).get_executor()`` to run on a
-        Dask cluster; an executor you pass is not shut down.
+        Dask cluster; an executor you pass is not shut down (on an interrupt, the
+        chunks it has not started are cancelled).
     max_workers : int, optional
-        Processes of the default pool; default ``os.cpu_count()``.
+        Processes of the default pool, a whole number >= 1; default ``os.cpu_count()``.
     chunk_size : int, optional
-        Files per task; default enough for about four tasks per worker, at most 512.
+        Files per task, a whole number >= 1; default enough for about four tasks per
+        worker, at most 512.
     progress : bool
         Show a tqdm progress bar (files done).
     per_instance : bool
         Also return one row per file in :attr:`ScanResult.instances`.
     salt : str, optional
-        Salt of the pseudonymous keys; default :func:`hemstats.privacy.project_salt`.
+        Salt of the pseudonymous keys, a non-empty string; default
+        :func:`hemstats.privacy.project_salt`.  An empty salt is an error (it would
+        make the keys unsalted hashes, which anyone can confirm by hashing a guess).
     pattern : str
         Only files whose name matches this glob pattern are read (default all).
 
@@ -521,7 +402,8 @@ def scan_dicom(
     -------
     ScanResult
         ``series`` (:data:`SERIES_COLUMNS`), ``instances`` (:data:`INSTANCE_COLUMNS`, or
-        None) and ``failures`` (``path, reason``); paths are relative to ``root``.
+        None), ``failures`` (``path, reason``) and ``notes`` (:data:`NOTE_COLUMNS`);
+        paths are relative to ``root``.
         Keys (``study_key``, ``series_key``, ``patient_key``) are HMAC-SHA256 of
         StudyInstanceUID, SeriesInstanceUID and PatientID under ``salt``.
         ``kernel`` joins a multi-valued ConvolutionKernel with ``/``; ``age_years``
@@ -532,6 +414,8 @@ def scan_dicom(
     DataFormatError
         When ``root`` does not exist.  Unreadable files do not raise: they are listed
         in ``failures`` with the reason.
+    HemstatsError
+        When an option has the wrong type or value (the message names the option).
 
     Examples
     --------
@@ -545,28 +429,27 @@ def scan_dicom(
     >>> len(scan.instances), scan.failures.reason.str.startswith("truncated").tolist()
     (1, [True])
     """
+    _check_executor(executor)
+    _check_int(max_workers, "max_workers")
+    _check_int(chunk_size, "chunk_size")
+    _check_bool(progress, "progress")
+    _check_bool(per_instance, "per_instance")
+    _check_pattern(pattern, "scan_dicom")
+    if salt is None:
+        salt = project_salt()
+    elif not isinstance(salt, str) or not salt.strip():
+        got = "an empty string" if isinstance(salt, str) else type(salt).__name__
+        raise HemstatsError(f"scan_dicom: salt must be a non-empty string (or None for the project salt), got {got}")
     import pydicom  # noqa: F401 - imported once here, inherited by forked worker processes
     from tqdm.auto import tqdm
 
     _tags()
-    if salt is None:
-        salt = project_salt()
-    if isinstance(root, (str, os.PathLike)):
-        base = Path(root)
-        files = [str(p) for p in list_files(base, pattern=pattern)]
-        base = base if base.is_dir() else base.parent
-    else:
-        files = sorted(str(p) for p in root)
-        base = Path(os.path.commonpath(files)) if files else Path(".")
-        if files and Path(files[0]) == base:
-            base = base.parent
+    files, skipped, base = _files_from(root, pattern)
     workers = max_workers or os.cpu_count() or 1
     if chunk_size is None:
         chunk_size = max(1, min(512, math.ceil(len(files) / (4 * workers))))
-    if chunk_size < 1:
-        raise HemstatsError(f"chunk_size must be at least 1, got {chunk_size}")
     chunks = _chunks(files, chunk_size)
-    results: list[tuple[list[dict], list[tuple[str, str]]] | None] = [None] * len(chunks)
+    results: list[ChunkResult | None] = [None] * len(chunks)
     bar = tqdm(total=len(files), unit="file", desc="DICOM headers", disable=not progress)
     try:
         if executor is None and len(chunks) <= 1:
@@ -574,23 +457,50 @@ def scan_dicom(
                 results[i] = _scan_chunk(chunk, salt)
                 bar.update(len(chunk))
         elif executor is None:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                _collect(pool, chunks, salt, results, bar)
+            _run_pool(workers, chunks, salt, results, bar)
         else:
             _collect(executor, chunks, salt, results, bar)
     finally:
         bar.close()
     rows = [r for res in results if res for r in res[0]]
     failed = [(_relative(p, base), why) for res in results if res for p, why in res[1]]
+    failed = sorted(failed + [(_relative(p, base), why) for p, why in skipped])
     instances = _instances_frame(rows, base)
     series = _series_frame(instances)
     failures = pd.DataFrame(failed, columns=list(FAILURE_COLUMNS)).astype("string")
-    return ScanResult(series=series, instances=instances if per_instance else None, failures=failures)
+    notes = _notes_frame([n for res in results if res for n in res[2]], base)
+    return ScanResult(
+        series=series, instances=instances if per_instance else None, failures=failures, notes=notes
+    )
+
+
+def _run_pool(workers: int, chunks, salt: str, results: list, bar) -> None:
+    """Run the chunks on a local process pool; on any interrupt, stop every worker before re-raising."""
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        _collect(pool, chunks, salt, results, bar)
+    except BaseException:
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=10)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _collect(executor: Executor, chunks, salt: str, results: list, bar) -> None:
     futures: dict[Future, int] = {executor.submit(_scan_chunk, list(chunk), salt): i for i, chunk in enumerate(chunks)}
-    for future in as_completed(futures):
-        i = futures[future]
-        results[i] = future.result()
-        bar.update(len(chunks[i]))
+    try:
+        for future in as_completed(futures):
+            i = futures[future]
+            results[i] = future.result()
+            bar.update(len(chunks[i]))
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import dicom_files
-from hemstats.errors import DataFormatError
+from hemstats.errors import DataFormatError, HemstatsError
 from hemstats.io.dicom import FAILURE_COLUMNS, INSTANCE_COLUMNS, SERIES_COLUMNS, parse_age, scan_dicom
 from hemstats.privacy import pseudonym
 
@@ -258,3 +258,308 @@ def test_headers_longer_than_the_first_read_are_read_whole(tmp_path: Path) -> No
     cut.write_bytes(path.read_bytes()[:50_000])  # cut inside the long sequence
     failed = scan_dicom(cut.parent, salt=SALT, progress=False).failures
     assert failed["reason"].str.contains("truncated|unreadable").all() and len(failed) == 1
+
+
+# -- issue 10: silent wrong numbers, options, hangs, interrupts, privacy ---------------------------------
+def _one_series(root: Path, n: int = 1, **fields) -> Path:
+    for i in range(n):
+        write_ct(root / "ser" / f"{i}.dcm", study="1.2.9", series="1.2.9.1", instance=i + 1, **fields)
+    return root
+
+
+def test_out_of_range_numbers_are_missing_with_a_note_naming_series_and_field(tmp_path: Path) -> None:
+    _one_series(
+        tmp_path,
+        n=2,
+        XRayTubeCurrent="99999",
+        KVP="0",
+        SliceThickness="500",
+        PixelSpacing=["0.45", "50"],
+        Exposure="-5",
+        PatientAge="200Y",
+    )
+    scan = scan_dicom(tmp_path, salt=SALT, progress=False, per_instance=True)
+    row = scan.series.iloc[0]
+    for col in ("tube_current_ma", "kvp", "slice_thickness_mm", "pixel_spacing_col_mm", "exposure_mas", "age_years"):
+        assert pd.isna(row[col]), col
+    assert row["pixel_spacing_row_mm"] == 0.45 and len(scan.failures) == 0
+    notes = scan.notes
+    assert list(notes.columns) == ["series_key", "folder", "field", "n_files", "reason"]
+    assert set(notes["series_key"]) == {pseudonym("1.2.9.1", salt=SALT)}
+    assert set(notes["folder"]) == {"ser"} and set(notes["n_files"]) == {2}
+    by_field = dict(zip(notes["field"], notes["reason"]))
+    assert set(by_field) == {"XRayTubeCurrent", "KVP", "SliceThickness", "PixelSpacing", "Exposure", "PatientAge"}
+    assert by_field["XRayTubeCurrent"].startswith("99999 mA is outside the physical range 1-2000 mA")
+    assert "age_years" in by_field["PatientAge"]
+
+
+def test_a_tube_current_of_9e99_is_not_a_number_of_milliamperes(tmp_path: Path) -> None:
+    path = write_ct(tmp_path / "a.dcm", study="1.2.9", series="1.2.9.1", XRayTubeCurrent="7777")
+    path.write_bytes(path.read_bytes().replace(b"7777", b"9e99"))  # IS, as a broken writer left it
+    scan = scan_dicom(tmp_path, salt=SALT, progress=False)
+    assert pd.isna(scan.series["tube_current_ma"].item())
+    assert scan.notes["field"].tolist() == ["XRayTubeCurrent"]
+    # a valid XRayTubeCurrentInmA still gives the current
+    write_ct(tmp_path / "b" / "a.dcm", study="1.2.9", series="1.2.9.2", XRayTubeCurrent="99999", XRayTubeCurrentInmA=180.5)
+    scan = scan_dicom(tmp_path / "b", salt=SALT, progress=False)
+    assert scan.series["tube_current_ma"].item() == 180.5 and scan.notes["field"].tolist() == ["XRayTubeCurrent"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "keyword", "reason"),
+    [
+        ({"KVP": "1\\2"}, "KVP", "has 2 values where one is expected"),
+        ({"SliceThickness": "1\\2\\3"}, "SliceThickness", "has 3 values"),
+        ({"PixelSpacing": "0.5"}, "PixelSpacing", "has 1 value where 2 are expected"),
+        ({"PatientAge": "45"}, "PatientAge", "not a DICOM age string"),
+    ],
+)
+def test_unusable_values_get_a_note(tmp_path: Path, fields, keyword, reason) -> None:
+    _one_series(tmp_path, **fields)
+    notes = scan_dicom(tmp_path, salt=SALT, progress=False).notes
+    assert notes["field"].tolist() == [keyword] and reason in notes["reason"].item()
+
+
+def test_garbage_numeric_text_is_missing_with_a_note(tmp_path: Path) -> None:
+    path = write_ct(tmp_path / "a.dcm", study="1.2.9", series="1.2.9.1", KVP="987")
+    path.write_bytes(path.read_bytes().replace(b"987", b"abc"))
+    scan = scan_dicom(tmp_path, salt=SALT, progress=False)
+    assert pd.isna(scan.series["kvp"].item()) and scan.notes["field"].tolist() == ["KVP"]
+
+
+def test_a_clean_scan_has_an_empty_notes_table(tree: Path) -> None:
+    notes = scan_dicom(tree, salt=SALT, progress=False).notes
+    assert len(notes) == 0 and list(notes.columns) == ["series_key", "folder", "field", "n_files", "reason"]
+
+
+@pytest.mark.parametrize("salt", ["", "   ", 0, b"bytes"])
+def test_an_empty_or_non_text_salt_is_an_error_up_front(tree: Path, salt) -> None:
+    with pytest.raises(HemstatsError, match="salt must be a non-empty string"):
+        scan_dicom(tree, salt=salt, progress=False)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("max_workers", -1),
+        ("max_workers", 0),
+        ("max_workers", 2.5),
+        ("max_workers", "2"),
+        ("max_workers", True),
+        ("chunk_size", 0),
+        ("chunk_size", -3),
+        ("chunk_size", 1.0),
+        ("chunk_size", False),
+        ("progress", "yes"),
+        ("per_instance", 1),
+        ("pattern", ""),
+        ("pattern", 5),
+        ("executor", "pool"),
+    ],
+)
+def test_bad_options_name_the_option(tree: Path, option, value) -> None:
+    with pytest.raises(HemstatsError, match=f"scan_dicom: {option} must"):
+        scan_dicom(tree, **{"salt": SALT, "progress": False, option: value})
+
+
+@pytest.mark.parametrize("root", [None, 42, b"/tmp", "", [1, 2], ["a.dcm", None]])
+def test_bad_roots_name_root(root) -> None:
+    with pytest.raises(HemstatsError, match="root"):
+        scan_dicom(root, salt=SALT, progress=False)
+
+
+def test_friends_check_their_options(tmp_path: Path) -> None:
+    from hemstats.io.dicom import instance_row, list_files
+
+    with pytest.raises(HemstatsError, match="list_files: pattern"):
+        list_files(tmp_path, pattern="")
+    with pytest.raises(HemstatsError, match="list_files: root"):
+        list_files(None)
+    with pytest.raises(HemstatsError, match="instance_row: ds"):
+        instance_row({"KVP": 120}, salt=SALT)
+    import pydicom
+
+    with pytest.raises(HemstatsError, match="instance_row: salt"):
+        instance_row(pydicom.Dataset(), salt="")
+
+
+def _scan_in_thread(*args, **kwargs):
+    import threading
+
+    out: dict = {}
+
+    def run() -> None:
+        try:
+            out["scan"] = scan_dicom(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001
+            out["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive(), "scan_dicom blocked"
+    if "error" in out:
+        raise out["error"]
+    return out["scan"]
+
+
+@pytest.mark.parametrize("pooled", [False, True])
+def test_fifos_sockets_devices_and_broken_links_are_listed_not_opened(tmp_path: Path, pooled: bool) -> None:
+    import os
+    import socket
+
+    root = tmp_path / "t"
+    write_ct(root / "good.dcm", study="1.2.9", series="1.2.9.1")
+    os.mkfifo(root / "pipe.dcm")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(root / "sock.dcm"))
+    (root / "dangling.dcm").symlink_to(root / "nowhere.dcm")
+    (root / "loop.dcm").symlink_to(root / "loop.dcm")
+    (root / "link.dcm").symlink_to(root / "good.dcm")  # a link to a regular file is read
+    (root / "folder.dcm").mkdir()
+    try:
+        kwargs = {"max_workers": 2, "chunk_size": 1} if pooled else {}
+        scan = _scan_in_thread(root, salt=SALT, progress=False, per_instance=True, **kwargs)
+        # the same through a list of files, including the folder and a device
+        listed = _scan_in_thread(
+            [root / n for n in ("good.dcm", "pipe.dcm", "sock.dcm", "dangling.dcm", "folder.dcm")] + ["/dev/null"],
+            salt=SALT,
+            progress=False,
+        )
+    finally:
+        sock.close()
+    assert sorted(scan.instances["path"]) == ["good.dcm", "link.dcm"]
+    reasons = dict(zip(scan.failures["path"], scan.failures["reason"]))
+    assert set(reasons) == {"pipe.dcm", "sock.dcm", "dangling.dcm", "loop.dcm"}
+    assert reasons["pipe.dcm"].startswith("not a regular file (a FIFO")
+    assert reasons["sock.dcm"].startswith("not a regular file (a socket")
+    assert reasons["dangling.dcm"].startswith("broken symbolic link")
+    reasons = dict(zip(listed.failures["path"], listed.failures["reason"]))
+    assert len(reasons) == 5 and listed.series["n_instances"].sum() == 1
+    assert "a character device" in reasons["dev/null"] and "a folder" in reasons["tmp" + str(root / "folder.dcm")[4:]]
+
+
+def test_a_fifo_passed_as_root_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "pipe.dcm")
+    with pytest.raises(DataFormatError, match="not a regular file or folder"):
+        _scan_in_thread(tmp_path / "pipe.dcm", salt=SALT, progress=False)
+
+
+_INTERRUPTED_SCAN = r"""
+import json, os, sys, threading, time
+import hemstats.io.dicom_read as reader
+from hemstats.io.dicom import scan_dicom
+
+slow_read = reader._read_file
+def read_slowly(path, salt):
+    time.sleep(0.5)
+    return slow_read(path, salt)
+reader._read_file = read_slowly  # inherited by the forked workers
+
+def children():
+    out = set()
+    for task in os.listdir(f"/proc/{os.getpid()}/task"):
+        try:
+            out |= {int(x) for x in open(f"/proc/{os.getpid()}/task/{task}/children").read().split()}
+        except OSError:
+            pass
+    return sorted(out)
+
+def announce():
+    while len(children()) < 2:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    print("started", json.dumps(children()), flush=True)
+
+threading.Thread(target=announce, daemon=True).start()
+try:
+    scan_dicom(sys.argv[1], salt="s", progress=False, max_workers=2, chunk_size=1)
+    print("finished", flush=True)
+except KeyboardInterrupt:
+    t0 = time.perf_counter()
+    print("interrupted", json.dumps(children()), flush=True)
+"""
+
+
+def test_an_interrupt_stops_every_worker_of_the_pool(tmp_path: Path) -> None:
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    src = write_ct(tmp_path / "tree" / "0.dcm", study="1.2.9", series="1.2.9.1")
+    for i in range(1, 60):  # 60 files x 0.5 s / 2 workers = 15 s when not interrupted
+        (tmp_path / "tree" / f"{i}.dcm").write_bytes(src.read_bytes())
+    script = tmp_path / "scan.py"
+    script.write_text(_INTERRUPTED_SCAN)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path / "tree")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        started = proc.stdout.readline().split(maxsplit=1)
+        assert started[0] == "started", started + [proc.stderr.read()]
+        workers = json.loads(started[1])
+        assert len(workers) >= 2
+        t0 = time.perf_counter()
+        proc.send_signal(signal.SIGINT)  # the caller only, as when a notebook kernel is interrupted
+        line = proc.stdout.readline().split(maxsplit=1)
+        elapsed = time.perf_counter() - t0
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert line[0] == "interrupted", line
+    assert json.loads(line[1]) == [], "worker processes left running after the interrupt"
+    assert elapsed < 5, f"the interrupt waited {elapsed:.1f} s for the remaining chunks"
+    for pid in workers:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        with open(f"/proc/{pid}/stat") as fh:  # a recycled pid would be another program
+            assert "python" not in fh.read().split(")")[0], f"worker {pid} still running"
+
+
+def test_no_identifying_value_in_any_table_note_failure_or_error(tmp_path: Path, capfd) -> None:
+    planted = {
+        "PatientName": "Smirnova^Olga^Petrovna",
+        "PatientID": "MRN-55555-X",
+        "PatientBirthDate": "19580317",
+        "AccessionNumber": "ACC-777-Q",
+        "InstitutionName": "Saint Hildegard Hospital",
+        "ReferringPhysicianName": "Dr^Kowalczyk",
+        "StudyInstanceUID": "1.2.826.0.1.555.1",
+        "SeriesInstanceUID": "1.2.826.0.1.555.1.2",
+    }
+    root = tmp_path / "p"
+    for i, bad in enumerate([{}, {"XRayTubeCurrent": "99999", "PatientAge": "45"}, {"KVP": "1\\2"}]):
+        header = {**DEFAULTS, **planted, "InstanceNumber": i + 1, **bad}
+        dicom_files.write_ct(root / f"{i}.dcm", header=header)
+    whole = (root / "0.dcm").read_bytes()
+    (root / "cut.dcm").write_bytes(whole[: whole.index(b"Saint") + 8])
+    (root / "bad_uid.dcm").write_bytes(whole.replace(b"1.2.826.0.1.555.1.2", b"1.2.826.0.1.555.1\xff\xfe"))
+    (root / "not_dicom.dcm").write_bytes(b"Smirnova Olga " * 50)
+    outputs = []
+    scans = [scan_dicom(root, salt=SALT, progress=False, per_instance=True, **kw) for kw in ({}, {"max_workers": 2, "chunk_size": 1})]
+    for scan in scans:
+        assert len(scan.notes) >= 2 and len(scan.failures) >= 2
+        for df in (scan.series, scan.instances, scan.failures, scan.notes):
+            outputs.append(df.astype(str).to_csv(index=False))
+    for kwargs in ({"salt": ""}, {"max_workers": "MRN-55555-X"}, {"pattern": ""}):
+        with pytest.raises(HemstatsError) as err:
+            scan_dicom(root, progress=False, **{"salt": SALT, **kwargs})
+        outputs.append(str(err.value))
+    captured = capfd.readouterr()
+    outputs.append(captured.out + captured.err)
+    text = "\n".join(outputs)
+    pieces = [p for v in planted.values() for p in v.replace("^", " ").split()] + ["555", "Hildegard"]
+    leaked = sorted({p for p in pieces if len(p) > 3 and p.lower() in text.lower()})
+    assert leaked == []
