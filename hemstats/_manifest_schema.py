@@ -70,6 +70,9 @@ _IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: Largest manifest file read, in bytes: a manifest is a few kilobytes of text.
 MAX_MANIFEST_BYTES = 1_000_000
 
+#: Deepest nesting of lists and mappings accepted (a manifest uses about six levels).
+MAX_DEPTH = 64
+
 #: The only explicit YAML tags a manifest may carry (the plain data types).
 _SAFE_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map")
@@ -113,7 +116,14 @@ class _ManifestLoader(yaml.SafeLoader):
                 f"YAML tag {tag!r} is not allowed in a manifest; expected plain text, numbers, "
                 "true/false, lists and mappings",
             )
-        return super().compose_node(parent, index)
+        depth = getattr(self, "_depth", 0)
+        if depth >= MAX_DEPTH:
+            raise _Refused(event.start_mark, f"YAML nested more than {MAX_DEPTH} levels deep; expected a few levels")
+        self._depth = depth + 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth = depth
 
 
 def _parse(text: str) -> Any:

@@ -310,7 +310,8 @@ def test_adapters_are_looked_up_at_call_time(tmp_path, monkeypatch):
 
 
 def test_manifest_is_frozen_and_does_not_modify_its_input():
-    data = {"version": 1, "datasets": [{"name": "demo", "adapter": "demo", "options": {"seed": 1, "n": [1, 2]}}]}
+    options = {"salt": "x", "pseudonymize_ids": ["study_id"]}
+    data = {"version": 1, "datasets": [{"name": "g", "adapter": "generic", "enabled": False, "options": options}]}
     before = copy.deepcopy(data)
     manifest = Manifest.from_dict(data)
     assert data == before
@@ -318,9 +319,9 @@ def test_manifest_is_frozen_and_does_not_modify_its_input():
     with pytest.raises(dataclasses.FrozenInstanceError):
         entry.enabled = False  # type: ignore[misc]
     with pytest.raises(TypeError):
-        entry.options["seed"] = 2  # type: ignore[index]
-    data["datasets"][0]["options"]["n"].append(3)
-    assert entry.options["n"] == [1, 2]
+        entry.options["salt"] = "y"  # type: ignore[index]
+    data["datasets"][0]["options"]["pseudonymize_ids"].append("patient_id")
+    assert entry.options["pseudonymize_ids"] == ["study_id"]
 
 
 def test_to_dict_and_to_yaml_round_trip(tmp_path):
@@ -353,10 +354,11 @@ def test_to_dict_and_to_yaml_round_trip(tmp_path):
 
 
 def test_secret_options_are_redacted_unless_asked():
-    data = {"version": 1, "datasets": [{"name": "d", "adapter": "demo", "options": {"Salt": "s3cret", "seed": 1}}]}
+    options = {"salt": "s3cret", "pseudonymize_ids": []}
+    data = {"version": 1, "datasets": [{"name": "d", "adapter": "generic", "enabled": False, "options": options}]}
     manifest = Manifest.from_dict(data)
-    assert manifest.datasets[0].options["Salt"] == "s3cret"  # the adapter gets the real value
-    assert manifest.to_dict()["datasets"][0]["options"] == {"Salt": "<redacted>", "seed": 1}
+    assert manifest.datasets[0].options["salt"] == "s3cret"  # the adapter gets the real value
+    assert manifest.to_dict()["datasets"][0]["options"] == {"salt": "<redacted>", "pseudonymize_ids": []}
     assert "s3cret" not in manifest.to_yaml()
     assert Manifest.from_dict(manifest.to_dict(redact=False)).datasets == manifest.datasets
 
