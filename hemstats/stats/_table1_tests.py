@@ -1,7 +1,7 @@
 """Tests and standardised differences of :mod:`hemstats.stats.cohort` (Table 1).
 
-tableone's (and R tableone's) choices: :func:`_continuous_test` (Welch t, one-way
-ANOVA or Kruskal-Wallis) and :func:`_categorical_test` (chi-squared or Fisher's
+tableone's (and R tableone's) choices: :func:`_continuous_test` (Welch t, or Student t
+as R tableone, one-way ANOVA or Kruskal-Wallis) and :func:`_categorical_test` (chi-squared or Fisher's
 exact); :func:`_cont_smd` (Cohen's d with the averaged variance), :func:`_cat_smd`
 (Yang & Dalton's multinomial distance) and :func:`_summary_smd`, the one SMD shown
 per variable.
@@ -15,8 +15,12 @@ import numpy as np
 from scipy import stats as _st
 
 
-def _continuous_test(values: list[np.ndarray], nonnormal: bool) -> tuple[float, str]:
-    """tableone's rule: Welch t for 2 groups, one-way ANOVA for more; Kruskal-Wallis when nonnormal."""
+def _continuous_test(values: list[np.ndarray], nonnormal: bool, t_test: str = "welch") -> tuple[float, str]:
+    """tableone's rule: Welch t for 2 groups, one-way ANOVA for more; Kruskal-Wallis when nonnormal.
+
+    ``t_test="student"``: Student's t (equal variances) for 2 groups, as R tableone
+    (``oneway.test(var.equal = TRUE)``, the same p value).
+    """
     if len(values) < 2:
         return np.nan, "not tested (one group)"
     smallest = min(len(v) for v in values)
@@ -28,7 +32,9 @@ def _continuous_test(values: list[np.ndarray], nonnormal: bool) -> tuple[float, 
             if nonnormal:
                 return float(_st.kruskal(*values).pvalue), "Kruskal-Wallis"
             if len(values) == 2 and smallest >= 2:
-                return float(_st.ttest_ind(*values, equal_var=False).pvalue), "Welch t-test"
+                student = t_test == "student"
+                p = float(_st.ttest_ind(*values, equal_var=student).pvalue)
+                return p, "Student t-test" if student else "Welch t-test"
             return float(_st.f_oneway(*values).pvalue), "One-way ANOVA"
     except ValueError as exc:  # e.g. Kruskal-Wallis when every value is identical
         return np.nan, f"not tested ({exc})"

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from itertools import combinations as _pairs
 from itertools import product
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,9 @@ from hemstats.schema import TABLES
 from hemstats.stats._proportion import check_confidence_level, proportion_ci
 from hemstats.stats._table1_tests import _cat_smd, _categorical_test, _cont_smd, _continuous_test, _summary_smd
 from hemstats.stats.prevalence import checked_table
+
+if TYPE_CHECKING:
+    from hemstats.cohort import Cohort
 
 __all__ = ["Table1", "table1"]
 
@@ -72,12 +76,15 @@ class Table1:
 
         Columns: ``variable``, ``level``, ``Missing`` (overall missing count, on the
         variable's first row), one per group, ``Overall``, and when grouped
-        ``P-Value``, ``Test``, ``SMD``.  Continuous cells read ``mean (SD)`` or
+        ``P-Value``, ``Test``, ``SMD``.  Every variable (or joined finding) with a gap
+        gets a last row of level ``missing`` holding each group's missing count, so
+        unlabelled studies are never hidden.  Continuous cells read ``mean (SD)`` or
         ``median [Q1, Q3]``; categorical cells ``n (%)`` and, with ``ci``, the Wilson
         interval of the percentage in brackets.
         """
         t = self.table
         groups = list(self.groups) + [OVERALL]
+        last_row_of = {v: i for i, v in zip(t.index, t["variable"])}
         rows = []
         for (variable, level), block in t.groupby(["variable", "level"], sort=False, dropna=False):
             by_group = {g: r for g, r in zip(block["group"], block.to_dict("records"))}
@@ -103,6 +110,14 @@ class Table1:
                 row["Test"] = first["test"] if is_first_level else ""
                 row["SMD"] = "" if not is_first_level or pd.isna(first["smd"]) else f"{first['smd']:.3f}"
             rows.append(row)
+            if block.index[-1] == last_row_of[variable] and measure != "count":
+                gaps = t.loc[(t["variable"] == variable)].drop_duplicates("group").set_index("group")["missing"]
+                if gaps.any():  # a row that says how many lack the value, per group
+                    extra = {"_variable": variable, "variable": "", "level": "missing", "Missing": ""}
+                    extra.update({g: str(int(gaps[g])) if g in gaps.index else "" for g in groups})
+                    if self.groupby:
+                        extra.update({"P-Value": "", "Test": "", "SMD": ""})
+                    rows.append(extra)
         out = pd.DataFrame(rows).drop(columns="_variable")
         return out
 
@@ -228,14 +243,14 @@ def _describe_categorical(
 
 
 def _describe_continuous(
-    name: str, v: np.ndarray, masks: Masks, group_names: list[str], nonnormal: bool
+    name: str, v: np.ndarray, masks: Masks, group_names: list[str], nonnormal: bool, t_test: str = "welch"
 ) -> tuple[list[dict], list[tuple[str, str, str, float]]]:
     """Rows (one per group) and pairwise SMDs of one continuous variable."""
     groups_vals = [v[m & ~np.isnan(v)] for _, m in masks]
     pairs: list[tuple[str, str, str, float]] = []
     p, test = np.nan, ""
     if group_names:
-        p, test = _continuous_test(groups_vals[:-1], nonnormal)
+        p, test = _continuous_test(groups_vals[:-1], nonnormal, t_test)
         pairs = [
             (name, group_names[i], group_names[j], _cont_smd(groups_vals[i], groups_vals[j]))
             for i, j in _pairs(range(len(group_names)), 2)
@@ -295,7 +310,7 @@ def _join_findings(studies: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.Data
 
 
 def table1(
-    studies: pd.DataFrame,
+    studies: pd.DataFrame | Cohort,
     *,
     groupby: str | Sequence[str] | None = None,
     columns: Sequence[str] | None = None,
@@ -303,6 +318,7 @@ def table1(
     categorical: Sequence[str] | None = None,
     labels: pd.DataFrame | None = None,
     confidence_level: float = 0.95,
+    t_test: Literal["welch", "student"] = "welch",
 ) -> Table1:
     """Table 1 of a cohort: each variable summarised overall and per group.
 
@@ -314,8 +330,10 @@ def table1(
 
     Parameters
     ----------
-    studies : pandas.DataFrame
-        The canonical ``studies`` table (or any frame of study-level columns).
+    studies : Cohort or pandas.DataFrame
+        The canonical ``studies`` table (or any frame of study-level columns), or a
+        Cohort: its ``studies``, with its ``labels`` joined (when ``labels`` is not
+        given and the Cohort has study-level consensus labels).
     groupby : str, list of str or None
         Grouping columns; several are crossed (``["dataset", "any"]``: one group per
         observed combination, labelled ``"dataset=cq500, any=1"``; a single column's
@@ -337,6 +355,11 @@ def table1(
         ``groupby``.
     confidence_level : float
         Level of the Wilson intervals of proportions.
+    t_test : {"welch", "student"}
+        Test of a continuous variable between two groups: Welch's unequal-variance t
+        (default, as Python tableone) or Student's pooled-variance t (as R tableone,
+        whose ``oneway.test(var.equal = TRUE)`` gives the same p value).  Three or more
+        groups use one-way ANOVA either way.
 
     Returns
     -------
@@ -365,7 +388,8 @@ def table1(
 
     Notes
     -----
-    Tests: Welch t-test (two groups, each with at least 2 values) or one-way ANOVA;
+    Tests: Welch t-test (two groups, each with at least 2 values; Student's with
+    ``t_test="student"``) or one-way ANOVA;
     Kruskal-Wallis for ``nonnormal``; chi-squared (Yates-corrected for 2 x 2), or
     Fisher's exact test for a 2 x 2 table with an expected count or a group total
     below 5; larger tables with small counts keep chi-squared, labelled
@@ -376,7 +400,8 @@ def table1(
     Validated against tableone 0.9.6 (``TableOne(..., pval=True, smd=True,
     include_null=False)``: means, SDs, quartiles, counts, percentages, p values,
     tests and SMDs, tests/stats/test_table1.py) and R ``prop.test(correct=FALSE)``,
-    ``t.test``, ``oneway.test(var.equal=TRUE)``, ``kruskal.test``, ``chisq.test``,
+    ``t.test``, ``t.test(var.equal=TRUE)``, ``oneway.test(var.equal=TRUE)``,
+    ``kruskal.test``, ``chisq.test``,
     ``fisher.test`` (tests/reference/table1.R).
 
     References
@@ -398,6 +423,16 @@ def table1(
     >>> print(t1.to_markdown().splitlines()[0])
     | variable | level | Missing | 0 | 1 | Overall | P-Value | Test | SMD |
     """
+    from hemstats.cohort import Cohort
+
+    if isinstance(studies, Cohort):
+        has_labels = studies.labels is not None and (
+            (studies.labels["level"] == "study") & (studies.labels["rater"] == "consensus")
+        ).any()
+        labels = studies.labels if labels is None and has_labels else labels
+        studies = studies.studies
+    if t_test not in ("welch", "student"):
+        raise HemstatsError(f"t_test must be 'welch' or 'student', got {t_test!r}")
     if not isinstance(studies, pd.DataFrame):
         raise SchemaError([Problem("studies", f"expected a pandas DataFrame, got {type(studies).__name__}")])
     level_ = check_confidence_level(confidence_level)
@@ -520,7 +555,7 @@ def table1(
         if c in cat_vars:
             new_rows, pairs = _describe_categorical(c, values[c], data[c], masks, group_names, level_)
         else:
-            new_rows, pairs = _describe_continuous(c, values[c], masks, group_names, c in nonnormal)
+            new_rows, pairs = _describe_continuous(c, values[c], masks, group_names, c in nonnormal, t_test)
         rows += new_rows
         smd_rows += pairs
     table = pd.DataFrame(rows).reindex(columns=_COLUMNS)

@@ -99,7 +99,11 @@ describe <- function(group_col) {
   res
 }
 
+# Student's t (R tableone's oneway.test(var.equal = TRUE) for two groups), hemstats' t_test = "student"
+age <- split(studies$age_years, studies$dataset)
+student <- t.test(age$d1, age$d2, var.equal = TRUE)
 out <- list(generated_by = "Rscript tests/reference/table1.R", r_version = R.version.string,
-            by_dataset = describe("dataset"), by_site = describe("site"))
+            by_dataset = describe("dataset"), by_site = describe("site"),
+            student_age_by_dataset = list(p_value = student$p.value, statistic = unname(student$statistic)))
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE), file.path(out_dir, "table1.json"))
 cat("wrote", file.path(out_dir, "table1.json"), "\n")

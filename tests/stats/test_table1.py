@@ -290,3 +290,57 @@ def test_table1_counting_laws(data):
     pd.testing.assert_series_equal(by_level.sort_index(), overall.sort_index(), check_names=False)
     sizes = t[(t.variable == "n") & (t.group != "Overall")].n.sum()
     assert sizes == len(df)
+
+
+# -- issue 11 ----------------------------------------------------------------------------------------
+def test_student_t_option_matches_r(studies, ref):
+    # R: t.test(age$d1, age$d2, var.equal = TRUE)$p.value (R tableone's choice; Welch stays the default)
+    student = table1(studies, groupby="dataset", columns=["age_years"], t_test="student").table
+    row = _row(student, "age_years", "Overall")
+    assert row["test"] == "Student t-test"
+    assert row["p_value"] == pytest.approx(ref["student_age_by_dataset"]["p_value"], abs=TOL)
+    welch = _row(table1(studies, groupby="dataset", columns=["age_years"]).table, "age_years", "Overall")
+    assert welch["test"] == "Welch t-test"
+    assert welch["p_value"] == pytest.approx(ref["by_dataset"]["variables"]["age_years"]["p_value"], abs=TOL)
+    assert welch["p_value"] != pytest.approx(row["p_value"], abs=1e-4)
+    # three groups: one-way ANOVA whichever t test is asked for
+    site = table1(studies, groupby="site", columns=["age_years"], t_test="student").table
+    assert _row(site, "age_years", "Overall")["test"] == "One-way ANOVA"
+
+
+def test_missing_row_per_variable_and_finding():
+    from hemstats.datasets import demo
+
+    cohort = demo.load(n_studies=60)
+    labels = cohort.labels
+    # 5 studies lack their consensus sdh label: a gap, never a 0
+    gone = cohort.studies.study_id.iloc[:5].tolist()
+    drop = (labels.finding == "sdh") & (labels.rater == "consensus") & (labels.level == "study") & labels.study_id.isin(gone)
+    result = table1(cohort.studies, groupby="site", labels=labels[~drop], columns=["sex", "sdh", "iph"])
+    f = result.formatted()
+    sdh_rows = f.index[f.variable.str.startswith("sdh")][0]
+    block = f.iloc[sdh_rows : sdh_rows + 3]
+    assert block.level.tolist() == ["0", "1", "missing"]
+    missing_row = block.iloc[-1]
+    sites = cohort.studies.set_index("study_id").loc[gone, "site"].astype(str).value_counts()
+    for g in result.groups:
+        assert missing_row[g] == str(int(sites.get(g, 0)))
+    assert missing_row["Overall"] == "5"
+    # iph has no gap: no missing row
+    iph = f.index[f.variable.str.startswith("iph")][0]
+    assert "missing" not in f.level.iloc[iph:].tolist()
+    assert "| missing |" in result.to_markdown()
+
+
+def test_cohort_is_accepted():
+    from hemstats.datasets import demo
+
+    cohort = demo.load(n_studies=60)
+    a = table1(cohort, groupby="site", columns=["age_years", "any"])
+    b = table1(cohort.studies, groupby="site", labels=cohort.labels, columns=["age_years", "any"])
+    pd.testing.assert_frame_equal(a.table, b.table)
+
+
+def test_bad_t_test_option(studies):
+    with pytest.raises(HemstatsError, match=r"t_test must be 'welch' or 'student', got 'pooled'"):
+        table1(studies, groupby="dataset", t_test="pooled")
