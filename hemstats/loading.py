@@ -292,6 +292,34 @@ def _cohort_problems(entry: DatasetEntry, cohort: Cohort) -> list[Problem]:
                 "(check the label files and the adapter's options)",
             )
         )
+    return problems + _unscorable_predictions(entry, cohort)
+
+
+def _unscorable_predictions(entry: DatasetEntry, cohort: Cohort) -> list[Problem]:
+    """Model scores the performance chapter cannot use: none has a consensus label of its finding."""
+    predictions = cohort.predictions[cohort.predictions["dataset"] == entry.name]
+    if predictions.empty:
+        return []
+    keys = ["study_id", "slice_id", "level", "finding"]
+    labels = cohort.labels
+    consensus = labels[(labels["dataset"] == entry.name) & (labels["rater"] == "consensus") & labels["value"].notna()]
+
+    def key_text(table: Any) -> Any:
+        return table[keys].astype("string").fillna("").agg("\t".join, axis=1)
+
+    labelled = set(key_text(consensus)) if not consensus.empty else set()
+    scored = predictions.assign(_joined=key_text(predictions).isin(labelled).to_numpy())
+    problems = []
+    for (level, finding, model), group in scored.groupby(["level", "finding", "model"], observed=True):
+        if not group["_joined"].any():
+            problems.append(
+                Problem(
+                    entry.where,
+                    f"none of the {len(group)} {level}-level scores of model {str(model)!r} for finding "
+                    f"{str(finding)!r} has a consensus label of that finding; expected labels the scores can be "
+                    "compared with (the report's performance chapter needs them)",
+                )
+            )
     return problems
 
 

@@ -447,3 +447,32 @@ def test_the_salt_lives_beside_the_manifest_whatever_the_working_folder(tmp_path
     assert cohorts[0].equals(cohorts[1]) and prints[0] == prints[1]
     assert (project / ".hemstats" / "salt").is_file()
     assert not cohorts[0].labels["study_id"].astype(str).isin(["E1", "E2", "E3"]).any()  # hashed
+
+
+def _scored_load(root, *, name="scored", label_finding="any", rater="consensus"):
+    ids = [f"s{i}" for i in range(6)]
+    studies = pd.DataFrame({"dataset": name, "study_id": ids, "patient_id": ids})
+    labels = pd.DataFrame(
+        {"dataset": name, "study_id": ids, "level": "study", "finding": label_finding, "rater": rater, "value": [0, 1] * 3}
+    )
+    predictions = pd.DataFrame(
+        {"dataset": name, "study_id": ids, "level": "study", "finding": "any", "model": "m", "score": [0.1] * 6}
+    )
+    return Cohort(studies, labels=labels, predictions=predictions)
+
+
+@pytest.mark.parametrize("options, bad", [({}, False), ({"label_finding": "sdh"}, True), ({"rater": "R1"}, True)])
+def test_validate_reports_scores_without_a_consensus_label(fake_adapters, monkeypatch, tmp_path, options, bad):
+    module = types.ModuleType(FAKE_MODULE + "_scored")
+    module.load = _scored_load
+    monkeypatch.setitem(sys.modules, FAKE_MODULE + "_scored", module)
+    monkeypatch.setattr(hemstats.datasets, "ADAPTERS", MappingProxyType(dict(fake_adapters, scored=module.__name__)))
+    (tmp_path / "s").mkdir()
+    text = f"version: 1\ndatasets:\n  - {{name: s, adapter: scored, path: s, options: {options}}}\n"
+    problems = validate(write(tmp_path, text.replace("'", '"')), progress=False)
+    if not bad:
+        assert problems == []
+    else:
+        (problem,) = problems
+        assert problem.where == "dataset 's' (datasets[0])"
+        assert "none of the 6 study-level scores of model 'm' for finding 'any' has a consensus label" in problem.message
