@@ -141,6 +141,9 @@ def units_of_analysis(
     studies).  A unit whose cluster value is missing is its own cluster.
     """
     _check_level(level)
+    for name, table in (("labels", labels), ("studies", studies)):
+        if table is not None and not isinstance(table, pd.DataFrame):
+            raise SchemaError([Problem(name, f"expected a pandas DataFrame, got {type(table).__name__}")])
     target = "slice" if level == "slice" else "study"
     want = ["dataset", "study_id", "slice_id", "level", "finding", "rater", "value"]
     source = _cluster_source(cluster, level, labels, studies)
@@ -156,6 +159,7 @@ def units_of_analysis(
             f" (raters: {raters}; levels of rater {rater!r}: {levels})"
         )
     if findings is not None:
+        findings = _as_list(findings, "findings")
         unknown = [f for f in findings if f not in FINDINGS]
         if unknown:
             raise HemstatsError(f"findings {unknown} are not in the finding vocabulary {list(FINDINGS)}")

@@ -52,15 +52,18 @@ def check_confidence_level(confidence_level: float) -> float:
 
 
 def _counts(count: object, nobs: object) -> tuple[np.ndarray, np.ndarray]:
-    x = np.asarray(count, dtype=float)
-    n = np.asarray(nobs, dtype=float)
-    x, n = np.broadcast_arrays(x, n)
+    try:
+        x = np.asarray(count, dtype=float)
+        n = np.asarray(nobs, dtype=float)
+        x, n = np.broadcast_arrays(x, n)
+    except (TypeError, ValueError) as exc:
+        raise HemstatsError(f"count and nobs must be numbers, got {count!r} and {nobs!r} ({exc})") from None
     bad = ~np.isfinite(x) | ~np.isfinite(n) | (x < 0) | (n < 0) | (x > n) | (x != np.round(x)) | (n != np.round(n))
     if bad.any():
         i = int(np.flatnonzero(bad.ravel())[0])
         raise HemstatsError(
             f"expected whole counts with 0 <= count <= nobs; {int(bad.sum())} bad pair(s), "
-            f"first: count={x.ravel()[i]!r}, nobs={n.ravel()[i]!r}"
+            f"first: count={float(x.ravel()[i])!r}, nobs={float(n.ravel()[i])!r}"
         )
     return x, n
 

@@ -460,7 +460,7 @@ def table1(
                 auto.append(c)
         variables = auto + [f for f in joined if f not in group_cols]
     else:
-        variables = list(columns)
+        variables = [columns] if isinstance(columns, str) else list(columns)
         absent = [c for c in variables if c not in data.columns]
         if absent:
             raise HemstatsError(f"columns {absent} are not in {where}")
@@ -479,7 +479,7 @@ def table1(
             or pd.api.types.is_bool_dtype(data[c].dtype)
         ]
     else:
-        cat_vars = list(categorical)
+        cat_vars = [categorical] if isinstance(categorical, str) else list(categorical)
         stray = [c for c in cat_vars if c not in variables]
         if stray:
             raise HemstatsError(f"categorical names {stray}, which are not among the columns {variables}")

@@ -43,7 +43,7 @@ def _default_findings(units: pd.DataFrame, findings: Sequence[str] | None) -> li
     present = set(units["finding"])
     if findings is None:
         return [f for f in SUBTYPES if f in present]
-    return [f for f in findings if f in present]
+    return [f for f in _as_list(findings, "findings") if f in present]
 
 
 def cooccurrence(

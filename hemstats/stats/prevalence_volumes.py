@@ -66,6 +66,7 @@ def lesion_volumes(
     by_ = _as_list(by)
     les = checked_table(lesions, "lesions", list(dict.fromkeys(["dataset", "study_id", "finding", "volume_ml"] + by_)))
     if findings is not None:
+        findings = _as_list(findings, "findings")
         unknown = [f for f in findings if f not in FINDINGS]
         if unknown:
             raise HemstatsError(f"findings {unknown} are not in the finding vocabulary {list(FINDINGS)}")
