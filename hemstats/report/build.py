@@ -500,6 +500,9 @@ def build_report(
         force_all = (
             not stamp.is_file() or stamp.read_text().strip() != digest or not (html_dir / "index.html").is_file()
         )
+        # Tracebacks of failed chapters (absolute paths in them) are written again when a chapter fails.
+        if (html_dir / "reports").is_dir():
+            shutil.rmtree(html_dir / "reports")
         if force_all:
             for stale in (cache, html_dir / "tables"):
                 if stale.exists():

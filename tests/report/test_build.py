@@ -271,3 +271,16 @@ def test_public_command_keeps_no_folder_of_the_machine():
     assert public_command("hemstats report ~/m.yaml -o=~/site") == "hemstats report m.yaml -o=site"
     assert public_command("hemstats report m.yaml --out site") == "hemstats report m.yaml --out site"
     assert public_command("hemstats report 'my data/m.yaml'") == "hemstats report 'my data/m.yaml'"
+
+
+def test_tracebacks_of_failed_chapters_do_not_stay_in_the_published_folder(tmp_path, fake_book_run):
+    from hemstats.report import build_report
+
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(MANIFEST.format(seed=0))
+    out = tmp_path / "out"
+    build_report(manifest, out=out, progress=False)
+    (out / "html" / "reports").mkdir()
+    (out / "html" / "reports" / "cohort.err.log").write_text(f"Traceback: {tmp_path}/x.py\n")
+    build_report(manifest, out=out, progress=False)
+    assert not (out / "html" / "reports").exists()
