@@ -300,6 +300,11 @@ def _report(raw: Any, check: _Checker) -> ReportSettings:
     title = raw.get("title", default.title)
     if not isinstance(title, str) or not title.strip():
         check.add("key 'report.title'", f"expected non-empty text, got {_describe(title)}")
+    elif len(title) > 200 or any(ord(c) < 32 or ord(c) == 127 for c in title):
+        check.add(
+            "key 'report.title'",
+            f"expected one line of at most 200 characters (it titles every page), got {_describe(title)}",
+        )
     else:
         values["title"] = title
     seed = raw.get("seed", default.seed)

@@ -52,6 +52,8 @@ CASES: dict[str, tuple[str | bytes, str]] = {
     # report options
     "title a number": (report("title: 5"), R("key 'report.title': expected non-empty text")),
     "title empty": (report("title: ''"), R("key 'report.title'")),
+    "title two lines": (report('title: "a\\nb"'), R("key 'report.title': expected one line")),
+    "title too long": (report("title: " + "t" * 201), R("key 'report.title': expected one line of at most 200")),
     "n_resamples 0": (report("n_resamples: 0"), R("key 'report.n_resamples': expected an integer from 200")),
     "n_resamples 1": (report("n_resamples: 1"), R("key 'report.n_resamples'")),
     "n_resamples 2.5": (report("n_resamples: 2.5"), R("key 'report.n_resamples'") + ".*float 2.5"),
