@@ -155,7 +155,7 @@ def _codes(x: np.ndarray, cats: np.ndarray) -> np.ndarray:
 def _robust_normal(est, infl, clusters, confidence_level):
     var, g = _k.cluster_variance(infl, clusters)
     se = float(np.sqrt(var)) if np.isfinite(var) else np.nan
-    return ("cluster-robust-linearised", se, *_k.normal_interval(est, se, confidence_level, df=g - 1))
+    return ("cluster-robust-linearised", se, *_k.z_interval(est, se, confidence_level, df=g - 1))
 
 
 def _pair_rows(rows, jobs, d: _Ratings, measure: str, pairs, *, ci, bootstrap, confidence_level, weights=None):

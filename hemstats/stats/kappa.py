@@ -37,7 +37,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from scipy import stats as _st
+from scipy import special as _sp
 
 __all__ = [
     "multiplicities",
@@ -57,6 +57,7 @@ __all__ = [
     "agreement_weights",
     "bootstrap_interval",
     "normal_interval",
+    "z_interval",
     "counts_from_indices",
     "simulate_ratings",
     "kappa_coverage",
@@ -319,11 +320,11 @@ def korn_graubard(y: np.ndarray, cluster: np.ndarray, confidence_level: float) -
     if not np.isfinite(var):
         return (p, np.nan, np.nan)
     if var > 0:
-        n_eff = p * (1 - p) / var * (_st.t.ppf(alpha / 2, n - 1) / _st.t.ppf(alpha / 2, g - 1)) ** 2
+        n_eff = p * (1 - p) / var * (_sp.stdtrit(n - 1, alpha / 2) / _sp.stdtrit(g - 1, alpha / 2)) ** 2
     else:
         n_eff = float(n)
-    lo = 0.0 if p <= 0 else float(_st.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1))
-    hi = 1.0 if p >= 1 else float(_st.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p)))
+    lo = 0.0 if p <= 0 else float(_sp.betaincinv(n_eff * p, n_eff * (1 - p) + 1, alpha / 2))
+    hi = 1.0 if p >= 1 else float(_sp.betaincinv(n_eff * p + 1, n_eff * (1 - p), 1 - alpha / 2))
     return (p, lo, hi)
 
 
@@ -331,8 +332,25 @@ def normal_interval(estimate: float, se: float, confidence_level: float, *, df: 
     """``estimate -/+ z se`` (``t(df)`` quantile when ``df`` is given), clipped to [-1, 1]."""
     if not (np.isfinite(estimate) and np.isfinite(se)):
         return (np.nan, np.nan)
-    q = _st.norm.ppf(0.5 + confidence_level / 2) if df is None else _st.t.ppf(0.5 + confidence_level / 2, df)
+    q = _sp.ndtri(0.5 + confidence_level / 2) if df is None else _sp.stdtrit(df, 0.5 + confidence_level / 2)
     return (float(max(-1.0, estimate - q * se)), float(min(1.0, estimate + q * se)))
+
+
+def z_interval(estimate: float, se: float, confidence_level: float, *, df: float) -> tuple[float, float]:
+    """``tanh(atanh(estimate) -/+ t(df) se / (1 - estimate^2))``: a Wald interval on Fisher's z scale.
+
+    The cluster-robust interval of a kappa-type coefficient: it stays in (-1, 1) and follows
+    the skew of the estimate near 1 (at ICC 0.7 the plain Wald interval covered 92.5%, this
+    one 94.3%; :func:`hemstats.stats.agreement_coverage.cluster_coverage`).  An estimate of
+    exactly -1 or 1 gets the Wald interval.
+    """
+    if not (np.isfinite(estimate) and np.isfinite(se)):
+        return (np.nan, np.nan)
+    if abs(estimate) >= 1:
+        return normal_interval(estimate, se, confidence_level, df=df)
+    q = _sp.stdtrit(df, 0.5 + confidence_level / 2)
+    z, sz = np.arctanh(estimate), se / (1 - estimate**2)
+    return (float(np.tanh(z - q * sz)), float(np.tanh(z + q * sz)))
 
 
 def bootstrap_interval(
@@ -453,3 +471,4 @@ def kappa_coverage(
     out = pd.DataFrame(rows)
     out["_o"] = out["method"].map(order.index)
     return out.sort_values(["_o", "n", "prevalence"]).drop(columns="_o").reset_index(drop=True)
+

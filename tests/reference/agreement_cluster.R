@@ -11,7 +11,7 @@
 #   des <- svydesign(ids = ~patient_id, data = d)
 # so the variance of a mean is G / (G - 1) * sum_g (sum_{u in g} (y_u - ybar) / n)^2, and
 # svycontrast() applies the delta method to the kappa formula written in the means of the
-# indicators it needs.  Intervals: confint(..., df = degf(des)), a t(G - 1) quantile.
+# indicators it needs.  Intervals: t(G - 1) quantile (df = degf(des)) on Fisher's z scale.
 suppressPackageStartupMessages({
   library(survey)
   library(jsonlite)
@@ -38,9 +38,13 @@ d$truth <- NULL
 write.csv(d, file.path("tests", "reference", "agreement_cluster.csv"), row.names = FALSE)
 d <- read.csv(file.path("tests", "reference", "agreement_cluster.csv"))
 
+# hemstats' interval of a coefficient: t(G - 1) on Fisher's z scale with the svycontrast SE,
+#   tanh(atanh(k) -/+ qt(0.975, degf(des)) * SE / (1 - k^2));  wald_* = confint(est, df = degf(des))
 conf <- function(est, df) {
+  k <- unname(coef(est)); se <- unname(SE(est)); q <- qt(0.975, df)
   ci <- confint(est, df = df)
-  list(estimate = unname(coef(est)), se = unname(SE(est)), ci_low = ci[1, 1], ci_high = ci[1, 2], df = df)
+  list(estimate = k, se = se, ci_low = tanh(atanh(k) - q * se / (1 - k^2)),
+       ci_high = tanh(atanh(k) + q * se / (1 - k^2)), wald_low = ci[1, 1], wald_high = ci[1, 2], df = df)
 }
 
 # Cohen's kappa of two 0/1 raters from the means p11 = mean(a b), pa = mean(a), pb = mean(b)
