@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 import hemstats.checksums as _checksums
@@ -304,11 +305,11 @@ def _unscorable_predictions(entry: DatasetEntry, cohort: Cohort) -> list[Problem
     labels = cohort.labels
     consensus = labels[(labels["dataset"] == entry.name) & (labels["rater"] == "consensus") & labels["value"].notna()]
 
-    def key_text(table: Any) -> Any:
-        return table[keys].astype("string").fillna("").agg("\t".join, axis=1)
+    def key_index(table: Any) -> pd.MultiIndex:
+        return pd.MultiIndex.from_frame(table[keys].astype(object).fillna(""))
 
-    labelled = set(key_text(consensus)) if not consensus.empty else set()
-    scored = predictions.assign(_joined=key_text(predictions).isin(labelled).to_numpy())
+    joined = key_index(predictions).isin(key_index(consensus)) if not consensus.empty else False
+    scored = predictions.assign(_joined=joined)
     problems = []
     for (level, finding, model), group in scored.groupby(["level", "finding", "model"], observed=True):
         if not group["_joined"].any():

@@ -132,7 +132,7 @@ CASES: dict[str, tuple[str | bytes, str]] = {
     "timestamp tag": (HEAD + "  - {name: demo, adapter: demo, source: !!timestamp 2024-01-01}\n", R("YAML tag")),
     "alias bomb": (BOMB, R("line 8, column 12: YAML anchor '&a' is not allowed")),
     "syntax error": (HEAD + "  - name: demo\n   adapter: [demo\n", r"line \d+, column \d+: YAML syntax error"),
-    "key written twice": (HEAD + "  - {name: demo, adapter: demo, adapter: demo}\n", R("key 'adapter': key written twice")),
+    "key written twice": (HEAD + "  - {name: demo, adapter: demo, adapter: demo, options: {n_studies: 30}}\n", R("key 'adapter': key written twice")),
     "non-UTF-8 bytes": (b"version: 1\ndatasets:\n  - {name: d\xe9mo, adapter: demo}\n", R("not UTF-8 text")),
     "empty file": ("", R("the manifest is empty")),
     "only a comment": ("# nothing yet\n", R("the manifest is empty")),
