@@ -589,12 +589,5 @@ def load(
     if root is not None:
         raise HemstatsError(f"the demo dataset is generated, not read: root must be None, got {str(root)!r}")
     check_options(load, locals())
-    return simulate(
-        n_studies,
-        seed=seed,
-        reader_kappa=reader_kappa,
-        name=name,
-        slice_fraction=slice_fraction,
-        repeat_fraction=repeat_fraction,
-        test_fraction=test_fraction,
-    ).cohort
+    return simulate(n_studies, seed=seed, reader_kappa=reader_kappa, name=name, slice_fraction=slice_fraction,
+                    repeat_fraction=repeat_fraction, test_fraction=test_fraction).cohort

@@ -29,12 +29,9 @@ Examples
 from __future__ import annotations
 
 import inspect
-import os
 import re
-import types
 import typing
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
@@ -42,6 +39,9 @@ import numpy as np
 import pandas as pd
 
 from hemstats.errors import DataFormatError, ManifestError, Problem
+from hemstats.io._hints import describe as _describe
+from hemstats.io._paths import dataset_root, relative_errors
+from hemstats.io._hints import fits as _fits
 
 __all__ = [
     "TRUE_WORDS",
@@ -530,54 +530,6 @@ def age_in_range(ages: pd.Series, *, path: str | Path, column: str) -> tuple[pd.
 # -- options of an adapter's load() ---------------------------------------------------------------
 
 
-def _describe(hint: object) -> str:
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if hint is type(None):
-        return "None"
-    if origin is typing.Literal:
-        return " or ".join(repr(a) for a in args)
-    if origin in (typing.Union, types.UnionType):
-        return " or ".join(dict.fromkeys(_describe(a) for a in args))
-    if origin in (Sequence, list, tuple):
-        return f"a list of {_describe(args[0]) if args else 'values'}"
-    if origin in (Mapping, dict):
-        return f"a mapping of {_describe(args[0])} to {_describe(args[1])}" if args else "a mapping"
-    if hint is typing.Any:
-        return "any value"
-    return getattr(hint, "__name__", str(hint))
-
-
-def _fits(value: object, hint: object) -> bool:
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if hint is typing.Any:
-        return True
-    if hint is type(None):
-        return value is None
-    if origin is typing.Literal:
-        return any(type(value) is type(a) and value == a for a in args)
-    if origin in (typing.Union, types.UnionType):
-        return any(_fits(value, a) for a in args)
-    if origin in (Sequence, list, tuple):
-        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
-            return False
-        item = args[0] if args else typing.Any
-        return all(_fits(v, item) for v in value)
-    if origin in (Mapping, dict):
-        if not isinstance(value, Mapping):
-            return False
-        key, val = args if args else (typing.Any, typing.Any)
-        return all(_fits(k, key) and _fits(v, val) for k, v in value.items())
-    if hint is bool:
-        return isinstance(value, (bool, np.bool_))
-    if hint is int:
-        return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-    if hint is float:
-        return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-    if isinstance(hint, type):
-        return isinstance(value, hint)
-    return True  # a hint this checker does not know: the adapter checks it
-
-
 def check_options(load: Callable[..., object], values: Mapping[str, object]) -> None:
     """Check an adapter's arguments against the type hints of its ``load`` signature.
 
@@ -614,52 +566,3 @@ def check_options(load: Callable[..., object], values: Mapping[str, object]) -> 
             problems.append(Problem(where, f"expected {_describe(hints[name])}, got {type(value).__name__} {shown}"))
     if problems:
         raise ManifestError(problems)
-
-
-def dataset_root(root: str | os.PathLike[str], *, holds: str = "the dataset's files") -> Path:
-    """``root`` as a Path, checked to be an existing folder (a path to a file is named as such).
-
-    Messages show only the folder's own name, never the absolute path.
-
-    Examples
-    --------
-    >>> dataset_root("no/such/folder", holds="reads.csv")
-    Traceback (most recent call last):
-    ...
-    hemstats.errors.DataFormatError: dataset folder 'folder' not found; expected the folder holding reads.csv
-    """
-    path = Path(root)
-    if path.is_file():
-        raise DataFormatError(
-            f"dataset folder {path.name!r} is a file; expected the folder holding {holds}, not a file in it"
-        )
-    if not path.is_dir():
-        raise DataFormatError(f"dataset folder {path.name!r} not found; expected the folder holding {holds}")
-    return path
-
-
-@contextmanager
-def relative_errors(root: Path) -> Iterator[None]:
-    """Within the block, paths under ``root`` in a :class:`DataFormatError` become relative to it.
-
-    So an adapter's messages name ``masks/049.nii``, not the user's absolute folders.
-
-    Examples
-    --------
-    >>> try:
-    ...     with relative_errors(Path("/data/cq500")):
-    ...         raise DataFormatError("/data/cq500/reads.csv: file not found")
-    ... except DataFormatError as exc:
-    ...     print(exc)
-    reads.csv: file not found
-    """
-    try:
-        yield
-    except DataFormatError as exc:
-        message = str(exc)
-        for base in dict.fromkeys([str(root), str(Path(root).resolve()), Path(root).as_posix()]):
-            if base not in (".", ""):
-                message = message.replace(base.rstrip("/\\") + os.sep, "").replace(base.rstrip("/\\") + "/", "")
-        if message == str(exc):
-            raise
-        raise DataFormatError(message) from None

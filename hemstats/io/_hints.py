@@ -1,0 +1,59 @@
+"""Does a value fit a type hint? The checker behind :func:`hemstats.io.tables.check_options`."""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+__all__ = ["describe", "fits"]
+
+
+def describe(hint: object) -> str:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is type(None):
+        return "None"
+    if origin is typing.Literal:
+        return " or ".join(repr(a) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(dict.fromkeys(describe(a) for a in args))
+    if origin in (Sequence, list, tuple):
+        return f"a list of {describe(args[0]) if args else 'values'}"
+    if origin in (Mapping, dict):
+        return f"a mapping of {describe(args[0])} to {describe(args[1])}" if args else "a mapping"
+    if hint is typing.Any:
+        return "any value"
+    return getattr(hint, "__name__", str(hint))
+
+
+def fits(value: object, hint: object) -> bool:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is typing.Any:
+        return True
+    if hint is type(None):
+        return value is None
+    if origin is typing.Literal:
+        return any(type(value) is type(a) and value == a for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return any(fits(value, a) for a in args)
+    if origin in (Sequence, list, tuple):
+        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+            return False
+        item = args[0] if args else typing.Any
+        return all(fits(v, item) for v in value)
+    if origin in (Mapping, dict):
+        if not isinstance(value, Mapping):
+            return False
+        key, val = args if args else (typing.Any, typing.Any)
+        return all(fits(k, key) and fits(v, val) for k, v in value.items())
+    if hint is bool:
+        return isinstance(value, (bool, np.bool_))
+    if hint is int:
+        return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+    if hint is float:
+        return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return True  # a hint this checker does not know: the adapter checks it
