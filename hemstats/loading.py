@@ -360,12 +360,13 @@ def missing_labels(cohort: Cohort, *, threshold: float = MISSING_LABELS_WARN) ->
 
 
 def _warn_missing_labels(entry: DatasetEntry, cohort: Cohort, file: str | None, manifest: Manifest) -> None:
-    for dataset, finding, n_missing, n in missing_labels(cohort):
-        if dataset != entry.name:
-            continue
+    """One :class:`~hemstats.errors.ManifestWarning` per dataset listing each finding with many missing labels."""
+    gaps = [f"{finding!r} {k} of {n} ({k / n:.0%})" for d, finding, k, n in missing_labels(cohort) if d == entry.name]
+    if gaps:
         message = (
-            f"{entry.where}: {n_missing} of {n} studies ({n_missing / n:.0%}) have no study-level label "
-            f"of finding {finding!r}, which the dataset labels for the others; the report shows them as missing"
+            f"{entry.where}: studies without a study-level label of a finding the dataset labels for other "
+            f"studies (more than {MISSING_LABELS_WARN:.0%} of them): {', '.join(gaps)}; "
+            "the report shows them as missing"
         )
         warnings.warn_explicit(message, ManifestWarning, filename=file or "manifest", lineno=_line(entry, manifest.path))
 

@@ -401,8 +401,8 @@ def test_validate_warns_when_many_studies_lack_a_label(gappy, recwarn):
     path = gappy(n_sdh=9)  # one study of ten without an sdh label: not more than a tenth
     assert validate(path, progress=False) == [] and not recwarn.list
     path = gappy(n_sdh=5)
-    with pytest.warns(ManifestWarning, match=r"dataset 'g' \(datasets\[0\]\): 5 of 10 studies \(50%\) have no "
-                                             r"study-level label of finding 'sdh'") as caught:
+    with pytest.warns(ManifestWarning, match=r"dataset 'g' \(datasets\[0\]\): studies without a study-level label "
+                                             r".*: 'sdh' 5 of 10 \(50%\); the report shows") as caught:
         assert validate(path, progress=False) == []
     assert len(caught) == 1 and caught[0].filename == "manifest.yaml"  # the manifest, named without its folders
     assert caught[0].lineno == 3  # the line of the dataset's entry
@@ -476,3 +476,15 @@ def test_validate_reports_scores_without_a_consensus_label(fake_adapters, monkey
         (problem,) = problems
         assert problem.where == "dataset 's' (datasets[0])"
         assert "none of the 6 study-level scores of model 'm' for finding 'any' has a consensus label" in problem.message
+
+
+def test_the_cli_validate_goes_through_the_same_checks(tmp_path):
+    from click.testing import CliRunner
+
+    from hemstats.cli import main
+
+    path = write(tmp_path, "version: 1\nreport: {n_resamples: 1}\ndatasets:\n  - {name: d, adapter: demo, options: {n_studies: 1}}\n")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "key 'report.n_resamples': expected an integer from 200" in result.output
+    assert "dataset 'd' (datasets[0]): 1 study loaded; expected at least 2" in result.output
