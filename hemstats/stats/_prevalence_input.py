@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from hemstats._coerce import coerce_column, describe_rows
@@ -95,8 +96,9 @@ def _check_level(level: str) -> str:
 class Units:
     """What :func:`units_of_analysis` returns.
 
-    ``values``: one row per (by..., unit, finding) with the 0/1 ``value`` and the unit's
-    ``cluster`` id; ``universe``: one row per (by..., unit) that could carry a label (a
+    ``values``: one row per (by..., unit, finding) with the 0/1 ``value``, an integer
+    ``unit`` id and the unit's integer ``cluster`` id; ``universe``: one row per (by...,
+    unit ids) that could carry a label (a
     unit labelled for any finding by any rater at that level, or a study / patient of
     ``studies``), so ``n_missing`` = universe size - labelled units; ``clustered``: whether
     ``cluster`` groups units (False when every unit is its own cluster).
@@ -178,26 +180,33 @@ def units_of_analysis(
         st_cols = ["dataset", "study_id"] + [c for c in from_studies if c not in ("dataset", "study_id")]
         st = checked_table(studies, "studies", st_cols, key=("dataset", "study_id"))
         sel = _with_studies(sel, st)
-        at_level = at_level.merge(st, on=["dataset", "study_id"], how="left", suffixes=("", "_studies"))
+        if missing_by or level == "patient":
+            at_level = at_level.merge(st, on=["dataset", "study_id"], how="left", suffixes=("", "_studies"))
     for b in by:
         if sel[b].isna().any():
             rows = sel[b].isna().to_numpy()
             raise HemstatsError(f"grouping column {b!r} is missing for {describe_rows(sel, rows, 'study_id')}")
-    values = _keyed(sel, level, source)
+    ids = _ID_COLUMNS[level]
     keys = list(by) + (["dataset"] if "dataset" not in by else [])
-    values = values.groupby(keys + ["unit", "finding"], sort=False, dropna=False).agg(
+    sel = sel.assign(cluster=_cluster_codes(sel, ids, source))
+    values = sel.groupby(keys + ids + ["finding"], sort=False, dropna=False, observed=True).agg(
         value=("value", "max"), cluster=("cluster", "first")
     ).reset_index()
     values["value"] = values["value"].astype("int64")
-    frames = [_keyed(at_level, level, None)[keys + ["unit"]]]
+    values["unit"] = values.groupby(keys + ids, sort=False, dropna=False).ngroup()
+    values = values.drop(columns=[c for c in ids if c not in keys])
+    frames = [at_level[keys + ids]]
     if st is not None and level != "slice" and all(b in st.columns for b in keys):
-        frames.append(_keyed(st.assign(slice_id=None), level, None)[keys + ["unit"]])
-    universe = pd.concat(frames, ignore_index=True).dropna(subset=keys).drop_duplicates(keys + ["unit"])
+        frames.append(st[keys + ids])
+    universe = pd.concat(frames, ignore_index=True).dropna(subset=keys).drop_duplicates()
     clustered = bool(values.duplicated(subset=keys + ["finding", "cluster"]).any())
     if "dataset" not in by:
         values = values.drop(columns="dataset")
         universe = universe.drop(columns="dataset")
     return Units(values.reset_index(drop=True), universe.reset_index(drop=True), list(by), bool(clustered))
+
+
+_ID_COLUMNS = {"slice": ["study_id", "slice_id"], "study": ["study_id"], "patient": ["patient_id"]}
 
 
 def _with_studies(sel: pd.DataFrame, st: pd.DataFrame) -> pd.DataFrame:
@@ -215,21 +224,14 @@ def _with_studies(sel: pd.DataFrame, st: pd.DataFrame) -> pd.DataFrame:
     return merged.drop(columns="_merge")
 
 
-def _keyed(df: pd.DataFrame, level: str, source: str | None) -> pd.DataFrame:
-    """``df`` with ``unit`` (slice, study or patient id) and ``cluster`` (dataset-qualified) columns."""
-    study = df["study_id"].astype(str)
-    if level == "slice":
-        unit = study + "/" + df["slice_id"].astype(str)
-    elif level == "study":
-        unit = study
-    else:
-        unit = df["patient_id"].astype(str)
+def _cluster_codes(df: pd.DataFrame, ids: list[str], source: str | None) -> np.ndarray:
+    """Integer cluster id of each row: (dataset, source) value, or its own unit when missing or no source."""
     if source is None:
-        cluster = unit
-    else:
-        ids = df[source]
-        cluster = ("c:" + ids.astype(str)).where(ids.notna(), "s:" + study)
-    return df.assign(unit=unit, cluster=df["dataset"].astype(str) + "/" + cluster)
+        return df.groupby(["dataset"] + ids, sort=False, dropna=False).ngroup().to_numpy()
+    values = df[source]
+    if values.isna().any():  # a unit without a cluster value is its own cluster
+        values = values.astype(object).where(values.notna(), "\0" + df["study_id"].astype(str))
+    return df.assign(_cluster=values).groupby(["dataset", "_cluster"], sort=False, dropna=False).ngroup().to_numpy()
 
 
 def unit_values(
