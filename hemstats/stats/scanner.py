@@ -174,6 +174,12 @@ def acquisition_distribution(
     if isinstance(variables, str):
         variables = [variables]
     _need(studies, "studies", [*by_cols, *variables])
+    for var in variables:
+        given = studies[var].astype(object)
+        text = given.notna() & pd.to_numeric(given, errors="coerce").isna()
+        if text.any():
+            raise HemstatsError(f"variables: column {var!r} is not numeric ({int(text.sum())} non-numeric value(s), "
+                                f"first at row {int(np.flatnonzero(text.to_numpy())[0])})")
     rows = []
     groups = [((), studies)] if not by_cols else studies.groupby(by_cols, observed=True, sort=True, dropna=False)
     for key, part in groups:

@@ -61,8 +61,11 @@ q_test <- function(col) {
   one <- rep(1, length(A))
   pooled <- drop(one %*% Si %*% A) / drop(one %*% Si %*% one)
   Q <- drop(t(A - pooled) %*% Si %*% (A - pooled))
+  # small-sample reference: F(K - 1, m - 1), m the fewest clusters with a case (or a control) in a stratum
+  m <- min(sapply(strata, function(k) sapply(0:1, function(c) length(unique(d$patient[d[[col]] == k & d$y == c])))))
   list(strata = strata, auc = A, var = diag(S), cov = S, pooled = pooled, Q = Q, df = length(A) - 1,
-       p_value = pchisq(Q, length(A) - 1, lower.tail = FALSE),
+       p_value = pchisq(Q, length(A) - 1, lower.tail = FALSE), m = m,
+       p_value_f = pf(Q / (length(A) - 1), length(A) - 1, m - 1, lower.tail = FALSE),
        n_clusters = sapply(parts, `[[`, "n_clusters"))
 }
 out$q_patient <- q_test("stratum_patient")
@@ -79,7 +82,10 @@ gee_test <- function(col) {
   b <- coef(full); idx <- grep("stratum", names(b)); V <- vcov(full)
   W <- drop(t(b[idx]) %*% solve(V[idx, idx]) %*% b[idx])  # the same Wald statistic by hand
   stopifnot(isTRUE(all.equal(W, a$X2[1], tolerance = 1e-8)))
-  list(statistic = a$X2[1], df = a$Df[1], p_value = a$`P(>|Chi|)`[1], by_hand = W)
+  # small-sample reference: F(df, m - 1), m the fewest clusters in a (class, stratum) cell
+  m <- min(tapply(d$patient, list(d$y, d$stratum), function(x) length(unique(x))))
+  list(statistic = a$X2[1], df = a$Df[1], p_value = a$`P(>|Chi|)`[1], by_hand = W, m = m,
+       p_value_f = pf(a$X2[1] / a$Df[1], a$Df[1], m - 1, lower.tail = FALSE))
 }
 out$gee_patient <- gee_test("stratum_patient")
 out$gee_study <- gee_test("stratum_study")

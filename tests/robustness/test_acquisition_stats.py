@@ -1,0 +1,145 @@
+"""Bad inputs of the acquisition statistics end in a HemstatsError naming the argument, column or row.
+
+performance_by_stratum, acquisition_mix, acquisition_effects, acquisition_distribution: each case
+changes one thing of a small valid input (the demo cohort) and checks the message names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hemstats.datasets import demo
+from hemstats.errors import HemstatsError
+from hemstats.stats.scanner import acquisition_distribution, acquisition_effects, acquisition_mix
+from hemstats.stats.scanner_performance import performance_by_stratum
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    return demo.load(n_studies=160, seed=3)
+
+
+def _pbs(change: Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame], tuple] | None = None, **options: Any):
+    """performance_by_stratum on the cohort's tables after ``change(predictions, labels, studies)``."""
+
+    def run(c):
+        p, lab, s = c.predictions.copy(), c.labels.copy(), c.studies.copy()
+        if change is not None:
+            p, lab, s = change(p, lab, s)
+        return performance_by_stratum(p, lab, s, n_resamples=0, **{"findings": "any", **options})
+
+    return run
+
+
+def _text_scores(p, lab, s):
+    p = p.assign(score=p["score"].astype(object))
+    p.iloc[2, p.columns.get_loc("score")] = "high"
+    return p, lab, s
+
+
+def _nan_score(p, lab, s):
+    p = p.copy()
+    p.iloc[0, p.columns.get_loc("score")] = np.nan
+    return p, lab, s
+
+
+def _label_two(p, lab, s):
+    lab = lab.copy()
+    lab["value"] = lab["value"].astype("Int64")
+    lab.iloc[0, lab.columns.get_loc("value")] = 2
+    return p, lab, s
+
+
+def _dup_prediction(p, lab, s):
+    return pd.concat([p, p.iloc[[0]]], ignore_index=True), lab, s
+
+
+def _dup_label(p, lab, s):
+    return p, pd.concat([lab, lab.iloc[[0]]], ignore_index=True), s
+
+
+def _dup_study(p, lab, s):
+    return p, lab, pd.concat([s, s.iloc[[5]]], ignore_index=True)
+
+
+def _all_missing_kernel(p, lab, s):
+    return p, lab, s.assign(site=pd.NA)
+
+
+CASES: list[tuple[str, Callable, str]] = [
+    # performance_by_stratum
+    ("stratum column missing", _pbs(stratum="scanner_room"), r"stratum: 'scanner_room' is not a column"),
+    ("stratum all missing", _pbs(_all_missing_kernel, stratum="site"), r"stratum: column 'site' .*all missing"),
+    ("unknown finding", _pbs(findings="bleed"), r"findings: unknown finding\(s\) \['bleed'\]"),
+    ("findings not names", _pbs(findings=[1, 2]), r"findings: expected a name"),
+    ("unknown model", _pbs(models="model_z"), r"models: .*'model_z'"),
+    ("wrong cluster column", _pbs(cluster="scanner_serial"), r"cluster: 'scanner_serial' is not a column"),
+    ("cluster not a name", _pbs(cluster=3), r"cluster: expected a column name"),
+    ("text scores", _pbs(_text_scores), r"column 'score' .*rows 2"),
+    ("missing score", _pbs(_nan_score), r"column 'score' .*rows 0"),
+    ("labels not 0/1", _pbs(_label_two), r"labels: column 'value' must be 0/1 .*rows 0"),
+    ("duplicate prediction", _pbs(_dup_prediction), r"predictions: duplicate rows .*rows 0, "),
+    ("duplicate label", _pbs(_dup_label), r"labels: duplicate 'consensus' labels .*rows 0, "),
+    ("duplicate study", _pbs(_dup_study), r"studies: duplicate \(dataset, study_id\) rows 5, "),
+    ("no score column", _pbs(lambda p, lab, s: (p.drop(columns="score"), lab, s)), r"predictions: missing .*'score'"),
+    ("no value column", _pbs(lambda p, lab, s: (p, lab.drop(columns="value"), s)), r"labels: missing .*'value'"),
+    ("no slice predictions", _pbs(lambda p, lab, s: (p[p["level"] == "study"], lab, s), level="slice"),
+     r"predictions: no slice-level predictions"),
+    ("bad level", _pbs(level="series"), r"level must be 'study' or 'slice'"),
+    ("bad threshold", _pbs(threshold="high"), r"threshold must be a finite number"),
+    ("nan threshold", _pbs(threshold=float("nan")), r"threshold must be a finite number"),
+    ("bad confidence_level", _pbs(confidence_level=95), r"confidence_level must be in \(0, 1\)"),
+    ("min_per_class 0", _pbs(min_per_class=0), r"min_per_class must be an integer >= 1"),
+    ("min_clusters 1", _pbs(min_clusters=1), r"min_clusters must be an integer >= 2"),
+    ("bad bootstrap_method", _pbs(bootstrap_method="studentized"), r"bootstrap_method must be"),
+    ("negative n_resamples", lambda c: performance_by_stratum(c, n_resamples=-1), r"n_resamples must be"),
+    ("predictions not a table", lambda c: performance_by_stratum([1, 2], c.labels, c.studies), r"predictions: expected"),
+    ("no labels", lambda c: performance_by_stratum(c.predictions), r"pass predictions, labels and studies"),
+    # acquisition_mix
+    ("mix: by column missing", lambda c: acquisition_mix(c.studies, by="hospital"), r"missing column\(s\) \['hospital'\]"),
+    ("mix: by not names", lambda c: acquisition_mix(c.studies, by=[1]), r"by must be a column name"),
+    ("mix: not a table", lambda c: acquisition_mix(c.studies.to_dict()), r"studies: expected a pandas DataFrame"),
+    # acquisition_effects
+    ("effects: unknown finding", lambda c: acquisition_effects(c.labels, c.studies, findings="bleed", n_resamples=0),
+     r"findings: unknown finding\(s\) \['bleed'\]"),
+    ("effects: wrong cluster column",
+     lambda c: acquisition_effects(c.labels, c.studies, findings="any", cluster="family_id", n_resamples=0),
+     r"missing column\(s\) \['family_id'\]"),
+    ("effects: unknown rater", lambda c: acquisition_effects(c.labels, c.studies, rater="R9", n_resamples=0),
+     r"rater 'R9'"),
+    ("effects: bad cov_struct",
+     lambda c: acquisition_effects(c.labels, c.studies, cov_struct="ar1", n_resamples=0), r"cov_struct must be"),
+    ("effects: variable missing",
+     lambda c: acquisition_effects(c.labels, c.studies, variables=("gantry_tilt",), n_resamples=0),
+     r"missing column\(s\) \['gantry_tilt'\]"),
+    ("effects: no value column",
+     lambda c: acquisition_effects(c.labels.drop(columns="value"), c.studies, n_resamples=0), r"labels: missing .*'value'"),
+    # acquisition_distribution
+    ("distribution: variable missing", lambda c: acquisition_distribution(c.studies, variables=("ctdi",)),
+     r"missing column\(s\) \['ctdi'\]"),
+    ("distribution: text variable", lambda c: acquisition_distribution(c.studies, variables=("manufacturer",)),
+     r"variables: column 'manufacturer' is not numeric"),
+    ("distribution: by missing", lambda c: acquisition_distribution(c.studies, by="hospital"),
+     r"missing column\(s\) \['hospital'\]"),
+]
+
+
+@pytest.mark.parametrize(("call", "match"), [pytest.param(f, m, id=i) for i, f, m in CASES])
+def test_bad_input_names_the_problem(cohort, call, match):
+    before = {name: getattr(cohort, name).copy() for name in ("predictions", "labels", "studies")}
+    with pytest.raises(HemstatsError, match=match):
+        call(cohort)
+    for name, frame in before.items():  # the caller's tables are never modified
+        pd.testing.assert_frame_equal(getattr(cohort, name), frame)
+
+
+def test_messages_carry_no_identifier(cohort):
+    # row positions, never a study or patient id, in the messages
+    with pytest.raises(HemstatsError) as err:
+        _pbs(_text_scores)(cohort)
+    assert "DEMO-" not in str(err.value)
