@@ -619,3 +619,18 @@ def test_clustered_interval_coverage_plasmode():
     coverage, naive = hits / n_sim, naive_hits / n_sim
     assert 0.93 <= coverage <= 0.97, coverage
     assert naive < 0.80, naive
+
+
+@pytest.mark.shared_data
+def test_physionet_slice_prevalence_is_clustered(shared_data):
+    # the PhysioNet CT-ICH excerpt: 4 patients, 125 labelled slices; on the full tables the design
+    # effect of slice prevalence is 3 to 15 (any ICH 8.8), here any ICH 8.2
+    from hemstats.datasets import physionet_ct_ich
+
+    cohort = physionet_ct_ich.load(shared_data / "physionet_ct_ich")
+    prev = prevalence(cohort, level="slice").set_index("finding")
+    assert (prev.method == "cluster-logit").all() and (prev.n_clusters == 4).all()
+    assert prev.reason.str.startswith("only 4 clusters").all()
+    assert prev.loc["any", "design_effect"] == pytest.approx(8.15, abs=0.01)
+    naive = prevalence(cohort, level="slice", cluster=None).set_index("finding")
+    assert (prev.ci_high - prev.ci_low > naive.ci_high - naive.ci_low).all()
