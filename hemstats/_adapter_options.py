@@ -26,6 +26,7 @@ to make it text)')]
 from __future__ import annotations
 
 import collections.abc as cabc
+import datetime
 import difflib
 import inspect
 import os
@@ -56,7 +57,8 @@ def _describe(value: Any) -> str:
 
 
 def _quote_hint(value: Any) -> str:
-    return " (quote it in the YAML file to make it text)" if isinstance(value, (bool, int, float)) else ""
+    plain = (bool, int, float, datetime.date)  # YAML reads 2024-01-01 as a date
+    return " (quote it in the YAML file to make it text)" if isinstance(value, plain) else ""
 
 
 def _hints(fn: Callable[..., Any]) -> dict[str, Any]:

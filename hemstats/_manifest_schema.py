@@ -11,6 +11,7 @@ them all.
 from __future__ import annotations
 
 import copy
+import datetime
 import difflib
 import math
 import os
@@ -217,7 +218,8 @@ def _describe(value: Any) -> str:
 
 def _quote_hint(value: Any) -> str:
     # YAML 1.1 reads yes/no/on/off as booleans and digits as numbers.
-    return " (quote it in the YAML file to make it text)" if isinstance(value, (bool, int, float)) else ""
+    plain = (bool, int, float, datetime.date)  # YAML reads 2024-01-01 as a date
+    return " (quote it in the YAML file to make it text)" if isinstance(value, plain) else ""
 
 
 class _Checker:

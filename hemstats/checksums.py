@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hemstats.errors import HemstatsError, Problem
-from hemstats.manifest import DatasetEntry
+from hemstats.manifest import SECRET_OPTIONS, DatasetEntry
 
 if TYPE_CHECKING:  # tqdm is imported when a bar is made, so `import hemstats` stays fast
     from tqdm import tqdm
@@ -300,7 +300,10 @@ def fingerprint(entry: DatasetEntry) -> str:
     >>> len(fingerprint(demo))
     64
     """
-    doc: dict[str, object] = {"adapter": entry.adapter, "options": dict(entry.options)}
+    # Secret options (the salt of pseudonymous ids) are left out: a published digest must
+    # not let anyone test guesses of them.
+    options = {k: v for k, v in entry.options.items() if k.lower() not in SECRET_OPTIONS}
+    doc: dict[str, object] = {"adapter": entry.adapter, "options": options}
     if entry.path is not None:
         doc["checksums"] = None if entry.checksums is None else entry.checksums.to_dict()
         doc["files"] = _listing_digest(entry.path)

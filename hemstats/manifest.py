@@ -390,6 +390,8 @@ def read_manifest(
         return None, [problem], Path(os.getcwd())
     file = Path(os.path.abspath(os.path.expanduser(os.fspath(path)))) if path is not None else DEFAULT_MANIFEST
     where = shown_path(file)
+    if "\x00" in str(file):
+        return None, [Problem("manifest", "the manifest's path holds a NUL character; expected a file path")], file
     try:
         size = file.stat().st_size
         if file.is_file() and size > MAX_MANIFEST_BYTES:

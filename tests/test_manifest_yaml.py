@@ -125,3 +125,28 @@ def test_report_settings_are_checked_against_what_the_report_needs(tmp_path, key
     path = write(tmp_path, f"version: 1\nreport: {{{key}: {value!r}}}\ndatasets: []\n".replace("True", "true"))
     (problem,) = problems_of(path)
     assert problem.where == f"key 'report.{key}'" and message in problem.message
+
+
+def test_a_date_where_text_is_expected_gets_the_quote_hint(tmp_path):
+    (tmp_path / "cq").mkdir()
+    path = write(tmp_path, "version: 1\ndatasets:\n  - {name: cq, adapter: cq500, path: cq, options: {model: 2024-01-01}}\n")
+    (problem,) = problems_of(path)
+    assert problem.where == "dataset 'cq' (datasets[0]), key 'options.model'"
+    assert "got date datetime.date(2024, 1, 1) (quote it in the YAML file to make it text)" in problem.message
+
+
+def test_a_manifest_path_with_a_nul_character_is_a_problem():
+    with pytest.raises(ManifestError, match="NUL character"):
+        load_manifest("data\x00manifest.yaml")
+
+
+def test_the_fingerprint_does_not_depend_on_secret_options(tmp_path):
+    from hemstats.checksums import fingerprint
+    from hemstats.manifest import Manifest
+
+    def entry(salt):
+        options = {"salt": salt, "pseudonymize_ids": []}
+        data = {"version": 1, "datasets": [{"name": "g", "adapter": "generic", "path": str(tmp_path), "options": options}]}
+        return Manifest.from_dict(data).datasets[0]
+
+    assert fingerprint(entry("one")) == fingerprint(entry("two"))  # a published digest cannot test salt guesses
