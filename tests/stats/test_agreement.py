@@ -464,6 +464,27 @@ def test_cluster_methods_and_independent_on_request(slices):
     assert set(cohen_kappa(long_labels(REF["toy"]["ratings"])).method) == {"fleiss_cohen_everitt_1969"}
 
 
+def test_repeated_studies_of_a_patient_are_clustered_at_study_level(slices):
+    # 56 studies of 40 patients: given the Cohort, study-level agreement is clustered by patient
+    from hemstats.cohort import Cohort
+
+    cohort, labels = slices
+    study = (labels.groupby(["dataset", "study_id", "finding", "rater"], as_index=False)["value"].max()
+             .assign(level="study"))
+    both = Cohort(cohort.studies, labels=study)
+    res = agreement(both)
+    assert (res.n == 56).all() and (res.n_clusters == 40).all()
+    assert set(res.method) == {"cluster-robust-linearised", "cluster-robust-korn-graubard", "none"}
+    plain = agreement(study)  # a bare table knows no patient: one study per cluster
+    assert (plain.n_clusters == 56).all() and "fleiss_cohen_everitt_1969" in set(plain.method)
+    np.testing.assert_allclose(res.estimate, plain.estimate)
+    vs = reader_vs_reference(both, reference="majority")
+    # each estimate is clustered when its own units share a patient: here the 8 reference-negative
+    # studies belong to 8 patients, so specificity keeps the Wilson interval
+    assert set(vs.method) == {"cluster-robust-korn-graubard", "cluster-robust-linearised", "wilson"}
+    assert (vs[vs.method == "wilson"].measure == "specificity").all()
+
+
 def test_cluster_bootstrap_bca_and_basic(slices):
     cohort, _ = slices
     for method in ("percentile", "basic", "bca"):
