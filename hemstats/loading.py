@@ -389,10 +389,18 @@ def validate(path_or_manifest: ManifestLike = None, *, progress: bool = True) ->
     """Every problem of a manifest and its data, in one run; never raises a HemstatsError.
 
     Lists, in order: the manifest's problems (an unreadable or unparsable file is one
-    problem, naming the line of a YAML syntax error); then, for each enabled entry
-    without problems of its own, a missing adapter or unknown option, every checksum
-    mismatch or missing file, and any error raised while loading it (one problem per
-    dataset, ``where`` naming the dataset).
+    problem, naming the line of a YAML syntax error, an anchor, alias or tag; options
+    that do not fit the adapter's signature are named by their key); then, for each
+    enabled entry without problems of its own, a missing adapter, every checksum
+    mismatch or missing file, any error raised while loading it (one problem per
+    dataset, ``where`` naming the dataset, no traceback and no absolute path), and what
+    the report's chapters need of a loaded dataset: at least two studies, some labels,
+    and a consensus label for the finding of every model's scores.
+
+    Warns (:class:`~hemstats.errors.ManifestWarning`, not a problem) once per dataset in
+    which more than a tenth of the studies lack a study-level label of a finding the
+    dataset labels for other studies (:func:`missing_labels`); the warning names the
+    manifest's line, so ``hemstats validate`` prints it on stderr and still exits 0.
 
     Parameters
     ----------
@@ -404,7 +412,7 @@ def validate(path_or_manifest: ManifestLike = None, *, progress: bool = True) ->
     Returns
     -------
     list of Problem
-        Empty when :func:`load` would succeed.
+        Empty when :func:`load` would succeed and the report can use every dataset.
 
     Examples
     --------
