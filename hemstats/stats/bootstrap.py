@@ -22,11 +22,21 @@ no Python loop over resamples.
 The interval methods follow :func:`scipy.stats.bootstrap` exactly (``percentile``,
 ``basic``, ``bca`` with jackknife acceleration): unstratified and unclustered, with the
 same integer seed, the engine draws the very indices scipy draws and returns its interval.
+
+Options are checked once, by :func:`check_bootstrap_options` (``n_resamples`` an integer in
+``[2, MAX_RESAMPLES]``, ``confidence_level`` in (0, 1), ``bootstrap_method`` one of
+:data:`METHODS`, ``rng`` a seed or generator); every public statistic of the performance
+modules calls it.  Memory is bounded whatever ``n_resamples``: resamples are drawn and
+evaluated ``chunk`` at a time (about 4 million cells), so only the ``(models x n_resamples)``
+replicates are kept; above :data:`LARGE_RESAMPLES` a warning gives the expected time.
+
+A clustered bootstrap with one cluster has no interval (NaN and a ``reason``); with fewer
+than :data:`MIN_CLUSTERS` clusters the interval is given with a ``reason`` warning.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -34,7 +44,26 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from hemstats.errors import HemstatsError
+from hemstats.stats.bootstrap_options import (
+    _CHUNK_CELLS,
+    LARGE_RESAMPLES,
+    MAX_RESAMPLES,
+    METHODS,
+    MIN_CLUSTERS,
+    OneClassError,
+    PerformanceInputError,
+    _check_confidence_level,
+    _check_method,
+    _check_options,
+    _check_rng,
+    _check_scores,
+    _check_y,
+    _warn_if_slow,
+    check_bootstrap_options,
+    check_cluster_count,
+    check_n_resamples,
+    method_code,
+)
 from hemstats.stats.bootstrap_statistics import (
     Statistic,
     auc_statistic,
@@ -56,10 +85,17 @@ __all__ = [
     "weighted_auc",
     "weighted_average_precision",
     "CI_COLUMNS",
+    "METHODS",
+    "MAX_RESAMPLES",
+    "LARGE_RESAMPLES",
+    "MIN_CLUSTERS",
+    "check_bootstrap_options",
+    "check_n_resamples",
+    "check_cluster_count",
+    "method_code",
 ]
 
 Method = Literal["percentile", "basic", "bca"]
-METHODS: tuple[str, ...] = ("percentile", "basic", "bca")
 
 #: The columns of every frame :func:`bootstrap_ci` returns, in order.
 CI_COLUMNS: tuple[str, ...] = (
@@ -75,16 +111,6 @@ CI_COLUMNS: tuple[str, ...] = (
     "n_failed_resamples",
     "reason",
 )
-
-_CHUNK_CELLS = 1 << 22  # ~4 million weights per chunk: ~32 MB per float64 (b x n) array
-
-
-class PerformanceInputError(HemstatsError, ValueError):
-    """Scores, labels or options unusable for a performance statistic (the message says where)."""
-
-
-class OneClassError(PerformanceInputError):
-    """The labels hold one class only, so a two-class statistic (AUC, sensitivity...) is undefined."""
 
 _BUILTIN: dict[str, Any] = {"auc": auc_statistic, "average_precision": average_precision_statistic}
 
@@ -178,8 +204,9 @@ def resample_indices(
     """
     y_arr = _check_y(y, "y")
     design = _design(y_arr, cluster, stratify)
-    gen = np.random.default_rng(rng)
-    yield from _index_chunks(design, int(n_resamples), gen, _chunk(chunk_size, design.n_rows, int(n_resamples)))
+    n_resamples = check_n_resamples(n_resamples)
+    gen = np.random.default_rng(_check_rng(rng))
+    yield from _index_chunks(design, n_resamples, gen, _chunk(chunk_size, design.n_rows, n_resamples))
 
 
 def _counts(idx: np.ndarray, n_units: int) -> np.ndarray:
@@ -191,53 +218,6 @@ def _counts(idx: np.ndarray, n_units: int) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # input checks
 # --------------------------------------------------------------------------------------------
-def _check_y(y: Any, where: str) -> np.ndarray:
-    arr = np.asarray(pd.Series(y).astype("float64") if isinstance(y, pd.Series) else y, dtype=np.float64)
-    if arr.ndim != 1:
-        raise PerformanceInputError(f"{where}: expected a 1-d array of 0/1 labels, got shape {arr.shape}")
-    bad = ~np.isin(arr, (0.0, 1.0))
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        raise PerformanceInputError(
-            f"{where}: expected labels 0 or 1; {int(bad.sum())} rows are not, first: row {first} ({arr[first]!r})"
-        )
-    return arr.astype(np.int8)
-
-
-def _check_scores(score: Any, n: int, where: str) -> tuple[np.ndarray, list[str]]:
-    if isinstance(score, pd.DataFrame):
-        names = [str(c) for c in score.columns]
-        arr = score.to_numpy(dtype=np.float64, na_value=np.nan)
-    elif isinstance(score, Mapping):
-        names = [str(k) for k in score]
-        arr = np.column_stack([np.asarray(v, dtype=np.float64) for v in score.values()])
-    else:
-        arr = np.asarray(pd.Series(score).astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan) if isinstance(score, pd.Series) else score, dtype=np.float64)
-        names = []
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2 or arr.shape[0] != n:
-        raise PerformanceInputError(f"{where}: expected {n} scores (one per label), got shape {arr.shape}")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        row, col = map(int, np.argwhere(bad)[0])
-        raise PerformanceInputError(
-            f"{where}: {int(bad.sum())} scores are NaN or infinite, first: row {row}"
-            + (f", column {col}" if arr.shape[1] > 1 else "")
-            + f" ({arr[row, col]!r}); drop or impute them first"
-        )
-    return arr, names
-
-
-def _check_options(method: str, n_resamples: int, confidence_level: float) -> None:
-    if method not in METHODS:
-        raise PerformanceInputError(f"method must be one of {METHODS}, got {method!r}")
-    if not (isinstance(n_resamples, (int, np.integer)) and n_resamples >= 1):
-        raise PerformanceInputError(f"n_resamples must be a positive integer, got {n_resamples!r}")
-    if not 0 < confidence_level < 1:
-        raise PerformanceInputError(f"confidence_level must be in (0, 1), got {confidence_level!r}")
-
-
 # --------------------------------------------------------------------------------------------
 # the distribution and its intervals
 # --------------------------------------------------------------------------------------------
@@ -271,6 +251,10 @@ class BootstrapDistribution:
         """The paired distribution of ``first - second`` (same resamples, same jackknife)."""
         i, j = self.models.index(first), self.models.index(second)
         jack = None if self.jackknife is None else self.jackknife[[i]] - self.jackknife[[j]]
+        info = dict(self.info)
+        if info.get("bounds") is not None:
+            lo, hi = info["bounds"]
+            info["bounds"] = (lo - hi, hi - lo)
         return BootstrapDistribution(
             (f"{first} - {second}",),
             self.estimate[[i]] - self.estimate[[j]],
@@ -278,12 +262,25 @@ class BootstrapDistribution:
             jack,
             self.n,
             self.n_clusters,
-            dict(self.info),
+            info,
         )
 
-    def ci(self, *, method: Method = "percentile", confidence_level: float = 0.95) -> pd.DataFrame:
-        """The interval of every model as a frame with :data:`CI_COLUMNS`."""
-        _check_options(method, self.distribution.shape[1], confidence_level)
+    def ci(
+        self, *, method: Method = "percentile", confidence_level: float = 0.95,
+        bounds: tuple[float, float] | None = None,
+    ) -> pd.DataFrame:
+        """The interval of every model as a frame with :data:`CI_COLUMNS`.
+
+        ``bounds`` (default: the statistic's range, e.g. [0, 1] for the AUC, when it has
+        one) clips the interval to the parameter's range: a ``basic`` interval
+        ``2 * estimate - quantile`` can leave it (an AUC basic interval 0.94 to 1.02); the
+        ``reason`` then says it was clipped.  With clusters, one cluster gives NaN and a
+        reason, fewer than :data:`MIN_CLUSTERS` a warning in ``reason``.
+        """
+        _check_method(method, "method")
+        _check_confidence_level(confidence_level)
+        bounds = self.info.get("bounds") if bounds is None else bounds
+        cluster_note = check_cluster_count(self.n_clusters, bool(self.info.get("clustered")))
         if method == "bca" and self.jackknife is None:
             raise PerformanceInputError("method='bca' needs the jackknife: build the distribution with method='bca'")
         rows = []
@@ -298,14 +295,22 @@ class BootstrapDistribution:
                 confidence_level=confidence_level,
                 jackknife=None if self.jackknife is None else self.jackknife[k],
             )
-            reason = pd.NA
+            notes = []
             if failed:
-                reason = (
+                notes.append(
                     f"{failed} of {len(dist)} resamples held one class (statistic undefined); "
                     "the interval uses the others"
                 )
             if not ok.any():
-                reason = "every resample held one class; no interval"
+                notes = ["every resample held one class; no interval"]
+            if bounds is not None and np.isfinite(low) and (low < bounds[0] or high > bounds[1]):
+                low, high = max(low, bounds[0]), min(high, bounds[1])
+                notes.append(f"{method} interval clipped to the parameter range [{bounds[0]:g}, {bounds[1]:g}]")
+            if cluster_note is not None:
+                notes.append(cluster_note)
+                if self.n_clusters <= 1:
+                    low = high = np.nan
+            reason = "; ".join(notes) if notes else pd.NA
             rows.append(
                 (model, float(self.estimate[k]), low, high, self.n, self.n_clusters, method,
                  float(confidence_level), len(dist), failed, reason)
@@ -473,12 +478,15 @@ def bootstrap_distribution(
         raise PerformanceInputError(f"model: {len(names)} names given for {scores.shape[1]} score columns")
     if len(y_arr) < 2:
         raise PerformanceInputError(f"y: at least 2 rows are needed, got {len(y_arr)}")
-    n_resamples = int(n_resamples)
+    n_resamples = check_n_resamples(n_resamples)
+    if cluster is not None and len(np.asarray(cluster, dtype=object).ravel()) != len(y_arr):
+        raise PerformanceInputError(
+            f"cluster: expected {len(y_arr)} ids (one per label), got {len(np.asarray(cluster, dtype=object).ravel())}"
+        )
     design = _design(y_arr, cluster, stratify)
-    if cluster is not None and len(np.asarray(cluster, dtype=object)) != len(y_arr):
-        raise PerformanceInputError(f"cluster: expected {len(y_arr)} ids (one per label), got {len(cluster)}")
-    gen = np.random.default_rng(rng)
+    gen = np.random.default_rng(_check_rng(rng))
     chunk = _chunk(chunk_size, design.n_rows, n_resamples)
+    _warn_if_slow(n_resamples, design.n_rows, scores.shape[1])
     ones = np.ones((1, design.n_rows))
     estimate = np.array([float(np.asarray(stat(y_arr, scores[:, k], ones)).ravel()[0]) for k in range(scores.shape[1])])
     dist = np.vstack(_replicates(stat, y_arr, scores, design, n_resamples, gen, chunk))
@@ -487,7 +495,7 @@ def bootstrap_distribution(
         jack = np.vstack([_jackknife(stat, y_arr, scores[:, k], design, chunk) for k in range(scores.shape[1])])
     return BootstrapDistribution(
         tuple(names), estimate, dist, jack, design.n_rows, design.n_units,
-        {"stratify": stratify, "clustered": design.clustered},
+        {"stratify": stratify, "clustered": design.clustered, "bounds": getattr(stat, "bounds", None)},
     )
 
 
@@ -572,6 +580,7 @@ def bootstrap_ci(
     True
     """
     _check_options(method, n_resamples, confidence_level)
+    _check_rng(rng)
     stat = _resolve_statistic(statistic)
     y_arr = _check_y(y, "y")
     if len(np.unique(y_arr)) < 2 and getattr(stat, "name", None) in ("auc", "average_precision"):

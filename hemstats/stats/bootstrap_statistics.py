@@ -73,6 +73,8 @@ class _CodedStatistic:
     """Base: ``__call__`` on weights through the same codes the engine counts."""
 
     name = "statistic"
+    #: The parameter's range (intervals are clipped to it), or None when unbounded.
+    bounds: tuple[float, float] | None = (0.0, 1.0)
 
     def codes(self, y: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, int, Callable[[np.ndarray], np.ndarray]]:
         raise NotImplementedError

@@ -15,6 +15,7 @@ A case is called positive when ``score >= threshold`` (as ``pROC::coords``).
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -22,9 +23,21 @@ import numpy as np
 import pandas as pd
 
 from hemstats.stats._proportion import interval as _interval
-from hemstats.stats.bootstrap import PerformanceInputError, bootstrap_distribution
+from hemstats.stats.bootstrap import (
+    PerformanceInputError,
+    bootstrap_distribution,
+    check_bootstrap_options,
+    method_code,
+)
 from hemstats.stats.bootstrap_statistics import _CodedStatistic
-from hemstats.stats.performance_data import GROUP_COLUMNS, _finish, _model_arrays, _prepare, _reason_join
+from hemstats.stats.performance_data import (
+    GROUP_COLUMNS,
+    _finish,
+    _model_arrays,
+    _prepare,
+    _reason_join,
+    _unmatched_note,
+)
 from hemstats.stats.performance_roc import BAND_COLUMNS, reader_operating_points, roc_band
 from hemstats.stats.roc import auc, average_precision
 
@@ -55,7 +68,6 @@ PERFORMANCE_COLUMNS: tuple[str, ...] = (
     "n_positive", "n_clusters", "method", "confidence_level", "n_resamples", "n_failed_resamples", "reason",
 )
 
-ProportionCI = Literal["wilson", "clopper-pearson", "bootstrap"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -91,6 +103,7 @@ class _Metric(_CodedStatistic):
 
     def __init__(self, metric: str, threshold: float) -> None:
         self.metric, self.threshold, self.name = metric, threshold, metric
+        self.bounds = (-1.0, 1.0) if metric == "youden_j" else (0.0, 1.0)
 
     def codes(self, y, score):
         codes = 2 * (score >= self.threshold).astype(np.int64) + y.astype(np.int64)
@@ -107,6 +120,8 @@ def _target_threshold(y: np.ndarray, s: np.ndarray, kind: str, target: float) ->
     if kind == "sensitivity":
         k = int(np.ceil(target * len(pos) - 1e-12))
         return float(pos[max(k, 1) - 1]) if len(pos) else np.nan
+    if not len(neg):
+        return np.nan
     k = int(np.ceil(target * len(neg) - 1e-12))
     if k == 0:
         return float(np.min(s))
@@ -114,9 +129,20 @@ def _target_threshold(y: np.ndarray, s: np.ndarray, kind: str, target: float) ->
     return float(above[0]) if len(above) else float(np.nextafter(np.max(s), np.inf))
 
 
+def _check_number(name: str, value: Any, low: float, high: float, *, open_low: bool = True) -> None:
+    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    if not ok or not ((low < value if open_low else low <= value) and value <= high):
+        raise PerformanceInputError(f"{name} must be a number in {'(' if open_low else '['}{low:g}, {high:g}], "
+                                    f"got {value!r}")
+
+
 def _check_target(name: str, value: float | None) -> None:
-    if value is not None and not 0 < value <= 1:
-        raise PerformanceInputError(f"{name} must be in (0, 1], got {value!r}")
+    if value is not None:
+        _check_number(name, value, 0.0, 1.0)
+
+
+#: Metrics that do not depend on prevalence: resampled stratified by class by default.
+CLASS_CONDITIONAL: tuple[str, ...] = ("sensitivity", "specificity", "balanced_accuracy", "youden_j")
 
 
 def threshold_metrics(
@@ -126,14 +152,14 @@ def threshold_metrics(
     threshold: float | None = 0.5,
     target_sensitivity: float | None = None,
     target_specificity: float | None = None,
-    ci: ProportionCI = "wilson",
+    ci: Literal["auto", "wilson", "clopper-pearson", "bootstrap"] = "auto",
     bootstrap_method: Literal["percentile", "basic", "bca"] = "percentile",
     reference: str = "consensus",
     finding: str | Sequence[str] | None = None,
     level: Literal["study", "slice"] | None = None,
     studies: pd.DataFrame | None = None,
-    cluster: Any = None,
-    stratify: bool = True,
+    cluster: Any = "auto",
+    stratify: bool | None = None,
     by: str | None = None,
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
@@ -146,19 +172,33 @@ def threshold_metrics(
     specificity reaches ``target_specificity`` (thresholds are observed scores).  A case is
     positive when ``score >= threshold``.
 
+    Resampling design (``stratify=None``, the default): sensitivity, specificity, balanced
+    accuracy and Youden's J do not depend on prevalence and are resampled stratified by class
+    (``stratified-bootstrap-...``); PPV, NPV, F1 and accuracy depend on prevalence and are
+    resampled as the cohort was sampled, unstratified (``bootstrap-...``).  A class-stratified
+    bootstrap of PPV/NPV fixes the prevalence and under-covers (86-88% for a nominal 95% at
+    n = 200, prevalence 0.15); the cohort bootstrap covers 93-97% (slow test).
+
     Parameters
     ----------
     data, labels
         A Cohort, or ``predictions`` and ``labels`` tables, or plain scores and 0/1 labels.
     threshold : float or None, default 0.5
     target_sensitivity, target_specificity : float in (0, 1], optional
-    ci : {"wilson", "clopper-pearson", "bootstrap"}
-        Interval of the five proportions (statsmodels ``proportion_confint``: ``wilson`` or
-        ``beta``), or the bootstrap for all.  F1, balanced accuracy and Youden's J always get
-        a bootstrap interval.  Bootstrap intervals hold the threshold fixed.
-    cluster : str or array, optional
-        Patient-clustered bootstrap (only with ``ci="bootstrap"``; proportions' closed forms
-        assume independent rows, so ``cluster`` with ``wilson``/``clopper-pearson`` raises).
+    ci : {"auto", "wilson", "clopper-pearson", "bootstrap"}
+        Interval of the five proportions: Wilson / Clopper-Pearson (statsmodels
+        ``proportion_confint``: ``wilson`` or ``beta``), or the bootstrap.  ``auto`` (default):
+        Wilson for independent rows, the cluster bootstrap for clustered ones (slices).  A
+        bootstrap interval of a proportion that would have zero width (an estimate of 0 or 1:
+        every resample agrees) is replaced by the Wilson interval, and ``reason`` says so.
+        F1, balanced accuracy and Youden's J always get a bootstrap interval (held at the
+        threshold; clipped to the metric's range).
+    cluster : "auto", str, array or None
+        As :func:`hemstats.stats.auc`: slices are clustered by patient by default.  The closed
+        forms assume independent rows, so an explicit ``wilson``/``clopper-pearson`` with
+        clustered rows raises.
+    stratify : bool or None
+        ``None``: the design above; ``True``/``False`` force it for every metric.
     Other parameters
         As :func:`hemstats.stats.auc`.
 
@@ -189,31 +229,35 @@ def threshold_metrics(
     >>> sens = res.query("model == 'model_a' and metric == 'sensitivity'")
     >>> bool(sens.ci_low.iloc[0] <= sens.estimate.iloc[0] <= sens.ci_high.iloc[0])
     True
+    >>> res.query("model == 'model_a'").set_index("metric").method[["f1", "youden_j"]].tolist()
+    ['bootstrap-percentile', 'stratified-bootstrap-percentile']
     """
-    if ci not in ("wilson", "clopper-pearson", "bootstrap"):
-        raise PerformanceInputError(f"ci must be 'wilson', 'clopper-pearson' or 'bootstrap', got {ci!r}")
+    if ci not in ("auto", "wilson", "clopper-pearson", "bootstrap"):
+        raise PerformanceInputError(f"ci must be 'auto', 'wilson', 'clopper-pearson' or 'bootstrap', got {ci!r}")
+    check_bootstrap_options(n_resamples=n_resamples, confidence_level=confidence_level,
+                            bootstrap_method=bootstrap_method, rng=rng)
+    if stratify is not None and not isinstance(stratify, (bool, np.bool_)):
+        raise PerformanceInputError(f"stratify must be True, False or None (each metric's design), got {stratify!r}")
     _check_target("target_sensitivity", target_sensitivity)
     _check_target("target_specificity", target_specificity)
     if threshold is None and target_sensitivity is None and target_specificity is None:
         raise PerformanceInputError("give a threshold, a target_sensitivity or a target_specificity")
-    if threshold is not None and not np.isfinite(threshold):
+    if threshold is not None and not (isinstance(threshold, numbers.Real) and not isinstance(threshold, bool)
+                                      and np.isfinite(threshold)):
         raise PerformanceInputError(f"threshold must be a finite number, got {threshold!r}")
-    if not 0 < confidence_level < 1:
-        raise PerformanceInputError(f"confidence_level must be in (0, 1), got {confidence_level!r}")
     joined, unmatched, cluster_col = _prepare(data, labels, studies, reference=reference, finding=finding,
                                               level=level, cluster=cluster, by=by)
-    if cluster_col is not None and ci != "bootstrap":
-        raise PerformanceInputError(
-            f"ci={ci!r} assumes independent rows; with cluster= use ci='bootstrap' (patient-clustered)"
-        )
     gen = np.random.default_rng(rng)
     rows: list[dict] = []
     for group, model, y, s, cc in _model_arrays(joined, cluster_col):
+        if cc is not None and ci in ("wilson", "clopper-pearson"):
+            raise PerformanceInputError(
+                f"ci={ci!r} assumes independent rows, but the {group['level']} rows of dataset {group['dataset']!r} "
+                "are clustered: use ci='bootstrap' (or 'auto'), or cluster=None"
+            )
+        p_ci = ("bootstrap" if cc is not None else "wilson") if ci == "auto" else ci
         n_clusters = len(y) if cc is None else len(pd.unique(cc))
-        note = None
-        ukey = (group["dataset"], group["level"], group["finding"], model)
-        if ukey in unmatched:
-            note = f"{unmatched[ukey]} predictions without a {reference!r} label left out"
+        note = _unmatched_note(unmatched, (group["dataset"], group["level"], group["finding"], model))
         points = []
         if threshold is not None:
             points.append(("threshold", float(threshold)))
@@ -222,7 +266,7 @@ def threshold_metrics(
                 points.append((f"{kind}>={target:g}", _target_threshold(y, s, kind, target)))
         seed = int(gen.integers(2**63 - 1))
         for name, thr in points:
-            rows.extend(_point_rows(group, str(model), name, thr, y, s, cc, n_clusters, note, ci,
+            rows.extend(_point_rows(group, str(model), name, thr, y, s, cc, n_clusters, note, p_ci,
                                     bootstrap_method, stratify, confidence_level, n_resamples, seed))
     return _finish(rows, THRESHOLD_COLUMNS)
 
@@ -240,13 +284,14 @@ def _point_rows(group, model, name, thr, y, s, cc, n_clusters, note, ci, bootstr
         side = "above every score: no positive calls" if thr > s.max() else "at or below every score: every case called positive"
         range_note = f"threshold {thr:g} outside the score range [{s.min():g}, {s.max():g}], {side}"
     out = []
-    alpha = 1 - confidence_level
     dists = {}
+    strat = {m: (m in CLASS_CONDITIONAL) if stratify is None else bool(stratify) for m in METRICS}
+    codes = {m: method_code(bootstrap_method, stratified=strat[m], clustered=cc is not None) for m in METRICS}
     need_boot = [m for m in METRICS if ci == "bootstrap" or m not in _PROPORTIONS]
-    if len(np.unique(y)) == 2 and len(y) >= 2:
+    if len(np.unique(y)) == 2 and len(y) >= 2 and np.isfinite(thr):
         for metric in need_boot:
             dists[metric] = bootstrap_distribution(
-                _Metric(metric, thr), y, s, model=[model], cluster=cc, stratify=stratify,
+                _Metric(metric, thr), y, s, model=[model], cluster=cc, stratify=strat[metric],
                 n_resamples=n_resamples, rng=seed, jackknife=bootstrap_method == "bca",
             )
     for metric in METRICS:
@@ -258,17 +303,21 @@ def _point_rows(group, model, name, thr, y, s, cc, n_clusters, note, ci, bootstr
         reason = [note, range_note]
         if not np.isfinite(est):
             reason.append(f"{metric} undefined: zero denominator (tp={tp}, fp={fp}, tn={tn}, fn={fn})")
+        closed = None  # a closed-form interval: asked for, or replacing a zero-width bootstrap
         if metric in _PROPORTIONS and ci != "bootstrap":
+            closed = ci
+        elif metric in _PROPORTIONS and np.isfinite(est) and est in (0.0, 1.0) and metric in dists:
+            closed = "wilson"
+            reason.append(f"every resample gives {metric} = {est:g}: a bootstrap interval would have zero width; "
+                          "Wilson interval instead (assumes independent rows)")
+        if closed is not None:
             k, n = dens[metric]
-            if n > 0:
-                lo, hi = _interval(k, n, 1 - alpha, "wilson" if ci == "wilson" else "clopper-pearson")
-            else:
-                lo = hi = np.nan
-            out.append({**base, "ci_low": float(lo), "ci_high": float(hi), "method": ci, "n_resamples": 0,
+            lo, hi = _interval(k, n, confidence_level, closed) if n > 0 else (np.nan, np.nan)
+            out.append({**base, "ci_low": float(lo), "ci_high": float(hi), "method": closed, "n_resamples": 0,
                         "n_failed_resamples": 0, "reason": _reason_join(*reason)})
             continue
         if metric not in dists:
-            out.append({**base, "ci_low": np.nan, "ci_high": np.nan, "method": f"bootstrap-{bootstrap_method}",
+            out.append({**base, "ci_low": np.nan, "ci_high": np.nan, "method": codes[metric],
                         "n_resamples": 0, "n_failed_resamples": 0,
                         "reason": _reason_join(*reason, "one class only: no bootstrap interval")})
             continue
@@ -276,11 +325,12 @@ def _point_rows(group, model, name, thr, y, s, cc, n_clusters, note, ci, bootstr
             rec = dists[metric].ci(method=bootstrap_method, confidence_level=confidence_level).iloc[0]
             lo, hi, failed, why = rec["ci_low"], rec["ci_high"], int(rec["n_failed_resamples"]), rec["reason"]
             if failed:
-                why = f"{failed} of {n_resamples} resamples left {metric} undefined; the interval uses the others"
+                why = _reason_join(f"{failed} of {n_resamples} resamples left {metric} undefined; the interval "
+                                   "uses the others", *[p for p in str(why).split("; ") if "held one class" not in p])
         else:
             lo = hi = np.nan
             failed, why = 0, None
-        out.append({**base, "ci_low": lo, "ci_high": hi, "method": f"bootstrap-{bootstrap_method}",
+        out.append({**base, "ci_low": lo, "ci_high": hi, "method": codes[metric],
                     "n_resamples": int(n_resamples), "n_failed_resamples": failed,
                     "reason": _reason_join(*reason, why)})
     return out
@@ -307,8 +357,8 @@ def performance(
     finding: str | Sequence[str] | None = None,
     level: Literal["study", "slice"] | None = None,
     studies: pd.DataFrame | None = None,
-    cluster: Any = None,
-    stratify: bool = True,
+    cluster: Any = "auto",
+    stratify: bool | None = None,
     by: str | None = None,
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
@@ -326,10 +376,16 @@ def performance(
     include : sequence of {"auc", "average_precision", "threshold", "calibration"}
         The parts to compute (calibration needs scores in [0, 1]).
     auc_method : {"auto", "delong", "bootstrap"}
-        ``auto``: DeLong, or the clustered bootstrap when ``cluster`` is given.
+        ``auto``: DeLong for independent rows, the cluster bootstrap for clustered ones
+        (slices are clustered by patient by default, ``cluster="auto"``).
     ci : {"auto", "wilson", "clopper-pearson", "bootstrap"}
-        Interval of the operating-point proportions; ``auto``: Wilson, or the clustered
-        bootstrap when ``cluster`` is given.
+        Interval of the operating-point proportions; ``auto``: Wilson for independent rows,
+        the cluster bootstrap for clustered ones.
+    stratify : bool or None
+        ``None`` (default): each metric's design, stratified by class for the AUC,
+        sensitivity, specificity, balanced accuracy and Youden's J, unstratified (cohort
+        sampling) for average precision, PPV, NPV, F1, accuracy and the Brier score; the
+        ``method`` code of each row says which.
     Other parameters
         As :func:`hemstats.stats.auc`.
 
@@ -361,6 +417,7 @@ def performance(
     """
     from hemstats.stats.performance_calibration import calibration as _calibration
 
+    include = (include,) if isinstance(include, str) else tuple(include)
     unknown = sorted(set(include) - set(_PARTS))
     if unknown:
         raise PerformanceInputError(f"include: unknown parts {unknown}; choose from {_PARTS}")
@@ -368,9 +425,9 @@ def performance(
         raise PerformanceInputError(f"auc_method must be auto, delong or bootstrap, got {auc_method!r}")
     if ci not in ("auto", "wilson", "clopper-pearson", "bootstrap"):
         raise PerformanceInputError(f"ci must be auto, wilson, clopper-pearson or bootstrap, got {ci!r}")
-    clustered = cluster is not None
-    a_method = ("bootstrap" if clustered else "delong") if auc_method == "auto" else auc_method
-    p_ci = ("bootstrap" if clustered else "wilson") if ci == "auto" else ci
+    check_bootstrap_options(n_resamples=n_resamples, confidence_level=confidence_level,
+                            bootstrap_method=bootstrap_method, rng=rng)
+    a_method, p_ci = auc_method, ci  # "auto" is resolved per group (clustered or not)
     gen = np.random.default_rng(rng)
     common = dict(reference=reference, finding=finding, level=level, studies=studies, cluster=cluster, by=by,
                   confidence_level=confidence_level)
@@ -387,7 +444,7 @@ def performance(
                                         target_specificity=target_specificity, ci=p_ci,
                                         bootstrap_method=bootstrap_method, stratify=stratify, **common, **boot))
     if "calibration" in include:
-        frames.append(_calibration(data, labels, **common, **boot))
+        frames.append(_calibration(data, labels, stratify=stratify, **common, **boot))
     out = pd.concat([f.reindex(columns=list(PERFORMANCE_COLUMNS)) for f in frames], ignore_index=True)
     out["operating_point"] = out["operating_point"].astype("string")
     out["threshold"] = out["threshold"].astype("float64")

@@ -21,8 +21,21 @@ import pandas as pd
 from scipy.special import expit, logit, ndtri
 
 from hemstats.stats._proportion import interval as _interval
-from hemstats.stats.bootstrap import PerformanceInputError, bootstrap_distribution
-from hemstats.stats.performance_data import GROUP_COLUMNS, _finish, _model_arrays, _prepare, _reason_join
+from hemstats.stats.bootstrap import (
+    PerformanceInputError,
+    _check_confidence_level,
+    bootstrap_distribution,
+    check_bootstrap_options,
+    method_code,
+)
+from hemstats.stats.performance_data import (
+    GROUP_COLUMNS,
+    _finish,
+    _model_arrays,
+    _prepare,
+    _reason_join,
+    _unmatched_note,
+)
 
 __all__ = ["calibration", "reliability_curve", "CALIBRATION_COLUMNS", "RELIABILITY_COLUMNS"]
 
@@ -113,11 +126,12 @@ def calibration(
     finding: str | Sequence[str] | None = None,
     level: Literal["study", "slice"] | None = None,
     studies: pd.DataFrame | None = None,
-    cluster: Any = None,
+    cluster: Any = "auto",
     by: str | None = None,
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
     rng: None | int | np.random.Generator = None,
+    stratify: bool | None = None,
 ) -> pd.DataFrame:
     """Brier score, calibration intercept and calibration slope per dataset x finding x model.
 
@@ -128,11 +142,16 @@ def calibration(
     ----------
     data, labels, reference, finding, level, studies, by
         As :func:`hemstats.stats.auc`.
-    cluster : str or array, optional
-        Patient-clustered bootstrap for the Brier score.  The Wald intervals of intercept and
-        slope assume independent rows: with ``cluster`` they are NaN with a reason.
+    cluster : "auto", str, array or None
+        Patient-clustered bootstrap for the Brier score (slices by patient by default, as
+        :func:`hemstats.stats.auc`).  The Wald intervals of intercept and slope assume
+        independent rows: with clustered rows they are NaN with a reason.
     confidence_level, n_resamples, rng
-        As :func:`scipy.stats.bootstrap` (Brier score: stratified percentile bootstrap).
+        As :func:`scipy.stats.bootstrap`.
+    stratify : bool or None
+        The Brier score depends on prevalence, so ``None`` (default) resamples the cohort as
+        it was sampled, unstratified (``method`` ``bootstrap-percentile`` or
+        ``cluster-bootstrap-percentile``); ``True`` forces a class-stratified bootstrap.
 
     Returns
     -------
@@ -161,8 +180,9 @@ def calibration(
     >>> res.query("model == 'model_a'").metric.tolist()
     ['brier', 'calibration_intercept', 'calibration_slope']
     """
-    if not 0 < confidence_level < 1:
-        raise PerformanceInputError(f"confidence_level must be in (0, 1), got {confidence_level!r}")
+    check_bootstrap_options(n_resamples=n_resamples, confidence_level=confidence_level, rng=rng)
+    if stratify is not None and not isinstance(stratify, (bool, np.bool_)):
+        raise PerformanceInputError(f"stratify must be True, False or None (unstratified), got {stratify!r}")
     joined, unmatched, cluster_col = _prepare(data, labels, studies, reference=reference, finding=finding,
                                               level=level, cluster=cluster, by=by)
     gen = np.random.default_rng(rng)
@@ -173,13 +193,14 @@ def calibration(
         base = {**group, "model": str(model), "n": len(y), "n_positive": int(y.sum()),
                 "n_clusters": len(y) if cc is None else len(pd.unique(cc)),
                 "confidence_level": float(confidence_level)}
-        ukey = (group["dataset"], group["level"], group["finding"], model)
-        note = f"{unmatched[ukey]} predictions without a {reference!r} label left out" if ukey in unmatched else None
+        note = _unmatched_note(unmatched, (group["dataset"], group["level"], group["finding"], model))
+        strat = bool(stratify) and len(np.unique(y)) == 2
         dist = bootstrap_distribution(_brier, y, s, model=[str(model)], cluster=cc,
-                                      stratify=len(np.unique(y)) == 2, n_resamples=n_resamples, rng=gen)
-        ci = dist.ci(confidence_level=confidence_level).iloc[0]
+                                      stratify=strat, n_resamples=n_resamples, rng=gen)
+        ci = dist.ci(confidence_level=confidence_level, bounds=(0.0, 1.0)).iloc[0]
         rows.append({**base, "metric": "brier", "estimate": float(ci.estimate), "ci_low": ci.ci_low,
-                     "ci_high": ci.ci_high, "method": "bootstrap-percentile", "n_resamples": n_resamples,
+                     "ci_high": ci.ci_high, "n_resamples": n_resamples,
+                     "method": method_code("percentile", stratified=strat, clustered=cc is not None),
                      "n_failed_resamples": int(ci.n_failed_resamples), "reason": _reason_join(note, ci.reason)})
         clipped = int(((s < _EPS) | (s > 1 - _EPS)).sum())
         lp = logit(np.clip(s, _EPS, 1 - _EPS))
@@ -239,6 +260,7 @@ def reliability_curve(
     >>> int(rel.query("model == 'model_a'").n.sum())
     200
     """
+    _check_confidence_level(confidence_level)
     if strategy not in ("quantile", "uniform"):
         raise PerformanceInputError(f"strategy must be 'quantile' or 'uniform', got {strategy!r}")
     if int(n_bins) < 1:

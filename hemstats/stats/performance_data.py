@@ -1,9 +1,18 @@
 """Predictions + labels -> per-group (y, scores): the joins behind every performance statistic.
 
 Tables are joined on ``dataset, study_id, slice_id, level, finding``; the reference standard is
-a rater (``consensus`` by default) or ``"majority"`` (strict majority of the other raters, ties
-left out).  Predictions without a reference label are left out and counted; none joining at
-all raises :class:`JoinError`.  Plain arrays become one group with missing dataset/finding.
+a rater (``consensus`` by default) or ``"majority"``: the one rule of
+:func:`hemstats.consensus.majority_labels` (more than half of *all* the dataset's readers);
+units without a majority are left out and counted in ``reason``.  Predictions without a
+reference label are left out and counted; none joining at all raises :class:`JoinError`.
+Duplicated predictions (same unit, finding and model) or duplicated reference labels (same
+unit, finding and rater) raise :class:`PerformanceInputError` naming the rows.  Plain arrays
+become one group with missing dataset/finding.
+
+Clustering (``cluster="auto"``, the default of every statistic): slices are nested in
+patients, so slice-level groups are resampled by the studies' ``patient_id`` (else by
+``study_id``); study-level groups are resampled by row.  ``cluster=None`` treats every row as
+independent; a column name clusters every group by it.
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from hemstats.consensus import majority_labels
 from hemstats.stats.bootstrap import PerformanceInputError
 
 __all__ = ["paired_scores", "JoinError", "GROUP_COLUMNS"]
@@ -28,7 +38,25 @@ class JoinError(PerformanceInputError):
 # --------------------------------------------------------------------------------------------
 # tables -> (y, scores)
 # --------------------------------------------------------------------------------------------
+def _check_duplicates(table: pd.DataFrame, key: Sequence[str], what: str) -> None:
+    """Duplicated rows on ``key`` are an error naming the rows (index labels), never a silent pick."""
+    cols = {c: table[c].astype(object).where(table[c].notna(), "") for c in key if c in table.columns}
+    dup = pd.DataFrame(cols, index=table.index).duplicated(keep=False).to_numpy()
+    if dup.any():
+        rows = [str(r) for r in table.index[dup][:10]]
+        raise PerformanceInputError(
+            f"{what}: {int(dup.sum())} duplicated rows (same {', '.join(cols)}): rows {', '.join(rows)}"
+            + (" ..." if dup.sum() > 10 else "") + "; keep one row per unit"
+        )
+
+
 def _reference(labels: pd.DataFrame, reference: str) -> pd.DataFrame:
+    """The reference label of every unit (key columns, ``value``)."""
+    return _reference_and_undecided(labels, reference)[0]
+
+
+def _reference_and_undecided(labels: pd.DataFrame, reference: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The reference labels, and (``reference="majority"``) the keys of the units without a majority."""
     need = {"dataset", "study_id", "level", "finding", "rater", "value"}
     missing = sorted(need - set(labels.columns))
     if missing:
@@ -36,20 +64,30 @@ def _reference(labels: pd.DataFrame, reference: str) -> pd.DataFrame:
     raters = labels["rater"].astype(object)
     if reference == "majority":
         readers = labels[raters != "consensus"]
-        key = [c for c in _KEY if c in readers.columns]
-        tmp = readers.assign(slice_id=readers["slice_id"].astype(object).fillna("") if "slice_id" in readers else "")
-        agg = tmp.groupby(key, observed=True, dropna=False)["value"].agg(["sum", "count"]).reset_index()
-        agg = agg[agg["sum"] * 2 != agg["count"]]  # a tie is no majority: left out
-        agg["value"] = (agg["sum"] * 2 > agg["count"]).astype(np.int8)
-        out = agg[key + ["value"]]
+        _check_duplicates(readers, [*_KEY, "rater"], "labels")
+        if readers.empty:
+            raise PerformanceInputError("labels.rater: reference='majority' needs readers other than 'consensus'")
+        decided, undecided = majority_labels(readers)
+        key = [c for c in _KEY if c in decided.columns]
+        out = decided.assign(slice_id=decided["slice_id"].astype(object).fillna("") if "slice_id" in decided else "")
+        out = out[key + ["value"]]
+        und = undecided.assign(slice_id=undecided["slice_id"].astype(object).fillna("")
+                               if "slice_id" in undecided else "")
+        return out, und[key].astype(object)
     else:
         sel = labels[raters == reference]
         if sel.empty:
             known = sorted(map(str, pd.unique(raters)))
             raise PerformanceInputError(f"labels.rater: no rows with rater {reference!r}; raters present: {known}")
+        _check_duplicates(sel, _KEY, f"labels (rater {reference!r})")
         out = sel.assign(slice_id=sel["slice_id"].astype(object).fillna("") if "slice_id" in sel else "")
         out = out[[c for c in _KEY if c in out.columns] + ["value"]]
-    return out
+    return out, None
+
+
+def _unmatched_note(unmatched: dict, key: tuple) -> str | None:
+    """The ``reason`` text for the predictions of ``key = (dataset, level, finding, model)`` left out."""
+    return unmatched.get(key)
 
 
 def _join(
@@ -79,6 +117,7 @@ def _join(
         if pred.empty:
             raise PerformanceInputError(f"predictions: no rows at level {level!r}")
     pred = pred.assign(slice_id=pred["slice_id"].astype(object).fillna("") if "slice_id" in pred else "")
+    _check_duplicates(pred, [*_KEY, "model"], "predictions")
     score = pd.to_numeric(pred["score"], errors="coerce").astype("float64").to_numpy(na_value=np.nan)
     bad = ~np.isfinite(score)
     if bad.any():
@@ -87,19 +126,31 @@ def _join(
             f"predictions.score: {int(bad.sum())} scores are missing, NaN or infinite; first: dataset "
             f"{row['dataset']!r}, study_id {row['study_id']!r}, finding {row['finding']!r}, model {row['model']!r}"
         )
-    ref = _reference(labels, reference)
+    ref, undecided = _reference_and_undecided(labels, reference)
     cols = {c: pred[c].astype(object) for c in ("dataset", "study_id", "slice_id", "level", "finding", "model")}
     left = pd.DataFrame(cols).assign(score=score)
     right = ref.astype({c: object for c in ref.columns if c != "value"})
     merged = left.merge(right, on=[c for c in _KEY], how="left", validate="many_to_one")
     unmatched_mask = merged["value"].isna()
-    unmatched = merged[unmatched_mask].groupby(["dataset", "level", "finding", "model"]).size().to_dict()
+    counts = merged[unmatched_mask].groupby(["dataset", "level", "finding", "model"]).size().to_dict()
+    unmatched = {k: f"{v} predictions without a {reference!r} label left out" for k, v in counts.items()}
+    if undecided is not None and len(undecided):
+        und = merged[unmatched_mask].merge(undecided, on=[c for c in _KEY if c in undecided.columns])
+        for k, v in und.groupby(["dataset", "level", "finding", "model"]).size().to_dict().items():
+            unmatched[k] = (f"{counts[k]} predictions without a 'majority' label left out, of which {v} units "
+                            "have no majority (more than half of all the dataset's readers)")
     merged = merged[~unmatched_mask].assign(y=lambda d: d["value"].astype(np.int8)).drop(columns="value")
     if merged.empty:
         raise JoinError(
             f"predictions and labels do not join: none of {len(left)} predictions has a {reference!r} label on "
             f"({', '.join(_KEY)}); check dataset names, study_id/slice_id and level"
         )
+    auto = _is_auto(cluster)
+    if auto:
+        slices = (merged["level"] == "slice").to_numpy()
+        cluster = None
+        if slices.any():
+            cluster = "patient_id" if studies is not None and "patient_id" in studies.columns else "study_id"
     extra = [c for c in (cluster, by) if c is not None and c not in merged.columns]
     if extra:
         if studies is None or any(c not in studies.columns for c in extra):
@@ -108,13 +159,20 @@ def _join(
             )
         st = studies[["dataset", "study_id", *extra]].astype({"dataset": object, "study_id": object})
         merged = merged.merge(st, on=["dataset", "study_id"], how="left", validate="many_to_one")
-        if cluster is not None and merged[cluster].isna().any():
+        if cluster is not None and not auto and merged[cluster].isna().any():
             first = merged.loc[merged[cluster].isna(), "study_id"].iloc[0]
             raise PerformanceInputError(f"studies.{cluster}: missing for study_id {first!r}; cannot cluster")
+    if auto:
+        if cluster is not None:  # slices by patient (a study without patient_id is its own cluster)
+            ids = merged[cluster].astype(object)
+            ids = ids.where(ids.notna(), "study:" + merged["study_id"].astype(str))
+            merged["__cluster"] = ids.where(slices, None)
+        cluster = "__cluster" if cluster is not None else None
     merged["subgroup"] = by if by is not None else pd.NA
     merged["subgroup_value"] = merged[by].astype(object) if by is not None else pd.NA
     if by is not None:
         merged = merged[merged["subgroup_value"].notna()]
+    merged.attrs["cluster"] = cluster
     return merged, unmatched
 
 
@@ -144,9 +202,12 @@ def _groups(joined: pd.DataFrame):
 def _wide(part: pd.DataFrame, cluster: str | None):
     """Cases x models (NaN where a model has no score), labels and cluster ids."""
     idx = ["study_id", "slice_id"]
+    # duplicated predictions were rejected in _join: "first" is the only value
     wide = part.pivot_table(index=idx, columns="model", values="score", aggfunc="first", observed=True, sort=False)
     meta = part.drop_duplicates(idx).set_index(idx, drop=False).loc[wide.index]
-    clusters = None if cluster is None else meta[cluster].astype(object).to_numpy()
+    clusters = None
+    if cluster is not None and meta[cluster].notna().any():
+        clusters = meta[cluster].astype(object).to_numpy()
     return wide, meta["y"].to_numpy(dtype=np.int8), clusters
 
 
@@ -218,8 +279,14 @@ def _array_groups(scores: Any, y: Any, cluster: Any) -> tuple[pd.DataFrame, dict
     """Plain arrays as a one-group long frame (dataset, level, finding missing)."""
     from hemstats.stats.bootstrap import _check_scores, _check_y
 
-    y_arr = _check_y(y, "y")
+    y_arr = _check_y(y, "labels")
     arr, names = _check_scores(scores, len(y_arr), "scores")
+    if cluster is not None:
+        n_ids = len(np.asarray(cluster, dtype=object).ravel())
+        if n_ids != len(y_arr):
+            raise PerformanceInputError(f"cluster: expected {len(y_arr)} ids (one per label), got {n_ids}")
+        if pd.isna(pd.Series(np.asarray(cluster, dtype=object).ravel())).any():
+            raise PerformanceInputError("cluster: some ids are missing; every row needs a cluster id")
     names = names or (["score"] if arr.shape[1] == 1 else [f"score_{i}" for i in range(arr.shape[1])])
     frames = []
     for k, name in enumerate(names):
@@ -236,14 +303,21 @@ def _array_groups(scores: Any, y: Any, cluster: Any) -> tuple[pd.DataFrame, dict
     return long, {}
 
 
+def _is_auto(cluster: Any) -> bool:
+    return isinstance(cluster, str) and cluster == "auto"
+
+
 def _prepare(data, labels, studies, *, reference, finding, level, cluster, by):
+    """``(joined, unmatched, cluster column or None)``; ``cluster="auto"`` clusters slices by patient."""
     if _is_table(data):
         if cluster is not None and not isinstance(cluster, str):
             raise PerformanceInputError(f"cluster: with tables name a column (e.g. 'patient_id'), got {type(cluster).__name__}")
         preds, labs, studies = _unpack(data, labels, studies)
         joined, unmatched = _join(preds, labs, reference=reference, finding=finding, level=level,
                                   studies=studies, cluster=cluster, by=by)
-        return joined, unmatched, cluster
+        return joined, unmatched, (joined.attrs.get("cluster") if _is_auto(cluster) else cluster)
+    if _is_auto(cluster):
+        cluster = None
     if cluster is not None and isinstance(cluster, str):
         raise PerformanceInputError("cluster: with plain arrays pass the cluster ids themselves, not a column name")
     joined, unmatched = _array_groups(data, labels, cluster)

@@ -15,18 +15,32 @@ import numpy as np
 import pandas as pd
 
 from hemstats.stats._proportion import interval as _interval
-from hemstats.stats.bootstrap import PerformanceInputError, _chunk, _design, _replicates
+from hemstats.stats.bootstrap import (
+    PerformanceInputError,
+    _check_confidence_level,
+    _chunk,
+    _design,
+    _replicates,
+    _warn_if_slow,
+    check_bootstrap_options,
+    check_cluster_count,
+    method_code,
+)
 from hemstats.stats.bootstrap_statistics import _CodedStatistic, tie_group_codes
 from hemstats.stats.performance_data import (
     GROUP_COLUMNS,
     _finish,
     _model_arrays,
     _prepare,
+    _check_duplicates,
     _reason_join,
     _reference,
+    _unmatched_note,
 )
 
 __all__ = ["roc_band", "reader_operating_points", "BAND_COLUMNS"]
+
+_MAX_BAND_BYTES = 2 * 2**30  # the (n_resamples x values) replicates of one band
 
 #: Columns of :func:`roc_band`.
 BAND_COLUMNS: tuple[str, ...] = (
@@ -95,8 +109,8 @@ def roc_band(
     finding: str | Sequence[str] | None = None,
     level: Literal["study", "slice"] | None = None,
     studies: pd.DataFrame | None = None,
-    cluster: Any = None,
-    stratify: bool = True,
+    cluster: Any = "auto",
+    stratify: bool | None = None,
     by: str | None = None,
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
@@ -114,6 +128,13 @@ def roc_band(
     given : {"specificity", "sensitivity"}
         The fixed coordinate (``ci.se`` fixes specificities).
     values : array, default 0, 0.02, ..., 1
+    stratify : bool or None
+        ``None`` (default): stratified by class (sensitivity and specificity do not depend on
+        prevalence), as pROC; the ``method`` code says the design
+        (``stratified-bootstrap-percentile``, ``stratified-cluster-bootstrap-percentile``).
+    cluster : "auto", str, array or None
+        As :func:`hemstats.stats.auc`: slices are resampled by patient by default.  One
+        cluster gives NaN, fewer than 10 a warning in ``reason``.
     Other parameters
         As :func:`hemstats.stats.auc`.
 
@@ -137,11 +158,25 @@ def roc_band(
     >>> band[["model", "value"]].values.tolist()
     [['model_a', 0.8], ['model_a', 0.9], ['model_b', 0.8], ['model_b', 0.9]]
     """
+    n_resamples, confidence_level, _ = check_bootstrap_options(
+        n_resamples=n_resamples, confidence_level=confidence_level, rng=rng)
+    if stratify is not None and not isinstance(stratify, (bool, np.bool_)):
+        raise PerformanceInputError(f"stratify must be True, False or None (stratified), got {stratify!r}")
+    stratify = True if stratify is None else bool(stratify)
     if given not in ("specificity", "sensitivity"):
         raise PerformanceInputError(f"given must be 'specificity' or 'sensitivity', got {given!r}")
-    vals = np.linspace(0, 1, 51) if values is None else np.asarray(values, dtype=np.float64)
-    if vals.ndim != 1 or len(vals) == 0 or (vals < 0).any() or (vals > 1).any():
+    try:
+        vals = np.linspace(0, 1, 51) if values is None else np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise PerformanceInputError(f"values must be {given} values in [0, 1], got {values!r}") from None
+    if vals.ndim != 1 or len(vals) == 0 or not np.all((vals >= 0) & (vals <= 1)):
         raise PerformanceInputError(f"values must be {given} values in [0, 1], got {values!r}")
+    need = 8 * n_resamples * len(vals)
+    if need > _MAX_BAND_BYTES:
+        raise PerformanceInputError(
+            f"n_resamples={n_resamples} x {len(vals)} values needs {need / 2**30:.1f} GiB of replicates; "
+            f"use fewer n_resamples or values (at most {_MAX_BAND_BYTES // 2**30} GiB)"
+        )
     joined, unmatched, cluster_col = _prepare(data, labels, studies, reference=reference, finding=finding,
                                               level=level, cluster=cluster, by=by)
     gen = np.random.default_rng(rng)
@@ -149,9 +184,13 @@ def roc_band(
     alpha = (1 - confidence_level) / 2
     rows = []
     for group, model, y, s, cc in _model_arrays(joined, cluster_col):
+        n_clusters = len(y) if cc is None else len(pd.unique(cc))
         base = {**group, "model": str(model), "given": given, "n": len(y), "n_positive": int(y.sum()),
-                "n_clusters": len(y) if cc is None else len(pd.unique(cc)),
-                "method": "bootstrap-percentile", "confidence_level": float(confidence_level)}
+                "n_clusters": n_clusters,
+                "method": method_code("percentile", stratified=stratify, clustered=cc is not None),
+                "confidence_level": float(confidence_level)}
+        few = check_cluster_count(n_clusters, cc is not None)
+        note = _unmatched_note(unmatched, (group["dataset"], group["level"], group["finding"], model))
         if len(np.unique(y)) < 2:
             rows.extend({**base, "value": v, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
                          "n_resamples": 0, "n_failed_resamples": 0, "reason": "one class only: no ROC curve"}
@@ -164,10 +203,13 @@ def roc_band(
             d = dist[:, j]
             good = np.isfinite(d)
             lo, hi = (np.quantile(d[good], [alpha, 1 - alpha]) if good.any() else (np.nan, np.nan))
+            if cc is not None and n_clusters <= 1:
+                lo = hi = np.nan
             failed = int((~good).sum())
             rows.append({**base, "value": float(v), "estimate": float(est[j]), "ci_low": float(lo),
                          "ci_high": float(hi), "n_resamples": int(n_resamples), "n_failed_resamples": failed,
-                         "reason": _reason_join(f"{failed} resamples held one class; left out" if failed else None)})
+                         "reason": _reason_join(f"{failed} resamples held one class; left out" if failed else None,
+                                                few, note)})
     return _finish(rows, BAND_COLUMNS)
 
 
@@ -176,6 +218,7 @@ def _band_distribution(band: _Band, y, s, cc, stratify, n_resamples, seed) -> np
     y8 = y.astype(np.int8)
     design = _design(y8, cc, stratify)
     gen = np.random.default_rng(seed)
+    _warn_if_slow(n_resamples, design.n_rows, 1)
     return _replicates(band, y8, s[:, None], design, n_resamples, gen, _chunk(None, design.n_rows, n_resamples))[0]
 
 
@@ -192,8 +235,13 @@ def reader_operating_points(
     Parameters
     ----------
     labels : Cohort or labels table
-        Readers are the raters other than ``consensus``.  With ``reference="majority"`` a
-        reader's own vote is part of the reference (say so in a figure caption).
+        Readers are the raters other than ``consensus``.  With ``reference="majority"`` (more
+        than half of all the dataset's readers, :func:`hemstats.consensus.majority_labels`;
+        units without a majority are left out) a reader's own vote is part of the reference
+        (say so in a figure caption).
+    confidence_level : float
+        Of the Wilson intervals (exact-coverage closed forms, never a bootstrap: a reader with
+        every case right gets a Wilson interval below 1, not a zero-width one).
 
     Returns
     -------
@@ -215,7 +263,10 @@ def reader_operating_points(
     """
     from hemstats.cohort import Cohort
 
+    _check_confidence_level(confidence_level)
     lab = labels.labels if isinstance(labels, Cohort) else labels
+    if not isinstance(lab, pd.DataFrame):
+        raise PerformanceInputError(f"labels: expected a Cohort or the labels table, got {type(lab).__name__}")
     ref = _reference(lab, reference)
     raters = lab["rater"].astype(object)
     readers = lab[(raters != "consensus") & (raters != reference)]
@@ -224,6 +275,7 @@ def reader_operating_points(
         readers = readers[readers["finding"].astype(object).isin(wanted)]
     if level is not None:
         readers = readers[readers["level"].astype(object) == level]
+    _check_duplicates(readers, ["dataset", "study_id", "slice_id", "level", "finding", "rater"], "labels")
     readers = readers.assign(slice_id=readers["slice_id"].astype(object).fillna(""))
     keys = ["dataset", "study_id", "slice_id", "level", "finding"]
     left = readers[keys + ["rater", "value"]].astype({k: object for k in keys + ["rater"]})

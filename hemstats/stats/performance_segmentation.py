@@ -14,7 +14,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from hemstats.stats.bootstrap import PerformanceInputError, bootstrap_distribution
+from hemstats.stats.bootstrap import (
+    PerformanceInputError,
+    bootstrap_distribution,
+    check_bootstrap_options,
+    method_code,
+)
 
 __all__ = ["segmentation_per_case", "segmentation_metrics", "SEGMENTATION_CASE_COLUMNS", "SEGMENTATION_COLUMNS"]
 
@@ -195,7 +200,10 @@ def segmentation_metrics(
         Column of ``per_case`` (or of ``studies``) whose values are resampled whole;
         ``None`` resamples cases.
     method, confidence_level, n_resamples, rng
-        As :func:`hemstats.stats.bootstrap_ci` (unstratified: there are no classes).
+        As :func:`hemstats.stats.bootstrap_ci` (unstratified: there are no classes).  The
+        ``method`` column says the design: ``cluster-bootstrap-percentile`` (patients resampled
+        whole) or ``bootstrap-percentile`` (``cluster=None``); Dice and IoU intervals are
+        clipped to [0, 1].  One cluster gives NaN, fewer than 10 a warning in ``reason``.
 
     Returns
     -------
@@ -220,6 +228,10 @@ def segmentation_metrics(
     >>> res[["metric", "n", "n_clusters"]].values.tolist()
     [['dice', 6, 3], ['iou', 6, 3], ['abs_volume_error_ml', 6, 3]]
     """
+    n_resamples, confidence_level, method = check_bootstrap_options(
+        n_resamples=n_resamples, confidence_level=confidence_level, bootstrap_method=method, rng=rng)
+    if not isinstance(per_case, pd.DataFrame):
+        raise PerformanceInputError(f"per_case: expected the table of segmentation_per_case, got {type(per_case).__name__}")
     missing = sorted(set(SEGMENTATION_CASE_COLUMNS) - {"reason"} - set(per_case.columns))
     if missing:
         raise PerformanceInputError(f"per_case: missing columns {missing}; use segmentation_per_case")
@@ -242,7 +254,8 @@ def segmentation_metrics(
             note = f"{left} cases with {metric} undefined left out" if left else None
             cl = None if cluster is None else part[cluster].to_numpy()[ok]
             base = {**group, "metric": metric, "n": int(ok.sum()),
-                    "n_clusters": int(ok.sum()) if cl is None else len(pd.unique(cl)), "method": method,
+                    "n_clusters": int(ok.sum()) if cl is None else len(pd.unique(cl)),
+                    "method": method_code(method, stratified=False, clustered=cl is not None),
                     "confidence_level": float(confidence_level)}
             if ok.sum() < 2:
                 rows.append({**base, "estimate": float(vals[ok].mean()) if ok.any() else np.nan, "ci_low": np.nan,
@@ -252,10 +265,12 @@ def segmentation_metrics(
             dist = bootstrap_distribution(_weighted_mean, np.zeros(int(ok.sum()), dtype=np.int8), vals[ok],
                                           model=[str(group["model"])], cluster=cl, stratify=False,
                                           n_resamples=n_resamples, rng=gen, jackknife=method == "bca")
-            ci = dist.ci(method=method, confidence_level=confidence_level).iloc[0]
+            bounds = (0.0, 1.0) if metric in ("dice", "iou") else (0.0, np.inf)
+            ci = dist.ci(method=method, confidence_level=confidence_level, bounds=bounds).iloc[0]
             rows.append({**base, "estimate": float(ci.estimate), "ci_low": ci.ci_low, "ci_high": ci.ci_high,
                          "n_resamples": n_resamples, "n_failed_resamples": int(ci.n_failed_resamples),
-                         "reason": note})
+                         "reason": "; ".join(str(x) for x in (note, ci.reason) if x is not None and x is not pd.NA)
+                         or None})
     out = pd.DataFrame(rows, columns=list(SEGMENTATION_COLUMNS))
     out["reason"] = out["reason"].astype("string")
     return out

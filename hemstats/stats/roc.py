@@ -7,7 +7,8 @@ O(n log n), for several paired models at once.
 Inputs are a Cohort (or its ``predictions`` and ``labels`` tables), or plain arrays
 (``auc(scores, y)``); :mod:`hemstats.stats.performance_data` joins them (the reference
 standard is the ``consensus`` rater by default; ``reference=``: a rater id, or
-``"majority"``: the strict majority of the non-consensus raters).
+``"majority"``: more than half of all the dataset's readers, :mod:`hemstats.consensus`).
+Slices are clustered by patient by default (``cluster="auto"``).
 """
 
 from __future__ import annotations
@@ -19,21 +20,26 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
-from scipy.stats import rankdata
+from scipy.stats import norm, rankdata
 
 from hemstats.stats.bootstrap import (
     OneClassError,
     PerformanceInputError,
+    _check_y,
     bootstrap_distribution,
+    check_bootstrap_options,
+    method_code,
 )
 from hemstats.stats.performance_data import (
     GROUP_COLUMNS,
     JoinError,
     _finish,
     _groups,
+    _is_auto,
     _is_table,
     _prepare,
     _reason_join,
+    _unmatched_note,
     _wide,
     paired_scores,
 )
@@ -58,7 +64,7 @@ AUC_COLUMNS: tuple[str, ...] = (
 )
 #: Columns of :func:`compare_auc`.
 COMPARE_COLUMNS: tuple[str, ...] = (
-    *GROUP_COLUMNS, "model_1", "model_2", "auc_1", "auc_2", "estimate", "ci_low", "ci_high", "z", "p_value",
+    *GROUP_COLUMNS, "model_1", "model_2", "auc_1", "auc_2", "estimate", "ci_low", "ci_high", "z", "p_value", "p_holm",
     "n", "n_positive", "n_clusters", "method", "confidence_level", "n_resamples", "n_failed_resamples", "reason",
 )
 
@@ -115,17 +121,37 @@ def _delong_ci(estimate: float, var: float, confidence_level: float) -> tuple[fl
     sd = np.sqrt(var)
     return (max(0.0, estimate - q * sd), min(1.0, estimate + q * sd))
 
-
 # --------------------------------------------------------------------------------------------
 # public statistics
 # --------------------------------------------------------------------------------------------
-def _check_common(method: str, allowed: Sequence[str], confidence_level: float, bootstrap_method: str) -> None:
-    if method not in allowed:
+def _check_common(method: str, allowed: Sequence[str], confidence_level: float, bootstrap_method: str,
+                  n_resamples: Any = 2000, rng: Any = None) -> None:
+    if not isinstance(method, str) or method not in allowed:
         raise PerformanceInputError(f"method must be one of {tuple(allowed)}, got {method!r}")
-    if not 0 < confidence_level < 1:
-        raise PerformanceInputError(f"confidence_level must be in (0, 1), got {confidence_level!r}")
-    if bootstrap_method not in ("percentile", "basic", "bca"):
-        raise PerformanceInputError(f"bootstrap_method must be percentile, basic or bca, got {bootstrap_method!r}")
+    check_bootstrap_options(n_resamples=n_resamples, confidence_level=confidence_level,
+                            bootstrap_method=bootstrap_method, rng=rng)
+
+
+def _stratify(stratify: Any, default: bool) -> bool:
+    """``stratify=None`` is the metric's design: by class only for prevalence-free metrics."""
+    if stratify is None:
+        return default
+    if not isinstance(stratify, (bool, np.bool_)):
+        raise PerformanceInputError(f"stratify must be True, False or None (the metric's default), got {stratify!r}")
+    return bool(stratify)
+
+
+def _resolve_method(method: str, clustered: bool, explicit_cluster: bool, group: dict) -> str:
+    """``auto``: DeLong for independent rows, the cluster bootstrap for clustered ones."""
+    if method == "auto":
+        return "bootstrap" if clustered else "delong"
+    if method == "delong" and clustered:
+        why = "cluster=" if explicit_cluster else "slices are clustered by patient by default"
+        raise PerformanceInputError(
+            f"method='delong' assumes independent rows, but the {group['level']} rows of dataset "
+            f"{group['dataset']!r} are clustered ({why}): use method='bootstrap' (or 'auto'), or cluster=None"
+        )
+    return method
 
 
 def _ranked_statistic(
@@ -148,15 +174,12 @@ def _ranked_statistic(
 ) -> pd.DataFrame:
     joined, unmatched, cluster_col = _prepare(data, labels, studies, reference=reference, finding=finding,
                                               level=level, cluster=cluster, by=by)
-    if method == "delong" and cluster_col is not None:
-        raise PerformanceInputError(
-            "method='delong' assumes independent rows; with cluster= use method='bootstrap' (patient-clustered)"
-        )
     gen = np.random.default_rng(rng)
     rows = []
     for key, part in _groups(joined):
         group = dict(zip(GROUP_COLUMNS, key))
         wide, y, clusters = _wide(part, cluster_col)
+        m_eff = _resolve_method(method, clusters is not None, not (cluster is None or _is_auto(cluster)), group)
         complete = wide.notna().all(axis=1).to_numpy()
         # paired when every model scored the same cases; otherwise each model on its own cases
         batches = [list(wide.columns)] if complete.all() else [[m] for m in wide.columns]
@@ -168,20 +191,18 @@ def _ranked_statistic(
             n_clusters = len(yy) if cc is None else len(pd.unique(cc))
             base = {**group, "n": len(yy), "n_positive": n_pos, "n_clusters": n_clusters,
                     "confidence_level": float(confidence_level)}
-            notes = {m: (f"{unmatched[(group['dataset'], group['level'], group['finding'], m)]} predictions without a "
-                         f"{reference!r} label left out") if (group["dataset"], group["level"], group["finding"], m) in unmatched else None
+            notes = {m: _unmatched_note(unmatched, (group["dataset"], group["level"], group["finding"], m))
                      for m in models}
-            label = "delong" if method == "delong" else f"bootstrap-{bootstrap_method}"
+            label = "delong" if m_eff == "delong" else method_code(bootstrap_method, stratified=stratify,
+                                                                  clustered=cc is not None)
             if n_pos == 0 or n_pos == len(yy):
                 for m in models:
                     rows.append({**base, "model": m, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
                                  "method": label, "n_resamples": 0, "n_failed_resamples": 0,
                                  "reason": _reason_join(f"one class only ({n_pos} of {len(yy)} positive): {statistic} undefined", notes[m])})
                 continue
-            if method == "delong":
+            if m_eff == "delong":
                 est, cov = delong(yy, ss)
-                if statistic == "average_precision":
-                    raise PerformanceInputError("average precision has no DeLong interval; use method='bootstrap'")
                 for k, m in enumerate(models):
                     lo, hi = _delong_ci(float(est[k]), float(cov[k, k]), confidence_level)
                     rows.append({**base, "model": m, "estimate": float(est[k]), "ci_low": lo, "ci_high": hi,
@@ -199,18 +220,27 @@ def _ranked_statistic(
     return _finish(rows, AUC_COLUMNS)
 
 
+def _check_plain_labels(data: Any, labels: Any) -> None:
+    if not _is_table(data):
+        y_arr = _check_y(labels, "labels")
+        if len(y_arr) == 0:
+            raise PerformanceInputError("labels: empty; the AUC needs cases and controls")
+        if len(np.unique(y_arr)) < 2:
+            raise OneClassError(f"labels: all {len(y_arr)} labels are one class; the AUC needs cases and controls")
+
+
 def auc(
     data: Any,
     labels: Any = None,
     *,
-    method: Literal["delong", "bootstrap"] = "delong",
+    method: Literal["auto", "delong", "bootstrap"] = "auto",
     bootstrap_method: BootstrapMethod = "percentile",
     reference: str = "consensus",
     finding: str | Sequence[str] | None = None,
     level: Literal["study", "slice"] | None = None,
     studies: pd.DataFrame | None = None,
-    cluster: Any = None,
-    stratify: bool = True,
+    cluster: Any = "auto",
+    stratify: bool | None = None,
     by: str | None = None,
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
@@ -226,25 +256,32 @@ def auc(
         ``labels`` is the 0/1 array).
     labels : DataFrame or array
         The labels table, or the 0/1 labels of plain scores.
-    method : {"delong", "bootstrap"}
-        DeLong (``pROC::ci.auc(method="delong")``) or the bootstrap engine.
+    method : {"auto", "delong", "bootstrap"}
+        DeLong (``pROC::ci.auc(method="delong")``) or the bootstrap engine; ``auto`` (default):
+        DeLong for independent rows, the cluster bootstrap for clustered ones (slices).
     bootstrap_method : {"percentile", "basic", "bca"}
+        Intervals are clipped to [0, 1] (a ``basic`` interval can leave it; ``reason`` says so).
     reference : str, default "consensus"
-        Rater whose labels are the truth, or ``"majority"`` (strict majority of the other raters;
-        ties left out).
+        Rater whose labels are the truth, or ``"majority"``: more than half of all the dataset's
+        readers (:func:`hemstats.consensus.majority_labels`); units without a majority are left
+        out and counted in ``reason``.
     finding, level : optional
         Restrict to these findings / this level.
     studies : DataFrame, optional
         Needed when ``cluster`` or ``by`` names a ``studies`` column (a Cohort brings its own).
-    cluster : str or array, optional
-        Column to resample by (``"patient_id"``, or ``"study_id"`` for slices), or for plain
-        arrays the ids themselves.  Bootstrap only.
-    stratify : bool, default True
-        Stratified (by class) resampling, as pROC.
+    cluster : "auto", str, array or None
+        ``"auto"`` (default): slice-level rows are resampled by the studies' ``patient_id`` (else
+        ``study_id``), study-level rows by row; a column name (``"patient_id"``) clusters every
+        group; for plain arrays the ids themselves; ``None``: independent rows.  Bootstrap only.
+    stratify : bool or None
+        Resampling design.  ``None`` (default): stratified by class (the AUC does not depend on
+        prevalence; as pROC): cases and controls (with clusters: case and control patients)
+        are resampled separately.  The ``method`` code says the design:
+        ``stratified-bootstrap-percentile``, ``stratified-cluster-bootstrap-bca``...
     by : str, optional
         A subgroup column (of predictions or studies, e.g. ``"kernel"``).
     confidence_level, n_resamples, rng
-        As :func:`scipy.stats.bootstrap`.
+        As :func:`scipy.stats.bootstrap`; ``n_resamples`` an integer in [2, 10**7].
 
     Returns
     -------
@@ -252,14 +289,16 @@ def auc(
         Columns ``dataset, level, finding, subgroup, subgroup_value, model, estimate, ci_low,
         ci_high, n, n_positive, n_clusters, method, confidence_level, n_resamples,
         n_failed_resamples, reason``.  A group with one class gets NaN and a ``reason``;
-        predictions without a reference label are left out and counted in ``reason``.
+        predictions without a reference label are left out and counted in ``reason``.  With
+        one cluster the interval is NaN, with fewer than 10 ``reason`` warns.
 
     Raises
     ------
     JoinError
         When no prediction has a reference label.
     PerformanceInputError
-        NaN/inf scores (naming the study and model), labels not 0/1, DeLong with clusters.
+        NaN/inf scores (naming the study and model), labels not 0/1, duplicated predictions or
+        labels (naming the rows), DeLong with clusters, bad options (naming the option).
     OneClassError
         Plain arrays with one class.
 
@@ -282,17 +321,16 @@ def auc(
     'finding   model   n method\\n    any model_a 200 delong\\n    any model_b 200 delong'
     >>> bool(((res.ci_low < res.estimate) & (res.estimate < res.ci_high)).all())
     True
+    >>> auc(cohort, finding="any", level="slice", n_resamples=200, rng=0).method.unique().tolist()
+    ['stratified-cluster-bootstrap-percentile']
     >>> float(auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]).estimate[0])
     0.75
     """
-    _check_common(method, ("delong", "bootstrap"), confidence_level, bootstrap_method)
-    if not _is_table(data):
-        y_arr = np.asarray(labels)
-        if y_arr.ndim == 1 and len(np.unique(y_arr)) < 2:
-            raise OneClassError(f"labels: all {len(y_arr)} labels are one class; the AUC needs cases and controls")
+    _check_common(method, ("auto", "delong", "bootstrap"), confidence_level, bootstrap_method, n_resamples, rng)
+    _check_plain_labels(data, labels)
     return _ranked_statistic("auc", data, labels, method=method, bootstrap_method=bootstrap_method,
                              reference=reference, finding=finding, level=level, studies=studies, cluster=cluster,
-                             stratify=stratify, by=by, confidence_level=confidence_level,
+                             stratify=_stratify(stratify, True), by=by, confidence_level=confidence_level,
                              n_resamples=n_resamples, rng=rng)
 
 
@@ -305,8 +343,8 @@ def average_precision(
     finding: str | Sequence[str] | None = None,
     level: Literal["study", "slice"] | None = None,
     studies: pd.DataFrame | None = None,
-    cluster: Any = None,
-    stratify: bool = True,
+    cluster: Any = "auto",
+    stratify: bool | None = None,
     by: str | None = None,
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
@@ -314,12 +352,17 @@ def average_precision(
 ) -> pd.DataFrame:
     """Average precision (area under the precision-recall steps) with a bootstrap CI.
 
-    Arguments as :func:`auc`.  The estimate is :func:`sklearn.metrics.average_precision_score`.
+    Arguments as :func:`auc`, except the resampling design: average precision depends on
+    prevalence (its chance level *is* the prevalence), so ``stratify=None`` (default) resamples
+    the cohort as it was sampled, unstratified (``bootstrap-percentile``,
+    ``cluster-bootstrap-percentile``); resamples holding one class are counted in
+    ``n_failed_resamples`` and left out.  The estimate is
+    :func:`sklearn.metrics.average_precision_score`; intervals are clipped to [0, 1].
 
     Returns
     -------
     pandas.DataFrame
-        The columns of :func:`auc` (``method`` is ``bootstrap-<bootstrap_method>``).
+        The columns of :func:`auc`.
 
     Notes
     -----
@@ -331,14 +374,24 @@ def average_precision(
     >>> from hemstats.datasets import demo
     >>> cohort = demo.load(n_studies=200)
     >>> res = average_precision(cohort, finding="any", level="study", n_resamples=200, rng=0)
-    >>> res.model.tolist(), bool((res.ci_low <= res.estimate).all())
-    (['model_a', 'model_b'], True)
+    >>> res.model.tolist(), bool((res.ci_low <= res.estimate).all()), res.method[0]
+    (['model_a', 'model_b'], True, 'bootstrap-percentile')
     """
-    _check_common("bootstrap", ("bootstrap",), confidence_level, bootstrap_method)
+    _check_common("bootstrap", ("bootstrap",), confidence_level, bootstrap_method, n_resamples, rng)
+    _check_plain_labels(data, labels)
     return _ranked_statistic("average_precision", data, labels, method="bootstrap", bootstrap_method=bootstrap_method,
                              reference=reference, finding=finding, level=level, studies=studies, cluster=cluster,
-                             stratify=stratify, by=by, confidence_level=confidence_level,
+                             stratify=_stratify(stratify, False), by=by, confidence_level=confidence_level,
                              n_resamples=n_resamples, rng=rng)
+
+
+def _two_sided_p(z: float) -> tuple[float, str | None]:
+    """``2 * P(Z > |z|)`` computed in log space; exactly 0 only below the smallest float, with a note."""
+    log_p = float(np.log(2.0) + norm.logsf(abs(z)))
+    p = float(np.exp(log_p))
+    if p == 0.0:
+        return 0.0, f"p below the smallest float (log10 p = {log_p / np.log(10):.1f})"
+    return min(p, 1.0), None
 
 
 def compare_auc(
@@ -346,14 +399,14 @@ def compare_auc(
     labels: Any = None,
     *,
     models: tuple[str, str] | None = None,
-    method: Literal["delong", "bootstrap"] = "delong",
+    method: Literal["auto", "delong", "bootstrap"] = "auto",
     bootstrap_method: BootstrapMethod = "percentile",
     reference: str = "consensus",
     finding: str | Sequence[str] | None = None,
     level: Literal["study", "slice"] | None = None,
     studies: pd.DataFrame | None = None,
-    cluster: Any = None,
-    stratify: bool = True,
+    cluster: Any = "auto",
+    stratify: bool | None = None,
     by: str | None = None,
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
@@ -362,15 +415,20 @@ def compare_auc(
     """Paired comparison of two models' AUCs on the cases both scored.
 
     The DeLong test (``z``, two-sided ``p_value``) is always reported for independent rows
-    (NaN with a reason when ``cluster`` is given).  ``ci_low, ci_high`` bound the difference
-    ``auc_1 - auc_2``: DeLong's normal interval (``method="delong"``, as ``roc.test``'s
-    ``conf.int``) or the paired bootstrap (``method="bootstrap"``: the same resamples for both
-    models, optionally patient-clustered).
+    (NaN with a reason when rows are clustered).  ``p_value`` is computed in log space
+    (``scipy.stats.norm.logsf``), so it is exactly 0 only below the smallest float (then
+    ``reason`` gives ``log10 p``).  ``p_holm`` adjusts the p-values of all the pairs of one
+    dataset x level x finding x subgroup (Holm).  ``ci_low, ci_high`` bound the difference
+    ``auc_1 - auc_2``: DeLong's normal interval (as ``roc.test``'s ``conf.int``) or the paired
+    bootstrap (the same stratified resamples for both models, patient-clustered for slices,
+    clipped to [-1, 1]).
 
     Parameters
     ----------
     models : (str, str), optional
         The pair; default every pair of models present, in order of appearance.
+    method : {"auto", "delong", "bootstrap"}
+        ``auto``: DeLong for independent rows, the paired cluster bootstrap for clustered ones.
     Other parameters
         As :func:`auc`.
 
@@ -378,13 +436,13 @@ def compare_auc(
     -------
     pandas.DataFrame
         Columns ``dataset, level, finding, subgroup, subgroup_value, model_1, model_2, auc_1,
-        auc_2, estimate, ci_low, ci_high, z, p_value, n, n_positive, n_clusters, method,
+        auc_2, estimate, ci_low, ci_high, z, p_value, p_holm, n, n_positive, n_clusters, method,
         confidence_level, n_resamples, n_failed_resamples, reason``.
 
     Notes
     -----
     Validated against: ``pROC::roc.test(paired=TRUE, method="delong")`` (z, p and conf.int
-    within 1e-6).
+    within 1e-6); R ``p.adjust(method="holm")``.
 
     Examples
     --------
@@ -393,21 +451,24 @@ def compare_auc(
     >>> res = compare_auc(cohort, finding="any", level="study")
     >>> res[["model_1", "model_2", "n"]].values.tolist()
     [['model_a', 'model_b', 200]]
-    >>> bool(0 <= res.p_value[0] <= 1)
-    True
+    >>> bool(0 <= res.p_value[0] <= 1), bool(res.p_holm[0] == res.p_value[0])
+    (True, True)
     """
-    _check_common(method, ("delong", "bootstrap"), confidence_level, bootstrap_method)
+    from hemstats.stats.scanner import holm
+
+    _check_common(method, ("auto", "delong", "bootstrap"), confidence_level, bootstrap_method, n_resamples, rng)
+    if models is not None and (isinstance(models, str) or len(models) != 2):
+        raise PerformanceInputError(f"models: expected a pair of model names, got {models!r}")
+    strat = _stratify(stratify, True)
     joined, unmatched, cluster_col = _prepare(data, labels, studies, reference=reference, finding=finding,
                                               level=level, cluster=cluster, by=by)
     gen = np.random.default_rng(rng)
     rows = []
     q = -ndtri((1 - confidence_level) / 2)
-    label = "delong" if method == "delong" else f"bootstrap-{bootstrap_method}"
-    if method == "delong" and cluster_col is not None:
-        raise PerformanceInputError("method='delong' assumes independent rows; with cluster= use method='bootstrap'")
     for key, part in _groups(joined):
         group = dict(zip(GROUP_COLUMNS, key))
         wide, y, clusters = _wide(part, cluster_col)
+        m_eff = _resolve_method(method, clusters is not None, not (cluster is None or _is_auto(cluster)), group)
         present = [str(m) for m in wide.columns]
         if models is not None:
             missing = [m for m in models if m not in present]
@@ -424,6 +485,8 @@ def compare_auc(
             yy, ss = y[ok], wide.loc[ok, [a, b]].to_numpy(dtype=np.float64)
             cc = None if clusters is None else clusters[ok]
             n_pos = int(yy.sum())
+            label = "delong" if m_eff == "delong" else method_code(bootstrap_method, stratified=strat,
+                                                                  clustered=cc is not None)
             base = {**group, "model_1": a, "model_2": b, "n": len(yy), "n_positive": n_pos,
                     "n_clusters": len(yy) if cc is None else len(pd.unique(cc)), "method": label,
                     "confidence_level": float(confidence_level)}
@@ -443,15 +506,16 @@ def compare_auc(
                 note = _reason_join(note, "DeLong z and p not computed: rows are clustered")
             elif var > 0:
                 z = diff / np.sqrt(var)
-                p = float(2 * ndtr(-abs(z)))
+                p, p_note = _two_sided_p(z)
+                note = _reason_join(note, p_note)
             else:
                 note = _reason_join(note, "the two models rank every pair alike: zero variance, no z")
-            if method == "delong":
+            if m_eff == "delong":
                 sd = np.sqrt(var) if var > 0 else np.nan
                 rec = {"estimate": diff, "ci_low": diff - q * sd, "ci_high": diff + q * sd,
                        "n_resamples": 0, "n_failed_resamples": 0}
             else:
-                dist = bootstrap_distribution("auc", yy, ss, model=[a, b], cluster=cc, stratify=stratify,
+                dist = bootstrap_distribution("auc", yy, ss, model=[a, b], cluster=cc, stratify=strat,
                                               n_resamples=n_resamples, rng=gen,
                                               jackknife=bootstrap_method == "bca").difference(a, b)
                 ci = dist.ci(method=bootstrap_method, confidence_level=confidence_level).iloc[0]
@@ -460,4 +524,6 @@ def compare_auc(
                 note = _reason_join(note, ci["reason"])
             rows.append({**base, "auc_1": float(est[0]), "auc_2": float(est[1]), **rec, "z": z, "p_value": p,
                          "reason": _reason_join(note)})
-    return _finish(rows, COMPARE_COLUMNS)
+    out = _finish(rows, [c for c in COMPARE_COLUMNS if c != "p_holm"])
+    out.insert(COMPARE_COLUMNS.index("p_holm"), "p_holm", holm(out, list(GROUP_COLUMNS)))
+    return out

@@ -231,3 +231,69 @@ def test_distribution_without_jackknife_refuses_bca():
     dist = bootstrap_distribution("auc", y, s, n_resamples=50, rng=0)
     with pytest.raises(PerformanceInputError, match="jackknife"):
         dist.ci(method="bca")
+
+
+# -- issue 10: options, bounded memory, clusters, parameter range ------------------------------
+@pytest.mark.parametrize("bad", [0, 1, 2.5, True, "100", -5, 10**12, 2000.0, None])
+def test_n_resamples_must_be_an_integer_in_range(bad):
+    # 2.5 ran 2 resamples and 0 gave a raw traceback before issue 10
+    y, s = _data(n=40)
+    with pytest.raises(PerformanceInputError, match="n_resamples"):
+        bootstrap_ci("auc", y, s, n_resamples=bad, rng=0)
+    with pytest.raises(PerformanceInputError, match="n_resamples"):
+        bootstrap_distribution("auc", y, s, n_resamples=bad, rng=0)
+
+
+@pytest.mark.parametrize("option, bad", [
+    ("confidence_level", 0), ("confidence_level", 1), ("confidence_level", 95), ("confidence_level", float("nan")),
+    ("confidence_level", True), ("method", "BCA"), ("method", "foo"), ("rng", 1.5), ("rng", "seed"), ("rng", -1),
+])
+def test_bootstrap_options_are_checked_and_named(option, bad):
+    y, s = _data(n=40)
+    with pytest.raises(PerformanceInputError, match=option):
+        bootstrap_ci("auc", y, s, n_resamples=50, **{option: bad})
+
+
+def test_one_cluster_gives_nan_and_few_clusters_warn():
+    y, s = _data(n=60)
+    one = bootstrap_ci("auc", y, s, cluster=np.zeros(60), stratify=False, n_resamples=50, rng=0).iloc[0]
+    assert np.isnan(one.ci_low) and np.isnan(one.ci_high)  # was a zero-width interval
+    assert "1 cluster" in one.reason and one.n_clusters == 1
+    few = bootstrap_ci("auc", y, s, cluster=np.arange(60) % 5, n_resamples=200, rng=0).iloc[0]
+    assert few.ci_low < few.ci_high and "fewer than 10" in few.reason
+    many = bootstrap_ci("auc", y, s, cluster=np.arange(60) % 20, n_resamples=200, rng=0).iloc[0]
+    assert pd.isna(many.reason)
+
+
+def test_basic_interval_is_clipped_to_the_parameter_range():
+    rng = np.random.default_rng(3)
+    y = np.r_[np.ones(15), np.zeros(15)].astype(int)
+    s = np.r_[rng.normal(3.0, 1, 15), rng.normal(0, 1, 15)]  # AUC near 1: the basic interval passes 1
+    res = bootstrap_ci("auc", y, s, method="basic", n_resamples=2000, rng=0).iloc[0]
+    raw = interval_from_distribution(res.estimate, bootstrap_distribution("auc", y, s, n_resamples=2000, rng=0)
+                                     .distribution[0], method="basic")
+    assert raw[1] > 1  # the unclipped basic interval leaves [0, 1] ...
+    assert 0 <= res.ci_low <= res.ci_high <= 1  # ... the reported one does not
+    assert "clipped" in res.reason
+
+
+def test_large_n_resamples_warns_with_a_time_estimate_in_bounded_memory():
+    import tracemalloc
+
+    y, s = _data(n=400)
+    tracemalloc.start()
+    with pytest.warns(UserWarning, match=r"n_resamples=150000 .* expect roughly \d+ s"):
+        res = bootstrap_ci("auc", y, s, n_resamples=150_000, rng=0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # the 150000 x 400 index matrix alone would be 480 MB; chunks keep the peak near 2 x 32 MB
+    assert peak < 120 * 2**20
+    assert res.n_resamples[0] == 150_000
+
+
+def test_wrong_cluster_length_and_text_labels_are_named():
+    y, s = _data(n=40)
+    with pytest.raises(PerformanceInputError, match="cluster: expected 40"):
+        bootstrap_ci("auc", y, s, cluster=np.arange(39), n_resamples=50)
+    with pytest.raises(PerformanceInputError, match="y: expected 0/1 labels"):
+        bootstrap_ci("auc", np.where(y == 1, "pos", "neg"), s, n_resamples=50)

@@ -97,7 +97,8 @@ def test_threshold_metrics_bad_input():
     with pytest.raises(PerformanceInputError, match="threshold must be a finite"):
         threshold_metrics(s, y, threshold=np.nan)
     with pytest.raises(PerformanceInputError, match="assumes independent rows"):
-        threshold_metrics(s, y, cluster=np.arange(len(y)) // 2)
+        # ci="auto" (the default since issue 10) picks the cluster bootstrap; wilson asked for explicitly refuses
+        threshold_metrics(s, y, cluster=np.arange(len(y)) // 2, ci="wilson")
 
 
 def _mc_tol(width, b_ours, b_ref):
@@ -309,7 +310,10 @@ def test_performance_on_demo_has_every_metric(demo_cohort):
     assert ((ok.ci_low <= ok.estimate + 1e-12) & (ok.estimate <= ok.ci_high + 1e-12)).all()
     clustered = performance(demo_cohort, finding="any", level="slice", cluster="study_id",
                             include=("auc", "threshold"), n_resamples=200, rng=0)
-    assert (clustered.method == "bootstrap-percentile").all()
+    # method codes say the design since issue 11: stratified for AUC/sensitivity/specificity, cohort for PPV...
+    assert clustered.method.str.contains("cluster-bootstrap-percentile").all()
+    by_metric = clustered.set_index("metric").method
+    assert by_metric["auc"].startswith("stratified-") and not by_metric["ppv"].startswith("stratified-")
     assert (clustered.n_clusters < clustered.n).all()
     with pytest.raises(PerformanceInputError, match="include"):
         performance(demo_cohort, include=("auc", "kappa"))

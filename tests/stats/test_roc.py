@@ -94,6 +94,7 @@ def test_average_precision_equals_sklearn():
     y, s1, _ = _case("ties_n600")
     res = average_precision(s1, y, n_resamples=200, rng=0)
     assert abs(res.estimate[0] - average_precision_score(y, s1)) < 1e-12
+    # average precision depends on prevalence: unstratified (cohort) resampling by default (issue 11)
     assert res.method[0] == "bootstrap-percentile"
     assert res.ci_low[0] < res.estimate[0] < res.ci_high[0]
 
@@ -154,8 +155,11 @@ def test_nan_score_in_table_names_the_study():
 
 def test_delong_refuses_clusters():
     preds, labels, _ = _toy_tables()
+    # method="auto" (the default since issue 10) picks the cluster bootstrap; DeLong asked for explicitly refuses
     with pytest.raises(PerformanceInputError, match="independent rows"):
-        auc(preds, labels, cluster="study_id")
+        auc(preds, labels, cluster="study_id", method="delong")
+    assert auc(preds, labels, cluster="study_id", n_resamples=50, rng=0).method.unique().tolist() == [
+        "stratified-cluster-bootstrap-percentile"]
     with pytest.raises(PerformanceInputError, match="name a column"):
         auc(preds, labels, cluster=np.arange(60), method="bootstrap")
 
@@ -177,7 +181,8 @@ def test_demo_cohort_paired_and_clustered(demo_cohort):
     assert list(scores.columns) == ["model_a", "model_b"]
     slices = auc(demo_cohort, finding="any", level="slice", method="bootstrap", cluster="study_id",
                  n_resamples=300, rng=0)
-    rows = auc(demo_cohort, finding="any", level="slice", method="bootstrap", n_resamples=300, rng=0)
+    # cluster=None: independent rows (slices are clustered by patient by default since issue 10)
+    rows = auc(demo_cohort, finding="any", level="slice", method="bootstrap", cluster=None, n_resamples=300, rng=0)
     assert slices.n_clusters[0] < slices.n[0]
     # correlated slices: the patient-clustered interval is wider than the row interval
     assert (slices.ci_high - slices.ci_low)[0] > (rows.ci_high - rows.ci_low)[0]
@@ -226,7 +231,8 @@ def test_compare_auc_bootstrap_difference_uses_paired_resamples():
     assert (res.ci_low[0], res.ci_high[0]) == pytest.approx(tuple(np.quantile(diff, [0.025, 0.975])), abs=1e-12)
     # DeLong z and p are still reported next to the bootstrap interval
     assert abs(res.z[0] - REF["ties_n80"]["roc_test_z"]) < 1e-6
-    assert res.method[0] == "bootstrap-percentile"
+    # the method code says the (stratified) design since issue 11
+    assert res.method[0] == "stratified-bootstrap-percentile"
 
 
 def test_compare_auc_clustered_gives_no_delong_test(demo_cohort):
