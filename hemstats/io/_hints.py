@@ -57,3 +57,40 @@ def fits(value: object, hint: object) -> bool:
     if isinstance(hint, type):
         return isinstance(value, hint)
     return True  # a hint this checker does not know: the adapter checks it
+
+
+def mismatch(value: object, hint: object, where: str) -> tuple[str, str, object] | None:
+    """``(where, expected, value)`` of the innermost part of ``value`` that does not fit ``hint``, or None.
+
+    Mapping values are located as ``where.key``, sequence items as ``where[i]``.
+
+    Examples
+    --------
+    >>> mismatch({"study": 5}, Mapping[str, str | Sequence[str]], "options.columns")
+    ('options.columns.study', 'str or a list of str', 5)
+    >>> mismatch(["a", 2], Sequence[str], "options.dirs")
+    ('options.dirs[1]', 'str', 2)
+    """
+    if fits(value, hint):
+        return None
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        for alt in args:
+            alt_origin = typing.get_origin(alt)
+            if (alt_origin in (Mapping, dict) and isinstance(value, Mapping)) or (
+                alt_origin in (Sequence, list, tuple) and isinstance(value, (list, tuple))
+            ):
+                return mismatch(value, alt, where)
+    elif origin in (Sequence, list, tuple) and isinstance(value, (list, tuple)) and args:
+        for i, item in enumerate(value):
+            found = mismatch(item, args[0], f"{where}[{i}]")
+            if found:
+                return found
+    elif origin in (Mapping, dict) and isinstance(value, Mapping) and args:
+        for key, item in value.items():
+            if not fits(key, args[0]):
+                return f"{where} (key {key!r})", f"keys of type {describe(args[0])}", key
+            found = mismatch(item, args[1], f"{where}.{key}")
+            if found:
+                return found
+    return where, describe(hint), value

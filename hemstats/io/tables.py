@@ -39,9 +39,8 @@ import numpy as np
 import pandas as pd
 
 from hemstats.errors import DataFormatError, ManifestError, Problem
-from hemstats.io._hints import describe as _describe
+from hemstats.io._hints import mismatch as _mismatch
 from hemstats.io._paths import dataset_root, relative_errors
-from hemstats.io._hints import fits as _fits
 
 __all__ = [
     "TRUE_WORDS",
@@ -559,10 +558,12 @@ def check_options(load: Callable[..., object], values: Mapping[str, object]) -> 
     hints = typing.get_type_hints(load)
     problems = []
     for name in inspect.signature(load).parameters:
-        if name in values and name in hints and not _fits(values[name], hints[name]):
-            value = values[name]
+        if name not in values or name not in hints:
+            continue
+        found = _mismatch(values[name], hints[name], "root" if name == "root" else f"options.{name}")
+        if found is not None:
+            where, expected, value = found
             shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-            where = "root" if name == "root" else f"options.{name}"
-            problems.append(Problem(where, f"expected {_describe(hints[name])}, got {type(value).__name__} {shown}"))
+            problems.append(Problem(where, f"expected {expected}, got {type(value).__name__} {shown}"))
     if problems:
         raise ManifestError(problems)

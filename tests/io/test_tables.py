@@ -171,7 +171,7 @@ def test_check_options_names_every_bad_option():
         load("r", a=5, b=True, c="z", d="p", e={"k": 5}, f=1)
     text = str(info.value)
     for option in ("options.a: expected str or None, got int 5", "options.b: expected int", "options.c: expected 'x' or 'y'",
-                   "options.d: expected a list of str", "options.e: expected a mapping of str to str",
+                   "options.d: expected a list of str", "options.e.k: expected str, got int 5",
                    "options.f: expected bool"):
         assert option in text
 

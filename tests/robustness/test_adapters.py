@@ -237,7 +237,7 @@ CASES: list = [
     ("mosmed-bad-flag", mosmed([["study_id", "ICH"], ["s1", "maybe"]]), lambda r: mosmed_ich.load(r, salt=SALT), r"^dataset_registry\.xlsx, column 'ICH': expected 0/1.*spreadsheet row 2"),
     ("mosmed-text-thickness", mosmed([["study_id", "SliceThickness"], ["s1", "thin"]]), lambda r: mosmed_ich.load(r, salt=SALT), r"^dataset_registry\.xlsx, column 'SliceThickness': expected a number >= 0"),
     ("mosmed-no-study-column", mosmed([["Age", "ICH"], [40, 1]]), lambda r: mosmed_ich.load(r, salt=SALT), r"^dataset_registry\.xlsx: expected a study id column"),
-    ("mosmed-columns-type", mosmed(), lambda r: mosmed_ich.load(r, columns={"study": 5}, salt=SALT), r"options\.columns: expected a mapping of str to str or None"),
+    ("mosmed-columns-type", mosmed(), lambda r: mosmed_ich.load(r, columns={"study": 5}, salt=SALT), r"options\.columns\.study: expected str, got int 5"),
     ("mosmed-empty-csv", mosmed(csv=""), lambda r: mosmed_ich.load(r, registry="dataset_registry.csv", salt=SALT), r"^dataset_registry\.csv: the registry is empty"),
     ("mosmed-missing-registry", mosmed(), lambda r: mosmed_ich.load(r, registry="nope.xlsx", salt=SALT), r"^nope\.xlsx: registry not found"),
     # generic
@@ -249,7 +249,12 @@ CASES: list = [
     ("generic-unknown-finding", files(y_DOT_csv="Exam,ICH\nE1,1\n"), lambda r: generic.load(r, labels={"file": "y.csv", "id_column": "Exam", "findings": {"stroke": "ICH"}}), r"options\.labels\.findings: 'stroke' is not a finding code"),
     ("generic-flag-2", files(y_DOT_csv="Exam,ICH\nE1,2\n"), lambda r: generic.load(r, labels={"file": "y.csv", "id_column": "Exam", "findings": {"any": "ICH"}}, pseudonymize_ids=[]), r"^y\.csv, column 'ICH': expected 0/1.*row 2 \('2'\)"),
     ("generic-pseudonymize-str", files(y_DOT_csv="Exam,ICH\nE1,1\n"), lambda r: generic.load(r, labels={"file": "y.csv", "id_column": "Exam", "findings": {"any": "ICH"}}, pseudonymize_ids="study_id"), r"options\.pseudonymize_ids: expected a list of str"),
+    ("generic-labels-number", files(), lambda r: generic.load(r, labels=5), r"options\.labels: expected a mapping of str to any value or a list of a mapping"),
     # BHSD
+    ("bhsd-mask-dirs-numbers", bhsd_layout(), lambda r: bhsd.load(r, mask_dirs=[1, 2]), r"options\.mask_dirs\[0\]: expected str, got int 1"),
+    ("mosmed-sheet-float", mosmed(), lambda r: mosmed_ich.load(r, sheet=1.5, salt=SALT), r"options\.sheet: expected str or int, got float 1\.5"),
+    ("hemorica-slice-tables-numbers", hemorica_layout(), lambda r: hemorica.load(r, slice_tables=[1], salt=SALT), r"options\.slice_tables\[0\]: expected str, got int 1"),
+    ("rsna-salt-number", rsna(), lambda r: rsna_ich.load(r, salt=42), r"options\.salt: expected str or None, got int 42"),
     ("bhsd-mask-7", bhsd_layout(mask=7), lambda r: bhsd.load(r), r"^labelsTr/ID_a_ID_b\.nii\.gz: mask holds values \[7\] \(1 voxels\); expected the labels \[0, 1, 2, 3, 4, 5\]"),
     ("bhsd-mask-nan", bhsd_layout(mask=np.nan), lambda r: bhsd.load(r), r"^labelsTr/ID_a_ID_b\.nii\.gz: mask holds values \[nan\]"),
     ("bhsd-mask-2.5", bhsd_layout(mask=2.5), lambda r: bhsd.load(r), r"^labelsTr/ID_a_ID_b\.nii\.gz: mask holds values \[2\.5\]"),
@@ -257,7 +262,7 @@ CASES: list = [
     ("bhsd-image-dirs-str", bhsd_layout(), lambda r: bhsd.load(r, image_dirs="imagesTr"), r"options\.image_dirs: expected a list of str, got str 'imagesTr'"),
     ("bhsd-two-masks-one-study", bhsd_layout(second=True), lambda r: bhsd.load(r), r"labelsTr/ID_a_ID_b_0000\.nii\.gz: a second file for study 'ID_a_ID_b'"),
     # Hemorica
-    ("hemorica-columns-type", hemorica_layout(), lambda r: hemorica.load(r, columns={"study": 5}, salt=SALT), r"options\.columns: expected a mapping of str to str or a list of str"),
+    ("hemorica-columns-type", hemorica_layout(), lambda r: hemorica.load(r, columns={"study": 5}, salt=SALT), r"options\.columns\.study: expected str or a list of str, got int 5"),
     ("hemorica-flag-x", hemorica_layout("patient_name,EPH,SDH,SAH,IPH,IVH\nJane Doe,0,0,0,x,0\n"), lambda r: hemorica.load(r, salt=SALT), r"^exam_labels\.csv, column 'IPH': expected 0/1"),
     ("hemorica-duplicate-exam", hemorica_layout(HEM_EXAM + "Jane Doe,0,0,0,0,0\n"), lambda r: hemorica.load(r, salt=SALT), r"^exam_labels\.csv: expected one row per exam; 2 rows, first: row 2, row 3 repeat"),
     ("hemorica-mask-3-binary", hemorica_layout(mask=3), lambda r: hemorica.load(r, salt=SALT), r"^masks_3d/<exam st-[0-9a-f]+>: mask holds values \[3\]"),
