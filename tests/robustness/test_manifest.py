@@ -196,7 +196,7 @@ def test_a_bad_manifest_is_one_clear_error_naming_the_key(project, tmp_path, con
     assert problems and any(re.search(match, str(p)) for p in problems), [str(p) for p in problems]
     with pytest.raises(HemstatsError, match=match) as info:
         load(path, progress=False)
-    assert time.perf_counter() - start < 30
+    assert time.perf_counter() - start < 60  # a bomb would take minutes or exhaust memory
     text = str(info.value) + "".join(str(p) for p in problems)
     assert str(tmp_path) not in text  # no folder of the user's machine in a message
 
