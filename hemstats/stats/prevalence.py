@@ -257,6 +257,15 @@ def prevalence(
     return out[by_ + _COLUMNS]
 
 
+def _clustered_note(reason: str, design_effects: np.ndarray) -> str:
+    """Append a warning when compared units are clustered (slices or repeated studies of a patient)."""
+    if not len(design_effects):
+        return reason
+    shown = ", ".join(f"{d:.3g}" for d in design_effects)
+    note = f"units are clustered in patients (design effect {shown}): interval and test treat them as independent"
+    return f"{reason}; {note}" if reason else note
+
+
 # -- comparison across groups -------------------------------------------------------------------
 def compare_prevalence(
     labels: Cohort | pd.DataFrame,
@@ -305,9 +314,10 @@ def compare_prevalence(
         (why a p value is NaN, or that it underflowed to 0 and shows the bound
         2.2e-308; else empty).
 
-    The counts are of independent units: at slice level (or with repeated
-    studies) the intervals and tests ignore the clustering; compare
-    :func:`prevalence` rows (``design_effect``) before reading them.
+    The interval and tests treat units as independent.  Where they are not
+    (slices, or studies of patients with several studies: the rows
+    :func:`prevalence` gives a cluster interval), the pairwise ``method`` is
+    ``newcombe-independent-rows`` and ``reason`` gives the design effects ignored.
 
     Notes
     -----
@@ -338,10 +348,12 @@ def compare_prevalence(
     for finding, block in prev.groupby("finding", sort=False):
         counts = np.column_stack([block["positives"].to_numpy(), (block["n"] - block["positives"]).to_numpy()])
         groups = block["group"].tolist()
+        clustered = block["method"].str.startswith("cluster").to_numpy()
         if len(block) < 2:
             name, stat, p, reason = "", np.nan, np.nan, f"only one group ({groups[0]}) labels this finding"
         else:
             name, stat, p, reason = proportions_test(counts, test=test)
+            reason = _clustered_note(reason, block["design_effect"].to_numpy()[clustered])
         rows.append(
             dict(
                 finding=finding, comparison="overall", group_a=None, group_b=None,
@@ -351,6 +363,7 @@ def compare_prevalence(
         for i, j in _pairs(range(len(block)), 2):
             sub = counts[[i, j]]
             name, stat, p, reason = proportions_test(sub, test=test)
+            reason = _clustered_note(reason, block["design_effect"].to_numpy()[[i, j]][clustered[[i, j]]])
             d, lo, hi = newcombe_difference(sub[0, 0], sub[0].sum(), sub[1, 0], sub[1].sum(), confidence_level=level_)
             rows.append(
                 dict(
@@ -365,7 +378,7 @@ def compare_prevalence(
                     estimate=float(d),
                     ci_low=float(lo),
                     ci_high=float(hi),
-                    method="newcombe",
+                    method="newcombe-independent-rows" if clustered[[i, j]].any() else "newcombe",
                     test=name,
                     statistic=stat,
                     p_value=p,

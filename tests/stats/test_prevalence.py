@@ -634,3 +634,14 @@ def test_physionet_slice_prevalence_is_clustered(shared_data):
     assert prev.loc["any", "design_effect"] == pytest.approx(8.15, abs=0.01)
     naive = prevalence(cohort, level="slice", cluster=None).set_index("finding")
     assert (prev.ci_high - prev.ci_low > naive.ci_high - naive.ci_low).all()
+
+
+def test_compare_prevalence_says_when_units_are_clustered(cluster_labels, cluster_studies):
+    got = compare_prevalence(cluster_labels, level="slice", studies=cluster_studies)
+    pair = got[got.comparison == "pairwise"]
+    assert set(pair.method) == {"newcombe-independent-rows"}
+    assert pair.reason.str.contains(r"units are clustered in patients \(design effect 3.84, 2.02\)").any()
+    assert got[got.comparison == "overall"].reason.str.contains("treat them as independent").all()
+    # studies without repeated patients: plain Newcombe, no note
+    plain = compare_prevalence(cluster_labels)
+    assert set(plain.method.dropna()) == {"newcombe"} and not plain.reason.str.contains("clustered").any()
