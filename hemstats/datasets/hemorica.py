@@ -283,7 +283,7 @@ def _load(root: Path, name: str, exam_table: str | None, slice_tables: str | Seq
                     raise DataFormatError(
                         f"{path}: the exam of {rows} is also in {split_of[key][1]}; expected one split per exam"
                     )
-        slice_long.append(long)
+        slice_long.append(long.assign(table=path.name))
     slices = (
         pd.concat(slice_long, ignore_index=True)
         if slice_long
@@ -291,9 +291,12 @@ def _load(root: Path, name: str, exam_table: str | None, slice_tables: str | Seq
     )
     dup = slices.duplicated(["key", "slice", "finding"], keep=False)
     if dup.any():
+        tables = " and ".join(sorted(set(slices.loc[dup, "table"])))
         raise DataFormatError(
-            f"{root.name}: the same exam slice is in more than one slice table ({int(dup.sum())} label rows)"
+            f"{tables}: the same exam slice is in more than one slice table ({int(dup.sum())} label rows); "
+            "expected each slice in one table"
         )
+    slices = slices.drop(columns="table", errors="ignore")
 
     notes = []
     if has_exam:

@@ -194,3 +194,12 @@ def test_registered_as_adapter(root: Path) -> None:
     cohort = get_adapter("hemorica")(root, salt=SALT)
     assert cohort.datasets == ("hemorica",)
     assert isinstance(cohort.labels, pd.DataFrame)
+
+
+def test_a_slice_in_two_tables_names_both_tables(tmp_path: Path) -> None:
+    header = "patient_name,slice_number,hemorrhage_binary,EPH,SDH,SAH,ICH,IVH\n"
+    (tmp_path / "slice_labels.csv").write_text(header + "Jane Doe,0,0,0,0,0,0,0\n")
+    (tmp_path / "train.csv").write_text(header + "Jane Doe,0,1,0,0,0,1,0\n")
+    with pytest.raises(DataFormatError, match=r"^slice_labels\.csv and train\.csv: the same exam slice is in more than one") as info:
+        hemorica.load(tmp_path, salt=SALT)
+    assert "Jane" not in str(info.value)

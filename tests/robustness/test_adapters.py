@@ -267,6 +267,8 @@ CASES: list = [
     ("hemorica-duplicate-exam", hemorica_layout(HEM_EXAM + "Jane Doe,0,0,0,0,0\n"), lambda r: hemorica.load(r, salt=SALT), r"^exam_labels\.csv: expected one row per exam; 2 rows, first: row 2, row 3 repeat"),
     ("hemorica-mask-3-binary", hemorica_layout(mask=3), lambda r: hemorica.load(r, salt=SALT), r"^masks_3d/<exam st-[0-9a-f]+>: mask holds values \[3\]"),
     ("hemorica-mask-shape", hemorica_layout(mask=1, mask_shape=(4, 4, 3)), lambda r: hemorica.load(r, salt=SALT, hash_ids=False), r"^mask masks_3d/<exam st-[0-9a-f]+> has shape \(4, 4, 3\) but its image images_3d/<exam st-"),
+    ("hemorica-slice-in-two-tables", files(slice_labels_DOT_csv="patient_name,slice_number,EPH,SDH,SAH,ICH,IVH\nJane Doe,0,0,0,0,0,0\n", train_DOT_csv="patient_name,slice_number,EPH,SDH,SAH,ICH,IVH\nJane Doe,0,0,0,0,1,0\n"), lambda r: hemorica.load(r, salt=SALT), r"^slice_labels\.csv and train\.csv: the same exam slice"),
+    ("rsna-trailing-comma-rows", rsna("ID,Label\nID_a_any,0,\n"), rsna_ich.load, r"^stage_2_train\.csv: cannot be read as an ID,Label table .*Expected 2 columns, got 3"),
     # demo
     ("demo-n-studies-text", files(), lambda r: demo.load(n_studies="many"), r"options\.n_studies: expected int, got str 'many'"),
 ]
