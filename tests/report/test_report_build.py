@@ -107,7 +107,8 @@ def test_rebuild_with_nothing_changed_reuses_executed_chapters(two_builds):
     print(f"cold build {cold:.1f} s, cached rebuild {warm:.1f} s")
 
 
-def test_a_failing_chapter_fails_the_build_with_its_traceback(tmp_path):
+def test_a_failing_chapter_fails_the_build_with_its_traceback(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the error names the log relative to the current folder
     book = tmp_path / "book"
     book.mkdir()
     shutil.copy(find_book_source() / "_config.yml", book / "_config.yml")
