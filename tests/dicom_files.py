@@ -9,19 +9,28 @@ from pathlib import Path
 import numpy as np
 
 
-def write_ct(path: Path, *, header: Mapping[str, object], pixels: tuple[int, int] = (4, 4)) -> Path:
+def write_ct(
+    path: Path,
+    *,
+    header: Mapping[str, object],
+    pixels: tuple[int, int] = (4, 4),
+    transfer_syntax: str = "1.2.840.10008.1.2.1",
+) -> Path:
     """Write a CT image of ``pixels`` (rows, columns) to ``path``, creating its folder.
 
     ``header`` sets DICOM keywords (a value of None leaves the keyword out); the SOP
     instance UID is derived from the path, so every file is its own instance.
+    ``transfer_syntax`` is the UID of an uncompressed syntax (default explicit VR little
+    endian; implicit VR ``1.2.840.10008.1.2``, big endian ``1.2.840.10008.1.2.2``,
+    deflated ``1.2.840.10008.1.2.1.99``).
     """
     from pydicom.dataset import FileDataset, FileMetaDataset
-    from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian
+    from pydicom.uid import CTImageStorage
 
     sop = f"1.2.826.0.1.3680043.10.{int(hashlib.sha1(str(path).encode()).hexdigest()[:12], 16)}"
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID = CTImageStorage, sop
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    meta.TransferSyntaxUID = transfer_syntax
     ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
     ds.SOPClassUID, ds.SOPInstanceUID = CTImageStorage, sop
     for keyword, value in header.items():
@@ -30,7 +39,14 @@ def write_ct(path: Path, *, header: Mapping[str, object], pixels: tuple[int, int
     ds.Rows, ds.Columns = pixels
     ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
     ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
-    ds.PixelData = np.arange(pixels[0] * pixels[1], dtype=np.int16).tobytes()
+    big = transfer_syntax == "1.2.840.10008.1.2.2"
+    ds.PixelData = np.arange(pixels[0] * pixels[1], dtype=">i2" if big else "<i2").tobytes()
     path.parent.mkdir(parents=True, exist_ok=True)
-    ds.save_as(path, enforce_file_format=True)
+    if big:
+        from pydicom import dcmwrite
+
+        ds.preamble = b"\0" * 128  # a file with file meta, written big endian
+        dcmwrite(path, ds, implicit_vr=False, little_endian=False, force_encoding=True)
+    else:
+        ds.save_as(path, enforce_file_format=True)
     return path

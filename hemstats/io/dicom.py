@@ -1,8 +1,10 @@
 """A parallel scan of DICOM headers: one row per series (and optionally per file).
 
-Only the header elements hemstats needs are read (``pydicom.dcmread`` with
-``stop_before_pixels=True`` and ``specific_tags``), from the first bytes of each
-file; pixel data are never read.  Files are split into chunks and read by a local
+Only the header elements hemstats needs are read, by GDCM (C++, ``python-gdcm``,
+:mod:`hemstats.io.dicom_fast`) when it is installed, else by ``pydicom.dcmread`` with
+``stop_before_pixels=True`` and ``specific_tags`` from the first bytes of each file;
+a file GDCM cannot read plainly (big-endian, deflated, truncated, not DICOM) is read
+by pydicom, so both readers give the same tables.  Pixel data are never read.  Files are split into chunks and read by a local
 :class:`~concurrent.futures.ProcessPoolExecutor`, or by any
 :class:`concurrent.futures.Executor` you pass, e.g. a Dask cluster's
 ``Client.get_executor()``.  Interrupting the scan (Ctrl-C) cancels the chunks not
@@ -51,6 +53,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -271,6 +274,22 @@ def _files_from(root: object, pattern: str) -> tuple[list[str], list[tuple[str, 
     return files, skipped, base
 
 
+def _check_reader(reader: object) -> str:
+    """The reader to use: ``gdcm`` or ``pydicom``."""
+    from hemstats.io import dicom_fast
+
+    if reader not in ("auto", "gdcm", "pydicom"):
+        got = repr(reader) if isinstance(reader, str) and len(reader) < 20 else type(reader).__name__
+        raise HemstatsError(f"scan_dicom: reader must be 'auto', 'gdcm' or 'pydicom', got {got}")
+    if reader == "pydicom":
+        return reader
+    if dicom_fast.available():
+        return "gdcm"
+    if reader == "gdcm":
+        raise HemstatsError("scan_dicom: reader='gdcm' needs python-gdcm (pip install python-gdcm)")
+    return "pydicom"
+
+
 def _check_executor(executor: object) -> None:
     if executor is not None and not callable(getattr(executor, "submit", None)):
         raise HemstatsError(
@@ -369,6 +388,7 @@ def scan_dicom(
     per_instance: bool = False,
     salt: str | None = None,
     pattern: str = "*",
+    reader: Literal["auto", "gdcm", "pydicom"] = "auto",
 ) -> ScanResult:
     """Read the headers of every DICOM file under ``root``, one row per series.
 
@@ -397,6 +417,10 @@ def scan_dicom(
         make the keys unsalted hashes, which anyone can confirm by hashing a guess).
     pattern : str
         Only files whose name matches this glob pattern are read (default all).
+    reader : {"auto", "gdcm", "pydicom"}
+        Header reader: ``gdcm`` (C++, :mod:`hemstats.io.dicom_fast`; files it cannot
+        read plainly go to pydicom one by one), ``pydicom`` only, or ``auto``: ``gdcm``
+        when ``python-gdcm`` is installed.  Both give the same tables.
 
     Returns
     -------
@@ -435,6 +459,7 @@ def scan_dicom(
     _check_bool(progress, "progress")
     _check_bool(per_instance, "per_instance")
     _check_pattern(pattern, "scan_dicom")
+    reader = _check_reader(reader)
     if salt is None:
         salt = project_salt()
     elif not isinstance(salt, str) or not salt.strip():
@@ -454,12 +479,12 @@ def scan_dicom(
     try:
         if executor is None and len(chunks) <= 1:
             for i, chunk in enumerate(chunks):
-                results[i] = _scan_chunk(chunk, salt)
+                results[i] = _scan_chunk(chunk, salt, reader)
                 bar.update(len(chunk))
         elif executor is None:
-            _run_pool(workers, chunks, salt, results, bar)
+            _run_pool(workers, chunks, (salt, reader), results, bar)
         else:
-            _collect(executor, chunks, salt, results, bar)
+            _collect(executor, chunks, (salt, reader), results, bar)
     finally:
         bar.close()
     rows = [r for res in results if res for r in res[0]]
@@ -474,11 +499,11 @@ def scan_dicom(
     )
 
 
-def _run_pool(workers: int, chunks, salt: str, results: list, bar) -> None:
+def _run_pool(workers: int, chunks, args: tuple, results: list, bar) -> None:
     """Run the chunks on a local process pool; on any interrupt, stop every worker before re-raising."""
     pool = ProcessPoolExecutor(max_workers=workers)
     try:
-        _collect(pool, chunks, salt, results, bar)
+        _collect(pool, chunks, args, results, bar)
     except BaseException:
         processes = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
@@ -493,8 +518,8 @@ def _run_pool(workers: int, chunks, salt: str, results: list, bar) -> None:
     pool.shutdown(wait=True)
 
 
-def _collect(executor: Executor, chunks, salt: str, results: list, bar) -> None:
-    futures: dict[Future, int] = {executor.submit(_scan_chunk, list(chunk), salt): i for i, chunk in enumerate(chunks)}
+def _collect(executor: Executor, chunks, args: tuple, results: list, bar) -> None:
+    futures: dict[Future, int] = {executor.submit(_scan_chunk, list(chunk), *args): i for i, chunk in enumerate(chunks)}
     try:
         for future in as_completed(futures):
             i = futures[future]

@@ -57,6 +57,8 @@ _HEAD_BYTES = 32 * 1024
 _AGE = re.compile(r"^\s*(\d{1,3})\s*([DWMY])\s*$", re.IGNORECASE)
 _AGE_UNIT = {"D": 1 / 365.25, "W": 7 / 365.25, "M": 1 / 12, "Y": 1.0}
 _UNREADABLE = object()  # a value present in the header but not readable as its VR
+_MISS = object()
+_CONVERTED: dict = {}  # (tag, VR, raw bytes, encodings, little endian) -> converted value, in this process
 
 #: A note on one field of one file: (DICOM keyword, reason).
 Note = tuple[str, str]
@@ -116,10 +118,16 @@ def _values(ds) -> dict[str, object]:
                 # Decoded without pydicom's validation, whose warnings and log records quote the value.
                 out[keyword] = decode_bytes(elem.value, encodings, set()).strip("\0 ") or None
                 continue
-            try:
-                value = None if elem.length == 0 else convert_value(elem.VR or dictionary_VR(tag), elem, encodings)
-            except Exception:  # noqa: BLE001 - a value unreadable as its VR is missing, with a note
-                value = _UNREADABLE
+            key = (tag, elem.VR, elem.value, tuple(encodings or ()), elem.is_little_endian)
+            value = _CONVERTED.get(key, _MISS)
+            if value is _MISS:  # a series repeats most values: each distinct one is converted once
+                try:
+                    value = None if elem.length == 0 else convert_value(elem.VR or dictionary_VR(tag), elem, encodings)
+                except Exception:  # noqa: BLE001 - a value unreadable as its VR is missing, with a note
+                    value = _UNREADABLE
+                if len(_CONVERTED) > 4096:
+                    _CONVERTED.clear()
+                _CONVERTED[key] = value
         else:
             value = elem.value
         if isinstance(value, (bytes, str)) and not value.strip("\0 "):
@@ -298,13 +306,25 @@ def _open(path: str):
     return os.fdopen(fd, "rb"), st.st_size
 
 
-def _read_file(path: str, salt: str) -> tuple[dict, list[Note]]:
-    """Header row and notes of one file; raises with a reason on failure."""
+def _read_file(path: str, salt: str, fast: bool = False) -> tuple[dict, list[Note]]:
+    """Header row and notes of one file (with GDCM first when ``fast``); raises with a reason on failure."""
     import pydicom
 
     specific = list(_tags().values())
     fh, size = _open(path)
     with fh:
+        if fast:
+            from hemstats.io import dicom_fast
+
+            try:
+                done = dicom_fast.read(fh, path, size, salt)
+            except _Failure:
+                raise
+            except Exception:  # noqa: BLE001 - anything GDCM trips on is read by pydicom
+                done = None
+            if done is not None:
+                return done
+            fh.seek(0)
         head = fh.read(_HEAD_BYTES)
         stream: io.IOBase = io.BytesIO(head)
         try:
@@ -346,12 +366,13 @@ def _reason(exc: BaseException) -> str:
 ChunkResult = tuple[list[dict], list[tuple[str, str]], list[tuple[str, str, str, str]]]
 
 
-def _scan_chunk(paths: Sequence[str], salt: str) -> ChunkResult:
-    """Read the headers of ``paths``; runs in a worker process."""
+def _scan_chunk(paths: Sequence[str], salt: str, reader: str = "pydicom") -> ChunkResult:
+    """Read the headers of ``paths`` with ``reader`` (``gdcm`` or ``pydicom``); runs in a worker process."""
     rows, failures, notes = [], [], []
+    fast = reader == "gdcm"
     for path in paths:
         try:
-            row, file_notes = _read_file(path, salt)
+            row, file_notes = _read_file(path, salt, fast)
         except Exception as exc:  # noqa: BLE001 - every failure is listed, the scan goes on
             failures.append((path, _reason(exc)))
         else:

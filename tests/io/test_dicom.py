@@ -453,9 +453,9 @@ import hemstats.io.dicom_read as reader
 from hemstats.io.dicom import scan_dicom
 
 slow_read = reader._read_file
-def read_slowly(path, salt):
+def read_slowly(*args):
     time.sleep(0.5)
-    return slow_read(path, salt)
+    return slow_read(*args)
 reader._read_file = read_slowly  # inherited by the forked workers
 
 def children():

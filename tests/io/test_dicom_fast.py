@@ -1,0 +1,145 @@
+"""The GDCM header reader against the pydicom one: equal tables on real and on edge-case files.
+
+Skips when python-gdcm is not installed (scan_dicom then reads with pydicom only).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import dicom_files
+from hemstats.errors import HemstatsError
+from hemstats.io.dicom import scan_dicom
+
+gdcm = pytest.importorskip("gdcm")
+
+SALT = "differential"
+HEADER = {
+    "Modality": "CT",
+    "Manufacturer": "SIEMENS",
+    "ManufacturerModelName": "SOMATOM Force",
+    "ConvolutionKernel": "Hr38",
+    "SliceThickness": "1.0",
+    "KVP": "120",
+    "XRayTubeCurrent": 250,
+    "Exposure": 180,
+    "PixelSpacing": ["0.43", "0.43"],
+    "PatientID": "PID-7",
+    "PatientName": "Doe^Jane",
+    "PatientAge": "067Y",
+    "PatientSex": "F",
+    "StudyInstanceUID": "1.2.40.1",
+}
+IMPLICIT, EXPLICIT, BIG, DEFLATED = "1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"
+
+
+def _write(root: Path, name: str, *, series: str, syntax: str = EXPLICIT, **fields) -> Path:
+    header = {**HEADER, "SeriesInstanceUID": f"1.2.40.1.{series}", "InstanceNumber": 1, **fields}
+    return dicom_files.write_ct(root / name, header=header, pixels=(6, 5), transfer_syntax=syntax)
+
+
+def _edge_tree(root: Path) -> dict[str, bool]:
+    """Edge-case files; returns name -> whether GDCM should read it (False: pydicom does)."""
+    fast = {}
+    for i in range(3):
+        _write(root, f"plain/{i}.dcm", series="1", InstanceNumber=i + 1, XRayTubeCurrent=200 + 50 * i)
+        fast[f"plain/{i}.dcm"] = True
+    cases = {
+        "multi_kernel.dcm": ({"ConvolutionKernel": ["FC30", "AIDR 3D"]}, EXPLICIT, True),
+        "missing_tags.dcm": ({"KVP": None, "PatientID": None, "ConvolutionKernel": None, "PatientAge": None}, EXPLICIT, True),
+        "empty_values.dcm": ({"KVP": "", "Manufacturer": "", "PatientSex": ""}, EXPLICIT, True),
+        "latin1.dcm": ({"SpecificCharacterSet": "ISO_IR 100", "Manufacturer": "Müller Ärzte"}, EXPLICIT, True),
+        "utf8.dcm": ({"SpecificCharacterSet": "ISO_IR 192", "Manufacturer": "Сименс 東芝"}, EXPLICIT, True),
+        "cyrillic.dcm": ({"SpecificCharacterSet": "ISO_IR 144", "ManufacturerModelName": "Томограф"}, EXPLICIT, True),
+        "japanese.dcm": ({"SpecificCharacterSet": ["", "ISO 2022 IR 87"], "Manufacturer": "東芝"}, EXPLICIT, True),
+        "unknown_charset.dcm": ({"SpecificCharacterSet": "ISO_IR 999"}, EXPLICIT, True),
+        "out_of_range.dcm": ({"XRayTubeCurrent": "99999", "KVP": "0", "PatientAge": "300Y"}, EXPLICIT, True),
+        "multi_values.dcm": ({"KVP": "1\\2", "PixelSpacing": "0.5"}, EXPLICIT, True),
+        "no_series.dcm": ({"SeriesInstanceUID": None}, EXPLICIT, True),
+        "implicit.dcm": ({}, IMPLICIT, True),
+        "implicit_latin1.dcm": ({"SpecificCharacterSet": "ISO_IR 100", "Manufacturer": "Müller"}, IMPLICIT, True),
+        "big_endian.dcm": ({}, BIG, False),
+        "deflated.dcm": ({}, DEFLATED, False),
+    }
+    for i, (name, (fields, syntax, by_gdcm)) in enumerate(cases.items()):
+        _write(root, f"edge/{name}", series=str(10 + i), syntax=syntax, **fields)
+        fast[f"edge/{name}"] = by_gdcm
+    whole = (root / "plain" / "0.dcm").read_bytes()
+    for name, data in {
+        "cut_header.dcm": whole[:300],
+        "cut_pixels.dcm": whole[:-9],
+        "no_pixels.dcm": whole[: whole.index(b"\xe0\x7f\x10\x00")],
+        "preamble_only.dcm": whole[:132],
+        "empty.dcm": b"",
+        "text.dcm": b"not a DICOM file\n" * 20,
+        "no_preamble.dcm": whole[132:],
+    }.items():
+        (root / "broken" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "broken" / name).write_bytes(data)
+        fast[f"broken/{name}"] = False
+    os.mkfifo(root / "broken" / "pipe.dcm")
+    return fast
+
+
+def _assert_same(a, b) -> None:
+    for table in ("series", "instances", "failures", "notes"):
+        pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table), obj=table)
+
+
+def test_both_readers_give_equal_tables_on_edge_cases(tmp_path: Path) -> None:
+    _edge_tree(tmp_path)
+    slow = scan_dicom(tmp_path, salt=SALT, progress=False, per_instance=True, reader="pydicom")
+    fast = scan_dicom(tmp_path, salt=SALT, progress=False, per_instance=True, reader="gdcm")
+    _assert_same(slow, fast)
+    assert len(slow.series) >= 14 and len(slow.failures) >= 8 and len(slow.notes) >= 4  # the cases are live
+    decoded = set(slow.instances["manufacturer"].dropna()) | set(slow.instances["scanner_model"].dropna())
+    assert {"Müller Ärzte", "Сименс 東芝", "Томограф", "東芝", "Müller"} <= decoded
+    pooled = scan_dicom(tmp_path, salt=SALT, progress=False, per_instance=True, reader="gdcm", max_workers=2, chunk_size=4)
+    _assert_same(slow, pooled)
+
+
+def test_gdcm_reads_the_plain_files_itself_and_hands_the_rest_to_pydicom(tmp_path: Path) -> None:
+    from hemstats.io import dicom_fast
+    from hemstats.io.dicom_read import _Failure, _open
+
+    expected = _edge_tree(tmp_path)
+    for name, by_gdcm in expected.items():
+        if name.endswith("pipe.dcm"):
+            continue
+        fh, size = _open(str(tmp_path / name))
+        with fh:
+            try:
+                got = dicom_fast.read(fh, str(tmp_path / name), size, SALT) is not None
+            except _Failure:  # no SeriesInstanceUID: GDCM read it and said so
+                got = True
+        assert got == by_gdcm, name
+
+
+def test_dask_executor_with_the_gdcm_reader(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    _edge_tree(tmp_path)
+    inline = scan_dicom(tmp_path, salt=SALT, progress=False, per_instance=True, reader="pydicom")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            scan = scan_dicom(
+                tmp_path, salt=SALT, progress=False, per_instance=True, reader="gdcm", executor=client.get_executor(), chunk_size=5
+            )
+    _assert_same(inline, scan)
+
+
+def test_reader_option_is_checked() -> None:
+    with pytest.raises(HemstatsError, match="scan_dicom: reader must be"):
+        scan_dicom(".", salt=SALT, reader="dcmtk")
+
+
+@pytest.mark.shared_data
+def test_both_readers_give_equal_tables_on_real_ge_and_philips_series(shared_data: Path) -> None:
+    root = shared_data / "sample_dicom"
+    slow = scan_dicom(root, salt=SALT, progress=False, per_instance=True, reader="pydicom")
+    fast = scan_dicom(root, salt=SALT, progress=False, per_instance=True, reader="gdcm", max_workers=2, chunk_size=8)
+    _assert_same(slow, fast)
+    assert fast.series["n_instances"].sum() == 32 and fast.failures["path"].tolist() == ["SOURCE.md"]
