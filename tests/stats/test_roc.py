@@ -242,3 +242,58 @@ def test_compare_auc_clustered_gives_no_delong_test(demo_cohort):
     assert res.n_clusters[0] < res.n[0]
     with pytest.raises(PerformanceInputError, match="no predictions"):
         compare_auc(demo_cohort, models=("model_a", "model_z"), finding="any", level="study")
+
+
+# -- issues 10 and 11 ---------------------------------------------------------------------------
+def test_compare_auc_p_value_in_log_space_and_holm():
+    from scipy.stats import norm
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(0)
+    y = np.r_[np.ones(3000), np.zeros(3000)].astype(int)
+    near = y * 4.0 + rng.normal(0, 1, len(y))  # AUC ~ 1
+    noise = rng.normal(0, 1, len(y))  # AUC ~ 0.5
+    mid = y * 0.3 + rng.normal(0, 1, len(y))
+    res = compare_auc(np.column_stack([near, noise, mid]), y)
+    assert list(res.columns) == list(COMPARE_COLUMNS)
+    first = res.iloc[0]
+    assert abs(first.z) > 38.5
+    # 2 * ndtr(-|z|) underflows to 0 here; the log-space value is below the smallest float too, and says so
+    assert first.p_value == 0.0 and "smallest float" in first.reason and "log10 p" in first.reason
+    last = res.iloc[2]
+    assert last.p_value == pytest.approx(2 * norm.sf(abs(last.z)), rel=1e-9)
+    # R: p.adjust(p, method = "holm")
+    np.testing.assert_allclose(res.p_holm, multipletests(res.p_value, method="holm")[1], rtol=1e-12)
+
+
+def test_slices_are_clustered_by_patient_by_default(demo_cohort):
+    res = auc(demo_cohort, finding="any", level="slice", n_resamples=200, rng=0)
+    assert (res.method == "stratified-cluster-bootstrap-percentile").all()  # was "delong" on independent slices
+    patients = demo_cohort.studies.patient_id.nunique()
+    assert (res.n_clusters < res.n).all() and (res.n_clusters <= patients).all()
+    studies = auc(demo_cohort, finding="any", level="study")
+    assert (studies.method == "delong").all() and (studies.n_clusters == studies.n).all()
+    with pytest.raises(PerformanceInputError, match="clustered by patient by default"):
+        auc(demo_cohort, finding="any", level="slice", method="delong")
+    rows = auc(demo_cohort, finding="any", level="slice", method="delong", cluster=None)
+    assert (rows.method == "delong").all()
+
+
+def test_majority_reference_is_more_than_half_of_all_readers():
+    preds, labels, y = _toy_tables(n=20)
+    readers = pd.concat([labels.assign(rater=r, value=y) for r in ("R1", "R2", "R3")], ignore_index=True)
+    # study s0: only R1 read it (positive). One reader of three is no majority (the old rule said 1 of 1).
+    readers = readers[~((readers.study_id == "s0") & readers.rater.isin(["R2", "R3"]))]
+    res = auc(preds, readers, reference="majority")
+    assert (res.n == 19).all()
+    assert res.reason.str.contains("1 units have no majority").all()
+
+
+def test_duplicated_predictions_or_labels_are_errors_naming_the_rows():
+    preds, labels, _ = _toy_tables()
+    dup = pd.concat([preds, preds.iloc[[3]]], ignore_index=True)  # row 120 repeats row 3
+    with pytest.raises(PerformanceInputError, match=r"predictions: 2 duplicated rows .*rows 3, 120"):
+        auc(dup, labels)
+    dup_labels = pd.concat([labels, labels.iloc[[5]].assign(value=1 - labels.value.iloc[5])], ignore_index=True)
+    with pytest.raises(PerformanceInputError, match=r"labels \(rater 'consensus'\): 2 duplicated rows .*rows 5, 60"):
+        auc(preds, dup_labels)
