@@ -98,11 +98,12 @@ def _adapter(entry: DatasetEntry) -> tuple[Callable[..., Cohort] | None, list[Pr
         return None, [
             Problem(f"{entry.where}, key 'adapter'", f"{exc}; expected an available adapter, or enabled: false")
         ]
-    except ImportError as exc:  # the adapter's module exists but a dependency of it is missing
+    except Exception as exc:  # noqa: BLE001 - a missing dependency (ImportError) or a broken module
         return None, [
             Problem(
                 f"{entry.where}, key 'adapter'",
-                f"adapter {entry.adapter!r} cannot be imported ({exc}); expected its dependencies to be installed",
+                f"adapter {entry.adapter!r} cannot be imported ({type(exc).__name__}: {exc}); "
+                "expected its dependencies to be installed",
             )
         ]
     try:

@@ -488,3 +488,24 @@ def test_the_cli_validate_goes_through_the_same_checks(tmp_path):
     assert result.exit_code == 1
     assert "key 'report.n_resamples': expected an integer from 200" in result.output
     assert "dataset 'd' (datasets[0]): 1 study loaded; expected at least 2" in result.output
+
+
+def test_a_broken_adapter_module_is_a_problem_not_a_traceback(fake_adapters, monkeypatch, tmp_path):
+    import importlib
+
+    real_import = importlib.import_module
+
+    def broken(name, *args, **kwargs):
+        if name == "hemstats_tests_broken":
+            raise SyntaxError("invalid syntax (broken.py, line 3)")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib, "import_module", broken)
+    monkeypatch.setattr(hemstats.datasets, "ADAPTERS", MappingProxyType(dict(fake_adapters, broken="hemstats_tests_broken")))
+    dataset_folder(tmp_path / "b")
+    path = write(tmp_path, "version: 1\ndatasets:\n  - {name: b, adapter: broken, path: b}\n")
+    (problem,) = validate(path, progress=False)
+    assert problem.where == "dataset 'b' (datasets[0]), key 'adapter'"
+    assert "cannot be imported (SyntaxError: invalid syntax" in problem.message
+    with pytest.raises(ManifestError, match="adapter 'broken' cannot be imported"):
+        load(path, progress=False)
