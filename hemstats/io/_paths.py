@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,19 +44,22 @@ def relative_errors(root: Path) -> Iterator[None]:
     Examples
     --------
     >>> try:
-    ...     with relative_errors(Path("/data/cq500")):
-    ...         raise DataFormatError("/data/cq500/reads.csv: file not found")
+    ...     with relative_errors(Path("data")):
+    ...         raise DataFormatError("data/metadata/reads.csv: file not found (see data/x.csv)")
     ... except DataFormatError as exc:
     ...     print(exc)
-    reads.csv: file not found
+    metadata/reads.csv: file not found (see x.csv)
     """
     try:
         yield
     except DataFormatError as exc:
         message = str(exc)
         for base in dict.fromkeys([str(root), str(Path(root).resolve()), Path(root).as_posix()]):
-            if base not in (".", ""):
-                message = message.replace(base.rstrip("/\\") + os.sep, "").replace(base.rstrip("/\\") + "/", "")
+            base = base.rstrip("/\\")
+            if base in (".", ""):
+                continue
+            # only where a path starts: not inside a longer name ("metadata/" for a root "data")
+            message = re.sub(rf"(?<![\w.\-/\\]){re.escape(base)}[/\\]", "", message)
         if message == str(exc):
             raise
         raise DataFormatError(message) from None
