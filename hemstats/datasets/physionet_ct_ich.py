@@ -18,8 +18,9 @@ Tables produced:
 * ``studies``: one per patient (``study_id`` = ``patient_id`` = the patient number
   padded to three digits, ``"049"``, as in the NIfTI file names; a public pseudonym),
   ``age_years`` (infants as fractions of a year, kept), ``sex``, an extra
-  ``condition`` column (the free text "Condition on file", typos kept), and, when
-  the volume exists, ``n_slices`` and ``slice_thickness_mm`` from its NIfTI header;
+  ``condition`` column (the free text "Condition on file", typos kept),
+  ``slice_thickness_mm`` and ``n_slices`` from the NIfTI header when the volume
+  exists (else ``n_slices`` is the patient's number of rows in the slice table);
 * ``labels``, rater ``consensus`` (the paper's two radiologists decided together):
   level ``slice`` from the diagnosis table (``slice_id`` = ``SliceNumber``; findings
   ``edh, sdh, sah, iph, ivh, fracture`` and ``any`` = not ``No_Hemorrhage``), and level
