@@ -80,6 +80,13 @@ REDACTED = "<redacted>"
 _REPORT_KEYS = ("title", "seed", "confidence_level", "n_resamples")
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a value shared by two keys out twice: a manifest may hold no anchors or aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def _where_dataset(index: int | None, name: str | None) -> str:
     at = f"datasets[{index}]" if index is not None else None
     if name is None:
@@ -287,7 +294,9 @@ class Manifest:
         >>> print(load_manifest().to_yaml().splitlines()[0])
         version: 1
         """
-        return yaml.safe_dump(self.to_dict(redact=redact), sort_keys=False, allow_unicode=True, width=100)
+        return yaml.dump(
+            self.to_dict(redact=redact), Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100
+        )
 
     @classmethod
     def from_dict(cls, data: Any, *, folder: str | os.PathLike[str] | None = None) -> Manifest:
