@@ -72,6 +72,24 @@ def method_code(interval: str) -> str:
     return "cluster-bootstrap-percentile" if interval == "bootstrap" else f"cluster-{interval}"
 
 
+def _checked_counts(positives: object, sizes: object) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        x = np.asarray(positives, dtype=float)
+        m = np.asarray(sizes, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise HemstatsError(f"positives and sizes must be numbers per cluster ({exc})") from None
+    if x.ndim != 1 or x.shape != m.shape:
+        raise HemstatsError(f"positives and sizes must be 1-d and of one length, got shapes {x.shape} and {m.shape}")
+    bad = ~np.isfinite(x) | ~np.isfinite(m) | (x < 0) | (x > m) | (m < 1) | (x != np.round(x)) | (m != np.round(m))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise HemstatsError(
+            f"expected whole counts with 0 <= positives <= sizes and sizes >= 1 per cluster; {int(bad.sum())} "
+            f"bad cluster(s), first: cluster {i} (positives={float(x[i])!r}, sizes={float(m[i])!r})"
+        )
+    return x, m
+
+
 def _variance(x: np.ndarray, m: np.ndarray, p: float) -> float:
     k = len(x)
     return float(k / (k - 1) * np.sum((x - p * m) ** 2) / np.sum(m) ** 2)
@@ -130,8 +148,7 @@ def clustered_proportion(
     """
     level = check_confidence_level(confidence_level)
     interval = check_cluster_interval(interval)
-    x = np.asarray(positives, dtype=float)
-    m = np.asarray(sizes, dtype=float)
+    x, m = _checked_counts(positives, sizes)
     k = len(x)
     code = method_code(interval)
     n = float(m.sum())

@@ -32,6 +32,7 @@ from hemstats.stats._cluster_proportion import (
     check_cluster_interval,
     check_n_resamples,
     clustered_proportion,
+    clustered_proportion_coverage,
 )
 from hemstats.stats._prevalence_input import Level, Units, _as_list, _sorted, checked_table  # noqa: F401
 from hemstats.stats._prevalence_input import cohort_tables, unit_values, units_of_analysis  # noqa: F401
@@ -62,6 +63,8 @@ __all__ = [
     "proportion_coverage",
     "newcombe_difference",
     "PROPORTION_METHODS",
+    "clustered_proportion",
+    "clustered_proportion_coverage",
 ]
 
 

@@ -15,7 +15,8 @@ import pytest
 from hemstats.errors import HemstatsError, SchemaError
 from hemstats.stats._proportion import newcombe_difference, proportion_ci
 from hemstats.stats.cohort import table1
-from hemstats.stats.prevalence import combinations, compare_prevalence, cooccurrence, lesion_volumes, prevalence
+from hemstats.stats.prevalence import clustered_proportion, combinations, compare_prevalence, cooccurrence
+from hemstats.stats.prevalence import lesion_volumes, prevalence
 
 
 def _labels() -> pd.DataFrame:
@@ -93,6 +94,11 @@ CASES: list[tuple[str, Callable[[], object], type[HemstatsError], str]] = [
     ("ci-bad-method", lambda: proportion_ci(1, 3, method="exact"), HemstatsError, r"method must be one of .*'exact'"),
     ("ci-confidence-1", lambda: proportion_ci(1, 3, confidence_level=1.0), HemstatsError, r"confidence_level .* got 1.0"),
     ("newcombe-count-above-nobs", lambda: newcombe_difference(4, 3, 1, 2), HemstatsError, r"count=4.0, nobs=3.0"),
+    ("cluster-positives-above-size", lambda: clustered_proportion([1, 5], [3, 4]), HemstatsError,
+     r"0 <= positives <= sizes .* first: cluster 1 \(positives=5.0, sizes=4.0\)"),
+    ("cluster-empty-cluster", lambda: clustered_proportion([0, 0], [3, 0]), HemstatsError, r"sizes >= 1 .* cluster 1"),
+    ("cluster-lengths-differ", lambda: clustered_proportion([1, 2, 0], [3, 4]), HemstatsError, r"of one length, got shapes \(3,\) and \(2,\)"),
+    ("cluster-bad-interval", lambda: clustered_proportion([1, 2], [3, 4], interval="bca"), HemstatsError, r"cluster_interval must be one of"),
     # -- cooccurrence and combinations
     ("cooccurrence-unknown-finding", lambda: cooccurrence(L, findings=["sdh", "bleed"]), HemstatsError, r"findings \['bleed'\] are not in the finding vocabulary"),
     ("cooccurrence-unknown-by", lambda: cooccurrence(L, by="hospital"), HemstatsError, r"by columns \['hospital'\] are not in labels"),
