@@ -189,7 +189,7 @@ def _read_slices(path: Path) -> pd.DataFrame:
 
 def _volumes(root: Path, ct_dir: str, mask_dir: str, known: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """n_slices and slice thickness of each volume; voxels and ml of each mask (values 0/1)."""
-    rows, lesions = [], []
+    rows, lesions, volumes = [], [], {}
     folder = root / ct_dir
     if not folder.is_dir():
         return pd.DataFrame(columns=["study_id", "n_slices", "slice_thickness_mm"]), pd.DataFrame()
@@ -198,10 +198,15 @@ def _volumes(root: Path, ct_dir: str, mask_dir: str, known: set[str]) -> tuple[p
         if stem == path.name or not _NUMBERED.fullmatch(stem):
             continue
         sid = f"{int(stem):03d}"
-        shown = f"{ct_dir}/{path.name}"
+        if sid in volumes:
+            raise DataFormatError(f"{ct_dir}/{path.name}: a second volume of patient {sid} "
+                                  f"(the first is {ct_dir}/{volumes[sid][0].name})")
         if sid not in known:
-            raise DataFormatError(f"{shown}: volume of patient {sid}, who has no row in patient_demographics.csv")
-        header = read_header(path, shown=shown)
+            raise DataFormatError(f"{ct_dir}/{path.name}: volume of patient {sid}, who has no row in "
+                                  "patient_demographics.csv")
+        volumes[sid] = (path, stem)
+    for sid, (path, stem) in volumes.items():
+        header = read_header(path, shown=f"{ct_dir}/{path.name}")
         rows.append((sid, header.shape[2], header.spacing[2]))
         mask = next((p for p in (root / mask_dir / path.name, root / mask_dir / f"{stem}.nii",
                                  root / mask_dir / f"{stem}.nii.gz") if p.is_file()), None)

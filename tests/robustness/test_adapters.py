@@ -221,6 +221,7 @@ CASES: list = [
     ("physionet-corrupt-volume", files(patient_demographics_DOT_csv=PN_DEMO + PN_PATIENTS, hemorrhage_diagnosis_DOT_csv=PN_DIAG + PN_SLICES, ct_scans__049_DOT_nii="not a nifti" * 40), physionet_ct_ich.load, r"^ct_scans/049\.nii: not a readable NIfTI"),
     ("physionet-blank-flags-value", physionet(), lambda r: physionet_ct_ich.load(r, blank_flags="zero"), r"options\.blank_flags: expected 'missing' or 'absent', got str 'zero'"),
     ("physionet-ct-dir-type", physionet(), lambda r: physionet_ct_ich.load(r, ct_dir=None), r"options\.ct_dir: expected str, got NoneType"),
+    ("physionet-two-volumes-one-patient", files(patient_demographics_DOT_csv=PN_DEMO + PN_PATIENTS, hemorrhage_diagnosis_DOT_csv=PN_DIAG + PN_SLICES, ct_scans__049_DOT_nii="x", ct_scans__49_DOT_nii_DOT_gz="y"), physionet_ct_ich.load, r"^ct_scans/49\.nii\.gz: a second volume of patient 049 \(the first is ct_scans/049\.nii\)"),
     # RSNA ICH
     ("rsna-wrong-header", rsna("Id,Lbl,x\nID_a_any,0,1\n"), rsna_ich.load, r"^stage_2_train\.csv: expected the columns ID,Label"),
     ("rsna-id-without-subtype", rsna("ID,Label\nIDa,0\n"), rsna_ich.load, r"^stage_2_train\.csv, column 'ID': expected ID_<image>_<subtype>; first: row 2"),
