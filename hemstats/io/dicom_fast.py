@@ -29,7 +29,7 @@ from hemstats.io.dicom_read import Note, _Failure, _row, _tags, _values
 
 __all__ = ["available", "read"]
 
-_STATE: tuple | None = None  # (gdcm module, tag set, [(int tag, gdcm.Tag)]) once per process
+_STATE: tuple | None = None  # (gdcm, tag set, [(int tag, gdcm.Tag)], RawDataElement, VRs) once per process
 _PLAIN = ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1")  # implicit / explicit VR little endian
 _ENCAPSULATED = ("1.2.840.10008.1.2.4.", "1.2.840.10008.1.2.5")  # JPEG family, RLE: explicit VR LE headers
 _LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})
@@ -48,6 +48,8 @@ def _setup() -> tuple:
     global _STATE
     if _STATE is None:
         import gdcm
+        from pydicom.dataelem import RawDataElement
+        from pydicom.valuerep import EXPLICIT_VR_LENGTH_16, EXPLICIT_VR_LENGTH_32
 
         for off in (gdcm.Trace.DebugOff, gdcm.Trace.WarningOff, gdcm.Trace.ErrorOff):
             off()
@@ -56,7 +58,8 @@ def _setup() -> tuple:
         for _, gtag in tags:
             selected.insert(gtag)
         selected.insert(gdcm.Tag(0x7FE0, 0x0000))  # stop at the pixel data element, before its value
-        _STATE = (gdcm, selected, tags)
+        vrs = frozenset(EXPLICIT_VR_LENGTH_16) | frozenset(EXPLICIT_VR_LENGTH_32)
+        _STATE = (gdcm, selected, tags, RawDataElement, vrs)
     return _STATE
 
 
@@ -85,11 +88,7 @@ def read(fh: IO[bytes], path: str, size: int, salt: str) -> tuple[dict, list[Not
 
     Raises ``_Failure("no SeriesInstanceUID")`` as the pydicom reader does.
     """
-    from pydicom.dataelem import RawDataElement
-    from pydicom.tag import BaseTag
-    from pydicom.valuerep import EXPLICIT_VR_LENGTH_16, EXPLICIT_VR_LENGTH_32
-
-    gdcm, selected, tags = _setup()
+    gdcm, selected, tags, raw_element, vrs = _setup()
     fh.seek(0)
     preamble = fh.read(132)
     if len(preamble) < 132 or preamble[128:] != b"DICM":
@@ -106,7 +105,7 @@ def read(fh: IO[bytes], path: str, size: int, salt: str) -> tuple[dict, list[Not
     if not _pixel_data_ok(fh, reader.GetStreamCurrentPosition(), size, implicit):
         return None
     ds = file.GetDataSet()
-    raw: dict[int, RawDataElement] = {}
+    raw: dict = {}
     for tag, gtag in tags:
         elem = ds.GetDataElement(gtag)  # an empty element with tag (ffff,ffff) when absent
         value = elem.GetByteValue()
@@ -119,9 +118,9 @@ def read(fh: IO[bytes], path: str, size: int, salt: str) -> tuple[dict, list[Not
         else:
             data = value.GetBuffer().encode("utf-8", "surrogateescape")  # SWIG decoded the bytes so
         vr = None if implicit else str(elem.GetVR())
-        if vr is not None and vr not in EXPLICIT_VR_LENGTH_16 and vr not in EXPLICIT_VR_LENGTH_32:
+        if vr is not None and vr not in vrs:
             return None
-        raw[tag] = RawDataElement(BaseTag(tag), vr, len(data), data, 0, implicit, True)
+        raw[tag] = raw_element(tag, vr, len(data), data, 0, implicit, True)
     row, notes = _row(_values(_Raw(raw)), salt)
     if row["series_key"] is None:
         raise _Failure("no SeriesInstanceUID")
