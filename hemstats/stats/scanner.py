@@ -24,7 +24,6 @@ import pandas as pd
 from scipy import linalg
 from scipy import stats as _st
 from scipy.special import ndtri
-from statsmodels.stats.multitest import multipletests
 
 from hemstats.acquisition import HARMONIZED_COLUMNS, harmonize
 from hemstats.errors import HemstatsError
@@ -541,6 +540,16 @@ def holm(frame: pd.DataFrame, family: Sequence[str]) -> np.ndarray:
         ok = np.isfinite(p)
         if ok.any():
             vals = adjusted[pos]
-            vals[ok] = multipletests(p[ok], method="holm")[1]
+            vals[ok] = _holm(p[ok])
             adjusted[pos] = vals
     return adjusted
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values (``statsmodels.stats.multitest.multipletests(method="holm")``)."""
+    order = np.argsort(p, kind="stable")
+    m = len(p)
+    stepped = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    out = np.empty(m)
+    out[order] = stepped
+    return out
