@@ -18,11 +18,21 @@ independent rows reject a true null far too often.  Two cluster-robust replaceme
   (``A = diag(n p (1 - p))``, ``B`` the outer products of each cluster's score sums): the
   same numbers as ``geepack::geeglm(..., corstr="independence")`` without iterating.
 
+Small samples: both Wald statistics are referred to ``F(df, m - 1)`` rather than chi-squared,
+``m`` the fewest clusters holding rows of one class in one stratum (:func:`min_class_clusters`),
+as cluster-robust Wald tests are (Cameron & Miller 2015).  Under a clustered null (100 patients x
+10 slices, ICC 0.5, 3 strata by patient) the chi-squared references reject 6.7 % (AUC) and 9.4 %
+(GEE) at alpha 0.05; the F references 3.7-3.9 % and 4.8-5.1 % (tests/stats/test_scanner_heterogeneity.py).
+Why Obuchowski rather than a cluster bootstrap: it is analytic (no resampling noise, fast enough
+for simulation), equals DeLong's variance with one row per patient, and gives the covariance of
+strata that share patients in the same pass.
+
 References
 ----------
 Obuchowski NA (1997). Nonparametric analysis of clustered ROC curve data. Biometrics 53:567-578.
 Liang KY, Zeger SL (1986). Longitudinal data analysis using generalized linear models.
 Biometrika 73:13-22.
+Cameron AC, Miller DL (2015). A practitioner's guide to cluster-robust inference. J Hum Resour 50:317-372.
 """
 
 from __future__ import annotations
