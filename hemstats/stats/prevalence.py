@@ -41,7 +41,6 @@ from hemstats.stats._proportion import (
     ProportionMethod,
     check_confidence_level,
     check_method,
-    interval,
     newcombe_difference,
     proportion_ci,
     proportion_coverage,
@@ -86,34 +85,47 @@ def _interval_rows(
     n_resamples: int,
     rng: None | int | np.random.Generator,
 ) -> pd.DataFrame:
-    """One row per group x finding with counts, the interval and the design columns."""
+    """One row per group x finding with counts, the interval and the design columns.
+
+    Counts, binomial intervals and design effects are vectorised over the rows; only rows
+    that get a cluster interval call :func:`clustered_proportion` (with their clusters).
+    """
     by_ = units.by
-    values = units.values
     keys = by_ + ["finding"]
-    per_cluster = values.groupby(keys + ["cluster"], sort=False, dropna=False)["value"].agg(["sum", "size"])
-    generator = np.random.default_rng(rng)
-    rows = []
-    levels = list(range(len(keys))) if len(keys) > 1 else 0
-    for key, block in per_cluster.groupby(level=levels, sort=False):
-        key = key if isinstance(key, tuple) else (key,)
-        pos, size = block["sum"].to_numpy(), block["size"].to_numpy()
-        x, n = int(pos.sum()), int(size.sum())
-        repeated = level == "slice" or bool((size > 1).any())
-        design = clustered_proportion(
-            pos, size, interval=cluster_interval, confidence_level=confidence_level, n_resamples=n_resamples, rng=generator
-        )
-        if repeated and cluster is not None:
-            low, high, code, reason = design.ci_low, design.ci_high, design.method, design.reason
-        else:
-            low, high = interval(x, n, confidence_level, method)
-            code, reason = method, ""
-            if repeated:
-                code = f"{method}-independent-rows"
-                reason = f"cluster=None: rows treated as independent although clustered (design effect {design.design_effect:.3g})"
-        rows.append((*key, x, n, x / n, low, high, code, design.design_effect, design.n_clusters, reason))
-    out = pd.DataFrame(
-        rows, columns=keys + ["positives", "n", "estimate", "ci_low", "ci_high", "method", "design_effect", "n_clusters", "reason"]
-    )
+    per_cluster = units.values.groupby(keys + ["cluster"], sort=False, dropna=False)["value"].agg(["sum", "size"])
+    per_cluster = per_cluster.reset_index().astype({"sum": float, "size": float})
+    per_cluster = per_cluster.assign(xx=per_cluster["sum"] ** 2, xm=per_cluster["sum"] * per_cluster["size"],
+                                     mm=per_cluster["size"] ** 2)  # fmt: skip
+    grouped = per_cluster.groupby(keys, sort=False, dropna=False)
+    out = grouped.agg(
+        positives=("sum", "sum"), n=("size", "sum"), n_clusters=("size", "size"), largest=("size", "max"),
+        xx=("xx", "sum"), xm=("xm", "sum"), mm=("mm", "sum"),
+    ).reset_index()  # fmt: skip
+    x, n, k = out["positives"].to_numpy(), out["n"].to_numpy(), out["n_clusters"].to_numpy()
+    p = x / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = k / (k - 1) * (out["xx"] - 2 * p * out["xm"] + p**2 * out["mm"]).to_numpy() / n**2
+        deff = np.where((p > 0) & (p < 1) & (k > 1), var / (p * (1 - p) / (n - 1)), np.nan)
+    low, high = proportion_ci(x, n, method=method, confidence_level=confidence_level)
+    repeated = np.full(len(out), level == "slice") | (out["largest"].to_numpy() > 1)
+    code = np.where(repeated, f"{method}-independent-rows", method).astype(object)
+    reason = np.array(
+        [f"cluster=None: rows treated as independent although clustered (design effect {d:.3g})" if r else ""
+         for r, d in zip(repeated, deff)], dtype=object,
+    )  # fmt: skip
+    if cluster is not None and repeated.any():
+        generator = np.random.default_rng(rng)
+        positions = grouped.indices
+        for i, key in enumerate(out[keys].itertuples(index=False, name=None)):
+            if not repeated[i]:
+                continue
+            rows = positions[key if len(keys) > 1 else key[0]]
+            design = clustered_proportion(
+                per_cluster["sum"].to_numpy()[rows], per_cluster["size"].to_numpy()[rows], interval=cluster_interval,
+                confidence_level=confidence_level, n_resamples=n_resamples, rng=generator,
+            )  # fmt: skip
+            low[i], high[i], code[i], reason[i], deff[i] = design.ci_low, design.ci_high, design.method, design.reason, design.design_effect
+    out = out.assign(estimate=p, ci_low=low, ci_high=high, method=code, design_effect=deff, reason=reason)
     if by_:
         size = units.universe.groupby(by_, sort=False, dropna=False).size().rename("_universe").reset_index()
         out = out.merge(size, on=by_, how="left")
