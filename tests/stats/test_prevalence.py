@@ -645,3 +645,26 @@ def test_compare_prevalence_says_when_units_are_clustered(cluster_labels, cluste
     # studies without repeated patients: plain Newcombe, no note
     plain = compare_prevalence(cluster_labels)
     assert set(plain.method.dropna()) == {"newcombe"} and not plain.reason.str.contains("clustered").any()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    clusters=st.lists(st.tuples(st.integers(1, 30), st.floats(0, 1)), min_size=2, max_size=40),
+    interval=st.sampled_from(["logit", "wald"]),
+    level=st.floats(0.5, 0.999),
+)
+def test_clustered_interval_properties(clusters, interval, level):
+    from hemstats.stats.prevalence import clustered_proportion
+
+    sizes = np.array([m for m, _ in clusters])
+    pos = np.array([int(round(f * m)) for m, f in clusters])
+    r = clustered_proportion(pos, sizes, interval=interval, confidence_level=level)
+    assert r.estimate == pytest.approx(pos.sum() / sizes.sum())
+    assert 0.0 <= r.ci_low <= r.estimate + 1e-12 and r.estimate - 1e-12 <= r.ci_high <= 1.0
+    assert r.n_clusters == len(sizes)
+    # mirror: counting negatives instead of positives mirrors the interval
+    m = clustered_proportion(sizes - pos, sizes, interval=interval, confidence_level=level)
+    assert m.ci_low == pytest.approx(1 - r.ci_high, abs=1e-9) and m.ci_high == pytest.approx(1 - r.ci_low, abs=1e-9)
+    # one unit per cluster: the sandwich variance is the binomial one, design effect 1
+    ones = clustered_proportion(np.minimum(pos, 1), np.ones_like(sizes), interval=interval, confidence_level=level)
+    assert math.isnan(ones.design_effect) or ones.design_effect == pytest.approx(1.0)
