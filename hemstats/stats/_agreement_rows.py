@@ -12,7 +12,8 @@ Clustering of one estimate: ``n_clusters`` counts the clusters of the units it u
 some cluster holds more than one of them the estimate is *clustered* and gets the
 cluster-robust analytic interval (``cluster-robust-linearised``, ``cluster-robust-korn-graubard``)
 and the cluster bootstrap (``cluster-bootstrap-<method>``); with one unit per cluster the
-independent-units methods are exact and keep their names (``fleiss_cohen_everitt_1969``...);
+independent-units methods are exact and keep their names (``fleiss_cohen_everitt_1969``...,
+``bootstrap-percentile``);
 ``cluster=False`` forces them and says so (``...-independent-rows``).
 """
 
@@ -29,6 +30,7 @@ from hemstats.stats import kappa as _k
 from hemstats.stats._agreement_input import _options, _prepare, _Ratings
 from hemstats.stats._proportion import interval as _interval
 from hemstats.stats.bootstrap import interval_from_distribution, resample_indices
+from hemstats.stats.bootstrap_options import MIN_CLUSTERS, method_code
 
 #: Columns of every frame this module returns, in order.
 COLUMNS: tuple[str, ...] = (
@@ -36,7 +38,6 @@ COLUMNS: tuple[str, ...] = (
     "ci_low", "ci_high", "n", "n_clusters", "method", "confidence_level", "reason",
 )
 _CHUNK_CELLS = 1 << 22  # weights per bootstrap chunk (~32 MB of float64)
-_FEW_CLUSTERS = 10
 
 
 @dataclass
@@ -85,7 +86,7 @@ def _emit(rows, jobs, d: _Ratings, finding, measure, raters, used, estimate, why
         reasons += [d.cluster_note] if d.cluster_note else []
         if n_clusters < 2:
             no_interval = f"fewer than 2 clusters ({n_clusters}): no cluster-robust interval"
-        elif n_clusters < _FEW_CLUSTERS:
+        elif n_clusters < MIN_CLUSTERS:
             reasons.append(f"only {n_clusters} clusters: the cluster-robust interval may be unreliable")
     if ci in ("analytic", "both"):
         if clustered and not why and not no_interval:
@@ -98,8 +99,8 @@ def _emit(rows, jobs, d: _Ratings, finding, measure, raters, used, estimate, why
         rows.append({**base, "se": se, "ci_low": lo, "ci_high": hi, "method": method,
                      "reason": "; ".join(reasons + extra + ([no_interval] if no_interval else [])) or None})
     if ci in ("bootstrap", "both"):
-        method = (f"bootstrap-{bootstrap}-independent-rows" if d.independent else
-                  f"cluster-bootstrap-{bootstrap}" if clustered else f"bootstrap_{bootstrap}")
+        method = method_code(bootstrap, stratified=False, clustered=clustered)
+        method = f"{method}-independent-rows" if d.independent else method
         rows.append({**base, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "method": method,
                      "reason": "; ".join(reasons + ([no_interval] if no_interval else [])) or None})
         if not why and not no_interval:

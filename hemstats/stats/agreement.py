@@ -32,7 +32,7 @@ patients x 10 slices at ICC 0.3-0.7,
 ``method = "cluster-bootstrap-percentile" | "-basic" | "-bca"``) is the choice for
 Krippendorff's alpha, which has no linearisation here. With one unit per cluster the
 independent-units methods are exact and keep their names (``fleiss_cohen_everitt_1969``,
-``gwet_2014``, ``bootstrap_percentile``...). ``cluster=False`` asks for independent units
+``gwet_2014``; bootstrap rows ``bootstrap-percentile``...). ``cluster=False`` asks for independent units
 anyway, labelled ``...-independent-rows``. Fewer than 2 clusters: NaN interval with the
 reason; fewer than 10: the interval, with a warning in ``reason``.
 
@@ -143,7 +143,7 @@ def cohen_kappa(
         Columns of :data:`COLUMNS`: ``dataset, level, finding, measure`` (``"cohen_kappa"``),
         ``raters`` (``"R1|R2"``), ``estimate, se, ci_low, ci_high, n`` (units read by
         both), ``n_clusters``, ``method`` (``"fleiss_cohen_everitt_1969"``,
-        ``"cluster-robust-linearised"``, ``"bootstrap_percentile"``,
+        ``"cluster-robust-linearised"``, ``"bootstrap-percentile"``,
         ``"cluster-bootstrap-percentile"``...), ``confidence_level, reason``.
 
     Notes
@@ -253,7 +253,7 @@ def fleiss_kappa(labels: Labels, *, raters: Sequence[str] | None = None,
     >>> from hemstats.datasets import demo
     >>> f = fleiss_kappa(demo.load(n_studies=200).labels, ci="both", n_resamples=500, rng=0)
     >>> sorted(f.method.unique())
-    ['bootstrap_percentile', 'gwet_2014']
+    ['bootstrap-percentile', 'gwet_2014']
     """
     if variance not in ("gwet", "fleiss_nee_landis"):
         _fail(f"variance: expected 'gwet' or 'fleiss_nee_landis', got {variance!r}")
@@ -324,7 +324,7 @@ def krippendorff_alpha(labels: Labels, *, raters: Sequence[str] | None = None,
     >>> from hemstats.datasets import demo
     >>> a = krippendorff_alpha(demo.load(n_studies=200).labels, n_resamples=500, rng=0)
     >>> a.method.unique().tolist()
-    ['bootstrap_percentile']
+    ['bootstrap-percentile']
     """
     return _run(labels, [("krippendorff_alpha", {})], level=level, raters=raters, findings=findings,
                 categories=categories, ci=ci, bootstrap=bootstrap, n_resamples=n_resamples,

@@ -276,7 +276,7 @@ def test_columns_and_dtypes(toy):
     for col in ("estimate", "se", "ci_low", "ci_high", "confidence_level"):
         assert res[col].dtype == np.float64
     assert set(res.method) == {"fleiss_cohen_everitt_1969", "clopper_pearson", "gwet_2008", "gwet_2014", "none",
-                               "bootstrap_percentile"}
+                               "bootstrap-percentile"}
 
 
 def test_input_not_modified(toy):
