@@ -42,13 +42,14 @@ def stratum_forest(
     ax: Axes | None = None,
     finding: str | None = None,
     dataset: str | None = None,
-    method: str = "delong",
+    method: str | None = None,
 ) -> Axes:
     """Forest plot of the AUC per acquisition stratum, one marker and CI per model.
 
     Strata run top to bottom in the table's order; models are offset vertically within a
     stratum and coloured; each model's legend entry carries the heterogeneity p-value of the
-    table (``auc-heterogeneity``).  Strata with a NaN AUC are listed without a marker.
+    table (its ``kind == "heterogeneity"``, ``metric == "auc"`` row).  Strata with a NaN AUC
+    are listed without a marker.
 
     Parameters
     ----------
@@ -58,8 +59,9 @@ def stratum_forest(
         Where to draw; a new figure when None.
     finding, dataset : str, optional
         Which finding / dataset to draw; required when the table holds several.
-    method : str, default "delong"
-        Which AUC rows to draw (``delong`` or ``bootstrap-<method>``).
+    method : str, optional
+        Which AUC rows to draw (``clustered-delong``, ``delong``, ``cluster-bootstrap-<method>``,
+        ...); default ``clustered-delong`` when the table has it, else ``delong``.
 
     Returns
     -------
@@ -85,13 +87,17 @@ def stratum_forest(
         present = pd.unique(tab[col].astype(object))
         if len(present) > 1:
             raise HemstatsError(f"stratum_forest: the table holds several {col}s {list(present)}; pass {col}=")
-    rows = tab[(tab["kind"] == "stratum") & (tab["metric"] == "auc") & (tab["method"] == method)]
+    auc_rows = tab[(tab["kind"] == "stratum") & (tab["metric"] == "auc")]
+    if method is None:
+        method = "clustered-delong" if (auc_rows["method"] == "clustered-delong").any() else "delong"
+    rows = auc_rows[auc_rows["method"] == method]
     if rows.empty:
         raise HemstatsError(f"stratum_forest: no AUC rows with method {method!r} to draw "
                             f"(methods: {sorted(pd.unique(tab['method'].dropna().astype(str)))})")
     strata = list(pd.unique(rows["stratum_value"].astype(object)))
     models = list(pd.unique(rows["model"].astype(object)))
-    het = tab[tab["method"] == "auc-heterogeneity"].set_index(tab.loc[tab["method"] == "auc-heterogeneity", "model"].astype(object))
+    het = tab[(tab["kind"] == "heterogeneity") & (tab["metric"] == "auc")]
+    het = het.set_index(het["model"].astype(object))
     ax = _axes(ax, 1.0 + 0.5 * len(strata) * max(1, len(models)) ** 0.5)
     step = 0.6 / max(len(models), 1)
     for j, model in enumerate(models):

@@ -26,7 +26,7 @@ def _close():
 def _row(model, value, kind, metric, method, est, lo, hi, p=np.nan):
     return {"dataset": "d", "level": "study", "finding": "any", "model": model, "stratum": "kernel_family",
             "stratum_value": value, "kind": kind, "metric": metric, "estimate": est, "ci_low": lo, "ci_high": hi,
-            "statistic": np.nan, "df": np.nan, "p_value": p, "p_adjusted": p, "n": 10, "n_positive": 5,
+            "statistic": np.nan, "df": np.nan, "p_value": p, "p_adjusted": p, "n": 10, "n_positive": 5, "n_clusters": 10,
             "method": method, "confidence_level": 0.95, "reason": pd.NA}
 
 
