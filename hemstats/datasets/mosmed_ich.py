@@ -376,7 +376,7 @@ def load(
     Cohort
         ``studies`` (age, sex and the technical columns), ``labels`` (study level,
         ``consensus``) and ``notes`` (``registry_vs_dicom``, ``dicom_failure``,
-        ``registry_inconsistent``, ``out_of_range`` for an age outside 0-120 years,
+        ``registry_inconsistent``, ``out_of_range`` for an age outside 0-130 years,
         kept missing; the ``field`` column names the compared field).
 
     Raises

@@ -31,7 +31,7 @@ Tables produced:
   finding where the patient flag and the slices disagree (and per slice where
   ``No_Hemorrhage`` contradicts the subtype flags), one ``derived_label`` row saying how
   study labels were derived, one ``blank_flags`` row counting how blanks were read,
-  and an ``out_of_range`` row per age outside 0-120 years (kept missing).
+  and an ``out_of_range`` row per age outside 0-130 years (kept missing).
 
 Study-level labels
 ------------------

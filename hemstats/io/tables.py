@@ -38,6 +38,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from hemstats.acquisition import PHYSICAL_RANGES
 from hemstats.errors import DataFormatError, ManifestError, Problem
 from hemstats.io._hints import mismatch as _mismatch
 from hemstats.io._paths import dataset_root, relative_errors
@@ -488,7 +489,8 @@ def parse_number(
 
 
 #: Ages (years) outside this closed range are not physical: :func:`age_in_range` makes them missing.
-AGE_RANGE: tuple[float, float] = (0.0, 120.0)
+#: The one table of physical ranges, :data:`hemstats.acquisition.PHYSICAL_RANGES`, also used for DICOM ages.
+AGE_RANGE: tuple[float, float] = PHYSICAL_RANGES["age_years"][:2]
 
 
 def age_in_range(ages: pd.Series, *, path: str | Path, column: str) -> tuple[pd.Series, list[str]]:
@@ -511,7 +513,7 @@ def age_in_range(ages: pd.Series, *, path: str | Path, column: str) -> tuple[pd.
     --------
     >>> ages, notes = age_in_range(pd.Series([35.0, -1.0, 0.5, 450.0], dtype="Float64"), path="d.csv", column="Age")
     >>> ages.tolist(), notes
-    ([35.0, <NA>, 0.5, <NA>], ["d.csv, column 'Age', row 3: age -1 is outside 0-120 years; kept missing", "d.csv, column 'Age', row 5: age 450 is outside 0-120 years; kept missing"])
+    ([35.0, <NA>, 0.5, <NA>], ["d.csv, column 'Age', row 3: age -1 is outside 0-130 years; kept missing", "d.csv, column 'Age', row 5: age 450 is outside 0-130 years; kept missing"])
     """
     low, high = AGE_RANGE
     out = ages.astype("Float64")

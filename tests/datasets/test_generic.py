@@ -142,7 +142,7 @@ def test_out_of_range_ages_become_missing_with_a_note(tmp_path):
     assert cohort.studies["age_years"].isna().tolist() == [False, True, True]
     notes = cohort.notes.query("kind == 'out_of_range'")
     assert notes["study_id"].tolist() == ["E2", "E3"]
-    assert notes["detail"].iloc[0] == "s.csv, column 'Age', row 3: age -5 is outside 0-120 years; kept missing"
+    assert notes["detail"].iloc[0] == "s.csv, column 'Age', row 3: age -5 is outside 0-130 years; kept missing"
 
 
 def test_trailing_comma_rows_are_not_duplicate_ids(tmp_path):

@@ -277,13 +277,13 @@ def test_wrong_sheet_names_the_sheet_and_the_sheets_present(tmp_path: Path) -> N
 
 
 def test_out_of_range_ages_become_missing_with_a_note(tmp_path: Path) -> None:
-    write_registry(tmp_path / "dataset_registry.xlsx", ["study_id", "Age"], [["s1", 40], ["s2", -1], ["s3", 130]],
+    write_registry(tmp_path / "dataset_registry.xlsx", ["study_id", "Age"], [["s1", 40], ["s2", -1], ["s3", 131]],
                    title=None)
     cohort = mosmed_ich.load(tmp_path, salt=SALT)
     assert cohort.studies.set_index("study_id")["age_years"].isna().to_dict() == {"s1": False, "s2": True, "s3": True}
     notes = cohort.notes.query("kind == 'out_of_range'")
     assert notes["study_id"].tolist() == ["s2", "s3"]
-    assert "column 'Age', row 3: age -1 is outside 0-120 years; kept missing" in notes["detail"].iloc[0]
+    assert "column 'Age', row 3: age -1 is outside 0-130 years; kept missing" in notes["detail"].iloc[0]
 
 
 def test_option_types_and_root_file(tmp_path: Path) -> None:

@@ -160,7 +160,7 @@ def test_out_of_range_ages_become_missing_with_a_note(tmp_path):
     assert st.loc["049", "age_years"] == 35.0
     notes = cohort.notes.query("kind == 'out_of_range'")
     assert notes["study_id"].tolist() == ["050", "054"]
-    assert "column 'Age (years)', row 3: age 450 is outside 0-120 years" in notes["detail"].iloc[0]
+    assert "column 'Age (years)', row 3: age 450 is outside 0-130 years" in notes["detail"].iloc[0]
 
 
 def test_capitalised_file_name(tmp_path):

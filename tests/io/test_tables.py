@@ -188,6 +188,6 @@ def test_dataset_root_names_a_file_as_a_file(tmp_path):
 def test_age_in_range():
     from hemstats.io.tables import age_in_range
 
-    ages, notes = age_in_range(pd.Series([-2.0, 121.0, 120.0, 0.0], dtype="Float64"), path="d.csv", column="Age")
+    ages, notes = age_in_range(pd.Series([-2.0, 130.5, 130.0, 0.0], dtype="Float64"), path="d.csv", column="Age")
     assert ages.isna().tolist() == [True, True, False, False]
     assert len(notes) == 2 and "row 2" in notes[0] and "row 3" in notes[1]
