@@ -219,6 +219,13 @@ def _prepare(
     return out
 
 
+def _check_rng(rng) -> None:
+    ok = rng is None or isinstance(rng, (np.random.Generator, np.random.SeedSequence)) or (
+        isinstance(rng, (numbers.Integral, np.integer)) and not isinstance(rng, (bool, np.bool_)) and rng >= 0)
+    if not ok:
+        _fail(f"rng: expected None, a non-negative integer seed or a numpy Generator, got {rng!r}")
+
+
 def _options(ci: str, bootstrap: str, n_resamples: int, confidence_level: float) -> None:
     if not isinstance(ci, str) or ci not in ("analytic", "bootstrap", "both"):
         _fail(f"ci: expected 'analytic', 'bootstrap' or 'both', got {ci!r}")

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from hemstats.stats import kappa as _k
-from hemstats.stats._agreement_input import _options, _prepare, _Ratings
+from hemstats.stats._agreement_input import _check_rng, _options, _prepare, _Ratings
 from hemstats.stats._proportion import interval as _interval
 from hemstats.stats.bootstrap import interval_from_distribution, resample_indices
 from hemstats.stats.bootstrap_options import MIN_CLUSTERS, method_code
@@ -282,6 +282,7 @@ def _run(labels, specs, *, level, raters, findings, categories, ci, bootstrap, n
          rng, cluster=None) -> pd.DataFrame:
     """Rows of every ``(kind, options)`` in ``specs`` on the same ratings and bootstrap resamples."""
     _options(ci, bootstrap, n_resamples, confidence_level)
+    _check_rng(rng)
     data = _prepare(labels, level=level, raters=raters, findings=findings, categories=categories, cluster=cluster)
     rows: list[dict] = []
     jobs: dict[str, list[_Job]] = {}
