@@ -33,8 +33,6 @@ __all__ = ["ClusterInterval", "CLUSTER_INTERVALS", "clustered_proportion", "clus
 ClusterInterval = Literal["logit", "wald", "bootstrap"]
 #: The cluster-robust interval families, in the order tables show them.
 CLUSTER_INTERVALS: tuple[str, ...] = get_args(ClusterInterval)
-#: Documented range of ``n_resamples`` for the cluster bootstrap.
-N_RESAMPLES_RANGE: tuple[int, int] = (100, 1_000_000)
 #: Fewer clusters than this: the interval is given, with a warning in ``reason``.
 FEW_CLUSTERS = 10
 
@@ -59,12 +57,14 @@ def check_cluster_interval(interval: object) -> str:
 
 
 def check_n_resamples(n_resamples: object) -> int:
-    """``n_resamples`` as an int in :data:`N_RESAMPLES_RANGE`, else a HemstatsError naming it."""
-    low, high = N_RESAMPLES_RANGE
-    ok = isinstance(n_resamples, (int, np.integer)) and not isinstance(n_resamples, bool)
-    if not ok or not low <= int(n_resamples) <= high:  # type: ignore[arg-type]
-        raise HemstatsError(f"n_resamples must be an integer from {low} to {high:,}, got {n_resamples!r}")
-    return int(n_resamples)  # type: ignore[arg-type]
+    """``n_resamples`` as an int in ``[2, 10,000,000]``, the range of every hemstats bootstrap.
+
+    Delegates to :func:`hemstats.stats.bootstrap_options.check_n_resamples` (its
+    PerformanceInputError is a HemstatsError naming ``n_resamples``).
+    """
+    from hemstats.stats.bootstrap_options import check_n_resamples as _check
+
+    return _check(n_resamples)
 
 
 def method_code(interval: str) -> str:
@@ -121,7 +121,7 @@ def clustered_proportion(
     confidence_level : float
         Nominal level.
     n_resamples : int
-        Cluster-bootstrap resamples, from 100 to 1,000,000 (bootstrap only).
+        Cluster-bootstrap resamples, an integer in [2, 10,000,000] (bootstrap only).
     rng : None, int or numpy.random.Generator
         Seed of the cluster bootstrap.
 

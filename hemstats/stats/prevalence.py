@@ -202,8 +202,8 @@ def prevalence(
         Cluster-robust interval, see
         :func:`~hemstats.stats._cluster_proportion.clustered_proportion`.
     n_resamples : int
-        Cluster-bootstrap resamples, an integer from 100 to 1,000,000 (used only by
-        ``cluster_interval="bootstrap"``, but always checked).
+        Cluster-bootstrap resamples, an integer in [2, 10,000,000] as in every hemstats
+        bootstrap (used only by ``cluster_interval="bootstrap"``, always checked).
     rng : None, int or numpy.random.Generator
         Seed of the cluster bootstrap.
 

@@ -555,9 +555,9 @@ def test_cluster_bootstrap_is_seeded_and_close_to_logit(cluster_labels, cluster_
     np.testing.assert_allclose(a.ci_high[alpha], logit.ci_high[alpha], atol=0.03)
 
 
-@pytest.mark.parametrize("bad", [0, 99, 1_000_001, 2.5, "2000", True, None])
+@pytest.mark.parametrize("bad", [0, 1, 10**7 + 1, 2.5, "2000", True, None])
 def test_n_resamples_is_an_integer_in_range(cluster_labels, bad):
-    with pytest.raises(HemstatsError, match=r"n_resamples must be an integer from 100 to 1,000,000"):
+    with pytest.raises(HemstatsError, match=r"n_resamples must be an integer in \[2, 10000000\]"):
         prevalence(cluster_labels, level="slice", n_resamples=bad)
 
 
