@@ -160,7 +160,7 @@ def clustered_proportion(
     deff = var / (p * (1 - p) / (n - 1)) if 0 < p < 1 and n > 1 else np.nan
     reason = ""
     if k < FEW_CLUSTERS:
-        reason = f"only {k} clusters (< {FEW_CLUSTERS}): the cluster-robust interval is unreliable"
+        reason = f"only {k} clusters (fewer than {FEW_CLUSTERS}): the cluster-robust interval is unreliable"
     alpha = 1.0 - level
     if p in (0.0, 1.0):
         low, high = proportion_ci(round(p * k), k, method="clopper-pearson", confidence_level=level)
