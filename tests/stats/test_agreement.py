@@ -494,6 +494,27 @@ def test_cluster_bootstrap_bca_and_basic(slices):
         assert r.se == pytest.approx(CLU["patient_id"]["fleiss"]["se"], rel=0.2)
 
 
+@pytest.mark.parametrize("method", ["percentile", "basic", "bca"])
+def test_bootstrap_matches_scipy(method):
+    # complete pairs, one study per cluster: the engine draws the very indices scipy draws, so
+    # scipy.stats.bootstrap((a, b), kappa, paired=True, method=..., rng seed 42) gives the same interval
+    from scipy import stats
+
+    w = pd.DataFrame(REF["toy"]["ratings"])[["R1", "R2"]].dropna().astype(int)
+    lab = long_labels({"R1": w.R1.tolist(), "R2": w.R2.tolist()})
+
+    def kappa(a, b, axis=-1):
+        pa, pb = a.mean(axis=axis), b.mean(axis=axis)
+        pe = pa * pb + (1 - pa) * (1 - pb)
+        return ((a == b).mean(axis=axis) - pe) / (1 - pe)
+
+    ref = stats.bootstrap((w.R1.to_numpy(), w.R2.to_numpy()), kappa, paired=True, vectorized=True, n_resamples=999,
+                          method="BCa" if method == "bca" else method, random_state=np.random.default_rng(42))
+    r = row(cohen_kappa(lab, ci="bootstrap", bootstrap=method, n_resamples=999, rng=42))
+    assert (r.ci_low, r.ci_high, r.se) == pytest.approx((*ref.confidence_interval, ref.standard_error), abs=1e-12)
+    assert r.method == f"bootstrap-{method}"
+
+
 def test_one_unit_per_cluster_bootstrap_equals_unit_bootstrap():
     toy = long_labels(REF["toy"]["ratings"])
     a = fleiss_kappa(toy, ci="bootstrap", n_resamples=300, rng=5)
