@@ -155,7 +155,8 @@ def cohen_kappa(
     ``psych``'s ``var.weighted`` is not that variance (0.0091 against 0.0453 on the
     reference data), so it is not used.  Cluster-robust SE and interval against
     ``survey::svycontrast`` of ``svymean`` under ``svydesign(ids = ~patient)``
-    (tests/reference/agreement_cluster.R).
+    (tests/reference/agreement_cluster.R).  Bootstrap intervals (percentile, basic, BCa)
+    equal :func:`scipy.stats.bootstrap` with the same seed on complete, unclustered pairs.
 
     References
     ----------
