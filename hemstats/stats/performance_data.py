@@ -186,10 +186,15 @@ def _unpack(data: Any, labels: Any, studies: Any) -> tuple[pd.DataFrame, pd.Data
     return data, labels, studies
 
 
-def _is_table(data: Any) -> bool:
+def _is_table(data: Any, labels: Any = None) -> bool:
+    """A Cohort, or a predictions table (its columns, or a labels table beside it)."""
     from hemstats.cohort import Cohort
 
-    return isinstance(data, Cohort) or (isinstance(data, pd.DataFrame) and {"model", "score", "finding"} <= set(data.columns))
+    if isinstance(data, Cohort):
+        return True
+    return isinstance(data, pd.DataFrame) and (
+        {"model", "score", "finding"} <= set(data.columns) or isinstance(labels, pd.DataFrame)
+    )
 
 
 def _groups(joined: pd.DataFrame):
@@ -309,7 +314,7 @@ def _is_auto(cluster: Any) -> bool:
 
 def _prepare(data, labels, studies, *, reference, finding, level, cluster, by):
     """``(joined, unmatched, cluster column or None)``; ``cluster="auto"`` clusters slices by patient."""
-    if _is_table(data):
+    if _is_table(data, labels):
         if cluster is not None and not isinstance(cluster, str):
             raise PerformanceInputError(f"cluster: with tables name a column (e.g. 'patient_id'), got {type(cluster).__name__}")
         preds, labs, studies = _unpack(data, labels, studies)

@@ -221,7 +221,7 @@ def _ranked_statistic(
 
 
 def _check_plain_labels(data: Any, labels: Any) -> None:
-    if not _is_table(data):
+    if not _is_table(data, labels):
         y_arr = _check_y(labels, "labels")
         if len(y_arr) == 0:
             raise PerformanceInputError("labels: empty; the AUC needs cases and controls")

@@ -1,0 +1,162 @@
+"""Bad inputs to the bootstrap engine and the performance statistics end in a clear HemstatsError.
+
+Each case names the argument, column or row the message must point at (``match=``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hemstats.errors import HemstatsError
+from hemstats.stats.bootstrap import OneClassError, PerformanceInputError, bootstrap_ci
+from hemstats.stats.performance import performance, threshold_metrics
+from hemstats.stats.performance_calibration import calibration
+from hemstats.stats.performance_roc import reader_operating_points, roc_band
+from hemstats.stats.performance_segmentation import segmentation_metrics
+from hemstats.stats.roc import JoinError, auc, average_precision, compare_auc
+
+N = 40
+Y = (np.arange(N) % 3 == 0).astype(int)
+S = np.round(np.linspace(0.05, 0.95, N) * 0.5 + Y * 0.4, 3)
+
+
+def _tables(n: int = 30) -> tuple[pd.DataFrame, pd.DataFrame]:
+    y = (np.arange(n) % 3 == 0).astype(int)
+    ids = [f"s{i}" for i in range(n)]
+    labels = pd.DataFrame({"dataset": "toy", "study_id": ids, "slice_id": pd.NA, "level": "study",
+                           "finding": "any", "rater": "consensus", "value": y})
+    preds = pd.concat([pd.DataFrame({"dataset": "toy", "study_id": ids, "slice_id": pd.NA, "level": "study",
+                                     "finding": "any", "model": m, "score": np.linspace(0, 1, n) * 0.5 + y * k})
+                       for m, k in (("m1", 0.4), ("m2", 0.2))], ignore_index=True)
+    return preds, labels
+
+
+# -- options of every statistic ------------------------------------------------------------------
+OPTION_CASES = [
+    ("n_resamples", 0), ("n_resamples", 1), ("n_resamples", 2.5), ("n_resamples", True), ("n_resamples", "100"),
+    ("n_resamples", -5), ("n_resamples", 10**12), ("n_resamples", None),
+    ("confidence_level", 0), ("confidence_level", 1), ("confidence_level", 95), ("confidence_level", float("nan")),
+    ("confidence_level", "0.95"),
+    ("bootstrap_method", "BCA"), ("bootstrap_method", "foo"),
+    ("rng", 1.5), ("rng", "seed"), ("rng", -3),
+]
+
+
+@pytest.mark.parametrize("option, bad", OPTION_CASES, ids=[f"{o}={b!r}" for o, b in OPTION_CASES])
+@pytest.mark.parametrize("statistic", ["auc", "average_precision", "compare_auc", "threshold_metrics", "roc_band"])
+def test_bad_option_is_named(statistic, option, bad):
+    fn = {"auc": lambda **kw: auc(S, Y, method="bootstrap", **kw),
+          "average_precision": lambda **kw: average_precision(S, Y, **kw),
+          "compare_auc": lambda **kw: compare_auc(np.column_stack([S, S[::-1]]), Y, **kw),
+          "threshold_metrics": lambda **kw: threshold_metrics(S, Y, **kw),
+          "roc_band": lambda **kw: roc_band(S, Y, **kw)}[statistic]
+    if statistic == "roc_band" and option == "bootstrap_method":
+        pytest.skip("roc_band has no bootstrap_method (always percentile, as pROC)")
+    with pytest.raises(PerformanceInputError, match=option):
+        fn(**{option: bad})
+
+
+@pytest.mark.parametrize("option, bad", [("n_resamples", 1), ("n_resamples", 2.5), ("confidence_level", 95),
+                                         ("rng", "seed")])
+def test_bad_option_of_calibration_performance_segmentation(option, bad):
+    p = np.clip(S, 0, 1)
+    with pytest.raises(PerformanceInputError, match=option):
+        calibration(p, Y, **{option: bad})
+    with pytest.raises(PerformanceInputError, match=option):
+        performance(p, Y, **{option: bad})
+    cases = pd.DataFrame({"dataset": "d", "study_id": list("abcd"), "finding": "any", "model": "m",
+                          "cluster": list("abcd"), "dice": [0.5, 0.6, 0.7, 0.8], "iou": 0.5, "reference_ml": 1.0,
+                          "predicted_ml": 1.0, "abs_volume_error_ml": 0.0, "reason": None})
+    with pytest.raises(PerformanceInputError, match=option):
+        segmentation_metrics(cases, **{option: bad})
+
+
+# -- plain arrays ---------------------------------------------------------------------------------
+ARRAY_CASES = [
+    ("text labels", lambda: auc(S, np.where(Y == 1, "ich", "none")), "labels"),
+    ("labels 0/2", lambda: auc(S, Y * 2), "labels: expected labels 0 or 1"),
+    ("NaN score", lambda: auc(np.r_[np.nan, S[1:]], Y), "NaN or infinite"),
+    ("inf score", lambda: threshold_metrics(np.r_[S[:-1], np.inf], Y), "NaN or infinite"),
+    ("text scores", lambda: auc(np.array(["a"] * N), Y), "scores"),
+    ("lengths differ", lambda: auc(S[:-1], Y), "expected 40 scores"),
+    ("cluster too short", lambda: auc(S, Y, method="bootstrap", cluster=np.arange(N - 3)), "cluster: expected 40"),
+    ("cluster with a gap", lambda: auc(S, Y, method="bootstrap", cluster=np.r_[[None], np.arange(N - 1)]), "cluster"),
+    ("cluster name for arrays", lambda: auc(S, Y, cluster="patient_id"), "cluster"),
+    ("one class", lambda: auc(S, np.zeros(N, dtype=int)), "one class"),
+    ("empty", lambda: auc(np.array([]), np.array([])), "labels"),
+    ("unknown method", lambda: auc(S, Y, method="wald"), "method"),
+    ("stratify text", lambda: auc(S, Y, stratify="yes"), "stratify"),
+    ("ci unknown", lambda: threshold_metrics(S, Y, ci="exact"), "ci"),
+    ("target_sensitivity 1.5", lambda: threshold_metrics(S, Y, target_sensitivity=1.5), "target_sensitivity"),
+    ("target_specificity 0", lambda: threshold_metrics(S, Y, target_specificity=0.0), "target_specificity"),
+    ("target_specificity text", lambda: threshold_metrics(S, Y, target_specificity="0.9"), "target_specificity"),
+    ("threshold NaN", lambda: threshold_metrics(S, Y, threshold=float("nan")), "threshold"),
+    ("threshold text", lambda: threshold_metrics(S, Y, threshold="0.5"), "threshold"),
+    ("no operating point", lambda: threshold_metrics(S, Y, threshold=None), "threshold"),
+    ("roc_band values > 1", lambda: roc_band(S, Y, values=[0.5, 1.2]), "values"),
+    ("roc_band given", lambda: roc_band(S, Y, given="ppv"), "given"),
+    ("roc_band too many resamples x values", lambda: roc_band(S, Y, n_resamples=10**7, values=np.linspace(0, 1, 51)),
+     "n_resamples"),
+    ("calibration outside [0, 1]", lambda: calibration(S * 3, Y), "probabilities in"),
+    ("include as unknown", lambda: performance(np.clip(S, 0, 1), Y, include=("auc", "kappa")), "include"),
+    ("compare_auc models not a pair", lambda: compare_auc(np.column_stack([S, S]), Y, models="ab"), "models"),
+    ("bootstrap_ci statistic", lambda: bootstrap_ci("brier", Y, S), "statistic"),
+]
+
+
+@pytest.mark.parametrize("call, match", [c[1:] for c in ARRAY_CASES], ids=[c[0] for c in ARRAY_CASES])
+def test_bad_arrays_are_named(call, match):
+    with pytest.raises(HemstatsError, match=match):
+        call()
+
+
+# -- tables ---------------------------------------------------------------------------------------
+def _dup_prediction():
+    preds, labels = _tables()
+    return pd.concat([preds, preds.iloc[[2]]], ignore_index=True), labels
+
+
+def _dup_label():
+    preds, labels = _tables()
+    return preds, pd.concat([labels, labels.iloc[[4]]], ignore_index=True)
+
+
+def _missing_column(table, column):
+    preds, labels = _tables()
+    if table == "predictions":
+        return preds.drop(columns=column), labels
+    return preds, labels.drop(columns=column)
+
+
+TABLE_CASES = [
+    ("duplicated prediction", _dup_prediction, {}, PerformanceInputError, r"predictions: 2 duplicated rows .*rows 2, 60"),
+    ("duplicated label", _dup_label, {}, PerformanceInputError, r"labels \(rater 'consensus'\): 2 duplicated rows .*rows 4, 30"),
+    ("predictions without score", lambda: _missing_column("predictions", "score"), {}, HemstatsError, "score"),
+    ("labels without value", lambda: _missing_column("labels", "value"), {}, PerformanceInputError, r"labels: missing columns \['value'\]"),
+    ("unknown finding", _tables, {"finding": "xyz"}, PerformanceInputError, "finding"),
+    ("unknown level", _tables, {"level": "series"}, PerformanceInputError, "level"),
+    ("unknown reference rater", _tables, {"reference": "R9"}, PerformanceInputError, "rater 'R9'"),
+    ("cluster column missing", _tables, {"cluster": "patient_id"}, PerformanceInputError, "patient_id"),
+    ("by column missing", _tables, {"by": "kernel"}, PerformanceInputError, "kernel"),
+]
+
+
+@pytest.mark.parametrize("make, kwargs, error, match", [c[1:] for c in TABLE_CASES], ids=[c[0] for c in TABLE_CASES])
+def test_bad_tables_are_named(make, kwargs, error, match):
+    preds, labels = make()
+    with pytest.raises(error, match=match):
+        auc(preds, labels, **kwargs)
+
+
+def test_tables_that_do_not_join_and_unknown_model():
+    preds, labels = _tables()
+    with pytest.raises(JoinError, match="do not join"):
+        auc(preds.assign(dataset="other"), labels)
+    with pytest.raises(PerformanceInputError, match=r"models: \['m9'\]"):
+        compare_auc(preds, labels, models=("m1", "m9"))
+    with pytest.raises(PerformanceInputError, match="labels"):
+        reader_operating_points(np.zeros(3))
+    with pytest.raises(OneClassError):
+        auc(S, np.ones(N, dtype=int))
