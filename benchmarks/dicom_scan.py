@@ -13,8 +13,9 @@ evicted from the page cache with ``posix_fadvise(DONTNEED)``, where possible) an
    (Manufacturer, KVP, SeriesInstanceUID), the way a script without hemstats would;
 
 checks that both readers give the same series table, and prints files per second, the
-ratio serial / scan (goal >= 10x) and peak memory (max RSS of this process and of the
-largest worker).  The machine's load average is printed too: on a shared machine the
+ratio serial / scan (goal >= 10x), CPU milliseconds per file over all processes (their
+ratio is what the scan would gain per core on an idle machine) and peak memory (max RSS
+of this process and of the largest worker).  The machine's load average is printed too: on a shared machine the
 workers only get the cores nobody else uses.
 
 Run by hand::
@@ -79,9 +80,14 @@ def serial_full(paths: list[Path]) -> int:
 
 
 def timed(fn):
-    t0 = time.perf_counter()
+    """Result, wall seconds and CPU seconds (this process and its finished workers)."""
+    t0, c0 = time.perf_counter(), os.times()
     out = fn()
-    return out, time.perf_counter() - t0
+    c1 = os.times()
+    cpu = (c1.user + c1.system + c1.children_user + c1.children_system) - (
+        c0.user + c0.system + c0.children_user + c0.children_system
+    )
+    return out, time.perf_counter() - t0, cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,24 +113,29 @@ def main(argv: list[str] | None = None) -> int:
         print("load average (1, 5, 15 min) at the start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
         for cache in ("cold", "warm"):
             tables = {}
-            times = {}
+            times, cpus = {}, {}
             for reader in readers:
                 if cache == "cold":
                     evict(paths)
-                scan, times[reader] = timed(
+                scan, times[reader], cpus[reader] = timed(
                     lambda: scan_dicom(root, max_workers=args.workers, progress=False, salt=SALT, reader=reader)
                 )
                 assert len(scan.failures) == 0 and int(scan.series["n_instances"].sum()) == n
                 tables[reader] = scan.series
             if cache == "cold":
                 evict(paths)
-            _, t_serial = timed(lambda: serial_full(paths))
+            _, t_serial, c_serial = timed(lambda: serial_full(paths))
             if len(tables) == 2:
                 pd.testing.assert_frame_equal(tables["gdcm"], tables["pydicom"])  # same table
             line = "   ".join(
                 f"scan_dicom[{r}]: {n / t:6.0f} files/s ({t:.2f} s, ratio {t_serial / t:.1f}x)" for r, t in times.items()
             )
             print(f"[{cache}] {line}   serial full dcmread: {n / t_serial:6.0f} files/s ({t_serial:.2f} s)")
+            cpu = "   ".join(f"scan_dicom[{r}] {1e3 * c / n:.2f}" for r, c in cpus.items())
+            print(
+                f"[{cache}] CPU ms per file (all processes): {cpu}   serial {1e3 * c_serial / n:.2f}   "
+                f"-> CPU ratio {', '.join(f'{r} {c_serial / c:.1f}x' for r, c in cpus.items())}"
+            )
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         rss_workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"peak RSS: this process {rss:.0f} MB, largest worker {rss_workers:.0f} MB")

@@ -9,7 +9,10 @@ so both readers give the same rows, notes and pseudonyms.
 Whatever GDCM cannot read plainly goes to pydicom, file by file (:func:`read`
 returns None): a file without the ``DICM`` prefix, a big-endian, deflated or unknown
 transfer syntax, no pixel data or pixel data cut short, an element GDCM cannot
-give as bytes, an explicit VR pydicom would read differently.  pydicom then reads
+give as bytes, an explicit VR pydicom would read differently, and any header whose
+top-level elements do not chain plainly (tag order, VR, length) to the pixel data
+element where GDCM stopped: a corrupt header is read by pydicom, which then gives the
+row or the failure reason it would have given anyway.  pydicom then reads
 the row or writes the failure reason, so failures are the same with either reader.
 
 GDCM's own warnings and errors are switched off: they could quote header values.
@@ -33,6 +36,10 @@ _STATE: tuple | None = None  # (gdcm, tag set, [(int tag, gdcm.Tag)], RawDataEle
 _PLAIN = ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1")  # implicit / explicit VR little endian
 _ENCAPSULATED = ("1.2.840.10008.1.2.4.", "1.2.840.10008.1.2.5")  # JPEG family, RLE: explicit VR LE headers
 _LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})
+_SHORT_VRS = frozenset(
+    vr.encode() for vr in "AE AS AT CS DA DS DT FD FL IS LO LT PN SH SL SS ST TM UI UL US".split()
+)
+_MAX_HEADER = 1 << 20  # headers longer than this are left to pydicom
 
 
 def available() -> bool:
@@ -63,23 +70,47 @@ def _setup() -> tuple:
     return _STATE
 
 
-def _pixel_data_ok(fh: IO[bytes], pos: int, size: int, implicit: bool) -> bool:
-    """Whether the element at ``pos`` is not pixel data cut short (pydicom's check, on 12 bytes)."""
-    fh.seek(pos)
-    head = fh.read(12)
-    if len(head) < 8:
-        return False  # no pixel data (pydicom: "truncated or not an image")
-    group, _ = struct.unpack("<HH", head[:4])
-    if group != 0x7FE0:
-        return True
-    if implicit:
-        length, start = struct.unpack("<L", head[4:8])[0], pos + 8
-    elif head[4:6] in _LONG_VRS:
-        if len(head) < 12:
+def _walk_lands(fh: IO[bytes], pos: int, size: int, implicit: bool) -> bool:
+    """Whether pydicom's walk over the element headers, from the file meta on, reaches the pixel data at ``pos``.
+
+    GDCM and pydicom recover differently from a corrupt header; a file whose top-level
+    elements do not chain plainly (strictly increasing tags, known explicit VRs, defined
+    lengths) to an intact (7FE0,0010) element at ``pos`` is left to pydicom.
+    """
+    if not 132 <= pos <= _MAX_HEADER:
+        return False
+    fh.seek(0)
+    buf = fh.read(pos + 12)
+    i, last, meta = 132, -1, True
+    while i < pos:
+        if i + 8 > len(buf):
             return False
-        length, start = struct.unpack("<L", head[8:12])[0], pos + 12
+        group, element = struct.unpack_from("<HH", buf, i)
+        if meta and group != 2:
+            meta, last = False, -1
+        tag = group << 16 | element
+        if tag <= last:
+            return False
+        last = tag
+        if implicit and not meta:
+            length, i = struct.unpack_from("<L", buf, i + 4)[0], i + 8
+        elif buf[i + 4 : i + 6] in _LONG_VRS:
+            length, i = struct.unpack_from("<L", buf, i + 8)[0], i + 12
+        elif buf[i + 4 : i + 6] in _SHORT_VRS:
+            length, i = struct.unpack_from("<H", buf, i + 6)[0], i + 8
+        else:
+            return False
+        if length == 0xFFFFFFFF:
+            return False
+        i += length
+    if i != pos or len(buf) < pos + 8 or struct.unpack_from("<HH", buf, pos) != (0x7FE0, 0x0010):
+        return False
+    if implicit:
+        length, start = struct.unpack_from("<L", buf, pos + 4)[0], pos + 8
+    elif buf[pos + 4 : pos + 6] in _LONG_VRS and len(buf) >= pos + 12:
+        length, start = struct.unpack_from("<L", buf, pos + 8)[0], pos + 12
     else:
-        length, start = struct.unpack("<H", head[6:8])[0], pos + 8
+        return False
     return length == 0xFFFFFFFF or start + length <= size
 
 
@@ -102,7 +133,7 @@ def read(fh: IO[bytes], path: str, size: int, salt: str) -> tuple[dict, list[Not
     if not (syntax in _PLAIN or syntax.startswith(_ENCAPSULATED)):
         return None
     implicit = syntax == _PLAIN[0]
-    if not _pixel_data_ok(fh, reader.GetStreamCurrentPosition(), size, implicit):
+    if not _walk_lands(fh, reader.GetStreamCurrentPosition(), size, implicit):
         return None
     ds = file.GetDataSet()
     raw: dict = {}

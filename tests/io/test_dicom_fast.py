@@ -6,6 +6,7 @@ Skips when python-gdcm is not installed (scan_dicom then reads with pydicom only
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -143,3 +144,29 @@ def test_both_readers_give_equal_tables_on_real_ge_and_philips_series(shared_dat
     fast = scan_dicom(root, salt=SALT, progress=False, per_instance=True, reader="gdcm", max_workers=2, chunk_size=8)
     _assert_same(slow, fast)
     assert fast.series["n_instances"].sum() == 32 and fast.failures["path"].tolist() == ["SOURCE.md"]
+
+
+def test_corrupt_headers_give_the_same_row_or_failure_with_both_readers(tmp_path: Path) -> None:
+    """Seeded random byte flips and cuts in the header: GDCM hands every file it would read
+    differently to pydicom, so rows, notes and failure reasons stay the same."""
+    import random
+
+    src = _write(tmp_path / "src", "a.dcm", series="1", ConvolutionKernel=["FC30", "AIDR 3D"]).read_bytes()
+    pixels = src.index(b"\xe0\x7f\x10\x00")
+    rng = random.Random(20261201)
+    root = tmp_path / "fuzz"
+    root.mkdir()
+    for i in range(80):
+        data = bytearray(src)
+        for _ in range(rng.randint(1, 6)):
+            data[rng.randint(0, pixels + 12)] = rng.randrange(256)
+        if rng.random() < 0.3:
+            data = data[: rng.randint(132, len(data))]
+        (root / f"{i:02d}.dcm").write_bytes(bytes(data))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pydicom warns about the corrupt values it reads
+        slow = scan_dicom(root, salt=SALT, progress=False, per_instance=True, reader="pydicom")
+        fast = scan_dicom(root, salt=SALT, progress=False, per_instance=True, reader="gdcm")
+    _assert_same(slow, fast)
+    assert len(slow.instances) > 10 and len(slow.failures) > 10  # both outcomes occur
+
