@@ -1,19 +1,21 @@
 """The fast header reader of :func:`hemstats.io.dicom.scan_dicom`: GDCM (``python-gdcm``, C++).
 
-GDCM reads only the :data:`~hemstats.io.dicom_read.HEADER_TAGS` of a file and stops at
-the pixel data element without reading it (``gdcm.Reader.ReadSelectedTags``).  The
-raw bytes of each element are then converted exactly as the pydicom reader does
-(the same :func:`pydicom.values.convert_value` calls, in the file's character set),
-so both readers give the same rows, notes and pseudonyms.
+GDCM (C++) parses the header and stops at the pixel data element without reading it
+(``gdcm.Reader.ReadSelectedTags``), giving the transfer syntax and where the pixel data
+begin.  A short walk over the top-level element headers, the one pydicom makes, checks
+that pydicom would reach the same place the same way, and hands over the raw bytes of
+the :data:`~hemstats.io.dicom_read.HEADER_TAGS` (taking them from the walk costs less
+than asking GDCM for each element through its SWIG binding).  They are converted
+exactly as the pydicom reader converts them (the same :func:`pydicom.values.convert_value`
+calls, in the file's character set), so both readers give the same rows, notes and
+pseudonyms.
 
-Whatever GDCM cannot read plainly goes to pydicom, file by file (:func:`read`
-returns None): a file without the ``DICM`` prefix, a big-endian, deflated or unknown
-transfer syntax, no pixel data or pixel data cut short, an element GDCM cannot
-give as bytes, an explicit VR pydicom would read differently, and any header whose
-top-level elements do not chain plainly (tag order, VR, length) to the pixel data
-element where GDCM stopped: a corrupt header is read by pydicom, which then gives the
-row or the failure reason it would have given anyway.  pydicom then reads
-the row or writes the failure reason, so failures are the same with either reader.
+Whatever is not plain goes to pydicom, file by file (:func:`read` returns None): no
+``DICM`` prefix, a big-endian, deflated or unknown transfer syntax, no pixel data or
+pixel data cut short, a header longer than 1 MiB, an undefined length, and any header
+whose top-level elements do not chain plainly (tag order, VR, length) to the pixel data
+element where GDCM stopped.  pydicom then gives the row or the failure reason it always
+gives, so failures are the same with either reader.
 
 GDCM's own warnings and errors are switched off: they could quote header values.
 
@@ -32,7 +34,7 @@ from hemstats.io.dicom_read import Note, _Failure, _row, _tags, _values
 
 __all__ = ["available", "read"]
 
-_STATE: tuple | None = None  # (gdcm, tag set, [(int tag, gdcm.Tag)], RawDataElement, VRs) once per process
+_STATE: tuple | None = None  # (gdcm, tag set, {int tag: BaseTag}, RawDataElement) once per process
 _PLAIN = ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1")  # implicit / explicit VR little endian
 _ENCAPSULATED = ("1.2.840.10008.1.2.4.", "1.2.840.10008.1.2.5")  # JPEG family, RLE: explicit VR LE headers
 _LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})
@@ -40,6 +42,7 @@ _SHORT_VRS = frozenset(
     vr.encode() for vr in "AE AS AT CS DA DS DT FD FL IS LO LT PN SH SL SS ST TM UI UL US".split()
 )
 _MAX_HEADER = 1 << 20  # headers longer than this are left to pydicom
+_HH, _H, _L = struct.Struct("<HH").unpack_from, struct.Struct("<H").unpack_from, struct.Struct("<L").unpack_from
 
 
 def available() -> bool:
@@ -56,62 +59,70 @@ def _setup() -> tuple:
     if _STATE is None:
         import gdcm
         from pydicom.dataelem import RawDataElement
-        from pydicom.valuerep import EXPLICIT_VR_LENGTH_16, EXPLICIT_VR_LENGTH_32
+        from pydicom.tag import BaseTag
 
         for off in (gdcm.Trace.DebugOff, gdcm.Trace.WarningOff, gdcm.Trace.ErrorOff):
             off()
-        tags = [(tag, gdcm.Tag(tag >> 16, tag & 0xFFFF)) for tag in _tags().values()]
+        wanted = {tag: BaseTag(tag) for tag in _tags().values()}
         selected = gdcm.TagSetType()
-        for _, gtag in tags:
-            selected.insert(gtag)
+        for tag in wanted:
+            selected.insert(gdcm.Tag(tag >> 16, tag & 0xFFFF))
         selected.insert(gdcm.Tag(0x7FE0, 0x0000))  # stop at the pixel data element, before its value
-        vrs = frozenset(EXPLICIT_VR_LENGTH_16) | frozenset(EXPLICIT_VR_LENGTH_32)
-        _STATE = (gdcm, selected, tags, RawDataElement, vrs)
+        _STATE = (gdcm, selected, wanted, RawDataElement)
     return _STATE
 
 
-def _walk_lands(fh: IO[bytes], pos: int, size: int, implicit: bool) -> bool:
-    """Whether pydicom's walk over the element headers, from the file meta on, reaches the pixel data at ``pos``.
+def _walk(fh: IO[bytes], pos: int, size: int, implicit: bool, wanted: dict) -> dict | None:
+    """The raw :data:`HEADER_TAGS` elements, walking the element headers as pydicom does; None to defer.
 
-    GDCM and pydicom recover differently from a corrupt header; a file whose top-level
-    elements do not chain plainly (strictly increasing tags, known explicit VRs, defined
-    lengths) to an intact (7FE0,0010) element at ``pos`` is left to pydicom.
+    The walk goes from the file meta to ``pos``, where GDCM stopped.  GDCM and pydicom
+    recover differently from a corrupt header; a file whose top-level elements do not
+    chain plainly (strictly increasing tags, known explicit VRs, defined lengths) to an
+    intact (7FE0,0010) element at ``pos`` is left to pydicom (None).  Otherwise the
+    elements in ``wanted`` are returned as pydicom's ``RawDataElement`` of the same
+    bytes, so both readers convert the very same values.
     """
+    raw_element = _setup()[3]
     if not 132 <= pos <= _MAX_HEADER:
-        return False
+        return None
     fh.seek(0)
     buf = fh.read(pos + 12)
+    raw = {}
     i, last, meta = 132, -1, True
     while i < pos:
         if i + 8 > len(buf):
-            return False
-        group, element = struct.unpack_from("<HH", buf, i)
+            return None
+        group, element = _HH(buf, i)
         if meta and group != 2:
             meta, last = False, -1
         tag = group << 16 | element
         if tag <= last:
-            return False
-        last = tag
+            return None
+        last, vr = tag, buf[i + 4 : i + 6]
         if implicit and not meta:
-            length, i = struct.unpack_from("<L", buf, i + 4)[0], i + 8
-        elif buf[i + 4 : i + 6] in _LONG_VRS:
-            length, i = struct.unpack_from("<L", buf, i + 8)[0], i + 12
-        elif buf[i + 4 : i + 6] in _SHORT_VRS:
-            length, i = struct.unpack_from("<H", buf, i + 6)[0], i + 8
+            length, start, vr = _L(buf, i + 4)[0], i + 8, None
+        elif vr in _LONG_VRS:
+            length, start = _L(buf, i + 8)[0], i + 12
+        elif vr in _SHORT_VRS:
+            length, start = _H(buf, i + 6)[0], i + 8
         else:
-            return False
+            return None
         if length == 0xFFFFFFFF:
-            return False
-        i += length
-    if i != pos or len(buf) < pos + 8 or struct.unpack_from("<HH", buf, pos) != (0x7FE0, 0x0010):
-        return False
+            return None
+        i = start + length
+        if tag in wanted and not meta:
+            if vr is not None:
+                vr = vr.decode()
+            raw[tag] = raw_element(wanted[tag], vr, length, buf[start:i], start, implicit, True)
+    if i != pos or len(buf) < pos + 8 or _HH(buf, pos) != (0x7FE0, 0x0010):
+        return None
     if implicit:
-        length, start = struct.unpack_from("<L", buf, pos + 4)[0], pos + 8
+        length, start = _L(buf, pos + 4)[0], pos + 8
     elif buf[pos + 4 : pos + 6] in _LONG_VRS and len(buf) >= pos + 12:
-        length, start = struct.unpack_from("<L", buf, pos + 8)[0], pos + 12
+        length, start = _L(buf, pos + 8)[0], pos + 12
     else:
-        return False
-    return length == 0xFFFFFFFF or start + length <= size
+        return None
+    return raw if length == 0xFFFFFFFF or start + length <= size else None
 
 
 def read(fh: IO[bytes], path: str, size: int, salt: str) -> tuple[dict, list[Note]] | None:
@@ -119,7 +130,7 @@ def read(fh: IO[bytes], path: str, size: int, salt: str) -> tuple[dict, list[Not
 
     Raises ``_Failure("no SeriesInstanceUID")`` as the pydicom reader does.
     """
-    gdcm, selected, tags, raw_element, vrs = _setup()
+    gdcm, selected, wanted = _setup()[:3]
     fh.seek(0)
     preamble = fh.read(132)
     if len(preamble) < 132 or preamble[128:] != b"DICM":
@@ -128,30 +139,12 @@ def read(fh: IO[bytes], path: str, size: int, salt: str) -> tuple[dict, list[Not
     reader.SetFileName(path)
     if not reader.ReadSelectedTags(selected):
         return None
-    file = reader.GetFile()
-    syntax = str(file.GetHeader().GetDataSetTransferSyntax())
+    syntax = str(reader.GetFile().GetHeader().GetDataSetTransferSyntax())
     if not (syntax in _PLAIN or syntax.startswith(_ENCAPSULATED)):
         return None
-    implicit = syntax == _PLAIN[0]
-    if not _walk_lands(fh, reader.GetStreamCurrentPosition(), size, implicit):
+    raw = _walk(fh, reader.GetStreamCurrentPosition(), size, syntax == _PLAIN[0], wanted)
+    if raw is None:
         return None
-    ds = file.GetDataSet()
-    raw: dict = {}
-    for tag, gtag in tags:
-        elem = ds.GetDataElement(gtag)  # an empty element with tag (ffff,ffff) when absent
-        value = elem.GetByteValue()
-        if value is None:
-            if not ds.FindDataElement(gtag):
-                continue
-            if str(elem.GetVL()) != "0":
-                return None  # a sequence or undefined length where a value is expected
-            data = b""
-        else:
-            data = value.GetBuffer().encode("utf-8", "surrogateescape")  # SWIG decoded the bytes so
-        vr = None if implicit else str(elem.GetVR())
-        if vr is not None and vr not in vrs:
-            return None
-        raw[tag] = raw_element(tag, vr, len(data), data, 0, implicit, True)
     row, notes = _row(_values(_Raw(raw)), salt)
     if row["series_key"] is None:
         raise _Failure("no SeriesInstanceUID")
@@ -159,7 +152,7 @@ def read(fh: IO[bytes], path: str, size: int, salt: str) -> tuple[dict, list[Not
 
 
 class _Raw:
-    """The ``get_item`` of a pydicom dataset, over the raw elements GDCM read."""
+    """The ``get_item`` of a pydicom dataset, over the raw elements of the walk."""
 
     __slots__ = ("get_item",)
 
