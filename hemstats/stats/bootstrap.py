@@ -27,7 +27,7 @@ Options are checked once, by :func:`check_bootstrap_options` (``n_resamples`` an
 ``[2, MAX_RESAMPLES]``, ``confidence_level`` in (0, 1), ``bootstrap_method`` one of
 :data:`METHODS`, ``rng`` a seed or generator); every public statistic of the performance
 modules calls it.  Memory is bounded whatever ``n_resamples``: resamples are drawn and
-evaluated ``chunk`` at a time (about 4 million cells), so only the ``(models x n_resamples)``
+evaluated ``chunk`` at a time (about 1 million cells; peak near 75 MiB), so only the ``(models x n_resamples)``
 replicates are kept; above :data:`LARGE_RESAMPLES` a warning gives the expected time.
 
 A clustered bootstrap with one cluster has no interval (NaN and a ``reason``); with fewer
@@ -540,7 +540,7 @@ def bootstrap_ci(
     rng : None, int or numpy.random.Generator
         Seed or generator, as scipy (``numpy.random.default_rng(rng)``).
     chunk_size : int, optional
-        Resamples evaluated at once (default: about 4 million weights per chunk).
+        Resamples evaluated at once (default: about 1 million weights per chunk).
     return_distribution : bool, default False
         Also store the :class:`BootstrapDistribution` in ``result.attrs["distribution"]``
         (the return type does not change).

@@ -92,5 +92,16 @@ calibration_case <- function(seed, n) {
   )
 }
 out$calibration_n400 <- calibration_case(3, 400)
+
+# Two-sided normal p-values far in the tail (compare_auc computes them in log space):
+# 2 * pnorm(-|z|) and its natural log, log(2) + pnorm(-|z|, log.p = TRUE); at |z| = 40 p is
+# below the smallest double (p = 0) but its log is finite.  Holm adjustment of three p-values.
+out$tail_p <- list(
+  z = c(5, 30, 40),
+  p = 2 * pnorm(-c(5, 30, 40)),
+  log_p = log(2) + pnorm(-c(5, 30, 40), log.p = TRUE),
+  holm_in = c(0.01, 0.04, 0.03),
+  holm = p.adjust(c(0.01, 0.04, 0.03), method = "holm")
+)
 cat(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE))
 cat("\n")

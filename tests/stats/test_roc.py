@@ -297,3 +297,19 @@ def test_duplicated_predictions_or_labels_are_errors_naming_the_rows():
     dup_labels = pd.concat([labels, labels.iloc[[5]].assign(value=1 - labels.value.iloc[5])], ignore_index=True)
     with pytest.raises(PerformanceInputError, match=r"labels \(rater 'consensus'\): 2 duplicated rows .*rows 5, 60"):
         auc(preds, dup_labels)
+
+
+def test_two_sided_p_in_the_far_tail_matches_R():
+    from hemstats.stats.roc import _two_sided_p
+    from hemstats.stats.scanner import holm
+
+    ref = REF["tail_p"]  # R: 2 * pnorm(-z); log(2) + pnorm(-z, log.p = TRUE)
+    for z, p, log_p in zip(ref["z"], ref["p"], ref["log_p"]):
+        ours, note = _two_sided_p(z)
+        if p > 0:
+            assert ours == pytest.approx(p, rel=1e-9) and note is None
+        else:  # z = 40: below the smallest double in R too; the note gives log10 p
+            assert ours == 0.0 and f"log10 p = {log_p / np.log(10):.1f}" in note
+    # R: p.adjust(c(0.01, 0.04, 0.03), method = "holm"), the helper compare_auc's p_holm uses
+    frame = pd.DataFrame({"family": "x", "p_value": ref["holm_in"]})
+    np.testing.assert_allclose(holm(frame, ["family"]), ref["holm"], rtol=1e-12)
