@@ -50,7 +50,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -439,7 +439,8 @@ def scan_dicom(
         When ``root`` does not exist.  Unreadable files do not raise: they are listed
         in ``failures`` with the reason.
     HemstatsError
-        When an option has the wrong type or value (the message names the option).
+        When an option has the wrong type or value (the message names the option), or
+        when a worker process of the pool dies (a crash or an out-of-memory kill).
 
     Examples
     --------
@@ -485,6 +486,11 @@ def scan_dicom(
             _run_pool(workers, chunks, (salt, reader), results, bar)
         else:
             _collect(executor, chunks, (salt, reader), results, bar)
+    except BrokenExecutor as exc:
+        raise HemstatsError(
+            f"scan_dicom: a worker process died (crashed or killed, e.g. out of memory) while reading "
+            f"headers; rerun with reader='pydicom', or a smaller chunk_size to find the file ({type(exc).__name__})"
+        ) from None
     finally:
         bar.close()
     rows = [r for res in results if res for r in res[0]]

@@ -563,3 +563,20 @@ def test_no_identifying_value_in_any_table_note_failure_or_error(tmp_path: Path,
     pieces = [p for v in planted.values() for p in v.replace("^", " ").split()] + ["555", "Hildegard"]
     leaked = sorted({p for p in pieces if len(p) > 3 and p.lower() in text.lower()})
     assert leaked == []
+
+
+def test_a_worker_that_dies_is_a_clear_error_not_a_broken_pool(tree: Path, monkeypatch) -> None:
+    import os
+
+    import hemstats.io.dicom_read as reader
+
+    real = reader._read_file
+
+    def crash_on_bone(path, *args):
+        if "bone" in path:
+            os._exit(1)  # as a segfault or an out-of-memory kill would end the worker
+        return real(path, *args)
+
+    monkeypatch.setattr(reader, "_read_file", crash_on_bone)  # inherited by the forked workers
+    with pytest.raises(HemstatsError, match="scan_dicom: a worker process died"):
+        scan_dicom(tree, salt=SALT, progress=False, max_workers=2, chunk_size=1)
