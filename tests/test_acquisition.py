@@ -211,3 +211,16 @@ def test_real_dicom_headers(shared_data):
     expected = h["slice_thickness_mm"].map(thickness_bin)
     assert (h["thickness_bin"].astype(str) == expected).all()
     assert unknown_kernels(pd.DataFrame(rows)).empty
+
+
+def test_physical_ranges_table_is_one_consistent_table() -> None:
+    from hemstats.acquisition import PHYSICAL_RANGES, out_of_range
+    from hemstats.io.dicom import INSTANCE_COLUMNS
+
+    assert set(PHYSICAL_RANGES) <= set(INSTANCE_COLUMNS)  # every range is applied by the DICOM scan
+    for column, (low, high, unit) in PHYSICAL_RANGES.items():
+        assert low < high and unit
+        assert out_of_range(column, low) is None and out_of_range(column, high) is None  # bounds inclusive
+        assert column in out_of_range(column, high * 10 + 1) or unit in out_of_range(column, high * 10 + 1)
+    assert out_of_range("tube_current_ma", 9e99).startswith("9e+99 mA is outside")
+    assert out_of_range("not_a_column", -1.0) is None
