@@ -16,24 +16,44 @@ from hemstats.report.format import fmt_int
 pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
+#: A small demo report: every chapter runs, in a fraction of the default 1,200-study build's time.
+N_STUDIES = 300
+MANIFEST = f"""version: 1
+report:
+  title: "hemstats demo report"
+  n_resamples: 200
+datasets:
+  - name: demo
+    adapter: demo
+    options: {{n_studies: {N_STUDIES}, seed: 0}}
+"""
+
+
+@pytest.fixture(scope="module")
+def small_demo():
+    from hemstats.datasets import demo
+
+    return demo.load(n_studies=N_STUDIES, seed=0)
 
 
 @pytest.fixture(scope="module")
 def two_builds(tmp_path_factory):
-    """The default (demo) report built cold into two different folders.
+    """A small demo report built cold into two different folders.
 
     The hemstats source hash is pinned: other edits to the package while the tests run
     must not invalidate the execution cache the rebuild test checks.
     """
     root = tmp_path_factory.mktemp("reports")
+    manifest = root / "data_manifest.yaml"
+    manifest.write_text(MANIFEST)
     out = {}
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("hemstats.report.build._source_hash", lambda: "pinned-for-tests")
         for name in ("a", "b"):
             start = time.perf_counter()
-            index = build_report(None, out=root / name, progress=False)
+            index = build_report(manifest, out=root / name, progress=False)
             out[name] = (index, time.perf_counter() - start)
-        yield out
+        yield out | {"manifest": manifest}
 
 
 def test_index_and_pages_exist(two_builds):
@@ -72,22 +92,22 @@ def test_csvs_are_byte_identical_across_builds(two_builds):
         assert str(a.parent.parent) not in text and str(b.parent.parent) not in text, name
 
 
-def test_overview_shows_the_counts(two_builds, demo_cohort):
+def test_overview_shows_the_counts(two_builds, small_demo):
     text = (two_builds["a"][0].parent / "overview.html").read_text(encoding="utf-8")
     assert "Synthetic data" in text
-    for row in demo_cohort.counts().itertuples(index=False):
+    for row in small_demo.counts().itertuples(index=False):
         assert f">{fmt_int(row.rows)}<" in text, (row.table, row.rows)
     csv = (two_builds["a"][0].parent / "tables" / "overview_counts.csv").read_text()
     assert csv.splitlines()[0] == "dataset,table,rows"
-    assert "demo,studies,1200" in csv
+    assert f"demo,studies,{N_STUDIES}" in csv
 
 
-def test_provenance_shows_build_time_command_and_fingerprints(two_builds, demo_cohort):
+def test_provenance_shows_build_time_command_and_fingerprints(two_builds, small_demo):
     index, _ = two_builds["a"]
     text = (index.parent / "provenance.html").read_text(encoding="utf-8")
     assert "build_report" in text
     assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", text)
-    assert demo_cohort.fingerprint("demo") in text
+    assert small_demo.fingerprint("demo") in text
     assert "numpy" in text and "statsmodels" in text
     for csv in (index.parent / "tables").glob("*.csv"):
         assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", csv.read_text()), csv.name
@@ -98,7 +118,7 @@ def test_rebuild_with_nothing_changed_reuses_executed_chapters(two_builds):
     out = index.parent.parent
     before = (index.parent / "tables" / "overview_counts.csv").read_bytes()
     start = time.perf_counter()
-    assert build_report(None, out=out, progress=False) == index
+    assert build_report(two_builds["manifest"], out=out, progress=False) == index
     warm = time.perf_counter() - start
     log = (out / "build.log").read_text()
     assert "overview.md: Executing notebook" not in log
