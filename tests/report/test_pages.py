@@ -108,3 +108,16 @@ def test_a_plain_source_url_is_a_link():
     cohort.info["demo"] = {**cohort.info["demo"], "source": "https://physionet.org/content/ct-ich/1.3.1/"}
     assert ('<a href="https://physionet.org/content/ct-ich/1.3.1/">https://physionet.org/content/ct-ich/1.3.1/</a>'
             in datasets_html(cohort))
+
+
+@pytest.mark.shared_data
+def test_real_physionet_excerpt_warns_about_its_missing_labels(shared_data):
+    from hemstats.datasets import physionet_ct_ich
+
+    cohort = physionet_ct_ich.load(shared_data / "physionet_ct_ich")
+    w = data_warnings(cohort).set_index(["kind", "finding"], drop=False)
+    cons = cohort.labels.query("rater == 'consensus' and level == 'study' and finding == 'any'")
+    missing = len(cohort.studies) - cons["study_id"].nunique()
+    assert missing / len(cohort.studies) > MISSING_LABEL_SHARE
+    assert w.loc[("missing_label", "any"), "n"] == missing
+    assert {"blank_flags", "derived_label"} <= set(w["kind"])
