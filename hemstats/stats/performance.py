@@ -222,7 +222,7 @@ def threshold_metrics(
     --------
     >>> from hemstats.datasets import demo
     >>> cohort = demo.load(n_studies=200)
-    >>> res = threshold_metrics(cohort, finding="any", level="study", threshold=0.5,
+    >>> res = threshold_metrics(cohort, finding="any", level="study", threshold=0.5, cluster=None,
     ...                         n_resamples=200, rng=0)
     >>> res.query("model == 'model_a'")[["metric", "method"]].values.tolist()[:3]
     [['sensitivity', 'wilson'], ['specificity', 'wilson'], ['ppv', 'wilson']]
@@ -409,7 +409,7 @@ def performance(
     --------
     >>> from hemstats.datasets import demo
     >>> cohort = demo.load(n_studies=200)
-    >>> res = performance(cohort, finding="any", level="study", n_resamples=200, rng=0)
+    >>> res = performance(cohort, finding="any", level="study", cluster=None, n_resamples=200, rng=0)
     >>> sorted(res.metric.unique())[:4]
     ['accuracy', 'auc', 'average_precision', 'balanced_accuracy']
     >>> res.query("metric == 'auc'")[["model", "method"]].values.tolist()

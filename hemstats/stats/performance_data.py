@@ -10,9 +10,11 @@ unit, finding and rater) raise :class:`PerformanceInputError` naming the rows.  
 become one group with missing dataset/finding.
 
 Clustering (``cluster="auto"``, the default of every statistic): slices are nested in
-patients, so slice-level groups are resampled by the studies' ``patient_id`` (else by
-``study_id``); study-level groups are resampled by row.  ``cluster=None`` treats every row as
-independent; a column name clusters every group by it.
+patients, and a patient may have several studies, so a group (dataset x level x finding) is
+resampled by the studies' ``patient_id`` when some patient holds more than one of its units,
+else by row.  Without a ``patient_id`` (a bare predictions table, no ``studies``) slices are
+clustered by ``study_id`` and studies are independent rows.  ``cluster=None`` treats every row
+as independent; a column name clusters every group by it.
 """
 
 from __future__ import annotations
@@ -148,9 +150,8 @@ def _join(
     auto = _is_auto(cluster)
     if auto:
         slices = (merged["level"] == "slice").to_numpy()
-        cluster = None
-        if slices.any():
-            cluster = "patient_id" if studies is not None and "patient_id" in studies.columns else "study_id"
+        has_patients = studies is not None and "patient_id" in studies.columns
+        cluster = "patient_id" if has_patients else ("study_id" if slices.any() else None)
     extra = [c for c in (cluster, by) if c is not None and c not in merged.columns]
     if extra:
         if studies is None or any(c not in studies.columns for c in extra):
@@ -162,12 +163,11 @@ def _join(
         if cluster is not None and not auto and merged[cluster].isna().any():
             first = merged.loc[merged[cluster].isna(), "study_id"].iloc[0]
             raise PerformanceInputError(f"studies.{cluster}: missing for study_id {first!r}; cannot cluster")
-    if auto:
-        if cluster is not None:  # slices by patient (a study without patient_id is its own cluster)
-            ids = merged[cluster].astype(object)
-            ids = ids.where(ids.notna(), "study:" + merged["study_id"].astype(str))
-            merged["__cluster"] = ids.where(slices, None)
-        cluster = "__cluster" if cluster is not None else None
+    if auto and cluster is not None:  # by patient (a study without patient_id is its own cluster)
+        ids = merged[cluster].astype(object)
+        ids = ids.where(ids.notna(), "study:" + merged["study_id"].astype(str))
+        merged["__cluster"] = ids if cluster == "patient_id" else ids.where(slices, None)
+        cluster = "__cluster"
     merged["subgroup"] = by if by is not None else pd.NA
     merged["subgroup_value"] = merged[by].astype(object) if by is not None else pd.NA
     if by is not None:
@@ -213,6 +213,8 @@ def _wide(part: pd.DataFrame, cluster: str | None):
     clusters = None
     if cluster is not None and meta[cluster].notna().any():
         clusters = meta[cluster].astype(object).to_numpy()
+        if cluster == "__cluster" and len(pd.unique(clusters)) == len(clusters):
+            clusters = None  # cluster="auto": one unit per patient, the rows are independent
     return wide, meta["y"].to_numpy(dtype=np.int8), clusters
 
 

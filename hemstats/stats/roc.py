@@ -270,9 +270,10 @@ def auc(
     studies : DataFrame, optional
         Needed when ``cluster`` or ``by`` names a ``studies`` column (a Cohort brings its own).
     cluster : "auto", str, array or None
-        ``"auto"`` (default): slice-level rows are resampled by the studies' ``patient_id`` (else
-        ``study_id``), study-level rows by row; a column name (``"patient_id"``) clusters every
-        group; for plain arrays the ids themselves; ``None``: independent rows.  Bootstrap only.
+        ``"auto"`` (default): rows are resampled by the studies' ``patient_id`` when a patient
+        holds several of a group's units (slices, or repeated studies), else by row; slices of
+        a table without ``patient_id`` by ``study_id``.  A column name (``"patient_id"``)
+        clusters every group; for plain arrays the ids themselves; ``None``: independent rows.
     stratify : bool or None
         Resampling design.  ``None`` (default): stratified by class (the AUC does not depend on
         prevalence; as pROC): cases and controls (with clusters: case and control patients)
@@ -316,13 +317,17 @@ def auc(
     --------
     >>> from hemstats.datasets import demo
     >>> cohort = demo.load(n_studies=200)
-    >>> res = auc(cohort, finding="any", level="study")
+    >>> res = auc(cohort, finding="any", level="study", cluster=None)
     >>> res[["finding", "model", "n", "method"]].to_string(index=False)
     'finding   model   n method\\n    any model_a 200 delong\\n    any model_b 200 delong'
     >>> bool(((res.ci_low < res.estimate) & (res.estimate < res.ci_high)).all())
     True
-    >>> auc(cohort, finding="any", level="slice", n_resamples=200, rng=0).method.unique().tolist()
-    ['stratified-cluster-bootstrap-percentile']
+
+    The demo's 200 studies belong to 182 patients, so by default they are resampled by patient:
+
+    >>> res = auc(cohort, finding="any", level="study", n_resamples=200, rng=0)
+    >>> str(res.method[0]), int(res.n_clusters[0])
+    ('stratified-cluster-bootstrap-percentile', 182)
     >>> float(auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]).estimate[0])
     0.75
     """
@@ -375,7 +380,7 @@ def average_precision(
     >>> cohort = demo.load(n_studies=200)
     >>> res = average_precision(cohort, finding="any", level="study", n_resamples=200, rng=0)
     >>> res.model.tolist(), bool((res.ci_low <= res.estimate).all()), res.method[0]
-    (['model_a', 'model_b'], True, 'bootstrap-percentile')
+    (['model_a', 'model_b'], True, 'cluster-bootstrap-percentile')
     """
     _check_common("bootstrap", ("bootstrap",), confidence_level, bootstrap_method, n_resamples, rng)
     _check_plain_labels(data, labels)
@@ -448,7 +453,7 @@ def compare_auc(
     --------
     >>> from hemstats.datasets import demo
     >>> cohort = demo.load(n_studies=200)
-    >>> res = compare_auc(cohort, finding="any", level="study")
+    >>> res = compare_auc(cohort, finding="any", level="study", cluster=None)
     >>> res[["model_1", "model_2", "n"]].values.tolist()
     [['model_a', 'model_b', 200]]
     >>> bool(0 <= res.p_value[0] <= 1), bool(res.p_holm[0] == res.p_value[0])

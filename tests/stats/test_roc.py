@@ -271,8 +271,15 @@ def test_slices_are_clustered_by_patient_by_default(demo_cohort):
     assert (res.method == "stratified-cluster-bootstrap-percentile").all()  # was "delong" on independent slices
     patients = demo_cohort.studies.patient_id.nunique()
     assert (res.n_clusters < res.n).all() and (res.n_clusters <= patients).all()
-    studies = auc(demo_cohort, finding="any", level="study")
-    assert (studies.method == "delong").all() and (studies.n_clusters == studies.n).all()
+    # repeated studies of one patient are clustered too (the demo has fewer patients than studies) ...
+    studies = auc(demo_cohort, finding="any", level="study", n_resamples=200, rng=0)
+    assert (studies.method == "stratified-cluster-bootstrap-percentile").all()
+    assert (studies.n_clusters == patients).all() and (studies.n == len(demo_cohort.studies)).all()
+    # ... unless each patient has one study: then the rows are independent and DeLong applies
+    first = demo_cohort.studies.drop_duplicates("patient_id").study_id
+    one_each = demo_cohort.predictions[demo_cohort.predictions.study_id.isin(first)]
+    res = auc(one_each, demo_cohort.labels, studies=demo_cohort.studies, finding="any", level="study")
+    assert (res.method == "delong").all() and (res.n_clusters == res.n).all() and (res.n == patients).all()
     with pytest.raises(PerformanceInputError, match="clustered by patient by default"):
         auc(demo_cohort, finding="any", level="slice", method="delong")
     rows = auc(demo_cohort, finding="any", level="slice", method="delong", cluster=None)
