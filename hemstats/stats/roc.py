@@ -419,8 +419,10 @@ def compare_auc(
 ) -> pd.DataFrame:
     """Paired comparison of two models' AUCs on the cases both scored.
 
-    The DeLong test (``z``, two-sided ``p_value``) is always reported for independent rows
-    (NaN with a reason when rows are clustered).  ``p_value`` is computed in log space
+    The DeLong test (``z``, two-sided ``p_value``) is always reported for independent rows;
+    for clustered rows (slices, repeated studies) ``z`` is the difference over the standard
+    deviation of the paired cluster-bootstrap differences, as ``pROC::roc.test(method =
+    "bootstrap")`` does, and ``reason`` says so.  ``p_value`` is computed in log space
     (``scipy.stats.norm.logsf``), so it is exactly 0 only below the smallest float (then
     ``reason`` gives ``log10 p``).  ``p_holm`` adjusts the p-values of all the pairs of one
     dataset x level x finding x subgroup (Holm).  ``ci_low, ci_high`` bound the difference
@@ -508,7 +510,8 @@ def compare_auc(
             var = float(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1])
             z = p = np.nan
             if cc is not None:
-                note = _reason_join(note, "DeLong z and p not computed: rows are clustered")
+                note = _reason_join(note, "rows are clustered: z and p from the paired cluster bootstrap "
+                                          "(difference / SD of the bootstrap differences), not DeLong")
             elif var > 0:
                 z = diff / np.sqrt(var)
                 p, p_note = _two_sided_p(z)
@@ -527,6 +530,11 @@ def compare_auc(
                 rec = {"estimate": diff, "ci_low": ci["ci_low"], "ci_high": ci["ci_high"],
                        "n_resamples": int(ci["n_resamples"]), "n_failed_resamples": int(ci["n_failed_resamples"])}
                 note = _reason_join(note, ci["reason"])
+                boot_sd = float(np.nanstd(dist.distribution[0], ddof=1))
+                if cc is not None and boot_sd > 0 and np.isfinite(ci["ci_low"]):
+                    z = diff / boot_sd  # pROC::roc.test(method = "bootstrap"): D = diff / sd(boot diffs)
+                    p, p_note = _two_sided_p(z)
+                    note = _reason_join(note, p_note)
             rows.append({**base, "auc_1": float(est[0]), "auc_2": float(est[1]), **rec, "z": z, "p_value": p,
                          "reason": _reason_join(note)})
     out = _finish(rows, [c for c in COMPARE_COLUMNS if c != "p_holm"])

@@ -238,7 +238,12 @@ def test_compare_auc_bootstrap_difference_uses_paired_resamples():
 def test_compare_auc_clustered_gives_no_delong_test(demo_cohort):
     res = compare_auc(demo_cohort, finding="any", level="study", method="bootstrap", cluster="patient_id",
                       n_resamples=200, rng=0)
-    assert np.isnan(res.z[0]) and "clustered" in res.reason[0]
+    # clustered rows: no DeLong z; since issue 10 the paired cluster-bootstrap test (as
+    # pROC::roc.test(method = "bootstrap"): D = difference / SD of the bootstrap differences) gives z and p
+    assert "not DeLong" in res.reason[0] and "clustered" in res.reason[0]
+    assert np.isfinite(res.z[0]) and 0 < res.p_value[0] <= 1
+    half = (res.ci_high[0] - res.ci_low[0]) / 2
+    assert abs(res.z[0]) == pytest.approx(abs(res.estimate[0]) / (half / 1.96), rel=0.35)  # SD ~ half-width / 1.96
     assert res.n_clusters[0] < res.n[0]
     with pytest.raises(PerformanceInputError, match="no predictions"):
         compare_auc(demo_cohort, models=("model_a", "model_z"), finding="any", level="study")
