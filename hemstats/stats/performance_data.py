@@ -63,6 +63,14 @@ def _reference_and_undecided(labels: pd.DataFrame, reference: str) -> tuple[pd.D
     missing = sorted(need - set(labels.columns))
     if missing:
         raise PerformanceInputError(f"labels: missing columns {missing}; expected the canonical labels table")
+    values = pd.to_numeric(labels["value"].astype(object), errors="coerce")
+    bad = (labels["value"].notna() & ~values.isin([0, 1])).to_numpy()
+    if bad.any():
+        first = labels.index[bad][0]
+        raise PerformanceInputError(
+            f"labels.value: expected 0 or 1 (or missing); {int(bad.sum())} rows are not, first: row {first} "
+            f"({labels['value'].loc[first]!r})"
+        )
     raters = labels["rater"].astype(object)
     if reference == "majority":
         readers = labels[raters != "consensus"]

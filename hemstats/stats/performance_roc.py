@@ -34,7 +34,7 @@ from hemstats.stats.performance_data import (
     _prepare,
     _check_duplicates,
     _reason_join,
-    _reference,
+    _reference_and_undecided,
     _unmatched_note,
 )
 
@@ -247,7 +247,8 @@ def reader_operating_points(
     -------
     pandas.DataFrame
         Columns ``dataset, level, finding, rater, sensitivity, sens_ci_low, sens_ci_high,
-        specificity, spec_ci_low, spec_ci_high, n, n_positive``.
+        specificity, spec_ci_low, spec_ci_high, n, n_positive, method, reason``; ``method`` is
+        ``wilson``; ``reason`` counts the units left out for want of a majority.
 
     Notes
     -----
@@ -267,7 +268,8 @@ def reader_operating_points(
     lab = labels.labels if isinstance(labels, Cohort) else labels
     if not isinstance(lab, pd.DataFrame):
         raise PerformanceInputError(f"labels: expected a Cohort or the labels table, got {type(lab).__name__}")
-    ref = _reference(lab, reference)
+    ref, undecided = _reference_and_undecided(lab, reference)
+    n_undecided = {} if undecided is None else undecided.groupby(["dataset", "level", "finding"]).size().to_dict()
     raters = lab["rater"].astype(object)
     readers = lab[(raters != "consensus") & (raters != reference)]
     if finding is not None:
@@ -291,7 +293,11 @@ def reader_operating_points(
         rows.append({"dataset": ds, "level": lv, "finding": fi, "rater": ra,
                      "sensitivity": tp / (tp + fn) if tp + fn else np.nan, "sens_ci_low": se_ci[0], "sens_ci_high": se_ci[1],
                      "specificity": tn / (tn + fp) if tn + fp else np.nan, "spec_ci_low": sp_ci[0], "spec_ci_high": sp_ci[1],
-                     "n": len(g), "n_positive": tp + fn})
+                     "n": len(g), "n_positive": tp + fn, "method": "wilson",
+                     "reason": (f"{n_undecided[(ds, lv, fi)]} units without a majority (more than half of all the "
+                                "dataset's readers) left out") if (ds, lv, fi) in n_undecided else pd.NA})
     cols = ["dataset", "level", "finding", "rater", "sensitivity", "sens_ci_low", "sens_ci_high",
-            "specificity", "spec_ci_low", "spec_ci_high", "n", "n_positive"]
-    return pd.DataFrame(rows, columns=cols)
+            "specificity", "spec_ci_low", "spec_ci_high", "n", "n_positive", "method", "reason"]
+    out = pd.DataFrame(rows, columns=cols)
+    out["reason"] = out["reason"].astype("string")
+    return out

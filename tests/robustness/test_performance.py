@@ -130,7 +130,15 @@ def _missing_column(table, column):
     return preds, labels.drop(columns=column)
 
 
+def _text_label():
+    preds, labels = _tables()
+    labels["value"] = labels["value"].astype(object)
+    labels.loc[7, "value"] = "yes"
+    return preds, labels
+
+
 TABLE_CASES = [
+    ("label value text", _text_label, {}, PerformanceInputError, r"labels.value: expected 0 or 1 .*row 7 \('yes'\)"),
     ("duplicated prediction", _dup_prediction, {}, PerformanceInputError, r"predictions: 2 duplicated rows .*rows 2, 60"),
     ("duplicated label", _dup_label, {}, PerformanceInputError, r"labels \(rater 'consensus'\): 2 duplicated rows .*rows 4, 30"),
     ("predictions without score", lambda: _missing_column("predictions", "score"), {}, HemstatsError, "score"),

@@ -407,3 +407,19 @@ def test_cohort_bootstrap_of_ppv_and_npv_covers_under_cohort_sampling():
     for m in ("ppv", "npv"):
         assert tab.n_simulations[m] == 400
         assert 0.93 - mc <= tab.coverage[m] <= 0.97 + mc, (m, tab.coverage[m])
+
+
+def test_reader_operating_points_count_units_without_a_majority():
+    ids = [f"s{i}" for i in range(6)]
+    truth = [1, 1, 0, 0, 1, 0]
+    rows = []
+    for r in ("R1", "R2", "R3"):
+        for i, t in zip(ids, truth):
+            if r != "R1" and i == "s5":
+                continue  # s5: one reader of three, no majority (the old rule: 1 of 1)
+            rows.append({"dataset": "d", "study_id": i, "slice_id": pd.NA, "level": "study", "finding": "any",
+                         "rater": r, "value": t})
+    pts = reader_operating_points(pd.DataFrame(rows), reference="majority")
+    assert (pts.n[pts.rater != "R1"] == 5).all() and pts.n[pts.rater == "R1"].iloc[0] == 5
+    assert pts.reason.str.startswith("1 units without a majority").all()
+    assert (pts.method == "wilson").all()
