@@ -47,7 +47,7 @@ CALIBRATION_COLUMNS: tuple[str, ...] = (
 #: Columns of :func:`reliability_curve`.
 RELIABILITY_COLUMNS: tuple[str, ...] = (
     *GROUP_COLUMNS, "model", "bin", "bin_low", "bin_high", "mean_predicted", "observed", "ci_low", "ci_high",
-    "n", "n_positive", "method", "confidence_level",
+    "n", "n_positive", "n_clusters", "method", "confidence_level",
 )
 _EPS = 1e-6
 
@@ -244,8 +244,11 @@ def reliability_curve(
     -------
     pandas.DataFrame
         Columns ``dataset, level, finding, subgroup, subgroup_value, model, bin, bin_low,
-        bin_high, mean_predicted, observed, ci_low, ci_high, n, n_positive, method,
-        confidence_level``; empty bins are left out.
+        bin_high, mean_predicted, observed, ci_low, ci_high, n, n_positive, n_clusters, method,
+        confidence_level``; empty bins are left out.  ``n_clusters`` counts the patients of a
+        bin when its rows are clustered (slices, repeated studies; see
+        :func:`hemstats.stats.auc`): the Wilson interval assumes independent rows, so it is too
+        narrow when ``n_clusters`` is well below ``n``.
 
     Notes
     -----
@@ -265,11 +268,11 @@ def reliability_curve(
         raise PerformanceInputError(f"strategy must be 'quantile' or 'uniform', got {strategy!r}")
     if int(n_bins) < 1:
         raise PerformanceInputError(f"n_bins must be a positive integer, got {n_bins!r}")
-    joined, _, _ = _prepare(data, labels, studies, reference=reference, finding=finding, level=level,
-                            cluster=None, by=by)
+    joined, _, cluster_col = _prepare(data, labels, studies, reference=reference, finding=finding, level=level,
+                                      cluster="auto", by=by)
     alpha = 1 - confidence_level
     rows = []
-    for group, model, y, s, _ in _model_arrays(joined, None):
+    for group, model, y, s, cc in _model_arrays(joined, cluster_col):
         _check_probabilities(s, f"predictions.score (model {model!r})")
         if strategy == "uniform":
             edges = np.linspace(0, 1, int(n_bins) + 1)
@@ -287,7 +290,8 @@ def reliability_curve(
             rows.append({**group, "model": str(model), "bin": k, "bin_low": float(edges[k]),
                          "bin_high": float(edges[k + 1]), "mean_predicted": float(s[m].mean()),
                          "observed": pos / n, "ci_low": float(lo), "ci_high": float(hi), "n": n,
-                         "n_positive": pos, "method": "wilson", "confidence_level": float(confidence_level)})
+                         "n_positive": pos, "n_clusters": n if cc is None else len(pd.unique(cc[m])),
+                         "method": "wilson", "confidence_level": float(confidence_level)})
     out = pd.DataFrame(rows, columns=list(RELIABILITY_COLUMNS))
     out["model"] = out["model"].astype("string")
     return out

@@ -423,3 +423,11 @@ def test_reader_operating_points_count_units_without_a_majority():
     assert (pts.n[pts.rater != "R1"] == 5).all() and pts.n[pts.rater == "R1"].iloc[0] == 5
     assert pts.reason.str.startswith("1 units without a majority").all()
     assert (pts.method == "wilson").all()
+
+
+def test_reliability_curve_counts_clusters(demo_cohort):
+    from hemstats.stats.performance_calibration import RELIABILITY_COLUMNS, reliability_curve
+
+    rel = reliability_curve(demo_cohort, finding="any", level="slice", n_bins=4)
+    assert tuple(rel.columns) == RELIABILITY_COLUMNS
+    assert (rel.n_clusters <= rel.n).all() and (rel.n_clusters < rel.n).any()  # slices share patients
