@@ -8,6 +8,7 @@ Note that ``hemstats.stats.prevalence``, ``agreement`` and ``performance`` name 
 functions; their modules are reached with ``from hemstats.stats.prevalence import ...``.
 """
 
+from hemstats.stats.agreement_coverage import cluster_coverage
 from hemstats.stats.agreement import (
     AgreementInputError,
     agreement,
@@ -24,10 +25,11 @@ from hemstats.stats.cohort import Table1, table1
 from hemstats.stats.kappa import kappa_coverage
 from hemstats.stats.performance import performance, threshold_metrics
 from hemstats.stats.performance_calibration import calibration, reliability_curve
-from hemstats.stats.performance_coverage import auc_ci_coverage, clustered_auc_coverage
+from hemstats.stats.performance_coverage import auc_ci_coverage, clustered_auc_coverage, operating_point_coverage
 from hemstats.stats.performance_roc import reader_operating_points, roc_band
 from hemstats.stats.performance_segmentation import segmentation_metrics, segmentation_per_case
 from hemstats.stats.prevalence import (
+    clustered_proportion_coverage,
     compare_prevalence,
     newcombe_difference,
     prevalence,
@@ -38,6 +40,7 @@ from hemstats.stats.prevalence_cooccurrence import combinations, cooccurrence
 from hemstats.stats.prevalence_volumes import lesion_volumes
 from hemstats.stats.roc import JoinError, auc, average_precision, compare_auc
 from hemstats.stats.scanner import acquisition_distribution, acquisition_effects, acquisition_mix
+from hemstats.stats.scanner_coverage import heterogeneity_type1_error
 from hemstats.stats.scanner_performance import performance_by_stratum
 
 __all__ = [
@@ -51,6 +54,7 @@ __all__ = [
     "lesion_volumes",
     "proportion_ci",
     "proportion_coverage",
+    "clustered_proportion_coverage",
     "newcombe_difference",
     # inter-rater agreement
     "agreement",
@@ -62,6 +66,7 @@ __all__ = [
     "reader_vs_reference",
     "icc",
     "kappa_coverage",
+    "cluster_coverage",
     # bootstrap engine and model performance
     "bootstrap_ci",
     "BootstrapDistribution",
@@ -78,11 +83,13 @@ __all__ = [
     "performance",
     "auc_ci_coverage",
     "clustered_auc_coverage",
+    "operating_point_coverage",
     # acquisition effects
     "acquisition_mix",
     "acquisition_distribution",
     "acquisition_effects",
     "performance_by_stratum",
+    "heterogeneity_type1_error",
     # errors
     "AgreementInputError",
     "PerformanceInputError",

@@ -21,6 +21,7 @@ from hemstats.stats.scanner_clustered import (
     min_class_clusters,
     stratum_auc_covariance,
 )
+from hemstats.stats.scanner_coverage import heterogeneity_type1_error
 from hemstats.stats.scanner_performance import STRATUM_COLUMNS, auc_heterogeneity, correct_interaction, \
     performance_by_stratum
 
@@ -230,40 +231,6 @@ def test_interaction_wald_degenerate_cells():
 
 
 # -- type-I error under a clustered null ---------------------------------------------------------------
-def clustered_null(rng: np.random.Generator, n_patients: int = 100, n_slices: int = 10, icc: float = 0.5,
-                   n_strata: int = 3) -> tuple[np.ndarray, ...]:
-    """One data set under the null: strata assigned per patient, nothing depends on the stratum.
-
-    Label latent and score noise each have a patient effect with ICC ``icc``; ``y = 1`` when the
-    label latent exceeds 0.6 (prevalence ~27 %), ``score = 1.5 y + noise`` (AUC ~0.85), calls at
-    ``score >= 0.75`` (sensitivity and specificity ~0.77).  Returns ``y, score, stratum, patient``.
-    """
-    g = np.repeat(np.arange(n_patients), n_slices)
-    stratum = rng.integers(0, n_strata, n_patients)[g]
-    sd_b, sd_w = np.sqrt(icc), np.sqrt(1 - icc)
-    latent = rng.standard_normal(n_patients)[g] * sd_b + rng.standard_normal(len(g)) * sd_w
-    y = (latent > 0.6).astype(int)
-    score = 1.5 * y + rng.standard_normal(n_patients)[g] * sd_b + rng.standard_normal(len(g)) * sd_w
-    return y, score, stratum, g
-
-
-def null_p_values(n_rep: int, seed: int, clustered: bool = True) -> np.ndarray:
-    """(n_rep, 2) p-values of the equal-AUC and the interaction test, as performance_by_stratum computes them."""
-    out = np.empty((n_rep, 2))
-    for r in range(n_rep):
-        y, s, st, g = clustered_null(np.random.default_rng([seed, r]))
-        correct = ((s >= 0.75).astype(int) == y).astype(int)
-        if clustered:
-            _, a, cov = stratum_auc_covariance(y, s, st, g)
-            out[r, 0] = auc_heterogeneity(a, cov, denominator_df=min_class_clusters(y, st, g) - 1)[3]
-            out[r, 1] = interaction_wald(y, correct, st, g)[2]
-        else:
-            est = [delong(y[st == k], s[st == k]) for k in range(3)]
-            out[r, 0] = auc_heterogeneity([e[0][0] for e in est], [e[1][0, 0] for e in est])[3]
-            out[r, 1] = correct_interaction(y, correct, st)[2]
-    return out
-
-
 @pytest.mark.slow
 def test_type_one_error_under_clustered_null():
     """100 patients x 10 slices, ICC 0.5, 3 strata per patient: both clustered tests reject 3-7 % at alpha 0.05.
@@ -271,12 +238,10 @@ def test_type_one_error_under_clustered_null():
     800 seeded replicates (~15-40 s here, depending on load).  Measured (seed 20261201): equal-AUC
     test 31/800 = 3.9 % (95 % Clopper-Pearson 2.7-5.5 %), interaction test 41/800 = 5.1 % (3.7-6.9 %);
     with 1000 replicates 3.7 % (2.6-5.1 %) and 4.8 % (3.6-6.3 %).  The independent-rows tests on the
-    same 1000 data sets reject 32.1 % (DeLong Q) and 50.6 % (LR test): ``null_p_values(1000, 20261201,
-    clustered=False)``.  The bounds 3-7 % hold a true 5 % rate with probability ~0.98 per test at
+    same 1000 data sets reject 32.1 % (DeLong Q) and 50.6 % (LR test):
+    ``heterogeneity_type1_error(n_simulations=1000, clustered=(False,))``.  The bounds 3-7 % hold a true 5 % rate with probability ~0.98 per test at
     n = 800; the Q test, referred to F(K - 1, m - 1), is mildly conservative in this design.
     """
-    p = null_p_values(800, 20261201)
-    assert not np.isnan(p).any()
-    rates = (p < 0.05).mean(axis=0)
-    assert 0.03 <= rates[0] <= 0.07, rates
-    assert 0.03 <= rates[1] <= 0.07, rates
+    tab = heterogeneity_type1_error(n_simulations=800, clustered=(True,), rng=20261201)
+    assert (tab.n_simulations == 800).all()  # no NaN p-value
+    assert tab.rejection_rate.between(0.03, 0.07).all(), tab
