@@ -29,6 +29,7 @@ import collections.abc as cabc
 import datetime
 import difflib
 import inspect
+import numbers
 import os
 import pathlib
 import sys
@@ -56,9 +57,10 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__} {text}"
 
 
-def _quote_hint(value: Any) -> str:
+def _quote_hint(value: Any, expected: str = "text") -> str:
     plain = (bool, int, float, datetime.date)  # YAML reads 2024-01-01 as a date
-    return " (quote it in the YAML file to make it text)" if isinstance(value, plain) else ""
+    wants_text = "text" in expected.split(" or ")
+    return " (quote it in the YAML file to make it text)" if isinstance(value, plain) and wants_text else ""
 
 
 def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
@@ -82,6 +84,10 @@ def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
     return out
 
 
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool) or type(value).__name__ == "bool_"  # numpy.bool_ without importing numpy
+
+
 def _is_typeddict(hint: Any) -> bool:
     return isinstance(hint, type) and issubclass(hint, dict) and hasattr(hint, "__required_keys__")
 
@@ -89,6 +95,8 @@ def _is_typeddict(hint: Any) -> bool:
 def _expect(hint: Any) -> str:
     """What a hint asks for, in words."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any or hint is object:
+        return "any value"
     if hint is type(None) or hint is None:
         return "null"
     if hint is str:
@@ -123,11 +131,11 @@ def _check(value: Any, hint: Any, key: str) -> Found | None:
     if hint is type(None) or hint is None:
         return [] if value is None else None
     if hint is bool:
-        return [] if isinstance(value, bool) else None
-    if hint is int:
-        return [] if isinstance(value, int) and not isinstance(value, bool) else None
+        return [] if _is_bool(value) else None
+    if hint is int:  # numbers.Integral: Python and numpy integers, never a bool
+        return [] if isinstance(value, numbers.Integral) and not _is_bool(value) else None
     if hint is float:
-        return [] if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        return [] if isinstance(value, numbers.Real) and not _is_bool(value) else None
     if hint is str:
         return [] if isinstance(value, str) else None
     if isinstance(hint, type) and issubclass(hint, _PATHS) or origin in _PATHS:
@@ -156,7 +164,7 @@ def _check(value: Any, hint: Any, key: str) -> Found | None:
                 found.append((at, f"key {_describe(k)}: expected {_expect(k_hint)}"))
                 continue
             inner = _check(v, v_hint, at)
-            found.extend([(at, f"expected {_expect(v_hint)}, got {_describe(v)}{_quote_hint(v)}")] if inner is None else inner)
+            found.extend([(at, f"expected {_expect(v_hint)}, got {_describe(v)}{_quote_hint(v, _expect(v_hint))}")] if inner is None else inner)
         return found
     if origin in _SEQUENCES or hint in _SEQUENCES:
         if not isinstance(value, (list, tuple)):  # a text is not a list of characters
@@ -172,7 +180,7 @@ def _check(value: Any, hint: Any, key: str) -> Found | None:
             at = f"{key}[{i}]"
             inner = _check(item, item_hint, at)
             found.extend(
-                [(at, f"expected {_expect(item_hint)}, got {_describe(item)}{_quote_hint(item)}")]
+                [(at, f"expected {_expect(item_hint)}, got {_describe(item)}{_quote_hint(item, _expect(item_hint))}")]
                 if inner is None
                 else inner
             )
@@ -194,7 +202,7 @@ def _check_typeddict(value: Any, hint: Any, key: str) -> Found | None:
             found.append((at, f"unknown key; {hint_text}expected one of {', '.join(known)}"))
             continue
         inner = _check(v, hints[k], at)
-        found.extend([(at, f"expected {_expect(hints[k])}, got {_describe(v)}{_quote_hint(v)}")] if inner is None else inner)
+        found.extend([(at, f"expected {_expect(hints[k])}, got {_describe(v)}{_quote_hint(v, _expect(hints[k]))}")] if inner is None else inner)
     for k in sorted(getattr(hint, "__required_keys__", ())):
         if k not in value:
             found.append((f"{key}.{k}", f"required key is missing; expected {_expect(hints.get(k, Any))}"))
@@ -254,7 +262,7 @@ def option_problems(fn: Callable[..., Any], options: Mapping[str, Any]) -> list[
             continue
         inner = _check(value, hints[key], str(key))
         if inner is None:
-            found.append((str(key), f"expected {_expect(hints[key])}, got {_describe(value)}{_quote_hint(value)}"))
+            found.append((str(key), f"expected {_expect(hints[key])}, got {_describe(value)}{_quote_hint(value, _expect(hints[key]))}"))
         else:
             found.extend(inner)
     return found

@@ -127,8 +127,8 @@ def _load(
     "options, expected",
     [
         ({"n": 2, "share": 1, "flag": False, "how": "b", "dirs": ["x"], "pair": [3, 4], "anything": {1: 2}}, []),
-        ({"n": True}, [("n", "expected an integer, got bool True (quote it in the YAML file to make it text)")]),
-        ({"n": 2.0}, [("n", "expected an integer, got float 2.0 (quote it in the YAML file to make it text)")]),
+        ({"n": True}, [("n", "expected an integer, got bool True")]),
+        ({"n": 2.0}, [("n", "expected an integer, got float 2.0")]),
         ({"share": "0.5"}, [("share", "expected a number, got str '0.5'")]),
         ({"flag": "yes"}, [("flag", "expected true or false, got str 'yes'")]),
         ({"how": "c"}, [("how", "expected one of 'a', 'b', got str 'c'")]),

@@ -29,6 +29,7 @@ Examples
 from __future__ import annotations
 
 import inspect
+import os
 import re
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -40,7 +41,6 @@ import pandas as pd
 
 from hemstats.acquisition import PHYSICAL_RANGES
 from hemstats.errors import DataFormatError, ManifestError, Problem
-from hemstats.io._hints import mismatch as _mismatch
 from hemstats.io._paths import dataset_root, relative_errors
 
 __all__ = [
@@ -554,18 +554,17 @@ def check_options(load: Callable[..., object], values: Mapping[str, object]) -> 
     Traceback (most recent call last):
     ...
     hemstats.errors.ManifestError: invalid manifest: 2 problems
-      - options.model: expected str, got list ['a', 'b']
-      - options.dirs: expected a list of str, got str 'ab'
+      - options.model: expected text, got list ['a', 'b']
+      - options.dirs: expected a list of text, got str 'ab'
     """
-    hints = typing.get_type_hints(load)
+    from hemstats._adapter_options import option_problems
+
+    params = inspect.signature(load).parameters
     problems = []
-    for name in inspect.signature(load).parameters:
-        if name not in values or name not in hints:
-            continue
-        found = _mismatch(values[name], hints[name], "root" if name == "root" else f"options.{name}")
-        if found is not None:
-            where, expected, value = found
-            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-            problems.append(Problem(where, f"expected {expected}, got {type(value).__name__} {shown}"))
+    root = values.get("root")
+    if "root" in params and root is not None and not isinstance(root, (str, os.PathLike)):
+        problems.append(Problem("root", f"expected a path (text), got {type(root).__name__}"))
+    options = {n: values[n] for n in params if n in values and n not in ("root", "name")}
+    problems += [Problem(f"options.{key}", message) for key, message in option_problems(load, options)]
     if problems:
         raise ManifestError(problems)

@@ -160,5 +160,5 @@ def test_root_is_a_file_and_option_types(root: Path) -> None:
 
     with pytest.raises(DataFormatError, match=r"^dataset folder 'dataset.json' is a file"):
         bhsd.load(root / "dataset.json")
-    with pytest.raises(ManifestError, match=r"options.image_dirs: expected a list of str, got str 'imagesTr'"):
+    with pytest.raises(ManifestError, match=r"options.image_dirs: expected a list of text, got str 'imagesTr'"):
         bhsd.load(root, image_dirs="imagesTr")

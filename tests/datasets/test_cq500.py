@@ -141,9 +141,9 @@ def test_root_is_a_file_and_option_types(tmp_path):
     _reads(tmp_path, n=3)
     with pytest.raises(DataFormatError, match=r"^dataset folder 'reads.csv' is a file; expected the folder holding reads.csv"):
         cq500.load(tmp_path / "reads.csv")
-    with pytest.raises(ManifestError, match=r"options.predictions_file: expected str or None, got int 5"):
+    with pytest.raises(ManifestError, match=r"options.predictions_file: expected text or null, got int 5"):
         cq500.load(tmp_path, predictions_file=5)
-    with pytest.raises(ManifestError, match=r"options.model: expected str, got list"):
+    with pytest.raises(ManifestError, match=r"options.model: expected text, got list"):
         cq500.load(tmp_path, model=["a", "b"])
 
 

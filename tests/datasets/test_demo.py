@@ -413,7 +413,7 @@ def test_load_options_are_typed_and_checked():
     params = inspect.signature(demo.load).parameters
     assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     assert {"n_studies", "seed", "reader_kappa", "slice_fraction"} <= set(params)
-    with pytest.raises(ManifestError, match=r"options.n_studies: expected int, got str 'many'"):
+    with pytest.raises(ManifestError, match=r"options.n_studies: expected an integer, got str 'many'"):
         demo.load(n_studies="many")
-    with pytest.raises(ManifestError, match=r"options.seed: expected int, got bool True"):
+    with pytest.raises(ManifestError, match=r"options.seed: expected an integer, got bool True"):
         demo.load(seed=True)

@@ -130,7 +130,7 @@ def test_option_values_of_the_wrong_type_name_the_option(tmp_path):
         generic.load(tmp_path, studies={"file": "s.csv", "columns": {"study_id": 5}})
     with pytest.raises(ManifestError, match=r"options.labels.file: expected a file name, got int 5"):
         generic.load(tmp_path, labels={"file": 5, "id_column": "Exam", "findings": {"any": "ICH"}})
-    with pytest.raises(ManifestError, match=r"options.pseudonymize_ids: expected a list of str, got str"):
+    with pytest.raises(ManifestError, match=r"options.pseudonymize_ids: expected a list of text, got str"):
         generic.load(tmp_path, labels={"file": "s.csv", "id_column": "Exam", "findings": {"any": "Sex"}},
                      pseudonymize_ids="study_id")
 

@@ -186,7 +186,7 @@ def test_columns_option_type(tmp_path: Path) -> None:
     from hemstats.errors import ManifestError
 
     (tmp_path / "exam_labels.csv").write_text("exam_id,EPH,SDH,SAH,IPH,IVH\ne1,0,0,0,1,1\n")
-    with pytest.raises(ManifestError, match=r"options.columns.study: expected str or a list of str, got int 5"):
+    with pytest.raises(ManifestError, match=r"options.columns.study: expected text or a list of text, got int 5"):
         hemorica.load(tmp_path, salt=SALT, columns={"study": 5})
 
 

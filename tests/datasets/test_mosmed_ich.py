@@ -290,7 +290,7 @@ def test_option_types_and_root_file(tmp_path: Path) -> None:
     from hemstats.errors import ManifestError
 
     path = write_registry(tmp_path / "dataset_registry.xlsx", ["study_id", "Age"], [["s1", 40]], title=None)
-    with pytest.raises(ManifestError, match=r"options.columns.study: expected str, got int 5"):
+    with pytest.raises(ManifestError, match=r"options.columns.study: expected text, got int 5"):
         mosmed_ich.load(tmp_path, salt=SALT, columns={"study": 5})
     with pytest.raises(DataFormatError, match=r"^dataset folder 'dataset_registry.xlsx' is a file"):
         mosmed_ich.load(path, salt=SALT)

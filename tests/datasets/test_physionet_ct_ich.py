@@ -269,7 +269,7 @@ def test_real_excerpts(shared_data):
 def test_blank_flags_option_checked(tmp_path):
     from hemstats.errors import ManifestError
 
-    with pytest.raises(ManifestError, match="options.blank_flags: expected 'missing' or 'absent', got str 'zero'"):
+    with pytest.raises(ManifestError, match="options.blank_flags: expected one of 'missing', 'absent', got str 'zero'"):
         physionet_ct_ich.load(_write(tmp_path), blank_flags="zero")
 
 

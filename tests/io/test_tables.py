@@ -170,9 +170,9 @@ def test_check_options_names_every_bad_option():
     with pytest.raises(ManifestError) as info:
         load("r", a=5, b=True, c="z", d="p", e={"k": 5}, f=1)
     text = str(info.value)
-    for option in ("options.a: expected str or None, got int 5", "options.b: expected int", "options.c: expected 'x' or 'y'",
-                   "options.d: expected a list of str", "options.e.k: expected str, got int 5",
-                   "options.f: expected bool"):
+    for option in ("options.a: expected text or null, got int 5", "options.b: expected an integer", "options.c: expected one of 'x', 'y'",
+                   "options.d: expected a list of text", "options.e.k: expected text, got int 5",
+                   "options.f: expected true or false"):
         assert option in text
 
 

@@ -185,8 +185,8 @@ CASES: list = [
     ("kaggle-no-labels", kaggle(None), K, r"expected labels\.csv \(or head_ct/labels\.csv\); neither exists"),
     ("kaggle-root-is-a-file", kaggle(), lambda r: K(r / "labels.csv"), r"^dataset folder 'labels\.csv' is a file"),
     ("kaggle-missing-root", kaggle(), lambda r: K(r / "nope"), r"^dataset folder 'nope' not found"),
-    ("kaggle-option-type", kaggle(), lambda r: K(r, image_dir=5), r"options\.image_dir: expected str, got int 5"),
-    ("kaggle-verify-type", kaggle(), lambda r: K(r, verify="yes"), r"options\.verify: expected bool"),
+    ("kaggle-option-type", kaggle(), lambda r: K(r, image_dir=5), r"options\.image_dir: expected text, got int 5"),
+    ("kaggle-verify-type", kaggle(), lambda r: K(r, verify="yes"), r"options\.verify: expected true or false"),
     # CQ500
     ("cq500-flag-2", cq(CQ_HEADER + "\nCQ500-CT-1,B1,2,0,1,0,0,0\n"), cq500.load, r"^reads\.csv, column 'R1:ICH': expected 0/1.*row 2 \('2'\)"),
     ("cq500-duplicate-name", cq(CQ_HEADER + "\n" + CQ_ROWS + "CQ500-CT-1,B1,1,0,1,0,0,0\n"), cq500.load, r"^reads\.csv, column 'name': expected unique scan names; 2 rows, first: row 2"),
@@ -199,8 +199,8 @@ CASES: list = [
     ("cq500-probability-text", cq(predictions="name,ICH\nCQ500-CT-1,high\n"), cq500.load, r"^prediction_probabilities\.csv, column 'ICH': expected a number; 1 row, first: row 2 \('high'\)"),
     ("cq500-duplicate-prediction", cq(predictions="name,ICH\nCQ500-CT-1,0.1\nCQ500-CT-1,0.2\n"), cq500.load, r"^prediction_probabilities\.csv, column 'name': expected unique scan names; 2 rows"),
     ("cq500-unknown-scan", cq(predictions="name,ICH\nCQ500-CT-9,0.1\n"), cq500.load, r"^prediction_probabilities\.csv: 1 scan\(s\) not in reads\.csv"),
-    ("cq500-predictions-file-int", cq(), lambda r: cq500.load(r, predictions_file=5), r"options\.predictions_file: expected str or None, got int 5"),
-    ("cq500-model-list", cq(), lambda r: cq500.load(r, model=["a", "b"]), r"options\.model: expected str, got list"),
+    ("cq500-predictions-file-int", cq(), lambda r: cq500.load(r, predictions_file=5), r"options\.predictions_file: expected text or null, got int 5"),
+    ("cq500-model-list", cq(), lambda r: cq500.load(r, model=["a", "b"]), r"options\.model: expected text, got list"),
     ("cq500-root-is-a-file", cq(), lambda r: cq500.load(r / "reads.csv"), r"^dataset folder 'reads\.csv' is a file; expected the folder holding reads\.csv"),
     ("cq500-missing-reads", cq(), lambda r: cq500.load(r, reads_file="other.csv"), r"^other\.csv: file not found"),
     # PhysioNet CT-ICH
@@ -219,8 +219,8 @@ CASES: list = [
     ("physionet-mask-nan", physionet(mask=np.nan), physionet_ct_ich.load, r"^masks/049\.nii: mask holds values \[nan\]"),
     ("physionet-mask-shape", physionet(mask=(4, 4, 3)), physionet_ct_ich.load, r"^mask masks/049\.nii has shape \(4, 4, 3\) but its image ct_scans/049\.nii"),
     ("physionet-corrupt-volume", files(patient_demographics_DOT_csv=PN_DEMO + PN_PATIENTS, hemorrhage_diagnosis_DOT_csv=PN_DIAG + PN_SLICES, ct_scans__049_DOT_nii="not a nifti" * 40), physionet_ct_ich.load, r"^ct_scans/049\.nii: not a readable NIfTI"),
-    ("physionet-blank-flags-value", physionet(), lambda r: physionet_ct_ich.load(r, blank_flags="zero"), r"options\.blank_flags: expected 'missing' or 'absent', got str 'zero'"),
-    ("physionet-ct-dir-type", physionet(), lambda r: physionet_ct_ich.load(r, ct_dir=None), r"options\.ct_dir: expected str, got NoneType"),
+    ("physionet-blank-flags-value", physionet(), lambda r: physionet_ct_ich.load(r, blank_flags="zero"), r"options\.blank_flags: expected one of 'missing', 'absent', got str 'zero'"),
+    ("physionet-ct-dir-type", physionet(), lambda r: physionet_ct_ich.load(r, ct_dir=None), r"options\.ct_dir: expected text, got NoneType"),
     ("physionet-two-volumes-one-patient", files(patient_demographics_DOT_csv=PN_DEMO + PN_PATIENTS, hemorrhage_diagnosis_DOT_csv=PN_DIAG + PN_SLICES, ct_scans__049_DOT_nii="x", ct_scans__49_DOT_nii_DOT_gz="y"), physionet_ct_ich.load, r"^ct_scans/49\.nii\.gz: a second volume of patient 049 \(the first is ct_scans/049\.nii\)"),
     # RSNA ICH
     ("rsna-wrong-header", rsna("Id,Lbl,x\nID_a_any,0,1\n"), rsna_ich.load, r"^stage_2_train\.csv: expected the columns ID,Label"),
@@ -230,7 +230,7 @@ CASES: list = [
     ("rsna-duplicate-id", rsna("ID,Label\n" + "\n".join(_rsna_rows(("a",)) + ["ID_a_any,1"]) + "\n"), rsna_ich.load, r"^stage_2_train\.csv, column 'ID': expected each ID once; 2 rows hold a repeated ID, first: row 2 \(ID_a_any\), again at row 8"),
     ("rsna-missing-subtype", rsna("ID,Label\n" + "\n".join(_rsna_rows(("a",))[:-1]) + "\n"), rsna_ich.load, r"^stage_2_train\.csv: every image needs all 6 subtypes; 1 missing"),
     ("rsna-header-only", rsna("ID,Label\n"), rsna_ich.load, r"^stage_2_train\.csv: no label rows"),
-    ("rsna-metadata-type", rsna(), lambda r: rsna_ich.load(r, metadata_file=5), r"options\.metadata_file: expected str or None, got int 5"),
+    ("rsna-metadata-type", rsna(), lambda r: rsna_ich.load(r, metadata_file=5), r"options\.metadata_file: expected text or null, got int 5"),
     ("rsna-missing-labels", rsna(), lambda r: rsna_ich.load(r, labels_file="nope.csv"), r"^nope\.csv: file not found"),
     # MosMed ICH
     ("mosmed-wrong-sheet", mosmed(), lambda r: mosmed_ich.load(r, sheet="Реестр", salt=SALT), r"^dataset_registry\.xlsx: no sheet 'Реестр' \(option sheet\); the workbook has 1 sheet\(s\): 'Sheet'"),
@@ -238,7 +238,7 @@ CASES: list = [
     ("mosmed-bad-flag", mosmed([["study_id", "ICH"], ["s1", "maybe"]]), lambda r: mosmed_ich.load(r, salt=SALT), r"^dataset_registry\.xlsx, column 'ICH': expected 0/1.*spreadsheet row 2"),
     ("mosmed-text-thickness", mosmed([["study_id", "SliceThickness"], ["s1", "thin"]]), lambda r: mosmed_ich.load(r, salt=SALT), r"^dataset_registry\.xlsx, column 'SliceThickness': expected a number >= 0"),
     ("mosmed-no-study-column", mosmed([["Age", "ICH"], [40, 1]]), lambda r: mosmed_ich.load(r, salt=SALT), r"^dataset_registry\.xlsx: expected a study id column"),
-    ("mosmed-columns-type", mosmed(), lambda r: mosmed_ich.load(r, columns={"study": 5}, salt=SALT), r"options\.columns\.study: expected str, got int 5"),
+    ("mosmed-columns-type", mosmed(), lambda r: mosmed_ich.load(r, columns={"study": 5}, salt=SALT), r"options\.columns\.study: expected text, got int 5"),
     ("mosmed-empty-csv", mosmed(csv=""), lambda r: mosmed_ich.load(r, registry="dataset_registry.csv", salt=SALT), r"^dataset_registry\.csv: the registry is empty"),
     ("mosmed-missing-registry", mosmed(), lambda r: mosmed_ich.load(r, registry="nope.xlsx", salt=SALT), r"^nope\.xlsx: registry not found"),
     # generic
@@ -249,21 +249,21 @@ CASES: list = [
     ("generic-missing-file", files(y_DOT_csv="Exam,ICH\nE1,1\n"), lambda r: generic.load(r, labels={"file": "nope.csv", "id_column": "Exam", "findings": {"any": "ICH"}}), r"^nope\.csv: file not found"),
     ("generic-unknown-finding", files(y_DOT_csv="Exam,ICH\nE1,1\n"), lambda r: generic.load(r, labels={"file": "y.csv", "id_column": "Exam", "findings": {"stroke": "ICH"}}), r"options\.labels\.findings: 'stroke' is not a finding code"),
     ("generic-flag-2", files(y_DOT_csv="Exam,ICH\nE1,2\n"), lambda r: generic.load(r, labels={"file": "y.csv", "id_column": "Exam", "findings": {"any": "ICH"}}, pseudonymize_ids=[]), r"^y\.csv, column 'ICH': expected 0/1.*row 2 \('2'\)"),
-    ("generic-pseudonymize-str", files(y_DOT_csv="Exam,ICH\nE1,1\n"), lambda r: generic.load(r, labels={"file": "y.csv", "id_column": "Exam", "findings": {"any": "ICH"}}, pseudonymize_ids="study_id"), r"options\.pseudonymize_ids: expected a list of str"),
-    ("generic-labels-number", files(), lambda r: generic.load(r, labels=5), r"options\.labels: expected a mapping of str to any value or a list of a mapping"),
+    ("generic-pseudonymize-str", files(y_DOT_csv="Exam,ICH\nE1,1\n"), lambda r: generic.load(r, labels={"file": "y.csv", "id_column": "Exam", "findings": {"any": "ICH"}}, pseudonymize_ids="study_id"), r"options\.pseudonymize_ids: expected a list of text"),
+    ("generic-labels-number", files(), lambda r: generic.load(r, labels=5), r"options\.labels: expected a mapping of text to any value or a list of a mapping"),
     # BHSD
-    ("bhsd-mask-dirs-numbers", bhsd_layout(), lambda r: bhsd.load(r, mask_dirs=[1, 2]), r"options\.mask_dirs\[0\]: expected str, got int 1"),
-    ("mosmed-sheet-float", mosmed(), lambda r: mosmed_ich.load(r, sheet=1.5, salt=SALT), r"options\.sheet: expected str or int, got float 1\.5"),
-    ("hemorica-slice-tables-numbers", hemorica_layout(), lambda r: hemorica.load(r, slice_tables=[1], salt=SALT), r"options\.slice_tables\[0\]: expected str, got int 1"),
-    ("rsna-salt-number", rsna(), lambda r: rsna_ich.load(r, salt=42), r"options\.salt: expected str or None, got int 42"),
+    ("bhsd-mask-dirs-numbers", bhsd_layout(), lambda r: bhsd.load(r, mask_dirs=[1, 2]), r"options\.mask_dirs\[0\]: expected text, got int 1"),
+    ("mosmed-sheet-float", mosmed(), lambda r: mosmed_ich.load(r, sheet=1.5, salt=SALT), r"options\.sheet: expected text or an integer, got float 1\.5"),
+    ("hemorica-slice-tables-numbers", hemorica_layout(), lambda r: hemorica.load(r, slice_tables=[1], salt=SALT), r"options\.slice_tables\[0\]: expected text, got int 1"),
+    ("rsna-salt-number", rsna(), lambda r: rsna_ich.load(r, salt=42), r"options\.salt: expected text or null, got int 42"),
     ("bhsd-mask-7", bhsd_layout(mask=7), lambda r: bhsd.load(r), r"^labelsTr/ID_a_ID_b\.nii\.gz: mask holds values \[7\] \(1 voxels\); expected the labels \[0, 1, 2, 3, 4, 5\]"),
     ("bhsd-mask-nan", bhsd_layout(mask=np.nan), lambda r: bhsd.load(r), r"^labelsTr/ID_a_ID_b\.nii\.gz: mask holds values \[nan\]"),
     ("bhsd-mask-2.5", bhsd_layout(mask=2.5), lambda r: bhsd.load(r), r"^labelsTr/ID_a_ID_b\.nii\.gz: mask holds values \[2\.5\]"),
     ("bhsd-bad-json", bhsd_layout(split="{not json"), lambda r: bhsd.load(r), r"^dataset\.json: not valid JSON"),
-    ("bhsd-image-dirs-str", bhsd_layout(), lambda r: bhsd.load(r, image_dirs="imagesTr"), r"options\.image_dirs: expected a list of str, got str 'imagesTr'"),
+    ("bhsd-image-dirs-str", bhsd_layout(), lambda r: bhsd.load(r, image_dirs="imagesTr"), r"options\.image_dirs: expected a list of text, got str 'imagesTr'"),
     ("bhsd-two-masks-one-study", bhsd_layout(second=True), lambda r: bhsd.load(r), r"labelsTr/ID_a_ID_b_0000\.nii\.gz: a second file for study 'ID_a_ID_b'"),
     # Hemorica
-    ("hemorica-columns-type", hemorica_layout(), lambda r: hemorica.load(r, columns={"study": 5}, salt=SALT), r"options\.columns\.study: expected str or a list of str, got int 5"),
+    ("hemorica-columns-type", hemorica_layout(), lambda r: hemorica.load(r, columns={"study": 5}, salt=SALT), r"options\.columns\.study: expected text or a list of text, got int 5"),
     ("hemorica-flag-x", hemorica_layout("patient_name,EPH,SDH,SAH,IPH,IVH\nJane Doe,0,0,0,x,0\n"), lambda r: hemorica.load(r, salt=SALT), r"^exam_labels\.csv, column 'IPH': expected 0/1"),
     ("hemorica-duplicate-exam", hemorica_layout(HEM_EXAM + "Jane Doe,0,0,0,0,0\n"), lambda r: hemorica.load(r, salt=SALT), r"^exam_labels\.csv: expected one row per exam; 2 rows, first: row 2, row 3 repeat"),
     ("hemorica-mask-3-binary", hemorica_layout(mask=3), lambda r: hemorica.load(r, salt=SALT), r"^masks_3d/<exam st-[0-9a-f]+>: mask holds values \[3\]"),
@@ -271,7 +271,7 @@ CASES: list = [
     ("hemorica-slice-in-two-tables", files(slice_labels_DOT_csv="patient_name,slice_number,EPH,SDH,SAH,ICH,IVH\nJane Doe,0,0,0,0,0,0\n", train_DOT_csv="patient_name,slice_number,EPH,SDH,SAH,ICH,IVH\nJane Doe,0,0,0,0,1,0\n"), lambda r: hemorica.load(r, salt=SALT), r"^slice_labels\.csv and train\.csv: the same exam slice"),
     ("rsna-trailing-comma-rows", rsna("ID,Label\nID_a_any,0,\n"), rsna_ich.load, r"^stage_2_train\.csv: cannot be read as an ID,Label table .*Expected 2 columns, got 3"),
     # demo
-    ("demo-n-studies-text", files(), lambda r: demo.load(n_studies="many"), r"options\.n_studies: expected int, got str 'many'"),
+    ("demo-n-studies-text", files(), lambda r: demo.load(n_studies="many"), r"options\.n_studies: expected an integer, got str 'many'"),
 ]
 
 
