@@ -137,6 +137,22 @@ SPECS: Mapping[str, CoverageSpec] = MappingProxyType({
               "AUC intervals with ten correlated slices per patient (row versus patient bootstrap)",
               n_patients=100, slices_per_patient=10, patient_prevalence=0.3, slice_positive=0.5, d=1.5, icc=0.5,
               n_simulations=300, n_resamples=400, confidence_level=0.95),
+        _spec("slice_prevalence_coverage", "clustered_proportion_coverage",
+              "Slice-level prevalence: patient-clustered logit interval versus Wilson on slices",
+              icc=(0.3, 0.5, 0.7), n_clusters=100, cluster_size=10, prevalence=0.2, interval="logit",
+              confidence_level=0.95, n_simulations=4000),
+        _spec("slice_agreement_coverage", "cluster_coverage",
+              "Slice-level agreement and reader-vs-reference intervals: clustered by patient versus independent rows",
+              n_patients=100, n_slices=10, icc=(0.3, 0.5, 0.7), prevalence=0.3, sensitivity=0.85, specificity=0.9,
+              n_sim=2000, confidence_level=0.95),
+        _spec("operating_point_coverage", "operating_point_coverage",
+              "PPV and NPV under cohort sampling: cohort versus class-stratified bootstrap",
+              n=200, prevalence=0.15, d=1.5, threshold=1.0, metrics=("sensitivity", "specificity", "ppv", "npv"),
+              designs=("stratified", "cohort"), n_simulations=400, n_resamples=500, confidence_level=0.95),
+        _spec("heterogeneity_type1_error", "heterogeneity_type1_error",
+              "Heterogeneity tests across acquisition strata: type-I error under a clustered null",
+              n_patients=100, n_slices=10, icc=0.5, n_strata=3, alpha=0.05, n_simulations=800,
+              clustered=(True, False)),
     )
 })
 #: Names of the shipped coverage tables.
@@ -400,6 +416,12 @@ REFERENCE_CHECKS: tuple[tuple[str, str, str, str, str, str], ...] = (
      "1e-6 absolute", "tests/reference/prevalence.R", "tests/stats/test_prevalence.py"),
     ("Prevalence", "proportion_coverage (exact coverage, mean width)", "R sum(dbinom(0:n, n, p) * covers)",
      "1e-6 absolute", "tests/reference/prevalence.R", "tests/stats/test_prevalence.py"),
+    ("Prevalence", "prevalence (slice level and repeated studies, clustered by patient)",
+     'R survey::svyciprop(method = "logit" / "mean") on svydesign(ids = ~patient_id); '
+     'deff(svymean(deff = "replace"))', "1e-6 absolute", "tests/reference/prevalence_cluster.R",
+     "tests/stats/test_prevalence.py"),
+    ("Table 1", "table1 (t_test='student')", "R t.test(var.equal = TRUE)", "1e-6 absolute",
+     "tests/reference/table1.R", "tests/stats/test_table1.py"),
     ("Table 1", "table1", "R t.test(var.equal = FALSE), oneway.test, kruskal.test, chisq.test, fisher.test; "
      "SMD as tableone::ExtractSmd", "1e-6 absolute", "tests/reference/table1.R", "tests/stats/test_table1.py"),
     ("Table 1", "table1", "Python tableone.TableOne (summaries, p values, SMD)", "1e-6 absolute",
@@ -415,6 +437,10 @@ REFERENCE_CHECKS: tuple[tuple[str, str, str, str, str, str], ...] = (
      "1e-6 (R), 1e-12 (krippendorff)", "tests/reference/agreement.R", "tests/stats/test_agreement.py"),
     ("Agreement", "pabak, reader_vs_reference", "R epiR::epi.kappa; prop.test(correct = FALSE)",
      "1e-6 absolute", "tests/reference/agreement.R", "tests/stats/test_agreement.py"),
+    ("Agreement", "cohen_kappa, fleiss_kappa, gwet_ac1, reader_vs_reference (clustered by patient)",
+     'R survey::svycontrast(svymean(...)) on svydesign(ids = ~patient_id) (delta method); '
+     'svyciprop(method = "beta")', "1e-9 absolute", "tests/reference/agreement_cluster.R",
+     "tests/stats/test_agreement.py"),
     ("Agreement", "icc", "R psych::ICC; pingouin.intraclass_corr", "1e-6 (R), 0.005 (pingouin rounds its CI)",
      "tests/reference/agreement.R", "tests/stats/test_agreement.py"),
     ("Model performance", "auc (DeLong CI)", 'R pROC::ci.auc(method = "delong")', "1e-6 absolute",
@@ -438,9 +464,14 @@ REFERENCE_CHECKS: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("Acquisition", "acquisition_effects (logistic model)",
      'R glm(family = binomial) with sandwich::vcovCL(cluster = ~patient_id, type = "HC0")', "1e-6 absolute",
      "tests/reference/scanner.R", "tests/stats/test_scanner.py"),
-    ("Acquisition", "performance_by_stratum", 'R pROC::ci.auc(method = "delong") per stratum; '
+    ("Acquisition", "performance_by_stratum (cluster=None)", 'R pROC::ci.auc(method = "delong") per stratum; '
      "inverse-variance heterogeneity Q; glm interaction likelihood-ratio test", "1e-6 absolute",
      "tests/reference/scanner.R", "tests/stats/test_scanner.py"),
+    ("Acquisition", "performance_by_stratum (clustered by patient, the default)",
+     "Obuchowski's clustered DeLong variance written out in R (equals pROC::var with one row per patient); "
+     'anova(geepack::geeglm(correct ~ factor(y) * stratum, id = patient, corstr = "independence"))',
+     "1e-9 (variance), 1e-6 (Wald statistic)", "tests/reference/heterogeneity.R",
+     "tests/stats/test_scanner_heterogeneity.py"),
 )
 
 

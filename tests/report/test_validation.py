@@ -20,7 +20,9 @@ GRID_TABLES = [name for name, spec in V.SPECS.items() if spec.grid]
 
 
 def test_every_table_and_metadata_ships():
-    assert V.COVERAGE_TABLES == ("proportion_coverage", "kappa_coverage", "auc_ci_coverage", "clustered_auc_coverage")
+    assert V.COVERAGE_TABLES == ("proportion_coverage", "kappa_coverage", "auc_ci_coverage", "clustered_auc_coverage",
+                                 "slice_prevalence_coverage", "slice_agreement_coverage", "operating_point_coverage",
+                                 "heterogeneity_type1_error")
     for name in V.COVERAGE_TABLES:
         assert (V.DATA_DIR / f"{name}.csv").is_file(), name
     assert (V.DATA_DIR / "metadata.json").is_file()
@@ -116,3 +118,22 @@ def test_reference_checks_point_at_real_scripts_tests_and_functions():
         # the test really compares against the reference it names
         source = (REPO / row.test).read_text()
         assert any(word in source for word in names), (row.test, names)
+
+
+def test_shipped_clustered_defaults_keep_their_nominal_level():
+    """The Methods chapter's slice-level tables: every default (clustered) row covers 93-97 %
+    (type-I error 3-7 %), and ignoring the clustering does not."""
+    prev = V.coverage_table("slice_prevalence_coverage")
+    assert prev.loc[prev.method == "cluster-logit", "coverage"].between(0.93, 0.97).all()
+    assert (prev.loc[prev.method == "wilson-independent-rows", "coverage"] < 0.8).all()
+    agree = V.coverage_table("slice_agreement_coverage")
+    assert agree.loc[agree.method != "independent-rows", "coverage"].between(0.93, 0.97).all()
+    assert (agree.loc[agree.method == "independent-rows", "coverage"] < 0.85).all()
+    op = V.coverage_table("operating_point_coverage").set_index(["metric", "method"])["coverage"]
+    for metric in ("ppv", "npv"):
+        assert 0.93 <= op[(metric, "bootstrap-percentile")] <= 0.97
+    for metric in ("sensitivity", "specificity"):
+        assert 0.93 <= op[(metric, "stratified-bootstrap-percentile")] <= 0.97
+    het = V.coverage_table("heterogeneity_type1_error")
+    clustered = het[~het.method.str.contains("independent")]
+    assert clustered.rejection_rate.between(0.03, 0.07).all() and len(clustered) == 2
