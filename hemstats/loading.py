@@ -27,7 +27,7 @@ from hemstats.errors import AdapterError, ChecksumError, HemstatsError, Manifest
 from hemstats.manifest import DatasetEntry, Manifest, read_manifest, shown_path
 from hemstats.privacy import DEFAULT_SALT_FILE, project_salt
 
-__all__ = ["load", "validate", "missing_labels"]
+__all__ = ["load", "validate", "missing_labels", "report_problems"]
 
 #: Keys every dataset's ``info`` gains from the manifest.
 PROVENANCE_KEYS: tuple[str, ...] = ("adapter", "licence", "citation", "source", "description", "fingerprint")
@@ -295,6 +295,25 @@ def _cohort_problems(entry: DatasetEntry, cohort: Cohort) -> list[Problem]:
             )
         )
     return problems + _unscorable_predictions(entry, cohort)
+
+
+def report_problems(manifest: Manifest, cohort: Cohort) -> list[Problem]:
+    """What the report's chapters need of each enabled dataset of a loaded cohort.
+
+    The checks :func:`validate` makes after loading (two studies or more, some labels, a
+    consensus label for the finding of every model's scores), run on a cohort already in
+    hand, so a report build stops before its chapters with the same problems.
+
+    Examples
+    --------
+    >>> from hemstats.manifest import load_manifest
+    >>> report_problems(load_manifest(), load())
+    []
+    """
+    out: list[Problem] = []
+    for entry in manifest.enabled:
+        out.extend(_cohort_problems(entry, cohort))
+    return out
 
 
 def _unscorable_predictions(entry: DatasetEntry, cohort: Cohort) -> list[Problem]:

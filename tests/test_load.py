@@ -17,7 +17,7 @@ import hemstats.datasets
 from hemstats.checksums import sha256_file
 from hemstats.cohort import Cohort
 from hemstats.errors import ChecksumError, DataFormatError, HemstatsError, ManifestError
-from hemstats.loading import load, validate
+from hemstats.loading import load, report_problems, validate
 from hemstats.manifest import load_manifest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -509,3 +509,13 @@ def test_a_broken_adapter_module_is_a_problem_not_a_traceback(fake_adapters, mon
     assert "cannot be imported (SyntaxError: invalid syntax" in problem.message
     with pytest.raises(ManifestError, match="adapter 'broken' cannot be imported"):
         load(path, progress=False)
+
+
+def test_report_build_stops_before_its_chapters_on_what_validate_reports(tmp_path, gappy):
+    """A one-study dataset loads, but the chapters would fail on it: the build says so first."""
+    from hemstats.report import build_report
+
+    with pytest.raises(ManifestError, match=r"dataset 'g' \(datasets\[0\]\): 1 study loaded; expected at least 2"):
+        build_report(gappy(n_studies=1, n_sdh=1), out=tmp_path / "site", progress=False)
+    assert not (tmp_path / "site" / "html").exists()  # no chapter ran
+    assert report_problems(load_manifest(gappy(n_studies=3, n_sdh=3)), load(gappy(n_studies=3, n_sdh=3))) == []

@@ -477,6 +477,9 @@ def build_report(
             if problems:
                 raise ManifestError(problems, path=None if m.path is None else Path(m.path).name) from exc
             raise
+        problems = loading.report_problems(m, cohort)
+        if problems:  # what validate reports: the chapters would fail on it
+            raise ManifestError(problems, path=None if m.path is None else Path(m.path).name)
 
         step(2)
         outdir = claim_build_folder(outdir)
