@@ -68,12 +68,13 @@ def heterogeneity_type1_error(
     alpha: float = 0.05,
     n_simulations: int = 800,
     clustered: tuple[bool, ...] = (True, False),
-    rng: int = 20261201,
+    rng: None | int | np.random.Generator = 20261201,
 ) -> pd.DataFrame:
     """Rejection rates of the equal-AUC and the interaction test under a clustered null.
 
-    Replicate ``r`` draws its data from ``numpy.random.default_rng([rng, r])``, so the
-    clustered and the independent-rows tests see the same data sets.
+    Replicate ``r`` draws its data from ``numpy.random.default_rng([seed, r])``, so the
+    clustered and the independent-rows tests see the same data sets; ``seed`` is ``rng``
+    when it is an int, else one integer drawn from ``numpy.random.default_rng(rng)``.
 
     Returns
     -------
@@ -89,11 +90,13 @@ def heterogeneity_type1_error(
     >>> tab.method.tolist()
     ['q-test-clustered-delong', 'gee-wald-sandwich']
     """
+    seed = rng if isinstance(rng, int) and not isinstance(rng, bool) else int(
+        np.random.default_rng(rng).integers(2**63))
     rows = []
     for cl in clustered:
         p = np.empty((n_simulations, 2))
         for r in range(n_simulations):
-            y, s, st, g = clustered_null(np.random.default_rng([rng, r]), n_patients=n_patients,
+            y, s, st, g = clustered_null(np.random.default_rng([seed, r]), n_patients=n_patients,
                                          n_slices=n_slices, icc=icc, n_strata=n_strata)
             p[r] = _p_values(y, s, st, g, n_strata, cl)
         methods = (("q-test-clustered-delong", "gee-wald-sandwich") if cl
