@@ -34,7 +34,8 @@ and, per study, every series is compared with the registry:
   (``GE`` = ``GE MEDICAL SYSTEMS``); thickness and kVp within 1 % (0.01 mm),
   tube current (the series median) within 5 %, age within one year;
 - study folders without a registry row, registry studies without a folder and
-  unreadable files are ``notes`` too (kinds ``registry_vs_dicom`` and ``dicom_failure``).
+  unreadable files are ``notes`` too (kinds ``registry_vs_dicom`` and ``dicom_failure``), and so
+  are header values read as missing (kind ``dicom_value_missing``).
 
 Labels are study level, rater ``consensus``.  The registry's ``any`` is used as
 given; without it no ``any`` label is invented.
@@ -498,6 +499,17 @@ def _load(root: Path, name: str, registry: str, sheet: str | int, columns: Mappi
                     "study_id": study if study in set(sids) else pd.NA,
                     "kind": "dicom_failure",
                     "detail": f"studies/{row.path}: {row.reason}",
+                }
+            )
+        for row in scan.notes.itertuples(index=False):  # header values read as missing
+            study = str(row.folder).split("/")[0]
+            notes.append(
+                {
+                    "dataset": name,
+                    "study_id": study if study in set(sids) else pd.NA,
+                    "kind": "dicom_value_missing",
+                    "detail": f"{row.field} read as missing in {row.n_files} file(s) of series {row.series_key}: "
+                    f"{row.reason}",
                 }
             )
         _log.info("%s: %d series scanned, %d notes", name, n_series, len(notes))

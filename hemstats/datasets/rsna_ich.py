@@ -33,7 +33,9 @@ Or pass ``dicom_dir``, the folder of the challenge's ``ID_<image>.dcm`` files: t
 headers are scanned (:func:`hemstats.io.dicom.scan_dicom`; headers only, in
 parallel) for the same links, and the most frequent manufacturer, model, kernel,
 slice thickness, kVp and tube current of each study fill ``studies``.  Unreadable
-files are listed in ``notes`` (kind ``unreadable_dicom``).
+files are listed in ``notes`` (kind ``unreadable_dicom``), and header values read as missing
+(outside :data:`hemstats.acquisition.PHYSICAL_RANGES`, or unreadable) too (kind
+``dicom_value_missing``, naming the study, series, field and reason).
 
 Study and patient UIDs are replaced by salted hashes
 (:func:`hemstats.privacy.pseudonymize`, prefixes ``st-`` and ``p-``, the same keys
@@ -263,7 +265,21 @@ def _metadata_dicom(folder: Path, salt: str | None, progress: bool) -> tuple[pd.
         index=pd.Index(image.to_numpy(), name="image"),
     )
     out.attrs["no_key"] = inst.loc[no_key.to_numpy(), "path"].astype(str).tolist()
+    out.attrs["value_notes"] = _value_notes(scan.notes, inst)
     return out, scan.failures
+
+
+def _value_notes(notes: pd.DataFrame, inst: pd.DataFrame) -> list[tuple[object, str, str]]:
+    """The scan's header values read as missing (out of range, unreadable), as ``notes`` rows of their study."""
+    if notes.empty:
+        return []
+    study_of = inst.dropna(subset=["study_key"]).groupby("series_key", observed=True)["study_key"].first()
+    out = []
+    for row in notes.itertuples(index=False):
+        key = study_of.get(row.series_key)
+        out.append(("st-" + str(key) if key is not None else pd.NA, "dicom_value_missing",
+                    f"{row.field} read as missing in {row.n_files} file(s) of series {row.series_key}: {row.reason}"))
+    return out
 
 
 def _attach(meta: pd.DataFrame, images: np.ndarray, source: Path) -> tuple[pd.DataFrame, int]:
@@ -388,6 +404,7 @@ def _load(root: Path, name: str, labels_file: str, metadata_file: str | None, di
             source = root / dicom_dir
             meta, failures = _metadata_dicom(source, salt, progress)
             notes += [(pd.NA, "unreadable_dicom", f"{p}: {r}") for p, r in zip(failures["path"], failures["reason"])]
+            notes += meta.attrs["value_notes"]
         per_image, unlabelled = _attach(meta, images, source)
         study_per_image = per_image["study_id"].to_numpy(dtype=object)
         studies = _studies(per_image, name)

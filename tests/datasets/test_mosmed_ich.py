@@ -294,3 +294,13 @@ def test_option_types_and_root_file(tmp_path: Path) -> None:
         mosmed_ich.load(tmp_path, salt=SALT, columns={"study": 5})
     with pytest.raises(DataFormatError, match=r"^dataset folder 'dataset_registry.xlsx' is a file"):
         mosmed_ich.load(path, salt=SALT)
+
+
+def test_header_values_read_as_missing_reach_the_cohort_notes(english: Path) -> None:
+    """A kVp of 9000 is no kVp: missing in the table, and a ``dicom_value_missing`` note names its study."""
+    write_ct(english / "studies" / "CT_002" / "s" / "0.dcm", study="1.2", series="1.2.1", KVP="9000")
+    cohort = mosmed_ich.load(english, salt=SALT)
+    notes = cohort.notes[cohort.notes.kind == "dicom_value_missing"]
+    assert notes["study_id"].tolist() == ["CT_002"]
+    assert notes["detail"].item().startswith("KVP read as missing in 1 file(s) of series ")
+    assert pd.isna(cohort.studies.set_index("study_id").loc["CT_002", "kvp"])

@@ -243,3 +243,23 @@ def test_metadata_and_dicom_dir_exclusive(tmp_path):
     _write(tmp_path, df)
     with pytest.raises(ManifestError, match="not both"):
         rsna_ich.load(tmp_path, metadata_file="m.csv", dicom_dir="d", salt="k")
+
+
+def test_header_values_read_as_missing_reach_the_cohort_notes(tmp_path):
+    """A tube current of 9e99 mA is missing in the table and a ``dicom_value_missing`` note names its study."""
+    images, _, df = _table(n_images=3)
+    _write(tmp_path, df)
+    folder = tmp_path / "stage_2_train"
+    folder.mkdir()
+    for i, img in enumerate(images):
+        _dcm(folder / f"{img}.dcm", study="1.2.840.0", patient="PAT-0", KVP="120",
+             XRayTubeCurrent="9e99" if i == 0 else "200")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # pydicom: '9e99' is not a valid IS
+        cohort = rsna_ich.load(tmp_path, dicom_dir="stage_2_train", salt="k", progress=False)
+    notes = cohort.notes[cohort.notes["kind"].astype(str) == "dicom_value_missing"]
+    assert len(notes) == 1
+    assert notes["study_id"].tolist() == cohort.studies["study_id"].tolist()
+    assert "XRayTubeCurrent read as missing in 1 file(s)" in notes["detail"].iloc[0]
+    assert cohort.studies["tube_current_ma"].tolist() == [200.0]
+    assert "PAT-" not in notes.to_csv() and "1.2.840" not in notes.to_csv()
