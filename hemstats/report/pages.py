@@ -49,6 +49,10 @@ NOTE_WARNINGS: dict[str, tuple[str, str]] = {
     "blank_flags": ("prevalence", "how blank label cells were read"),
     "registry_vs_dicom": ("acquisition", "the registry and the DICOM headers disagree"),
     "registry_inconsistent": ("dataset_card", "the registry contradicts itself"),
+    "out_of_range": ("cohort", "values outside a physical range, read as missing"),
+    "dicom_value_missing": ("acquisition", "DICOM header values outside a physical range or unreadable, read as missing"),
+    "dicom_failure": ("acquisition", "DICOM files that could not be read"),
+    "unreadable_dicom": ("acquisition", "DICOM files that could not be read"),
 }
 _WARNING_COLUMNS = ["dataset", "kind", "finding", "n", "n_studies", "share", "message", "chapter"]
 

@@ -121,3 +121,17 @@ def test_real_physionet_excerpt_warns_about_its_missing_labels(shared_data):
     assert missing / len(cohort.studies) > MISSING_LABEL_SHARE
     assert w.loc[("missing_label", "any"), "n"] == missing
     assert {"blank_flags", "derived_label"} <= set(w["kind"])
+
+
+def test_values_read_as_missing_and_unreadable_files_are_warnings():
+    studies = pd.DataFrame({"dataset": "r", "study_id": ["s0", "s1"], "patient_id": ["p0", "p1"]})
+    labels = pd.DataFrame({"dataset": "r", "study_id": ["s0", "s1"], "level": "study", "finding": "any",
+                           "rater": "consensus", "value": [0, 1]})
+    notes = pd.DataFrame({"dataset": "r", "study_id": ["s0", pd.NA, "s1"],
+                          "kind": ["dicom_value_missing", "unreadable_dicom", "out_of_range"],
+                          "detail": ["KVP read as missing in 1 file(s) of series se-1: above 200", "x.dcm: truncated",
+                                     "age_years 150 outside 0-130, read as missing"]})
+    w = data_warnings(Cohort(studies, labels=labels, notes=notes)).set_index("kind")
+    assert w.loc["dicom_value_missing", "chapter"] == "acquisition"
+    assert w.loc["unreadable_dicom", "chapter"] == "acquisition"
+    assert w.loc["out_of_range", "chapter"] == "cohort"
