@@ -50,3 +50,29 @@ def write_ct(
     else:
         ds.save_as(path, enforce_file_format=True)
     return path
+
+
+def scan_in_thread(*args, **kwargs):
+    """``hemstats.io.dicom.scan_dicom(*args, **kwargs)`` in a thread that must end within a minute.
+
+    A scan that blocks (on a FIFO, say) fails the test instead of hanging the suite.
+    """
+    import threading
+
+    from hemstats.io.dicom import scan_dicom
+
+    out: dict = {}
+
+    def run() -> None:
+        try:
+            out["scan"] = scan_dicom(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+            out["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive(), "scan_dicom blocked"
+    if "error" in out:
+        raise out["error"]
+    return out["scan"]

@@ -383,26 +383,6 @@ def test_friends_check_their_options(tmp_path: Path) -> None:
         instance_row(pydicom.Dataset(), salt="")
 
 
-def _scan_in_thread(*args, **kwargs):
-    import threading
-
-    out: dict = {}
-
-    def run() -> None:
-        try:
-            out["scan"] = scan_dicom(*args, **kwargs)
-        except BaseException as exc:  # noqa: BLE001
-            out["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(timeout=60)
-    assert not thread.is_alive(), "scan_dicom blocked"
-    if "error" in out:
-        raise out["error"]
-    return out["scan"]
-
-
 @pytest.mark.parametrize("pooled", [False, True])
 def test_fifos_sockets_devices_and_broken_links_are_listed_not_opened(tmp_path: Path, pooled: bool) -> None:
     import os
@@ -419,9 +399,9 @@ def test_fifos_sockets_devices_and_broken_links_are_listed_not_opened(tmp_path: 
     (root / "folder.dcm").mkdir()
     try:
         kwargs = {"max_workers": 2, "chunk_size": 1} if pooled else {}
-        scan = _scan_in_thread(root, salt=SALT, progress=False, per_instance=True, **kwargs)
+        scan = dicom_files.scan_in_thread(root, salt=SALT, progress=False, per_instance=True, **kwargs)
         # the same through a list of files, including the folder and a device
-        listed = _scan_in_thread(
+        listed = dicom_files.scan_in_thread(
             [root / n for n in ("good.dcm", "pipe.dcm", "sock.dcm", "dangling.dcm", "folder.dcm")] + ["/dev/null"],
             salt=SALT,
             progress=False,
@@ -444,7 +424,7 @@ def test_a_fifo_passed_as_root_is_an_error_not_a_hang(tmp_path: Path) -> None:
 
     os.mkfifo(tmp_path / "pipe.dcm")
     with pytest.raises(DataFormatError, match="not a regular file or folder"):
-        _scan_in_thread(tmp_path / "pipe.dcm", salt=SALT, progress=False)
+        dicom_files.scan_in_thread(tmp_path / "pipe.dcm", salt=SALT, progress=False)
 
 
 _INTERRUPTED_SCAN = r"""

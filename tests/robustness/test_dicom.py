@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import socket
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +14,6 @@ import pytest
 
 import dicom_files
 from hemstats.errors import DataFormatError, HemstatsError
-from hemstats.io.dicom import scan_dicom
 
 SALT = "robust"
 HEADER = {
@@ -81,25 +79,6 @@ FILE_CASES: list[tuple[str, Callable[[Path], None], tuple]] = [
 ]
 
 
-def _scan(*args, **kwargs):
-    """scan_dicom in a thread that must end within a minute (a FIFO must not block it)."""
-    out: dict = {}
-
-    def run() -> None:
-        try:
-            out["scan"] = scan_dicom(*args, **kwargs)
-        except BaseException as exc:  # noqa: BLE001
-            out["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(timeout=60)
-    assert not thread.is_alive(), "scan_dicom blocked"
-    if "error" in out:
-        raise out["error"]
-    return out["scan"]
-
-
 @pytest.mark.parametrize(("write", "outcome"), [c[1:] for c in FILE_CASES], ids=[c[0] for c in FILE_CASES])
 def test_bad_files_are_listed_or_noted_never_raised(tmp_path: Path, frozen_inputs, write, outcome) -> None:
     root = tmp_path / "tree"
@@ -109,7 +88,7 @@ def test_bad_files_are_listed_or_noted_never_raised(tmp_path: Path, frozen_input
         good(root)
     frozen_inputs(root)
     for kwargs in ({}, {"max_workers": 2, "chunk_size": 1}):
-        scan = _scan(root, salt=SALT, progress=False, per_instance=True, **kwargs)
+        scan = dicom_files.scan_in_thread(root, salt=SALT, progress=False, per_instance=True, **kwargs)
         failures = dict(zip(scan.failures["path"], scan.failures["reason"]))
         if outcome[0] == "failure":
             assert list(failures) == ["bad.dcm"]
@@ -150,7 +129,7 @@ def test_bad_options_raise_naming_the_option(tmp_path: Path, frozen_inputs, kwar
     good(tmp_path)
     frozen_inputs(tmp_path)
     with pytest.raises(HemstatsError, match=f"scan_dicom: {option} must"):
-        _scan(tmp_path, **{"salt": SALT, "progress": False, **kwargs})
+        dicom_files.scan_in_thread(tmp_path, **{"salt": SALT, "progress": False, **kwargs})
 
 
 @pytest.mark.parametrize(
@@ -168,4 +147,4 @@ def test_bad_roots_raise_naming_root(tmp_path: Path, frozen_inputs, make_root, e
     root = make_root(tmp_path)
     frozen_inputs(tmp_path / "a.dcm")
     with pytest.raises(error, match=match):
-        _scan(root, salt=SALT, progress=False)
+        dicom_files.scan_in_thread(root, salt=SALT, progress=False)
