@@ -27,14 +27,15 @@ from scipy import stats as _st
 
 from hemstats.errors import HemstatsError
 from hemstats.stats._proportion import check_confidence_level, proportion_ci
+from hemstats.stats.bootstrap_options import MIN_CLUSTERS, check_n_resamples
 
-__all__ = ["ClusterInterval", "CLUSTER_INTERVALS", "clustered_proportion", "clustered_proportion_coverage"]
+__all__ = ["ClusterInterval", "CLUSTER_INTERVALS", "cluster_total_variance", "clustered_proportion",
+           "clustered_proportion_coverage"]
 
 ClusterInterval = Literal["logit", "wald", "bootstrap"]
 #: The cluster-robust interval families, in the order tables show them.
 CLUSTER_INTERVALS: tuple[str, ...] = get_args(ClusterInterval)
 #: Fewer clusters than this: the interval is given, with a warning in ``reason``.
-FEW_CLUSTERS = 10
 
 
 @dataclass(frozen=True)
@@ -54,17 +55,6 @@ def check_cluster_interval(interval: object) -> str:
     if interval not in CLUSTER_INTERVALS:
         raise HemstatsError(f"cluster_interval must be one of {list(CLUSTER_INTERVALS)}, got {interval!r}")
     return str(interval)
-
-
-def check_n_resamples(n_resamples: object) -> int:
-    """``n_resamples`` as an int in ``[2, 10,000,000]``, the range of every hemstats bootstrap.
-
-    Delegates to :func:`hemstats.stats.bootstrap_options.check_n_resamples` (its
-    PerformanceInputError is a HemstatsError naming ``n_resamples``).
-    """
-    from hemstats.stats.bootstrap_options import check_n_resamples as _check
-
-    return _check(n_resamples)
 
 
 def method_code(interval: str) -> str:
@@ -90,9 +80,23 @@ def _checked_counts(positives: object, sizes: object) -> tuple[np.ndarray, np.nd
     return x, m
 
 
-def _variance(x: np.ndarray, m: np.ndarray, p: float) -> float:
-    k = len(x)
-    return float(k / (k - 1) * np.sum((x - p * m) ** 2) / np.sum(m) ** 2)
+def cluster_total_variance(totals: np.ndarray, n: float) -> float:
+    """Cluster-robust (sandwich) variance of a mean from its clusters' totals of influence values.
+
+    ``G / (G - 1) * sum_g T_g^2 / n^2`` with ``T_g`` the sum of the influence values of cluster
+    ``g`` and ``n`` the number of units: the one-stage, with-replacement variance of
+    ``survey::svydesign(ids = ~cluster)`` (no fpc).  For a proportion ``p = sum x / sum m``,
+    ``T_g = x_g - p m_g``.  NaN with fewer than two clusters.
+
+    Examples
+    --------
+    >>> cluster_total_variance(np.array([1.0, -1.0]), 4)
+    0.25
+    """
+    g = len(totals)
+    if g < 2:
+        return float("nan")
+    return float(g / (g - 1) * np.sum(np.square(totals)) / float(n) ** 2)
 
 
 def clustered_proportion(
@@ -156,11 +160,11 @@ def clustered_proportion(
     if k < 2:
         why = f"only {k} cluster{'s' * (k != 1)} (patient): a cluster-robust interval needs at least 2"
         return ClusteredProportion(p, np.nan, np.nan, np.nan, k, code, why)
-    var = _variance(x, m, p)
+    var = cluster_total_variance(x - p * m, np.sum(m))
     deff = var / (p * (1 - p) / (n - 1)) if 0 < p < 1 and n > 1 else np.nan
     reason = ""
-    if k < FEW_CLUSTERS:
-        reason = f"only {k} clusters (fewer than {FEW_CLUSTERS}): the cluster-robust interval is unreliable"
+    if k < MIN_CLUSTERS:
+        reason = f"only {k} clusters (fewer than {MIN_CLUSTERS}): the cluster-robust interval is unreliable"
     alpha = 1.0 - level
     if p in (0.0, 1.0):
         low, high = proportion_ci(round(p * k), k, method="clopper-pearson", confidence_level=level)

@@ -39,6 +39,8 @@ from typing import Literal
 import numpy as np
 from scipy import special as _sp
 
+from hemstats.stats._cluster_proportion import cluster_total_variance
+
 __all__ = [
     "multiplicities",
     "fleiss_from_counts",
@@ -298,7 +300,7 @@ def cluster_variance(influence: np.ndarray, cluster: np.ndarray) -> tuple[float,
     if g < 2 or not np.isfinite(infl).all():
         return np.nan, int(g)
     totals = np.bincount(cl.ravel(), weights=infl, minlength=g)
-    return float(g / (g - 1) * (totals**2).sum() / infl.size**2), int(g)
+    return cluster_total_variance(totals, infl.size), int(g)
 
 
 def korn_graubard(y: np.ndarray, cluster: np.ndarray, confidence_level: float) -> tuple[float, float, float]:

@@ -30,10 +30,10 @@ from hemstats.errors import HemstatsError
 from hemstats.stats._cluster_proportion import (
     ClusterInterval,
     check_cluster_interval,
-    check_n_resamples,
     clustered_proportion,
     clustered_proportion_coverage,
 )
+from hemstats.stats.bootstrap_options import check_n_resamples
 from hemstats.stats._prevalence_input import Level, Units, _as_list, _sorted, checked_table  # noqa: F401
 from hemstats.stats._prevalence_input import cohort_tables, unit_values, units_of_analysis  # noqa: F401
 from hemstats.stats._proportion import (

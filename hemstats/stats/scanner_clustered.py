@@ -45,11 +45,10 @@ import pandas as pd
 from scipy import stats as _st
 
 from hemstats.errors import HemstatsError
+from hemstats.stats.bootstrap_options import MIN_CLUSTERS
 
 __all__ = ["clustered_delong", "stratum_auc_covariance", "interaction_wald", "min_class_clusters", "MIN_CLUSTERS"]
 
-#: Fewest clusters a stratum needs to enter a clustered test (sandwich variances of fewer are unreliable).
-MIN_CLUSTERS = 10
 
 
 def _midranks(x: np.ndarray) -> np.ndarray:
