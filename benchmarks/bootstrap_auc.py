@@ -29,7 +29,7 @@ import numpy as np
 from scipy import stats
 from sklearn.metrics import roc_auc_score
 
-from hemstats.stats.bootstrap import bootstrap_ci, resample_indices
+from hemstats.stats.resampling.engine import bootstrap_ci, resample_indices
 
 
 def tied_data(n: int, seed: int = 0, prevalence: float = 0.3):
@@ -60,7 +60,7 @@ def rank_auc(y, s, axis=-1):
 MEMORY_CHILD = """
 import json, re, time, tracemalloc
 import numpy as np
-from hemstats.stats.bootstrap import bootstrap_ci
+from hemstats.stats.resampling.engine import bootstrap_ci
 
 def rss():
     # VmHWM: peak RSS of this address space (ru_maxrss would carry the parent's peak across exec)

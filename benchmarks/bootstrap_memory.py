@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from hemstats.stats.bootstrap import bootstrap_ci
+from hemstats.stats.resampling.engine import bootstrap_ci
 
 
 def main(full: bool = False) -> None:

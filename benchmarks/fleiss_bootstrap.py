@@ -30,7 +30,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa  # noqa: E402
 
-from hemstats.stats import kappa as K  # noqa: E402
+from hemstats.stats.reliability import kappa as K  # noqa: E402
 
 FINDINGS = {"any": 0.40, "edh": 0.03, "sdh": 0.10, "sah": 0.12, "iph": 0.27, "ivh": 0.06}
 

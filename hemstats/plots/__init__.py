@@ -4,11 +4,11 @@ Multi-panel figures (``cooccurrence_upset``) take and return a Figure.  Wrap the
 ``with paper_style():`` for journal fonts and sizes, and save with ``save_figure``.
 """
 
-from hemstats.plots.agreement import agreement_heatmap
+from hemstats.plots.reliability import agreement_heatmap
 from hemstats.plots.export import FIGURE_FORMATS, save_figure
-from hemstats.plots.performance import paired_difference, reliability_diagram, roc_curve
-from hemstats.plots.prevalence import cooccurrence_upset, prevalence_forest
-from hemstats.plots.scanner import acquisition_mix_plot, stratum_forest
+from hemstats.plots.diagnostic import paired_difference, reliability_diagram, roc_curve
+from hemstats.plots.descriptive import cooccurrence_upset, prevalence_forest
+from hemstats.plots.acquisition import acquisition_mix_plot, stratum_forest
 from hemstats.plots.style import (
     DOUBLE_COLUMN_MM,
     OKABE_ITO,

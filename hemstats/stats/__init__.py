@@ -1,15 +1,15 @@
 """Pure statistics on a Cohort's tables; every function returns one long DataFrame.
 
-One module per question: Table 1 (:mod:`~hemstats.stats.cohort`), prevalence,
+One module per question: Table 1 (:mod:`~hemstats.stats.descriptive.table1`), prevalence,
 inter-rater agreement, the bootstrap engine, model performance (ROC, thresholds,
 calibration, segmentation) and acquisition (scanner and kernel) effects.
 
-Note that ``hemstats.stats.prevalence``, ``agreement`` and ``performance`` name the
-functions; their modules are reached with ``from hemstats.stats.prevalence import ...``.
+Note that ``hemstats.stats.descriptive.prevalence``, ``agreement`` and ``performance`` name the
+functions; their modules are reached with ``from hemstats.stats.descriptive.prevalence import ...``.
 """
 
-from hemstats.stats.agreement_coverage import cluster_coverage
-from hemstats.stats.agreement import (
+from hemstats.stats.coverage.agreement import cluster_coverage
+from hemstats.stats.reliability.agreement import (
     AgreementInputError,
     agreement,
     cohen_kappa,
@@ -20,15 +20,15 @@ from hemstats.stats.agreement import (
     pabak,
     reader_vs_reference,
 )
-from hemstats.stats.bootstrap import BootstrapDistribution, OneClassError, PerformanceInputError, bootstrap_ci
-from hemstats.stats.cohort import Table1, table1
-from hemstats.stats.kappa import kappa_coverage
-from hemstats.stats.performance import performance, threshold_metrics
-from hemstats.stats.performance_calibration import calibration, reliability_curve
-from hemstats.stats.performance_coverage import auc_ci_coverage, clustered_auc_coverage, operating_point_coverage
-from hemstats.stats.performance_roc import reader_operating_points, roc_band
-from hemstats.stats.performance_segmentation import segmentation_metrics, segmentation_per_case
-from hemstats.stats.prevalence import (
+from hemstats.stats.resampling.engine import BootstrapDistribution, OneClassError, PerformanceInputError, bootstrap_ci
+from hemstats.stats.descriptive.table1 import Table1, table1
+from hemstats.stats.reliability.kappa import kappa_coverage
+from hemstats.stats.diagnostic.operating_points import performance, threshold_metrics
+from hemstats.stats.diagnostic.calibration import calibration, reliability_curve
+from hemstats.stats.coverage.diagnostic import auc_ci_coverage, clustered_auc_coverage, operating_point_coverage
+from hemstats.stats.diagnostic.curves import reader_operating_points, roc_band
+from hemstats.stats.diagnostic.segmentation import segmentation_metrics, segmentation_per_case
+from hemstats.stats.descriptive.prevalence import (
     clustered_proportion_coverage,
     compare_prevalence,
     newcombe_difference,
@@ -36,12 +36,12 @@ from hemstats.stats.prevalence import (
     proportion_ci,
     proportion_coverage,
 )
-from hemstats.stats.prevalence_cooccurrence import combinations, cooccurrence
-from hemstats.stats.prevalence_volumes import lesion_volumes
-from hemstats.stats.roc import JoinError, auc, average_precision, compare_auc
-from hemstats.stats.scanner import acquisition_distribution, acquisition_effects, acquisition_mix
-from hemstats.stats.scanner_coverage import heterogeneity_type1_error
-from hemstats.stats.scanner_performance import performance_by_stratum
+from hemstats.stats.descriptive.cooccurrence import combinations, cooccurrence
+from hemstats.stats.descriptive.volumes import lesion_volumes
+from hemstats.stats.diagnostic.auc import JoinError, auc, average_precision, compare_auc
+from hemstats.stats.acquisition.mix import acquisition_distribution, acquisition_effects, acquisition_mix
+from hemstats.stats.coverage.heterogeneity import heterogeneity_type1_error
+from hemstats.stats.acquisition.heterogeneity import performance_by_stratum
 
 __all__ = [
     # Table 1 and prevalence

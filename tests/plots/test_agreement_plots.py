@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from hemstats.errors import HemstatsError
-from hemstats.plots.agreement import agreement_heatmap
+from hemstats.plots.reliability import agreement_heatmap
 
 
 def result(rows):

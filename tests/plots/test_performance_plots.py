@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 
 from hemstats.errors import HemstatsError  # noqa: E402
-from hemstats.plots.performance import paired_difference, reliability_diagram, roc_curve  # noqa: E402
+from hemstats.plots.diagnostic import paired_difference, reliability_diagram, roc_curve  # noqa: E402
 from hemstats.stats import auc, compare_auc, reader_operating_points, reliability_curve, roc_band  # noqa: E402
 
 

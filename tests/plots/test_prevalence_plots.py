@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 from matplotlib.container import BarContainer, ErrorbarContainer  # noqa: E402
 
 from hemstats.errors import HemstatsError  # noqa: E402
-from hemstats.plots.prevalence import cooccurrence_upset, prevalence_forest  # noqa: E402
+from hemstats.plots.descriptive import cooccurrence_upset, prevalence_forest  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -141,7 +141,7 @@ def test_upset_bad_input(combos):
 
 def test_plots_on_the_demo_cohort():
     from hemstats.datasets import demo
-    from hemstats.stats.prevalence import combinations, prevalence
+    from hemstats.stats.descriptive.prevalence import combinations, prevalence
 
     cohort = demo.load(n_studies=200)
     prev = prevalence(cohort.labels)

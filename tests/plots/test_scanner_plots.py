@@ -13,8 +13,8 @@ import pytest  # noqa: E402
 from matplotlib.container import BarContainer, ErrorbarContainer  # noqa: E402
 
 from hemstats.errors import HemstatsError  # noqa: E402
-from hemstats.plots.scanner import acquisition_mix_plot, stratum_forest  # noqa: E402
-from hemstats.stats.scanner_performance import STRATUM_COLUMNS  # noqa: E402
+from hemstats.plots.acquisition import acquisition_mix_plot, stratum_forest  # noqa: E402
+from hemstats.stats.acquisition.heterogeneity import STRATUM_COLUMNS  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

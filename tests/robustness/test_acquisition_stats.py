@@ -15,8 +15,8 @@ import pytest
 
 from hemstats.datasets import demo
 from hemstats.errors import HemstatsError
-from hemstats.stats.scanner import acquisition_distribution, acquisition_effects, acquisition_mix
-from hemstats.stats.scanner_performance import performance_by_stratum
+from hemstats.stats.acquisition.mix import acquisition_distribution, acquisition_effects, acquisition_mix
+from hemstats.stats.acquisition.heterogeneity import performance_by_stratum
 
 
 @pytest.fixture(scope="module")

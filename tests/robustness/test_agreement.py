@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from hemstats.errors import HemstatsError
-from hemstats.stats.agreement import (
+from hemstats.stats.reliability.agreement import (
     AgreementInputError,
     agreement,
     cohen_kappa,

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 
 from hemstats.errors import HemstatsError
-from hemstats.stats.bootstrap import OneClassError, PerformanceInputError, bootstrap_ci
-from hemstats.stats.performance import performance, threshold_metrics
-from hemstats.stats.performance_calibration import calibration
-from hemstats.stats.performance_roc import reader_operating_points, roc_band
-from hemstats.stats.performance_segmentation import segmentation_metrics
-from hemstats.stats.roc import JoinError, auc, average_precision, compare_auc
+from hemstats.stats.resampling.engine import OneClassError, PerformanceInputError, bootstrap_ci
+from hemstats.stats.diagnostic.operating_points import performance, threshold_metrics
+from hemstats.stats.diagnostic.calibration import calibration
+from hemstats.stats.diagnostic.curves import reader_operating_points, roc_band
+from hemstats.stats.diagnostic.segmentation import segmentation_metrics
+from hemstats.stats.diagnostic.auc import JoinError, auc, average_precision, compare_auc
 
 N = 40
 Y = (np.arange(N) % 3 == 0).astype(int)

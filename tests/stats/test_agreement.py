@@ -1,4 +1,4 @@
-"""hemstats.stats.agreement against R (tests/reference/agreement.R -> agreement.json).
+"""hemstats.stats.reliability.agreement against R (tests/reference/agreement.R -> agreement.json).
 
 Every asserted number names the R call that produced it.  Regenerate with
 ``Rscript tests/reference/agreement.R`` from the repository root.
@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hemstats.errors import HemstatsError
-from hemstats.stats import kappa as K
-from hemstats.stats.agreement import (
+from hemstats.stats.reliability import kappa as K
+from hemstats.stats.reliability.agreement import (
     COLUMNS,
     AgreementInputError,
     agreement,
@@ -643,7 +643,7 @@ def test_coverage_table():
     # 400 simulated data sets per cell, 400 resamples each; single-threaded BLAS (about 20 s)
     from threadpoolctl import threadpool_limits
 
-    from hemstats.stats.kappa import kappa_coverage
+    from hemstats.stats.reliability.kappa import kappa_coverage
 
     with threadpool_limits(1):
         tab = kappa_coverage(n=(30, 100, 500), prevalence=(0.02, 0.1, 0.4), n_sim=400, n_resamples=400, rng=20261122)
@@ -674,7 +674,7 @@ def test_slice_level_cluster_coverage():
     # 1,500 data sets per ICC (about 17 s of CPU).  Monte Carlo SE of one coverage: about 0.56 points.
     from threadpoolctl import threadpool_limits
 
-    from hemstats.stats.agreement_coverage import cluster_coverage
+    from hemstats.stats.coverage.agreement import cluster_coverage
 
     with threadpool_limits(1):
         tab = cluster_coverage(icc=(0.3, 0.7), n_sim=1500, rng=20261201)

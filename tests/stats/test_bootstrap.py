@@ -11,7 +11,7 @@ from scipy import stats
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from hemstats.errors import HemstatsError
-from hemstats.stats.bootstrap import (
+from hemstats.stats.resampling.engine import (
     CI_COLUMNS,
     OneClassError,
     PerformanceInputError,
@@ -22,7 +22,7 @@ from hemstats.stats.bootstrap import (
     weighted_auc,
     weighted_average_precision,
 )
-from hemstats.stats.bootstrap import _design, auc_statistic
+from hemstats.stats.resampling.engine import _design, auc_statistic
 
 
 def _data(n=300, prevalence=0.3, seed=1, digits=1):

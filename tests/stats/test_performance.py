@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from hemstats.stats.bootstrap import PerformanceInputError
-from hemstats.stats.performance import (
+from hemstats.stats.resampling.engine import PerformanceInputError
+from hemstats.stats.diagnostic.operating_points import (
     BAND_COLUMNS,
     METRICS,
     THRESHOLD_COLUMNS,
@@ -70,8 +70,8 @@ def test_target_operating_points_reach_their_targets():
 
 
 def test_bootstrap_metric_replicates_equal_a_loop_on_the_same_indices():
-    from hemstats.stats.bootstrap import bootstrap_distribution, resample_indices
-    from hemstats.stats.performance import _Metric
+    from hemstats.stats.resampling.engine import bootstrap_distribution, resample_indices
+    from hemstats.stats.diagnostic.operating_points import _Metric
 
     y, s = _case("ties_n80")
     chunks = list(resample_indices(y, n_resamples=200, rng=3))
@@ -150,7 +150,7 @@ def test_reader_operating_points_on_demo(demo_cohort):
 @pytest.mark.slow
 @pytest.mark.parametrize("n", [200, 1000])
 def test_auc_interval_coverage_large_samples(n):
-    from hemstats.stats.performance_coverage import auc_ci_coverage
+    from hemstats.stats.coverage.diagnostic import auc_ci_coverage
 
     tab = auc_ci_coverage(n=[n], prevalence=[0.3] if n == 200 else [0.05, 0.3],
                           n_simulations=400, n_resamples=300, rng=12345 + n)
@@ -172,7 +172,7 @@ def test_auc_interval_coverage_large_samples(n):
 
 @pytest.mark.slow
 def test_auc_interval_coverage_small_samples_under_cover():
-    from hemstats.stats.performance_coverage import auc_ci_coverage
+    from hemstats.stats.coverage.diagnostic import auc_ci_coverage
 
     tab = auc_ci_coverage(n=[50], prevalence=[0.05, 0.3], n_simulations=400, n_resamples=300, rng=7)
     few = tab[tab.prevalence == 0.05]
@@ -184,7 +184,7 @@ def test_auc_interval_coverage_small_samples_under_cover():
 
 @pytest.mark.slow
 def test_clustered_bootstrap_covers_where_row_bootstrap_does_not():
-    from hemstats.stats.performance_coverage import clustered_auc_coverage
+    from hemstats.stats.coverage.diagnostic import clustered_auc_coverage
 
     tab = clustered_auc_coverage(n_patients=100, slices_per_patient=10, n_simulations=300, n_resamples=300,
                                  rng=99).set_index("method")
@@ -200,7 +200,7 @@ def test_clustered_bootstrap_covers_where_row_bootstrap_does_not():
 
 # -- calibration -------------------------------------------------------------------------------
 def test_calibration_matches_R_glm():
-    from hemstats.stats.performance_calibration import CALIBRATION_COLUMNS, calibration
+    from hemstats.stats.diagnostic.calibration import CALIBRATION_COLUMNS, calibration
 
     ref = REF["calibration_n400"]
     y, p = np.array(ref["data"]["y"]), np.array(ref["data"]["p"])
@@ -220,7 +220,7 @@ def test_calibration_matches_R_glm():
 
 
 def test_calibration_rejects_non_probabilities_and_clips_extremes():
-    from hemstats.stats.performance_calibration import calibration
+    from hemstats.stats.diagnostic.calibration import calibration
 
     y, s = _case("weak_n40")
     with pytest.raises(PerformanceInputError, match=r"probabilities in \[0, 1\]"):
@@ -232,7 +232,7 @@ def test_calibration_rejects_non_probabilities_and_clips_extremes():
 def test_reliability_curve_matches_sklearn_and_wilson():
     from sklearn.calibration import calibration_curve
 
-    from hemstats.stats.performance_calibration import reliability_curve
+    from hemstats.stats.diagnostic.calibration import reliability_curve
 
     ref = REF["calibration_n400"]
     y, p = np.array(ref["data"]["y"]), np.array(ref["data"]["p"])
@@ -250,7 +250,7 @@ def test_reliability_curve_matches_sklearn_and_wilson():
 
 # -- segmentation ------------------------------------------------------------------------------
 def test_segmentation_per_case_from_masks_and_tables():
-    from hemstats.stats.performance_segmentation import segmentation_per_case
+    from hemstats.stats.diagnostic.segmentation import segmentation_per_case
 
     ref = np.zeros((4, 4, 4), dtype=np.uint8)
     ref[:2, :2] = 2  # label 2
@@ -277,8 +277,8 @@ def test_segmentation_per_case_from_masks_and_tables():
 
 
 def test_segmentation_metrics_clustered_ci_equals_loop_over_patients():
-    from hemstats.stats.bootstrap import resample_indices
-    from hemstats.stats.performance_segmentation import segmentation_metrics, segmentation_per_case
+    from hemstats.stats.resampling.engine import resample_indices
+    from hemstats.stats.diagnostic.segmentation import segmentation_metrics, segmentation_per_case
 
     rng = np.random.default_rng(0)
     refs = [rng.random((6, 6, 3)) > 0.4 for _ in range(12)]
@@ -299,7 +299,7 @@ def test_segmentation_metrics_clustered_ci_equals_loop_over_patients():
 
 # -- the aggregate -----------------------------------------------------------------------------
 def test_performance_on_demo_has_every_metric(demo_cohort):
-    from hemstats.stats.performance import PERFORMANCE_COLUMNS, performance
+    from hemstats.stats.diagnostic.operating_points import PERFORMANCE_COLUMNS, performance
 
     res = performance(demo_cohort, finding=["any", "sdh"], level="study", n_resamples=200, rng=0)
     assert tuple(res.columns) == PERFORMANCE_COLUMNS
@@ -320,7 +320,7 @@ def test_performance_on_demo_has_every_metric(demo_cohort):
 
 
 def test_performance_is_reproducible_with_a_seed(demo_cohort):
-    from hemstats.stats.performance import performance
+    from hemstats.stats.diagnostic.operating_points import performance
 
     a = performance(demo_cohort, finding="any", level="study", n_resamples=100, rng=3)
     b = performance(demo_cohort, finding="any", level="study", n_resamples=100, rng=3)
@@ -332,7 +332,7 @@ def test_calibration_intercept_survives_extreme_offsets_where_glm_diverges():
     # statsmodels GLM) diverges to about -4e15 there; the MLE solves sum(y - expit(a + lp)) = 0.
     from scipy.special import expit, logit
 
-    from hemstats.stats.performance_calibration import calibration
+    from hemstats.stats.diagnostic.calibration import calibration
 
     rng = np.random.default_rng(5)
     p = np.round(rng.beta(0.3, 3, 500), 2)  # many exact zeros
@@ -352,8 +352,8 @@ def test_cq500_calibration_and_reliability_run_on_real_probabilities(shared_data
 
     matplotlib.use("Agg")
     from hemstats.datasets import cq500
-    from hemstats.plots.performance import reliability_diagram
-    from hemstats.stats.performance_calibration import calibration, reliability_curve
+    from hemstats.plots.diagnostic import reliability_diagram
+    from hemstats.stats.diagnostic.calibration import calibration, reliability_curve
 
     cohort = cq500.load(shared_data / "cq500")
     cal = calibration(cohort, n_resamples=100, rng=0)
@@ -385,7 +385,7 @@ def test_resampling_design_per_metric_is_named_in_method():
         assert res[m] == "bootstrap-percentile", m
     forced = threshold_metrics(s, y, ci="bootstrap", stratify=True, n_resamples=200, rng=0).set_index("metric")
     assert forced.method["ppv"] == "stratified-bootstrap-percentile"
-    from hemstats.stats.performance_calibration import calibration
+    from hemstats.stats.diagnostic.calibration import calibration
 
     cal = calibration(np.clip(s / (1 + np.abs(s)) + 0.5, 0, 1), y, n_resamples=200, rng=0).set_index("metric")
     assert cal.method["brier"] == "bootstrap-percentile"  # was the class-stratified bootstrap
@@ -399,7 +399,7 @@ def test_cohort_bootstrap_of_ppv_and_npv_covers_under_cohort_sampling():
     (2 * sqrt(0.95 * 0.05 / 400) = 2.2 points): [0.908, 0.992].  Measured with this seed:
     PPV 0.960, NPV 0.958 (the class-stratified bootstrap, the old default: 0.835 and 0.913).
     """
-    from hemstats.stats.performance_coverage import operating_point_coverage
+    from hemstats.stats.coverage.diagnostic import operating_point_coverage
 
     tab = operating_point_coverage(n=200, prevalence=0.15, metrics=("ppv", "npv"), designs=("cohort",),
                                    n_simulations=400, n_resamples=500, rng=20261201).set_index("metric")
@@ -426,7 +426,7 @@ def test_reader_operating_points_count_units_without_a_majority():
 
 
 def test_reliability_curve_counts_clusters(demo_cohort):
-    from hemstats.stats.performance_calibration import RELIABILITY_COLUMNS, reliability_curve
+    from hemstats.stats.diagnostic.calibration import RELIABILITY_COLUMNS, reliability_curve
 
     rel = reliability_curve(demo_cohort, finding="any", level="slice", n_bins=4)
     assert tuple(rel.columns) == RELIABILITY_COLUMNS

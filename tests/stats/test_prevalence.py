@@ -1,4 +1,4 @@
-"""hemstats.stats.prevalence and the proportion CIs, checked against R (tests/reference/prevalence.R).
+"""hemstats.stats.descriptive.prevalence and the proportion CIs, checked against R (tests/reference/prevalence.R).
 
 Regenerate the reference with ``Rscript tests/reference/prevalence.R`` from the repository root;
 it writes the simulated input tables (prevalence.{labels,studies,lesions}.csv) and the values
@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hemstats.errors import HemstatsError, SchemaError
-from hemstats.stats._proportion import PROPORTION_METHODS, newcombe_difference, proportion_ci, proportion_coverage
-from hemstats.stats._proportion import proportions_test
-from hemstats.stats.prevalence import combinations, compare_prevalence, cooccurrence, lesion_volumes, prevalence
+from hemstats.stats._core.intervals import PROPORTION_METHODS, newcombe_difference, proportion_ci, proportion_coverage
+from hemstats.stats._core.intervals import proportions_test
+from hemstats.stats.descriptive.prevalence import combinations, compare_prevalence, cooccurrence, lesion_volumes, prevalence
 
 REF = Path(__file__).resolve().parents[1] / "reference"
 TOL = 1e-6
@@ -577,7 +577,7 @@ def test_clustered_interval_coverage_under_icc():
     the 93-97 % band is +-5.8 SE.  Measured (rng 20261201): cluster-logit 0.950 / 0.949 / 0.958
     at ICC 0.3 / 0.5 / 0.7, Wilson on independent slices 0.695 / 0.590 / 0.527.
     """
-    from hemstats.stats._cluster_proportion import clustered_proportion_coverage
+    from hemstats.stats._core.cluster import clustered_proportion_coverage
 
     table = clustered_proportion_coverage(icc=(0.3, 0.5, 0.7), n_simulations=4000, rng=20261201)
     clustered = table[table.method == "cluster-logit"]
@@ -600,7 +600,7 @@ def test_clustered_interval_coverage_plasmode():
     with very unequal cluster sizes under-covers slightly), Wilson on independent slices 0.235.
     """
     from hemstats.datasets import demo
-    from hemstats.stats._cluster_proportion import clustered_proportion
+    from hemstats.stats._core.cluster import clustered_proportion
 
     cohort = demo.load(n_studies=600, slice_fraction=1.0)
     lab = cohort.labels.query("level == 'slice' and rater == 'consensus' and finding == 'any'")
@@ -654,7 +654,7 @@ def test_compare_prevalence_says_when_units_are_clustered(cluster_labels, cluste
     level=st.floats(0.5, 0.999),
 )
 def test_clustered_interval_properties(clusters, interval, level):
-    from hemstats.stats.prevalence import clustered_proportion
+    from hemstats.stats.descriptive.prevalence import clustered_proportion
 
     sizes = np.array([m for m, _ in clusters])
     pos = np.array([int(round(f * m)) for m, f in clusters])

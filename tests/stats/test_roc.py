@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from hemstats.stats.bootstrap import OneClassError, PerformanceInputError
-from hemstats.stats.roc import (
+from hemstats.stats.resampling.engine import OneClassError, PerformanceInputError
+from hemstats.stats.diagnostic.auc import (
     AUC_COLUMNS,
     COMPARE_COLUMNS,
     JoinError,
@@ -222,7 +222,7 @@ def test_cq500_vendor_auc_reproduces_published_values(shared_data):
 
 
 def test_compare_auc_bootstrap_difference_uses_paired_resamples():
-    from hemstats.stats.bootstrap import bootstrap_distribution
+    from hemstats.stats.resampling.engine import bootstrap_distribution
 
     y, s1, s2 = _case("ties_n80")
     res = compare_auc(np.column_stack([s1, s2]), y, method="bootstrap", n_resamples=500, rng=4)
@@ -312,8 +312,8 @@ def test_duplicated_predictions_or_labels_are_errors_naming_the_rows():
 
 
 def test_two_sided_p_in_the_far_tail_matches_R():
-    from hemstats.stats.roc import _two_sided_p
-    from hemstats.stats.scanner import holm
+    from hemstats.stats.diagnostic.auc import _two_sided_p
+    from hemstats.stats.acquisition.mix import holm
 
     ref = REF["tail_p"]  # R: 2 * pnorm(-z); log(2) + pnorm(-z, log.p = TRUE)
     for z, p, log_p in zip(ref["z"], ref["p"], ref["log_p"]):

@@ -1,4 +1,4 @@
-"""Tests of hemstats.stats.scanner and scanner_performance (acquisition mix, effects, performance by stratum)."""
+"""Tests of hemstats.stats.acquisition.mix and scanner_performance (acquisition mix, effects, performance by stratum)."""
 
 from __future__ import annotations
 
@@ -43,20 +43,20 @@ def reference_frame() -> pd.DataFrame:
     return out
 
 
-from hemstats.stats.scanner import (  # noqa: E402
+from hemstats.stats.acquisition.mix import (  # noqa: E402
     _CramerV,
     _cramer_from_tables,
     acquisition_distribution,
     acquisition_effects,
     acquisition_mix,
 )
-from hemstats.stats.scanner_performance import (  # noqa: E402
+from hemstats.stats.acquisition.heterogeneity import (  # noqa: E402
     STRATUM_COLUMNS,
     auc_heterogeneity,
     correct_interaction,
     performance_by_stratum,
 )
-from hemstats.stats.roc import delong  # noqa: E402
+from hemstats.stats.diagnostic.auc import delong  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -424,7 +424,7 @@ def test_no_effect_rejection_rate_demo_cohorts():
 def test_holm_equals_statsmodels():
     from statsmodels.stats.multitest import multipletests
 
-    from hemstats.stats.scanner import _holm
+    from hemstats.stats.acquisition.mix import _holm
 
     rng = np.random.default_rng(4)
     for n in (1, 2, 7, 40):

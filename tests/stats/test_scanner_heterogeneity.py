@@ -1,4 +1,4 @@
-"""Patient-clustered heterogeneity tests of performance_by_stratum (hemstats.stats.scanner_clustered).
+"""Patient-clustered heterogeneity tests of performance_by_stratum (hemstats.stats.acquisition.clustered).
 
 Reference values: tests/reference/heterogeneity.R (R geepack, pROC, Obuchowski's estimator written
 out) on tests/reference/heterogeneity.csv.
@@ -14,15 +14,15 @@ import pandas as pd
 import pytest
 
 from hemstats.errors import HemstatsError
-from hemstats.stats.roc import delong
-from hemstats.stats.scanner_clustered import (
+from hemstats.stats.diagnostic.auc import delong
+from hemstats.stats.acquisition.clustered import (
     clustered_delong,
     interaction_wald,
     min_class_clusters,
     stratum_auc_covariance,
 )
-from hemstats.stats.scanner_coverage import heterogeneity_type1_error
-from hemstats.stats.scanner_performance import STRATUM_COLUMNS, auc_heterogeneity, correct_interaction, \
+from hemstats.stats.coverage.heterogeneity import heterogeneity_type1_error
+from hemstats.stats.acquisition.heterogeneity import STRATUM_COLUMNS, auc_heterogeneity, correct_interaction, \
     performance_by_stratum
 
 REF = Path(__file__).resolve().parents[1] / "reference"

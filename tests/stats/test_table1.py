@@ -1,4 +1,4 @@
-"""hemstats.stats.cohort.table1 against R (tests/reference/table1.R) and the tableone package.
+"""hemstats.stats.descriptive.table1.table1 against R (tests/reference/table1.R) and the tableone package.
 
 Regenerate the reference with ``Rscript tests/reference/table1.R`` from the repository root; it
 writes the simulated studies table (table1.studies.csv) and the values (table1.json) read below.
@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hemstats.errors import HemstatsError, SchemaError
-from hemstats.stats.cohort import Table1, table1
+from hemstats.stats.descriptive.table1 import Table1, table1
 
 REF = Path(__file__).resolve().parents[1] / "reference"
 TOL = 1e-6

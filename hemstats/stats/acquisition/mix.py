@@ -1,0 +1,555 @@
+"""Acquisition: the scanner / kernel / slice-thickness mix of each dataset, and its association with labels.
+
+* :func:`acquisition_mix`: counts and shares per dataset x vendor x scanner model x kernel
+  family x slice-thickness bin.
+* :func:`acquisition_distribution`: kVp, tube current and slice thickness (n, mean, SD,
+  median, IQR, range) per dataset.
+* :func:`acquisition_effects`: per dataset x finding, a chi-squared (or Fisher) test and
+  Cramer's V with a bootstrap CI for each acquisition variable, and a logistic GEE of
+  ``finding ~ vendor + kernel family + thickness + kVp + age + sex`` with odds ratios.
+
+Model performance per acquisition stratum is in :mod:`hemstats.stats.acquisition.heterogeneity`.
+The harmonised columns (``vendor``, ``kernel_family``, ``thickness_bin``) come from
+:func:`hemstats.acquisition.harmonize`, applied here when a ``studies`` table lacks them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import linalg
+from scipy import stats as _st
+from scipy.special import ndtri
+
+from hemstats.acquisition import HARMONIZED_COLUMNS, harmonize
+from hemstats.errors import HemstatsError
+from hemstats.findings import FINDINGS
+from hemstats.stats.resampling.engine import bootstrap_distribution
+
+__all__ = [
+    "acquisition_mix",
+    "acquisition_distribution",
+    "acquisition_effects",
+    "MIX_COLUMNS",
+    "DISTRIBUTION_COLUMNS",
+    "EFFECT_COLUMNS",
+]
+
+#: Acquisition columns of the cross-classification of :func:`acquisition_mix`.
+MIX_VARIABLES: tuple[str, ...] = ("vendor", "scanner_model", "kernel_family", "thickness_bin")
+#: Columns of :func:`acquisition_mix` after the ``by`` columns.
+MIX_COLUMNS: tuple[str, ...] = (*MIX_VARIABLES, "n", "total", "share")
+#: Columns of :func:`acquisition_distribution` after the ``by`` columns.
+DISTRIBUTION_COLUMNS: tuple[str, ...] = (
+    "variable", "n", "n_missing", "mean", "sd", "median", "q1", "q3", "min", "max",
+)
+#: Columns of :func:`acquisition_effects`.
+EFFECT_COLUMNS: tuple[str, ...] = (
+    "dataset", "finding", "analysis", "variable", "term", "measure", "estimate", "ci_low", "ci_high",
+    "statistic", "df", "p_value", "p_adjusted", "n", "n_positive", "method", "confidence_level",
+    "converged", "reason",
+)
+_NUMERIC = ("kvp", "tube_current_ma", "slice_thickness_mm")
+_SCALE = {"kvp": (10.0, "per 10 kV"), "tube_current_ma": (100.0, "per 100 mA"), "age_years": (10.0, "per 10 years"),
+          "slice_thickness_mm": (1.0, "per mm")}
+
+
+def _by_list(by: str | Sequence[str] | None) -> list[str]:
+    if by is None:
+        return []
+    out = [by] if isinstance(by, str) else list(by)
+    if not all(isinstance(b, str) for b in out):
+        raise HemstatsError(f"by must be a column name or a list of column names, got {by!r}")
+    return out
+
+
+def harmonized(studies: pd.DataFrame) -> pd.DataFrame:
+    """``studies`` with the harmonised columns (a new frame; computed only when absent)."""
+    if not isinstance(studies, pd.DataFrame):
+        raise HemstatsError(f"studies: expected a pandas DataFrame, got {type(studies).__name__}")
+    if all(c in studies for c in HARMONIZED_COLUMNS):
+        return studies.copy()
+    return harmonize(studies)
+
+
+def _need(df: pd.DataFrame, table: str, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise HemstatsError(f"{table}: missing column(s) {missing}; columns present: {list(df.columns)}")
+
+
+# -- descriptive -------------------------------------------------------------------------------
+def acquisition_mix(studies: pd.DataFrame, *, by: str | Sequence[str] | None = "dataset") -> pd.DataFrame:
+    """Counts and shares of studies per vendor x scanner model x kernel family x thickness bin.
+
+    Parameters
+    ----------
+    studies : pandas.DataFrame
+        A canonical ``studies`` table (harmonised with :func:`hemstats.acquisition.harmonize`
+        when it lacks ``vendor``, ``kernel_family``, ``thickness_bin``).
+    by : str or list of str or None, default "dataset"
+        Grouping columns; shares are within each group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``<by>..., vendor, scanner_model, kernel_family, thickness_bin, n, total,
+        share``: one row per combination present (missing values form their own, missing,
+        level: "not reported" is kept apart), ``total`` studies of the group, ``share = n /
+        total``.  Sorted by group, then most frequent first.
+
+    Notes
+    -----
+    Validated against: per-combination counts by ``pandas.DataFrame.groupby(...).size()`` (tests).
+
+    Examples
+    --------
+    >>> from hemstats.datasets import demo
+    >>> mix = acquisition_mix(demo.load(n_studies=200).studies)
+    >>> mix.columns.tolist()
+    ['dataset', 'vendor', 'scanner_model', 'kernel_family', 'thickness_bin', 'n', 'total', 'share']
+    >>> int(mix["n"].sum()), float(mix["share"].sum())
+    (200, 1.0)
+    """
+    by_cols = _by_list(by)
+    h = harmonized(studies)
+    _need(h, "studies", [*by_cols, "scanner_model"])
+    keys = [*by_cols, *MIX_VARIABLES]
+    frame = h[keys].astype(object)
+    frame = frame.where(frame.notna(), None)
+    counts = frame.groupby(keys, dropna=False, sort=False).size().rename("n").reset_index()
+    if by_cols:
+        counts["total"] = counts.groupby(by_cols, dropna=False)["n"].transform("sum")
+    else:
+        counts["total"] = counts["n"].sum()
+    counts["share"] = counts["n"] / counts["total"]
+    counts = counts.sort_values([*by_cols, "n", *MIX_VARIABLES], ascending=[True] * len(by_cols) + [False] + [True] * 4,
+                                kind="stable", na_position="last")
+    for c in keys:
+        counts[c] = counts[c].astype(object).where(counts[c].notna(), pd.NA)
+    counts[["n", "total"]] = counts[["n", "total"]].astype("int64")
+    return counts.reset_index(drop=True)[[*by_cols, *MIX_COLUMNS]]
+
+
+def acquisition_distribution(
+    studies: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = "dataset",
+    variables: Sequence[str] = _NUMERIC,
+) -> pd.DataFrame:
+    """Distribution of kVp, tube current and slice thickness per group.
+
+    Parameters
+    ----------
+    studies : pandas.DataFrame
+        A ``studies`` table.
+    by : str or list of str or None, default "dataset"
+    variables : sequence of str, default ("kvp", "tube_current_ma", "slice_thickness_mm")
+        Numeric columns to summarise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``<by>..., variable, n, n_missing, mean, sd, median, q1, q3, min, max``
+        (``sd`` with ddof 1, quartiles by linear interpolation as R's ``quantile`` type 7);
+        NaN statistics for a group without values.
+
+    Notes
+    -----
+    Validated against: ``numpy.mean/std/quantile`` (tests).
+
+    Examples
+    --------
+    >>> from hemstats.datasets import demo
+    >>> dist = acquisition_distribution(demo.load(n_studies=200).studies)
+    >>> dist[["variable", "n", "median", "max"]].values.tolist()
+    [['kvp', 200, 120.0, 140.0], ['tube_current_ma', 200, 295.0, 450.0], ['slice_thickness_mm', 200, 3.0, 5.0]]
+    """
+    by_cols = _by_list(by)
+    if isinstance(variables, str):
+        variables = [variables]
+    _need(studies, "studies", [*by_cols, *variables])
+    for var in variables:
+        given = studies[var].astype(object)
+        text = given.notna() & pd.to_numeric(given, errors="coerce").isna()
+        if text.any():
+            raise HemstatsError(f"variables: column {var!r} is not numeric ({int(text.sum())} non-numeric value(s), "
+                                f"first at row {int(np.flatnonzero(text.to_numpy())[0])})")
+    rows = []
+    groups = [((), studies)] if not by_cols else studies.groupby(by_cols, observed=True, sort=True, dropna=False)
+    for key, part in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        for var in variables:
+            x = pd.to_numeric(part[var].astype(object), errors="coerce").to_numpy(dtype=float)
+            ok = x[np.isfinite(x)]
+            if len(ok):
+                q1, med, q3 = np.quantile(ok, [0.25, 0.5, 0.75])
+                stats_ = (float(ok.mean()), float(ok.std(ddof=1)) if len(ok) > 1 else np.nan, float(med), float(q1),
+                          float(q3), float(ok.min()), float(ok.max()))
+            else:
+                stats_ = (np.nan,) * 7
+            rows.append((*key, var, len(ok), len(x) - len(ok), *stats_))
+    out = pd.DataFrame(rows, columns=[*by_cols, *DISTRIBUTION_COLUMNS])
+    out[["n", "n_missing"]] = out[["n", "n_missing"]].astype("int64")
+    return out
+
+
+# -- association with labels ---------------------------------------------------------------------
+def _study_labels(labels: pd.DataFrame, rater: str, findings: Sequence[str] | None) -> pd.DataFrame:
+    _need(labels, "labels", ["dataset", "study_id", "level", "finding", "rater", "value"])
+    lab = labels[(labels["level"].astype(object) == "study") & (labels["rater"].astype(object) == rater)]
+    if lab.empty:
+        raise HemstatsError(f"labels: no study-level labels of rater {rater!r}")
+    if findings is not None:
+        wanted = [findings] if isinstance(findings, str) else list(findings)
+        unknown = [f for f in wanted if f not in FINDINGS]
+        if unknown:
+            raise HemstatsError(f"findings: unknown finding(s) {unknown}; known: {list(FINDINGS)}")
+        lab = lab[lab["finding"].astype(object).isin(wanted)]
+    wide = lab.assign(dataset=lab["dataset"].astype(object), study_id=lab["study_id"].astype(object),
+                      finding=lab["finding"].astype(object)).pivot_table(
+        index=["dataset", "study_id"], columns="finding", values="value", aggfunc="first")
+    order = [f for f in FINDINGS if f in wide.columns]
+    return wide[order]
+
+
+class _CramerV:
+    """Cramer's V of (category code, 0/1 label), vectorised over resample weights."""
+
+    name = "cramers_v"
+
+    def __init__(self, n_levels: int) -> None:
+        self.n_levels = n_levels
+
+    def prepare(self, y: np.ndarray, score: np.ndarray):
+        onehot = np.eye(self.n_levels)[score.astype(int)]
+        pos = onehot * y[:, None]
+        neg = onehot * (1 - y)[:, None]
+
+        def evaluate(w: np.ndarray) -> np.ndarray:
+            table = np.stack([w @ neg, w @ pos], axis=2)  # (b, r, 2)
+            return _cramer_from_tables(table)
+
+        return evaluate
+
+    def __call__(self, y, score, weights):
+        return self.prepare(y, score)(weights)
+
+
+def _cramer_from_tables(table: np.ndarray) -> np.ndarray:
+    """Cramer's V of (b, r, c) tables; rows or columns with zero total are dropped per table."""
+    n = table.sum(axis=(1, 2))
+    rows = table.sum(axis=2)
+    cols = table.sum(axis=1)
+    expected = rows[:, :, None] * cols[:, None, :] / np.where(n > 0, n, 1)[:, None, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        chi2 = np.where(expected > 0, (table - expected) ** 2 / np.where(expected > 0, expected, 1), 0.0).sum(axis=(1, 2))
+        k = np.minimum((rows > 0).sum(axis=1), (cols > 0).sum(axis=1)) - 1
+        return np.where(k > 0, np.sqrt(chi2 / (n * np.where(k > 0, k, 1))), np.nan)
+
+
+def _association_row(base: dict, x: pd.Series, y: np.ndarray, patient: np.ndarray, *, n_resamples: int,
+                     confidence_level: float, rng: np.random.Generator, cluster: bool) -> dict:
+    ok = x.notna().to_numpy()
+    xs, ys, pid = x[ok].astype(str).to_numpy(), y[ok].astype(int), patient[ok]
+    left_out = int((~ok).sum())
+    note = f"{left_out} studies without {base['variable']} left out" if left_out else None
+    levels, codes = np.unique(xs, return_inverse=True)
+    row = {**base, "analysis": "association", "term": pd.NA, "measure": "cramers_v", "n": len(ys),
+           "n_positive": int(ys.sum()), "converged": pd.NA, "confidence_level": confidence_level}
+    nan = {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "statistic": np.nan, "df": np.nan,
+           "p_value": np.nan, "method": "chi-squared"}
+    if ys.min() == ys.max():
+        return {**row, **nan, "reason": _join(note, f"one class only ({int(ys.sum())} of {len(ys)} positive)")}
+    if len(levels) < 2:
+        return {**row, **nan, "reason": _join(note, f"{base['variable']} has {len(levels)} level(s): nothing to compare")}
+    table = np.zeros((len(levels), 2))
+    np.add.at(table, (codes, ys), 1)
+    chi2, p, dof, expected = _st.chi2_contingency(table, correction=False)
+    small = int((expected < 5).sum())
+    method = "chi-squared"
+    if table.shape == (2, 2) and small:
+        p = float(_st.fisher_exact(table).pvalue)
+        method = "fisher"
+    elif small:
+        note = _join(note, f"{small} of {expected.size} expected counts < 5: chi-squared p approximate")
+    v = float(_cramer_from_tables(table[None])[0])
+    if n_resamples > 0:
+        dist = bootstrap_distribution(_CramerV(len(levels)), ys, codes.astype(float), model="v",
+                                      cluster=pid if cluster else None, stratify=False,
+                                      n_resamples=n_resamples, rng=rng)
+        ci = dist.ci(method="percentile", confidence_level=confidence_level).iloc[0]
+        low, high = float(ci["ci_low"]), float(ci["ci_high"])
+        method += f"; V bootstrap-percentile ({n_resamples}{', patient-clustered' if cluster else ''})"
+    else:
+        low = high = np.nan
+    return {**row, "estimate": v, "ci_low": low, "ci_high": high, "statistic": float(chi2), "df": float(dof),
+            "p_value": float(p), "method": method, "reason": _join(note)}
+
+
+def _join(*parts: Any) -> Any:
+    text = "; ".join(str(p) for p in parts if p is not None and p is not pd.NA and str(p))
+    return text if text else pd.NA
+
+
+def _design(frame: pd.DataFrame, covariates: Sequence[str]) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """Design matrix (intercept first), column -> (variable), and notes on dropped variables."""
+    cols: dict[str, np.ndarray] = {"(intercept)": np.ones(len(frame))}
+    variable_of: dict[str, str] = {"(intercept)": "(intercept)"}
+    notes = []
+    for var in covariates:
+        s = frame[var]
+        if pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(s.dtype, pd.CategoricalDtype):
+            x = pd.to_numeric(s.astype(object), errors="coerce").to_numpy(dtype=float)
+            if np.nanstd(x) == 0:
+                notes.append(f"{var} is constant: left out")
+                continue
+            scale, label = _SCALE.get(var, (1.0, "per unit"))
+            name = f"{var} ({label})"
+            cols[name] = x / scale
+            variable_of[name] = var
+            continue
+        values = s.astype(object).astype(str)
+        counts = values.value_counts()
+        if len(counts) < 2:
+            notes.append(f"{var} has one level ({counts.index[0]}): left out")
+            continue
+        ref = counts.index[0]  # the most frequent level is the reference
+        levels = sorted(counts.index[1:])
+        for lev in levels:
+            name = f"{var}: {lev} vs {ref}"
+            cols[name] = (values == lev).to_numpy(dtype=float)
+            variable_of[name] = var
+    return pd.DataFrame(cols, index=frame.index), variable_of, notes
+
+
+def _gee_rows(base: dict, data: pd.DataFrame, y: np.ndarray, covariates: Sequence[str], *, cluster: str,
+              cov_struct: str, confidence_level: float, maxiter: int) -> list[dict]:
+    from statsmodels.genmod import cov_struct as _cs
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_estimating_equations import GEE
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, IterationLimitWarning
+
+    complete = data[list(covariates)].notna().all(axis=1).to_numpy() & data[cluster].notna().to_numpy()
+    left_out = int((~complete).sum())
+    note = f"{left_out} studies with a missing covariate left out" if left_out else None
+    d = data[complete]
+    yy = y[complete].astype(float)
+    X, variable_of, notes = _design(d, covariates)
+    method = f"gee-{cov_struct} (logit, robust SE, clusters: {cluster})"
+    common = {**base, "analysis": "gee", "measure": "odds_ratio", "df": np.nan, "n": int(len(yy)),
+              "n_positive": int(yy.sum()), "method": method, "confidence_level": confidence_level}
+
+    def empty(reason: str, converged: Any = False) -> list[dict]:
+        return [{**common, "variable": pd.NA, "term": pd.NA, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                 "statistic": np.nan, "p_value": np.nan, "converged": converged,
+                 "reason": _join(note, *notes, reason)}]
+
+    if len(yy) == 0 or yy.min() == yy.max():
+        return empty(f"one class only ({int(yy.sum())} of {len(yy)} positive): no model", converged=pd.NA)
+    # Aliased columns (e.g. a kernel family seen on one vendor only): drop by pivoted QR.
+    Xv = X.to_numpy()
+    _, r, piv = linalg.qr(Xv, mode="economic", pivoting=True)
+    tol = np.abs(r[0, 0]) * max(Xv.shape) * np.finfo(float).eps * 1e3
+    rank = int((np.abs(np.diag(r)) > tol).sum())
+    aliased = [X.columns[i] for i in sorted(piv[rank:])]
+    keep = [c for c in X.columns if c not in aliased]
+    Xk = X[keep]
+    groups = pd.factorize(d[cluster].astype(object))[0]
+    n_clusters = int(groups.max() + 1)
+    events_per_param = min(yy.sum(), len(yy) - yy.sum()) / max(len(keep) - 1, 1)
+    if events_per_param < 10:
+        notes.append(f"{events_per_param:.1f} events per parameter (< 10): estimates unstable")
+    structure = _cs.Exchangeable() if cov_struct == "exchangeable" else _cs.Independence()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model = GEE(yy, Xk.to_numpy(), groups=groups, family=families.Binomial(), cov_struct=structure)
+            res = model.fit(maxiter=maxiter)
+        except Exception as exc:  # a failed fit is reported in the table, not raised
+            return empty(f"fit failed: {type(exc).__name__}: {exc}")
+    converged = bool(getattr(res, "converged", True)) and not any(
+        issubclass(w.category, (ConvergenceWarning, IterationLimitWarning)) for w in caught)
+    params = np.asarray(res.params, dtype=float)
+    se = np.asarray(res.bse, dtype=float)
+    if not np.all(np.isfinite(params)):
+        return empty("fit failed: non-finite estimates")
+    q = -ndtri((1 - confidence_level) / 2)
+    fit_note = None if converged else f"GEE did not converge in {maxiter} iterations"
+    if np.any(np.abs(params[1:]) > 10) or np.any(se[1:] > 50):
+        # (Quasi-)complete separation: the likelihood has no finite maximum, the numbers are meaningless.
+        rows = empty("did not converge: (quasi-)complete separation, estimates diverge; no odds ratios")
+        return [{**rows[0], "variable": variable_of[name], "term": name} for name in keep if name != "(intercept)"]
+    if n_clusters < 30:
+        notes.append(f"only {n_clusters} clusters: robust SE unreliable")
+    rows = []
+    for j, name in enumerate(keep):
+        if name == "(intercept)":
+            continue
+        z = params[j] / se[j] if se[j] > 0 else np.nan
+        rows.append({**common, "variable": variable_of[name], "term": name, "estimate": float(np.exp(params[j])),
+                     "ci_low": float(np.exp(params[j] - q * se[j])), "ci_high": float(np.exp(params[j] + q * se[j])),
+                     "statistic": float(z), "p_value": float(2 * _st.norm.sf(abs(z))), "converged": converged,
+                     "reason": _join(note, *notes, fit_note)})
+    for name in aliased:
+        rows.append({**common, "variable": variable_of[name], "term": name, "estimate": np.nan, "ci_low": np.nan,
+                     "ci_high": np.nan, "statistic": np.nan, "p_value": np.nan, "converged": converged,
+                     "reason": _join(note, *notes, "aliased with other terms (not estimable): left out of the model")})
+    return rows
+
+
+def acquisition_effects(
+    labels: pd.DataFrame,
+    studies: pd.DataFrame,
+    *,
+    findings: str | Sequence[str] | None = None,
+    rater: str = "consensus",
+    variables: Sequence[str] = ("vendor", "scanner_model", "kernel_family", "thickness_bin", "kvp"),
+    covariates: Sequence[str] = ("vendor", "kernel_family", "thickness_bin", "kvp", "age_years", "sex"),
+    cluster: str = "patient_id",
+    cov_struct: Literal["exchangeable", "independence"] = "exchangeable",
+    model: bool = True,
+    n_resamples: int = 2000,
+    confidence_level: float = 0.95,
+    rng: None | int | np.random.Generator = None,
+    maxiter: int = 100,
+) -> pd.DataFrame:
+    """Do labels depend on acquisition? Association tests and a logistic GEE, per dataset x finding.
+
+    For each dataset and finding (study-level labels of ``rater``):
+
+    * ``analysis == "association"``, one row per variable of ``variables`` (each as a
+      category, kVp too): Pearson's chi-squared test of the variable x label table, or
+      Fisher's exact test for a 2 x 2 table with an expected count below 5; Cramer's V
+      (``estimate``) with a percentile bootstrap CI (patients resampled, each with all their
+      studies; V is biased upward near 0, so its lower bound is > 0 even without
+      association: read the p-value for the test).
+    * ``analysis == "gee"``, one row per model term: a logistic GEE of the label on
+      ``covariates`` (categorical ones by indicators against their most frequent level, kVp per
+      10 kV, age per 10 years), clustered by ``cluster``, with robust (sandwich) standard
+      errors; odds ratios with Wald CIs.  Complete cases only.
+
+    Parameters
+    ----------
+    labels : pandas.DataFrame
+        The canonical ``labels`` table.
+    studies : pandas.DataFrame
+        The canonical ``studies`` table (harmonised when needed).
+    findings : str or list, optional
+        Default: every finding with study-level labels of ``rater``.
+    rater : str, default "consensus"
+    variables : sequence of str
+        Variables tested one by one (columns of the harmonised studies).
+    covariates : sequence of str
+        Terms of the GEE.
+    cluster : str, default "patient_id"
+        Cluster of the GEE (``"site"`` is allowed, but with few sites the robust SEs are
+        unreliable; the table says so below 30 clusters).
+    cov_struct : {"exchangeable", "independence"}
+        GEE working correlation.
+    model : bool, default True
+        Fit the GEE (False: association rows only; the columns are the same).
+    n_resamples : int, default 2000
+        Bootstrap resamples for the CI of V (0: no CI).
+    confidence_level : float, default 0.95
+    rng : None, int or numpy.random.Generator
+    maxiter : int, default 100
+        GEE iterations; a fit that stops before converging says so (``converged`` False).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``dataset, finding, analysis, variable, term, measure, estimate, ci_low,
+        ci_high, statistic, df, p_value, p_adjusted, n, n_positive, method,
+        confidence_level, converged, reason``.  ``measure`` is ``cramers_v`` (``statistic``
+        chi-squared, ``df``) or ``odds_ratio`` (``statistic`` Wald z).  ``p_adjusted`` is
+        Holm's, within each dataset x analysis (over findings and variables, or findings and
+        terms).  A one-class finding, a one-level variable or a failed fit gives NaN and a
+        ``reason``; aliased terms are listed with NaN.
+
+    Notes
+    -----
+    Validated against: ``chisq.test(correct=FALSE)``, ``fisher.test`` (p, statistic) and
+    Cramer's V by hand in R; the independence GEE's odds ratios equal R ``glm(binomial)``'s,
+    its robust SEs ``sandwich::vcovCL(type="HC0", cadjust=FALSE)`` (within 1e-6); the
+    exchangeable GEE equals ``statsmodels.GEE`` called directly (tests/reference/scanner.R).
+
+    Examples
+    --------
+    >>> from hemstats.datasets import demo
+    >>> cohort = demo.load(n_studies=300)
+    >>> eff = acquisition_effects(cohort.labels, cohort.studies, findings="any", n_resamples=200, rng=0)
+    >>> eff.groupby("analysis").size().to_dict()
+    {'association': 5, 'gee': 9}
+    >>> eff.query("analysis == 'gee'")["term"].tolist()[:3]
+    ['vendor: Philips vs GE', 'vendor: SIEMENS vs GE', 'kernel_family: bone vs standard']
+    """
+    if cov_struct not in ("exchangeable", "independence"):
+        raise HemstatsError(f"cov_struct must be 'exchangeable' or 'independence', got {cov_struct!r}")
+    if not 0 < confidence_level < 1:
+        raise HemstatsError(f"confidence_level must be in (0, 1), got {confidence_level!r}")
+    if int(n_resamples) < 0:
+        raise HemstatsError(f"n_resamples must be >= 0, got {n_resamples!r}")
+    gen = np.random.default_rng(rng)
+    wide = _study_labels(labels, rater, findings)
+    h = harmonized(studies)
+    _need(h, "studies", ["dataset", "study_id", cluster, *variables, *(covariates if model else [])])
+    h = h.assign(dataset=h["dataset"].astype(object), study_id=h["study_id"].astype(object))
+    joined = h.merge(wide.reset_index(), on=["dataset", "study_id"], how="inner", validate="one_to_one")
+    rows: list[dict] = []
+    for dataset, part in joined.groupby("dataset", sort=False):
+        # V's bootstrap resamples patients (the independent units) whatever the GEE's cluster is.
+        patient = (part["patient_id"] if "patient_id" in part else part["study_id"]).astype(object).to_numpy()
+        for finding in wide.columns:
+            yv = part[finding]
+            has = yv.notna().to_numpy()
+            if not has.any():
+                continue
+            sub, y = part[has], yv[has].to_numpy(dtype=int)
+            for var in variables:
+                base = {"dataset": dataset, "finding": finding, "variable": var}
+                rows.append(_association_row(base, sub[var].astype(object), y, patient[has], n_resamples=int(n_resamples),
+                                             confidence_level=float(confidence_level), rng=gen,
+                                             cluster="patient_id" in part))
+            if model:
+                rows.extend(_gee_rows({"dataset": dataset, "finding": finding}, sub, y, covariates, cluster=cluster,
+                                      cov_struct=cov_struct, confidence_level=float(confidence_level),
+                                      maxiter=int(maxiter)))
+    out = pd.DataFrame(rows, columns=[c for c in EFFECT_COLUMNS if c != "p_adjusted"])
+    out.insert(EFFECT_COLUMNS.index("p_adjusted"), "p_adjusted", holm(out, ["dataset", "analysis"]))
+    for c in ("dataset", "finding", "analysis", "variable", "term", "measure", "method", "reason"):
+        out[c] = out[c].astype("string")
+    out["converged"] = out["converged"].astype("boolean")
+    out[["n", "n_positive"]] = out[["n", "n_positive"]].astype("int64")
+    return out
+
+
+def holm(frame: pd.DataFrame, family: Sequence[str]) -> np.ndarray:
+    """Holm-adjusted ``p_value`` within each family (NaN p-values stay NaN and do not count)."""
+    adjusted = np.full(len(frame), np.nan)
+    if frame.empty:
+        return adjusted
+    keys = frame[list(family)].astype(object).where(frame[list(family)].notna(), "\0")
+    for _, idx in keys.groupby(list(family), sort=False).groups.items():
+        pos = frame.index.get_indexer(idx)
+        p = frame["p_value"].to_numpy(dtype=float)[pos]
+        ok = np.isfinite(p)
+        if ok.any():
+            vals = adjusted[pos]
+            vals[ok] = _holm(p[ok])
+            adjusted[pos] = vals
+    return adjusted
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values (``statsmodels.stats.multitest.multipletests(method="holm")``)."""
+    order = np.argsort(p, kind="stable")
+    m = len(p)
+    stepped = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    out = np.empty(m)
+    out[order] = stepped
+    return out

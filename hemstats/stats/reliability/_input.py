@@ -1,0 +1,240 @@
+"""Input handling of :mod:`hemstats.stats.reliability.agreement`: checks, and the ratings cube of each dataset.
+
+:func:`_prepare` checks the long ``labels`` table (or a :class:`~hemstats.Cohort`) and turns
+each dataset's rows at one level into a :class:`_Ratings` array ``values[finding, unit, rater]``
+(NaN = no rating) together with the cluster (patient) of every unit; :func:`_options` checks
+the interval options.  Every bad input raises :class:`AgreementInputError` naming the
+argument or column, the rows and what was expected.
+
+Clusters: ``cluster=None`` takes ``patient_id`` (a column of ``labels``, or of the Cohort's
+``studies`` joined on ``dataset, study_id``), else ``study_id`` (a bare labels table has no
+patient: slices are then clustered by study, and the rows say so); ``cluster="col"`` names
+the column; ``cluster=False`` treats every unit as independent.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hemstats._coerce import describe_rows
+from hemstats.errors import HemstatsError
+from hemstats.findings import FINDINGS
+
+_REQUIRED = ("dataset", "study_id", "finding", "rater", "value")
+#: Documented range of ``n_resamples`` (memory: a chunk of about 4 million weights at a time,
+#: plus 8 bytes per resample for every bootstrapped estimate).
+N_RESAMPLES_RANGE: tuple[int, int] = (2, 100_000)
+
+
+class AgreementInputError(HemstatsError, ValueError):
+    """The labels cannot be used for agreement: the message names the column, rows and what was expected."""
+
+    __module__ = "hemstats.stats.reliability.agreement"  # its public home (re-exported there), as tracebacks show it
+
+
+@dataclass
+class _Ratings:
+    """One dataset's ratings at one level: ``values[f, u, r]`` (NaN = no rating)."""
+
+    dataset: str
+    level: str
+    findings: list[str]
+    raters: list[str]
+    values: np.ndarray
+    unit_cluster: np.ndarray  # unit -> cluster index (resampled / summed together)
+    n_clusters: int
+    categories: dict[str, np.ndarray]
+    independent: bool = False  # cluster=False: every unit its own cluster, on request
+    cluster_note: str | None = None  # how clusters were formed, when not by patient_id
+
+
+def _finding_order(f: str) -> tuple[int, str]:
+    return (FINDINGS.index(f) if f in FINDINGS else len(FINDINGS), f)
+
+
+def _fail(msg: str) -> None:
+    raise AgreementInputError(msg)
+
+
+def _names(value, what: str) -> list[str] | None:
+    """A sequence of names; one string is one name, never split into characters."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, (Sequence, pd.Index, np.ndarray, pd.Series)) or isinstance(value, bytes):
+        _fail(f"{what}: expected a name or a list of names, got {type(value).__name__}")
+    out = list(value)
+    bad = [v for v in out if not isinstance(v, str)]
+    if bad:
+        _fail(f"{what}: expected names (str), got {bad[:3]!r}")
+    if not out:
+        _fail(f"{what}: expected at least one name, got an empty list")
+    return out
+
+
+def _unpack(labels) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """(labels, studies or None) from a labels table or a Cohort."""
+    from hemstats.cohort import Cohort
+
+    if isinstance(labels, Cohort):
+        return labels.labels, labels.studies
+    if isinstance(labels, tuple) and len(labels) == 2:  # internal: (labels, studies)
+        return labels
+    if not isinstance(labels, pd.DataFrame):
+        _fail(f"labels: expected a pandas DataFrame or a Cohort, got {type(labels).__name__}")
+    return labels, None
+
+
+def _cluster_ids(labels: pd.DataFrame, studies: pd.DataFrame | None, at: np.ndarray, level: str,
+                 cluster) -> tuple[np.ndarray | None, str | None]:
+    """Cluster id of every row at the level (object array), and a note on how they were formed."""
+    if cluster is False:
+        return None, None
+    if cluster is not None and not isinstance(cluster, str):
+        _fail(f"cluster: expected None, False or a column name, got {cluster!r}")
+    name = cluster or ("patient_id" if "patient_id" in labels.columns or studies is not None else "study_id")
+    rows = labels.loc[at]
+    study = rows["study_id"].astype(object).to_numpy()
+    if name in labels.columns:
+        ids = rows[name].astype(object).to_numpy()
+    elif studies is not None and name in studies.columns:
+        key = pd.MultiIndex.from_frame(studies[["dataset", "study_id"]].astype(object))
+        pos = key.get_indexer(pd.MultiIndex.from_frame(rows[["dataset", "study_id"]].astype(object)))
+        vals = studies[name].astype(object).to_numpy()
+        ids = np.where(pos >= 0, vals[np.maximum(pos, 0)], None)
+    else:
+        _fail(f"cluster: column {name!r} is in neither labels nor the Cohort's studies")
+    miss = pd.isna(ids)
+    note = None
+    if name == "study_id" and cluster is None and level == "slice":
+        note = "clustered by study_id (labels carry no patient_id: pass the Cohort to cluster by patient)"
+    if miss.any():
+        n_miss = len(set(zip(rows["dataset"].astype(object).to_numpy()[miss], study[miss])))
+        ids = np.where(miss, np.array(["\x00study:" + str(s) for s in study], dtype=object), ids)
+        note = f"{n_miss} studies without {name} counted as their own cluster"
+    return ids, note
+
+
+def _prepare(
+    labels,
+    *,
+    level: str,
+    raters: Sequence[str] | None,
+    findings: Sequence[str] | None,
+    categories: Sequence[int] | None,
+    reference: str | None = "consensus",
+    binary: bool = False,
+    cluster=None,
+) -> list[_Ratings]:
+    labels, studies = _unpack(labels)
+    raters, findings = _names(raters, "raters"), _names(findings, "findings")
+    absent = [c for c in _REQUIRED if c not in labels.columns]
+    if absent:
+        _fail(f"labels: required column(s) {absent} absent; columns are {list(labels.columns)}")
+    if not isinstance(level, str) or level not in ("study", "slice"):
+        _fail(f"level: expected 'study' or 'slice', got {level!r}")
+    if level == "slice" and "slice_id" not in labels.columns:
+        _fail("labels: level='slice' needs a slice_id column")
+    at = labels["level"].astype(object).eq(level).to_numpy() if "level" in labels.columns else np.ones(len(labels), bool)
+    if findings is not None:
+        present_f = set(labels.loc[at, "finding"].astype(object))
+        unknown = [f for f in findings if f not in present_f]
+        if unknown:
+            _fail(f"findings: {unknown} have no labels at level {level!r}; findings present: {sorted(present_f, key=_finding_order)}")
+        at &= labels["finding"].astype(object).isin(findings).to_numpy()
+    for col in ("dataset", "study_id", "finding", "rater") + (("slice_id",) if level == "slice" else ()):
+        miss = at & labels[col].isna().to_numpy()
+        if miss.any():
+            _fail(f"labels.{col}: must not be missing; {describe_rows(labels, miss)}")
+    value = pd.to_numeric(labels["value"].astype(object), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    text = at & np.isnan(value) & labels["value"].notna().to_numpy()
+    checks = [
+        (text, "expected a number (a category code), got text"),
+        (at & np.isnan(value), "expected a rating (a missing rating is an absent row, not a missing value)"),
+        (at & ~np.isnan(value) & ((value != np.round(value)) | (value < 0)), "expected an integer category code >= 0"),
+    ]
+    if binary:
+        checks.append((at & ~np.isnan(value) & ~np.isin(value, (0, 1)), "expected 0 or 1"))
+    for bad, what in checks:
+        if bad.any():
+            _fail(f"labels.value: {what}; {describe_rows(labels, bad, 'value')}")
+    if not at.any():
+        _fail(f"labels: no rows at level {level!r}" + (f" for findings {list(findings)}" if findings else ""))
+    key = ["dataset", "study_id"] + (["slice_id"] if level == "slice" else []) + ["finding", "rater"]
+    sub = labels.loc[at, key].astype(object)
+    dup = sub.duplicated(keep=False).to_numpy()
+    if dup.any():
+        mask = np.zeros(len(labels), bool)
+        mask[np.flatnonzero(at)[dup]] = True
+        _fail(f"labels: more than one rating per ({', '.join(key)}); {describe_rows(labels, mask)}")
+    present = sorted(set(sub["rater"]))
+    if raters is not None:
+        raters = list(dict.fromkeys(raters))
+        unknown = [r for r in raters if r not in present]
+        if unknown:
+            _fail(f"raters: {unknown} have no labels at level {level!r}; raters present: {present}")
+        if len(raters) < 2:
+            _fail(f"raters: agreement needs at least two raters, got {raters}")
+    ids, note = _cluster_ids(labels, studies, at, level, cluster)
+    sub["value"] = value[at]
+    sub["_cluster"] = ids if ids is not None else None
+    out = []
+    for ds, d in sub.groupby("dataset", sort=False):
+        unit_cols = ["study_id", "slice_id"] if level == "slice" else ["study_id"]
+        unit_codes, units = pd.factorize(pd.MultiIndex.from_frame(d[unit_cols]))
+        if cluster is False:
+            unit_cluster = np.arange(len(units), dtype=np.int64)
+        else:
+            cl_codes, _ = pd.factorize(d["_cluster"])
+            unit_cluster = np.zeros(len(units), dtype=np.int64)
+            unit_cluster[unit_codes] = cl_codes
+        rs = raters if raters is not None else [r for r in sorted(set(d["rater"])) if r != reference]
+        fs = list(dict.fromkeys(f for f in (findings or sorted(set(d["finding"]), key=_finding_order)) if f in set(d["finding"])))
+        vals = np.full((len(fs), len(units), len(rs)), np.nan)
+        f_idx = pd.Index(fs).get_indexer(d["finding"])
+        r_idx = pd.Index(rs).get_indexer(d["rater"])
+        ok = (f_idx >= 0) & (r_idx >= 0)
+        vals[f_idx[ok], unit_codes[ok], r_idx[ok]] = d["value"].to_numpy()[ok]
+        if findings is None:  # only findings some selected rater rated
+            keep = ~np.isnan(vals).all(axis=(1, 2))
+            fs, vals = [f for f, k in zip(fs, keep) if k], vals[keep]
+        cats = {}
+        for i, f in enumerate(fs):
+            seen = np.unique(vals[i][~np.isnan(vals[i])])
+            if categories is not None:
+                cats[f] = np.asarray(sorted(categories), dtype=float)
+                extra = np.setdiff1d(seen, cats[f])
+                if extra.size:
+                    _fail(f"categories: finding {f!r} of dataset {ds!r} has values {extra.tolist()} not in categories")
+            else:
+                cats[f] = np.union1d(seen, [0.0, 1.0]) if np.isin(seen, (0, 1)).all() else seen
+        out.append(_Ratings(str(ds), level, fs, list(rs), vals, unit_cluster, int(unit_cluster.max()) + 1, cats,
+                            independent=cluster is False, cluster_note=note))
+    return out
+
+
+def _check_rng(rng) -> None:
+    ok = rng is None or isinstance(rng, (np.random.Generator, np.random.SeedSequence)) or (
+        isinstance(rng, (numbers.Integral, np.integer)) and not isinstance(rng, (bool, np.bool_)) and rng >= 0)
+    if not ok:
+        _fail(f"rng: expected None, a non-negative integer seed or a numpy Generator, got {rng!r}")
+
+
+def _options(ci: str, bootstrap: str, n_resamples: int, confidence_level: float) -> None:
+    if not isinstance(ci, str) or ci not in ("analytic", "bootstrap", "both"):
+        _fail(f"ci: expected 'analytic', 'bootstrap' or 'both', got {ci!r}")
+    if not isinstance(bootstrap, str) or bootstrap not in ("percentile", "basic", "bca"):
+        _fail(f"bootstrap: expected 'percentile', 'basic' or 'bca', got {bootstrap!r}")
+    lo, hi = N_RESAMPLES_RANGE
+    if isinstance(n_resamples, (bool, np.bool_)) or not isinstance(n_resamples, (numbers.Integral, np.integer)) \
+            or not lo <= n_resamples <= hi:
+        _fail(f"n_resamples: expected an integer from {lo} to {hi:,}, got {n_resamples!r}")
+    if isinstance(confidence_level, (bool, np.bool_)) or not isinstance(confidence_level, numbers.Real) \
+            or not 0 < confidence_level < 1:
+        _fail(f"confidence_level: expected a number in (0, 1), got {confidence_level!r}")
