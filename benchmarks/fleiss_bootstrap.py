@@ -24,13 +24,13 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import argparse  # noqa: E402
-import time  # noqa: E402
+import argparse
+import time
 
-import numpy as np  # noqa: E402
-from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa  # noqa: E402
+import numpy as np
+from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
-from hemstats.stats.reliability import kappa as K  # noqa: E402
+from hemstats.stats.reliability import kappa as K
 
 FINDINGS = {"any": 0.40, "edh": 0.03, "sdh": 0.10, "sah": 0.12, "iph": 0.27, "ivh": 0.06}
 

@@ -67,7 +67,7 @@ def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
     """The function's resolved type hints; a hint that cannot be resolved is left out (accepted)."""
     try:
         return typing.get_type_hints(fn, include_extras=False)
-    except Exception:  # noqa: BLE001 - a name imported under TYPE_CHECKING only: resolve one by one
+    except Exception:
         pass
     module = sys.modules.get(getattr(fn, "__module__", ""), None)
     namespace = dict(vars(typing))
@@ -78,8 +78,8 @@ def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
             out[key] = raw
             continue
         try:
-            out[key] = eval(raw, namespace)  # noqa: S307 - the adapter's own annotation text
-        except Exception:  # noqa: BLE001 - unknown name: accept any value
+            out[key] = eval(raw, namespace)
+        except Exception:
             continue
     return out
 
@@ -107,7 +107,7 @@ def _expect(hint: Any) -> str:
         return "an integer"
     if hint is float:
         return "a number"
-    if isinstance(hint, type) and issubclass(hint, _PATHS) or origin in _PATHS:
+    if (isinstance(hint, type) and issubclass(hint, _PATHS)) or origin in _PATHS:
         return "a path (text)"
     if origin is typing.Literal:
         return "one of " + ", ".join(repr(a) for a in args)
@@ -138,7 +138,7 @@ def _check(value: Any, hint: Any, key: str) -> Found | None:
         return [] if isinstance(value, numbers.Real) and not _is_bool(value) else None
     if hint is str:
         return [] if isinstance(value, str) else None
-    if isinstance(hint, type) and issubclass(hint, _PATHS) or origin in _PATHS:
+    if (isinstance(hint, type) and issubclass(hint, _PATHS)) or origin in _PATHS:
         return [] if isinstance(value, (str, os.PathLike)) else None
     if origin is typing.Literal:
         return [] if any(type(value) is type(a) and value == a for a in args) else None

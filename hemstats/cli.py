@@ -55,7 +55,7 @@ def _crash_log(exc: BaseException) -> str:
     """Write the traceback of an unexpected exception to a new log file; return its path."""
     from hemstats import __version__
 
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     fd, path = tempfile.mkstemp(prefix=f"hemstats-error-{stamp}-", suffix=".log")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(f"hemstats {__version__}\n")

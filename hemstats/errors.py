@@ -101,3 +101,49 @@ class ManifestWarning(UserWarning):
     ``hemstats validate`` warns (it does not fail) e.g. when many studies of a dataset
     lack a label of a finding the dataset otherwise labels.
     """
+
+
+class InputError(HemstatsError, ValueError):
+    """A statistic's input or option is unusable: the message names the argument, column, row or
+    option and what was expected.  Every function of :mod:`hemstats.stats` raises this one type."""
+
+
+class OneClassError(InputError):
+    """The labels hold one class only, so a two-class statistic (AUC, sensitivity...) is undefined."""
+
+
+class JoinError(InputError):
+    """Predictions and labels do not join (no prediction has a reference label)."""
+
+
+class FigureOptionError(HemstatsError, ValueError):
+    """An option of a figure helper (style, size or export) has a value it cannot use."""
+
+
+class ReportError(HemstatsError):
+    """The report cannot be built or a chapter helper was used outside a report build."""
+
+
+class ReportBuildError(ReportError, RuntimeError):
+    """Jupyter Book (Sphinx or a chapter notebook) failed; the message ends with its log's tail.
+
+    Attributes
+    ----------
+    log : pathlib.Path or None
+        The full build log.
+    summary : str
+        The message's first line: what failed and why, and where the full log is.
+    chapter : str or None
+        The chapter (page name) whose execution failed, when one did.
+    reason : str or None
+        That chapter's exception, ``"Type: message"``.
+    """
+
+    def __init__(
+        self, message: str, *, log: object = None, chapter: str | None = None, reason: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.log = log
+        self.summary = message.splitlines()[0] if message else ""
+        self.chapter = chapter
+        self.reason = reason

@@ -98,7 +98,7 @@ def _adapter(entry: DatasetEntry) -> tuple[Callable[..., Cohort] | None, list[Pr
         return None, [
             Problem(f"{entry.where}, key 'adapter'", f"{exc}; expected an available adapter, or enabled: false")
         ]
-    except Exception as exc:  # noqa: BLE001 - a missing dependency (ImportError) or a broken module
+    except Exception as exc:
         return None, [
             Problem(
                 f"{entry.where}, key 'adapter'",
@@ -254,7 +254,7 @@ def load(path_or_manifest: ManifestLike = None, *, verify: bool = True, progress
             cohort = _call(entry, adapters[entry.name], file, manifest.folder)
         except HemstatsError:
             raise  # it names the file at fault
-        except Exception as exc:  # noqa: BLE001 - a raw error of a reader: say which dataset, no traceback
+        except Exception as exc:
             raise HemstatsError(f"{entry.where}: {_failure(entry, exc, manifest.folder)}") from exc
         cohorts.append(cohort)
         infos[entry.name] = _info(entry, cohort)
@@ -401,7 +401,7 @@ def _line(entry: DatasetEntry, file: Path | None) -> int:
         root = yaml.compose(file.read_text(encoding="utf-8"), Loader=_ManifestLoader)
         datasets = next(v for k, v in root.value if k.value == "datasets")
         return int(datasets.value[entry.index].start_mark.line) + 1
-    except Exception:  # noqa: BLE001 - only a line number for a warning
+    except Exception:
         return 0
 
 
@@ -461,7 +461,7 @@ def validate(path_or_manifest: ManifestLike = None, *, progress: bool = True) ->
             cohort = _call(entry, fn, file, manifest.folder)
         except ManifestError as exc:  # a misspelt option, located by _call
             problems.extend(exc.problems)
-        except Exception as exc:  # noqa: BLE001 - validate lists problems; it never shows a traceback
+        except Exception as exc:
             problems.append(Problem(entry.where, _failure(entry, exc, manifest.folder)))
         else:
             problems.extend(_cohort_problems(entry, cohort))

@@ -5,7 +5,7 @@ This module only *describes* the tables; :mod:`hemstats.cohort` enforces it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from hemstats.findings import FINDINGS

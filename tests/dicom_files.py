@@ -66,7 +66,7 @@ def scan_in_thread(*args, **kwargs):
     def run() -> None:
         try:
             out["scan"] = scan_dicom(*args, **kwargs)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+        except BaseException as exc:
             out["error"] = exc
 
     thread = threading.Thread(target=run, daemon=True)

@@ -118,7 +118,7 @@ def _load(
     pair: tuple[int, int] = (1, 2),
     table: _Table | None = None,
     anything=None,
-    unknown_hint: "NoSuchName" = None,  # noqa: F821 - an annotation that does not resolve: accepted
+    unknown_hint: NoSuchName = None,  # noqa: F821 - an annotation that does not resolve: accepted
 ):
     """A signature with every kind of hint the checker understands."""
 

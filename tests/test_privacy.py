@@ -9,11 +9,11 @@ import stat
 import warnings
 from pathlib import Path
 
+import dicom_files
 import numpy as np
 import pandas as pd
 import pytest
 
-import dicom_files
 from hemstats.errors import DataFormatError, HemstatsError
 from hemstats.privacy import IDENTIFYING_TAGS, KEY_LENGTH, project_salt, pseudonym, pseudonymize
 

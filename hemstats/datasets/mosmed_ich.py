@@ -207,7 +207,7 @@ def read_registry(
             raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object).replace("", None)
     except DataFormatError:
         raise
-    except Exception as exc:  # noqa: BLE001 - openpyxl/zip/csv errors all mean "unreadable"
+    except Exception as exc:
         raise DataFormatError(f"{path}: cannot be read as a registry table ({type(exc).__name__})") from None
     if raw.empty:
         raise DataFormatError(f"{path}: the registry is empty")

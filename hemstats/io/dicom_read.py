@@ -123,16 +123,14 @@ def _values(ds) -> dict[str, object]:
             if value is _MISS:  # a series repeats most values: each distinct one is converted once
                 try:
                     value = None if elem.length == 0 else convert_value(elem.VR or dictionary_VR(tag), elem, encodings)
-                except Exception:  # noqa: BLE001 - a value unreadable as its VR is missing, with a note
+                except Exception:
                     value = _UNREADABLE
                 if len(_CONVERTED) > 4096:
                     _CONVERTED.clear()
                 _CONVERTED[key] = value
         else:
             value = elem.value
-        if isinstance(value, (bytes, str)) and not value.strip("\0 "):
-            value = None
-        elif value is not None and not isinstance(value, (str, bytes)) and hasattr(value, "__len__") and not len(value):
+        if (isinstance(value, (bytes, str)) and not value.strip("\0 ")) or (value is not None and not isinstance(value, (str, bytes)) and hasattr(value, "__len__") and not len(value)):
             value = None
         out[keyword] = value
     return out
@@ -264,7 +262,7 @@ def _pixel_data_problem(stream, ds, size: int) -> str | None:
     encoding = getattr(ds, "original_encoding", None) or (ds.is_implicit_VR, ds.is_little_endian)
     try:
         elem = next(data_element_generator(stream, *encoding, defer_size=0), None)
-    except Exception:  # noqa: BLE001 - any parse failure of the element header means truncation
+    except Exception:
         elem = None
     if elem is None or (int(elem.tag) >> 16) != 0x7FE0:
         return None if elem is not None else "missing"
@@ -320,7 +318,7 @@ def _read_file(path: str, salt: str, fast: bool = False) -> tuple[dict, list[Not
                 done = dicom_fast.read(fh, path, size, salt)
             except _Failure:
                 raise
-            except Exception:  # noqa: BLE001 - anything GDCM trips on is read by pydicom
+            except Exception:
                 done = None
             if done is not None:
                 return done
@@ -330,7 +328,7 @@ def _read_file(path: str, salt: str, fast: bool = False) -> tuple[dict, list[Not
         try:
             ds = pydicom.dcmread(stream, stop_before_pixels=True, specific_tags=specific)
             problem = _pixel_data_problem(stream, ds, size)
-        except Exception:  # noqa: BLE001 - e.g. a sequence cut by the end of the first bytes
+        except Exception:
             if size <= len(head):
                 raise
             problem = "missing"
@@ -373,7 +371,7 @@ def _scan_chunk(paths: Sequence[str], salt: str, reader: str = "pydicom") -> Chu
     for path in paths:
         try:
             row, file_notes = _read_file(path, salt, fast)
-        except Exception as exc:  # noqa: BLE001 - every failure is listed, the scan goes on
+        except Exception as exc:
             failures.append((path, _reason(exc)))
         else:
             row["path"] = path

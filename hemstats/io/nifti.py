@@ -94,7 +94,7 @@ def _load(path: str | Path, shown: str):
         raise DataFormatError(f"{shown}: NIfTI file not found")
     try:
         return nib.load(p)
-    except Exception as exc:  # noqa: BLE001 - nibabel raises many types for bad files
+    except Exception as exc:
         raise DataFormatError(f"{shown}: not a readable NIfTI file ({type(exc).__name__})") from None
 
 
@@ -106,7 +106,7 @@ def _header_of(img, path: Path, shown: str) -> VolumeHeader:
         raise DataFormatError(f"{shown}: expected a 3D volume, got shape {shape}")
     try:
         unit = img.header.get_xyzt_units()[0]
-    except Exception:  # noqa: BLE001 - headers without units (e.g. Analyze)
+    except Exception:
         unit = "unknown"
     zooms = tuple(float(z) * _UNIT_TO_MM.get(unit, 1.0) for z in img.header.get_zooms()[:3])
     if any(not np.isfinite(z) or z <= 0 for z in zooms):
@@ -195,7 +195,7 @@ def read_labels(
     header = _header_of(img, Path(path), name)
     try:
         data = np.asanyarray(img.dataobj)
-    except Exception as exc:  # noqa: BLE001 - truncated gzip, short file, ...
+    except Exception as exc:
         raise DataFormatError(f"{name}: cannot read the voxel data ({type(exc).__name__})") from None
     data = data.reshape(header.shape)
     check_mask_values(data, allowed, shown=name)

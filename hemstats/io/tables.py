@@ -31,7 +31,6 @@ from __future__ import annotations
 import inspect
 import os
 import re
-import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType

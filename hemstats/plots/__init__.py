@@ -4,19 +4,13 @@ Multi-panel figures (``cooccurrence_upset``) take and return a Figure.  Wrap the
 ``with paper_style():`` for journal fonts and sizes, and save with ``save_figure``.
 """
 
-from hemstats.plots.reliability import agreement_heatmap
-from hemstats.plots.export import FIGURE_FORMATS, save_figure
-from hemstats.plots.diagnostic import paired_difference, reliability_diagram, roc_curve
-from hemstats.plots.descriptive import cooccurrence_upset, prevalence_forest
+from hemstats.errors import FigureOptionError
 from hemstats.plots.acquisition import acquisition_mix_plot, stratum_forest
-from hemstats.plots.style import (
-    DOUBLE_COLUMN_MM,
-    OKABE_ITO,
-    SINGLE_COLUMN_MM,
-    FigureOptionError,
-    figure_size,
-    paper_style,
-)
+from hemstats.plots.descriptive import cooccurrence_upset, prevalence_forest
+from hemstats.plots.diagnostic import paired_difference, reliability_diagram, roc_curve
+from hemstats.plots.export import FIGURE_FORMATS, save_figure
+from hemstats.plots.reliability import agreement_heatmap
+from hemstats.plots.style import DOUBLE_COLUMN_MM, OKABE_ITO, SINGLE_COLUMN_MM, figure_size, paper_style
 
 __all__ = [
     "prevalence_forest",

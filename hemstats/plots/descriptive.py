@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from hemstats.errors import HemstatsError
-from hemstats.plots._checks import require_table
 from hemstats.findings import FINDINGS
+from hemstats.plots._checks import require_table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -10,7 +10,6 @@ Each takes the result table of a statistic and draws exactly what is in it:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from hemstats.plots.style import FigureOptionError, _positive
+from hemstats.errors import FigureOptionError
+from hemstats.plots.style import _positive
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

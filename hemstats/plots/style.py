@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from numbers import Real
 from typing import Any, Literal
 
-from hemstats.errors import HemstatsError
+from hemstats.errors import FigureOptionError
 
 __all__ = [
     "FigureOptionError",
@@ -68,10 +68,6 @@ SANS_SERIF_FONTS: tuple[str, ...] = (
 
 _COLUMNS = ("single", "double")
 _FONT_SIZE_RANGE = (5.0, 8.0)
-
-
-class FigureOptionError(HemstatsError, ValueError):
-    """An option of a figure helper (style, size or export) has a value it cannot use."""
 
 
 def _positive(value: object, name: str, where: str) -> float:

@@ -6,10 +6,10 @@
 :mod:`hemstats.report.format`.  Importing this package does not import Jupyter Book.
 """
 
+from hemstats.errors import ReportBuildError, ReportError
 from hemstats.report.build import build_report, external_assets, find_book_source
 from hemstats.report.chapter import no_data, save_table, show_table, synthetic_banner, table_url
 from hemstats.report.context import ENV_VAR, ReportContext, current
-from hemstats.report.errors import ReportBuildError, ReportError
 
 __all__ = [
     "build_report",

@@ -46,9 +46,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hemstats.errors import HemstatsError, ManifestError
+from hemstats.errors import HemstatsError, ManifestError, ReportBuildError, ReportError
 from hemstats.report.context import _FORMAT_VERSION, ENV_VAR
-from hemstats.report.errors import ReportBuildError, ReportError
 from hemstats.report.outdir import check_build_folder, claim_build_folder, public_command, shown_path
 
 if TYPE_CHECKING:
@@ -456,7 +455,7 @@ def build_report(
     if command is None:
         command = f"hemstats.report.build_report({_describe(manifest)}, out={outdir.name!r})"
     command = public_command(command)
-    built_at = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    built_at = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
     steps = ["manifest", "cohort", "write cohort", "book source", "jupyter-book"]
     with tqdm(total=len(steps), desc="hemstats report", unit="step", disable=not progress, file=sys.stderr) as bar:

@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from hemstats.errors import ReportError
 from hemstats.findings import FINDINGS
 from hemstats.report.chapter import synthetic_banner_text
-from hemstats.report.errors import ReportError
 from hemstats.report.format import fmt_int, fmt_number, fmt_percent
 
 if TYPE_CHECKING:

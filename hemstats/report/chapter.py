@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from hemstats.errors import ReportError
 from hemstats.report.context import ReportContext, current
-from hemstats.report.errors import ReportError
 from hemstats.report.format import format_table, html_link, html_text
 
 if TYPE_CHECKING:

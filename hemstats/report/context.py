@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hemstats.report.errors import ReportError
+from hemstats.errors import ReportError
 
 if TYPE_CHECKING:
     import numpy as np

@@ -24,7 +24,7 @@ import os
 import shlex
 from pathlib import Path
 
-from hemstats.report.errors import ReportError
+from hemstats.errors import ReportError
 
 __all__ = ["MARKER", "check_build_folder", "claim_build_folder", "shown_path", "public_command"]
 

@@ -43,7 +43,7 @@ from typing import Any
 
 import pandas as pd
 
-from hemstats.report.errors import ReportError
+from hemstats.errors import ReportError
 
 __all__ = [
     "SEED",

@@ -8,9 +8,29 @@ Note that ``hemstats.stats.descriptive.prevalence``, ``agreement`` and ``perform
 functions; their modules are reached with ``from hemstats.stats.descriptive.prevalence import ...``.
 """
 
+from hemstats.errors import InputError, JoinError, OneClassError
+from hemstats.stats.acquisition.heterogeneity import performance_by_stratum
+from hemstats.stats.acquisition.mix import acquisition_distribution, acquisition_effects, acquisition_mix
 from hemstats.stats.coverage.agreement import cluster_coverage
+from hemstats.stats.coverage.diagnostic import auc_ci_coverage, clustered_auc_coverage, operating_point_coverage
+from hemstats.stats.coverage.heterogeneity import heterogeneity_type1_error
+from hemstats.stats.descriptive.cooccurrence import combinations, cooccurrence
+from hemstats.stats.descriptive.prevalence import (
+    clustered_proportion_coverage,
+    compare_prevalence,
+    newcombe_difference,
+    prevalence,
+    proportion_ci,
+    proportion_coverage,
+)
+from hemstats.stats.descriptive.table1 import Table1, table1
+from hemstats.stats.descriptive.volumes import lesion_volumes
+from hemstats.stats.diagnostic.auc import auc, average_precision, compare_auc
+from hemstats.stats.diagnostic.calibration import calibration, reliability_curve
+from hemstats.stats.diagnostic.curves import reader_operating_points, roc_band
+from hemstats.stats.diagnostic.operating_points import performance, threshold_metrics
+from hemstats.stats.diagnostic.segmentation import segmentation_metrics, segmentation_per_case
 from hemstats.stats.reliability.agreement import (
-    AgreementInputError,
     agreement,
     cohen_kappa,
     fleiss_kappa,
@@ -20,28 +40,8 @@ from hemstats.stats.reliability.agreement import (
     pabak,
     reader_vs_reference,
 )
-from hemstats.stats.resampling.engine import BootstrapDistribution, OneClassError, PerformanceInputError, bootstrap_ci
-from hemstats.stats.descriptive.table1 import Table1, table1
 from hemstats.stats.reliability.kappa import kappa_coverage
-from hemstats.stats.diagnostic.operating_points import performance, threshold_metrics
-from hemstats.stats.diagnostic.calibration import calibration, reliability_curve
-from hemstats.stats.coverage.diagnostic import auc_ci_coverage, clustered_auc_coverage, operating_point_coverage
-from hemstats.stats.diagnostic.curves import reader_operating_points, roc_band
-from hemstats.stats.diagnostic.segmentation import segmentation_metrics, segmentation_per_case
-from hemstats.stats.descriptive.prevalence import (
-    clustered_proportion_coverage,
-    compare_prevalence,
-    newcombe_difference,
-    prevalence,
-    proportion_ci,
-    proportion_coverage,
-)
-from hemstats.stats.descriptive.cooccurrence import combinations, cooccurrence
-from hemstats.stats.descriptive.volumes import lesion_volumes
-from hemstats.stats.diagnostic.auc import JoinError, auc, average_precision, compare_auc
-from hemstats.stats.acquisition.mix import acquisition_distribution, acquisition_effects, acquisition_mix
-from hemstats.stats.coverage.heterogeneity import heterogeneity_type1_error
-from hemstats.stats.acquisition.heterogeneity import performance_by_stratum
+from hemstats.stats.resampling.engine import BootstrapDistribution, bootstrap_ci
 
 __all__ = [
     # Table 1 and prevalence
@@ -91,8 +91,7 @@ __all__ = [
     "performance_by_stratum",
     "heterogeneity_type1_error",
     # errors
-    "AgreementInputError",
-    "PerformanceInputError",
+    "InputError",
     "OneClassError",
     "JoinError",
 ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 
 import numpy as np
 import pandas as pd
@@ -99,7 +98,7 @@ def test_sub_streams_are_independent():
     more_slices = demo.simulate(200, seed=5, slice_fraction=0.3)
     assert base.cohort.studies.equals(more_slices.cohort.studies)
     assert base.cohort.lesions.equals(more_slices.cohort.lesions)
-    study_pred = lambda c: c.predictions[c.predictions["level"] == "study"].reset_index(drop=True)  # noqa: E731
+    study_pred = lambda c: c.predictions[c.predictions["level"] == "study"].reset_index(drop=True)
     assert study_pred(base.cohort).equals(study_pred(more_slices.cohort))
     assert len(more_slices.cohort.images) > len(base.cohort.images)
 

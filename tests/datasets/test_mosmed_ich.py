@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dicom_files
 import pandas as pd
 import pytest
 
-import dicom_files
 from hemstats.datasets import get_adapter, mosmed_ich
 from hemstats.errors import DataFormatError
 from hemstats.privacy import pseudonymize

@@ -6,10 +6,10 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import dicom_files
 import pandas as pd
 import pytest
 
-import dicom_files
 from hemstats.errors import DataFormatError, HemstatsError
 from hemstats.io.dicom import FAILURE_COLUMNS, INSTANCE_COLUMNS, SERIES_COLUMNS, parse_age, scan_dicom
 from hemstats.privacy import pseudonym

@@ -9,10 +9,10 @@ import os
 import warnings
 from pathlib import Path
 
+import dicom_files
 import pandas as pd
 import pytest
 
-import dicom_files
 from hemstats.errors import HemstatsError
 from hemstats.io.dicom import scan_dicom
 

@@ -13,13 +13,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
+from PIL import Image
 
-from hemstats.errors import HemstatsError  # noqa: E402
-from hemstats.plots.export import FIGURE_FORMATS, save_figure  # noqa: E402
-from hemstats.plots.style import FigureOptionError, figure_size, paper_style  # noqa: E402
+from hemstats.errors import FigureOptionError, HemstatsError
+from hemstats.plots.export import FIGURE_FORMATS, save_figure
+from hemstats.plots.style import figure_size, paper_style
 
 MAGIC = {"pdf": b"%PDF-", "png": b"\x89PNG\r\n\x1a\n"}
 
@@ -185,7 +185,7 @@ def test_metadata_none_removes_a_default_and_dates_can_be_given(tmp_path):
     (png,) = save_figure(make_figure(), tmp_path / "fig", formats="png", metadata={"Software": None})
     with Image.open(png) as im:
         assert "Software" not in im.info
-    when = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
     (pdf,) = save_figure(make_figure(), tmp_path / "dated", formats="pdf", metadata={"CreationDate": when})
     assert b"/CreationDate (D:20240102030405Z)" in pdf.read_bytes()
 

@@ -6,15 +6,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.collections import PolyCollection  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PolyCollection
 
-from hemstats.errors import HemstatsError  # noqa: E402
-from hemstats.plots.diagnostic import paired_difference, reliability_diagram, roc_curve  # noqa: E402
-from hemstats.stats import auc, compare_auc, reader_operating_points, reliability_curve, roc_band  # noqa: E402
+from hemstats.errors import HemstatsError
+from hemstats.plots.diagnostic import paired_difference, reliability_diagram, roc_curve
+from hemstats.stats import auc, compare_auc, reader_operating_points, reliability_curve, roc_band
 
 
 @pytest.fixture(scope="module")

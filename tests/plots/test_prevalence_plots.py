@@ -6,14 +6,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.container import BarContainer, ErrorbarContainer  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.container import BarContainer, ErrorbarContainer
 
-from hemstats.errors import HemstatsError  # noqa: E402
-from hemstats.plots.descriptive import cooccurrence_upset, prevalence_forest  # noqa: E402
+from hemstats.errors import HemstatsError
+from hemstats.plots.descriptive import cooccurrence_upset, prevalence_forest
 
 
 @pytest.fixture(autouse=True)

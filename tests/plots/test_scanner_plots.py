@@ -6,15 +6,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.container import BarContainer, ErrorbarContainer  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.container import BarContainer, ErrorbarContainer
 
-from hemstats.errors import HemstatsError  # noqa: E402
-from hemstats.plots.acquisition import acquisition_mix_plot, stratum_forest  # noqa: E402
-from hemstats.stats.acquisition.heterogeneity import STRATUM_COLUMNS  # noqa: E402
+from hemstats.errors import HemstatsError
+from hemstats.plots.acquisition import acquisition_mix_plot, stratum_forest
+from hemstats.stats.acquisition.heterogeneity import STRATUM_COLUMNS
 
 
 @pytest.fixture(autouse=True)

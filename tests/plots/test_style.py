@@ -10,19 +10,18 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib.colors import to_hex, to_rgb  # noqa: E402
-from matplotlib.font_manager import FontProperties, findfont  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
+import seaborn as sns
+from matplotlib.colors import to_hex, to_rgb
+from matplotlib.font_manager import FontProperties, findfont
 
-from hemstats.errors import HemstatsError  # noqa: E402
-from hemstats.plots.style import (  # noqa: E402
+from hemstats.errors import FigureOptionError, HemstatsError
+from hemstats.plots.style import (
     DOUBLE_COLUMN_MM,
     OKABE_ITO,
     SANS_SERIF_FONTS,
     SINGLE_COLUMN_MM,
-    FigureOptionError,
     figure_size,
     paper_style,
 )

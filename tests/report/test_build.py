@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from hemstats.report import ReportError, external_assets, find_book_source
+from hemstats.errors import ReportBuildError, ReportError
+from hemstats.report import external_assets, find_book_source
 from hemstats.report.build import _log_excerpt, _sync_tree
 
 
@@ -204,7 +205,7 @@ def test_the_execution_cache_is_kept_only_while_the_inputs_are_unchanged(tmp_pat
 
 
 def test_a_failed_build_raises_with_the_log_and_forces_the_next_one(tmp_path, monkeypatch):
-    from hemstats.report import ReportBuildError, build_report
+    from hemstats.report import build_report
 
     def run(*, log, **kwargs):
         log.write_text("Running Sphinx\nWARNING: something broke\nbuild finished with problems, 1 warning.\n")
@@ -221,7 +222,7 @@ def test_a_failed_build_raises_with_the_log_and_forces_the_next_one(tmp_path, mo
 
 
 def test_a_page_that_needs_the_network_fails_the_build(tmp_path, monkeypatch):
-    from hemstats.report import ReportBuildError, build_report
+    from hemstats.report import build_report
 
     def run(*, html, log, **kwargs):
         html.mkdir(parents=True, exist_ok=True)
@@ -238,7 +239,7 @@ def test_a_page_that_needs_the_network_fails_the_build(tmp_path, monkeypatch):
 
 def test_a_failed_chapter_is_named_with_its_exception(tmp_path, monkeypatch):
     """Issue 10: the reason of a failed chapter is on the first line of the error, not only in build.log."""
-    from hemstats.report import ReportBuildError, build_report
+    from hemstats.report import build_report
 
     def run(*, src, log, **kwargs):
         log.write_text(

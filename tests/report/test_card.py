@@ -8,10 +8,9 @@ import pandas as pd
 import pytest
 
 from hemstats import Cohort
-from hemstats.errors import HemstatsError
+from hemstats.errors import HemstatsError, ReportError
 from hemstats.manifest import DatasetEntry, Manifest
 from hemstats.report.card import CARD_COLUMNS, CONSENSUS_RULES, NOT_REPORTED, SECTIONS, dataset_card
-from hemstats.report.errors import ReportError
 
 
 def answer(card: pd.DataFrame, dataset: str, question: str) -> str:

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hemstats.report import ReportError, current, no_data, save_table, show_table, synthetic_banner, table_url
+from hemstats.errors import ReportError
+from hemstats.report import current, no_data, save_table, show_table, synthetic_banner, table_url
 from hemstats.report.chapter import synthetic_datasets
 from hemstats.report.context import example_context_dict
 

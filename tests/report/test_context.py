@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from hemstats.report import ENV_VAR, ReportError, current
+from hemstats.errors import ReportError
+from hemstats.report import ENV_VAR, current
 from hemstats.report.context import example_context_dict
 
 

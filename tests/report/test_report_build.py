@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from hemstats.report import ReportBuildError, build_report, external_assets, find_book_source
+from hemstats.errors import ReportBuildError
+from hemstats.report import build_report, external_assets, find_book_source
 from hemstats.report.format import fmt_int
 
 pytestmark = pytest.mark.slow

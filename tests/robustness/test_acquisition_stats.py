@@ -15,8 +15,8 @@ import pytest
 
 from hemstats.datasets import demo
 from hemstats.errors import HemstatsError
-from hemstats.stats.acquisition.mix import acquisition_distribution, acquisition_effects, acquisition_mix
 from hemstats.stats.acquisition.heterogeneity import performance_by_stratum
+from hemstats.stats.acquisition.mix import acquisition_distribution, acquisition_effects, acquisition_mix
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hemstats.datasets import bhsd, cq500, demo, generic, hemorica, kaggle_head_ct, mosmed_ich, physionet_ct_ich, rsna_ich
+from hemstats.datasets import (
+    bhsd,
+    cq500,
+    demo,
+    generic,
+    hemorica,
+    kaggle_head_ct,
+    mosmed_ich,
+    physionet_ct_ich,
+    rsna_ich,
+)
 from hemstats.errors import HemstatsError
 
 SALT = "robustness"

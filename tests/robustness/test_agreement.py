@@ -1,4 +1,4 @@
-"""Robustness of inter-rater agreement: every bad input ends in a clear AgreementInputError.
+"""Robustness of inter-rater agreement: every bad input ends in a clear InputError.
 
 Each case names the function, the bad input and the argument or column the message must
 name.  Nothing may end in a TypeError, KeyError or a silent result; the input frame must be
@@ -11,9 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hemstats.errors import HemstatsError
+from hemstats.errors import HemstatsError, InputError
 from hemstats.stats.reliability.agreement import (
-    AgreementInputError,
     agreement,
     cohen_kappa,
     fleiss_kappa,
@@ -118,7 +117,7 @@ ICC_CASES = [
 def test_bad_agreement_input(case):
     _, fn, data, kwargs, match = case
     before = data.copy() if isinstance(data, pd.DataFrame) else None
-    with pytest.raises(AgreementInputError, match=match):
+    with pytest.raises(InputError, match=match):
         fn(data, **kwargs)
     if before is not None:
         pd.testing.assert_frame_equal(data, before)
@@ -128,9 +127,9 @@ def test_bad_agreement_input(case):
 def test_bad_icc_input(case):
     _, frame, kwargs, match = case
     args = dict(targets="t", raters="r", ratings="v") | kwargs
-    with pytest.raises(AgreementInputError, match=match):
+    with pytest.raises(InputError, match=match):
         icc(frame, **args)
 
 
 def test_agreement_input_error_is_a_hemstats_error():
-    assert issubclass(AgreementInputError, HemstatsError) and issubclass(AgreementInputError, ValueError)
+    assert issubclass(InputError, HemstatsError) and issubclass(InputError, ValueError)

@@ -10,9 +10,9 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
+import dicom_files
 import pytest
 
-import dicom_files
 from hemstats.errors import DataFormatError, HemstatsError
 
 SALT = "robust"

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hemstats.errors import HemstatsError
-from hemstats.stats.resampling.engine import OneClassError, PerformanceInputError, bootstrap_ci
-from hemstats.stats.diagnostic.operating_points import performance, threshold_metrics
+from hemstats.errors import HemstatsError, InputError, JoinError, OneClassError
+from hemstats.stats.diagnostic.auc import auc, average_precision, compare_auc
 from hemstats.stats.diagnostic.calibration import calibration
 from hemstats.stats.diagnostic.curves import reader_operating_points, roc_band
+from hemstats.stats.diagnostic.operating_points import performance, threshold_metrics
 from hemstats.stats.diagnostic.segmentation import segmentation_metrics
-from hemstats.stats.diagnostic.auc import JoinError, auc, average_precision, compare_auc
+from hemstats.stats.resampling.engine import bootstrap_ci
 
 N = 40
 Y = (np.arange(N) % 3 == 0).astype(int)
@@ -54,7 +54,7 @@ def test_bad_option_is_named(statistic, option, bad):
           "roc_band": lambda **kw: roc_band(S, Y, **kw)}[statistic]
     if statistic == "roc_band" and option == "bootstrap_method":
         pytest.skip("roc_band has no bootstrap_method (always percentile, as pROC)")
-    with pytest.raises(PerformanceInputError, match=option):
+    with pytest.raises(InputError, match=option):
         fn(**{option: bad})
 
 
@@ -62,14 +62,14 @@ def test_bad_option_is_named(statistic, option, bad):
                                          ("rng", "seed")])
 def test_bad_option_of_calibration_performance_segmentation(option, bad):
     p = np.clip(S, 0, 1)
-    with pytest.raises(PerformanceInputError, match=option):
+    with pytest.raises(InputError, match=option):
         calibration(p, Y, **{option: bad})
-    with pytest.raises(PerformanceInputError, match=option):
+    with pytest.raises(InputError, match=option):
         performance(p, Y, **{option: bad})
     cases = pd.DataFrame({"dataset": "d", "study_id": list("abcd"), "finding": "any", "model": "m",
                           "cluster": list("abcd"), "dice": [0.5, 0.6, 0.7, 0.8], "iou": 0.5, "reference_ml": 1.0,
                           "predicted_ml": 1.0, "abs_volume_error_ml": 0.0, "reason": None})
-    with pytest.raises(PerformanceInputError, match=option):
+    with pytest.raises(InputError, match=option):
         segmentation_metrics(cases, **{option: bad})
 
 
@@ -138,16 +138,16 @@ def _text_label():
 
 
 TABLE_CASES = [
-    ("label value text", _text_label, {}, PerformanceInputError, r"labels.value: expected 0 or 1 .*row 7 \('yes'\)"),
-    ("duplicated prediction", _dup_prediction, {}, PerformanceInputError, r"predictions: 2 duplicated rows .*rows 2, 60"),
-    ("duplicated label", _dup_label, {}, PerformanceInputError, r"labels \(rater 'consensus'\): 2 duplicated rows .*rows 4, 30"),
+    ("label value text", _text_label, {}, InputError, r"labels.value: expected 0 or 1 .*row 7 \('yes'\)"),
+    ("duplicated prediction", _dup_prediction, {}, InputError, r"predictions: 2 duplicated rows .*rows 2, 60"),
+    ("duplicated label", _dup_label, {}, InputError, r"labels \(rater 'consensus'\): 2 duplicated rows .*rows 4, 30"),
     ("predictions without score", lambda: _missing_column("predictions", "score"), {}, HemstatsError, "score"),
-    ("labels without value", lambda: _missing_column("labels", "value"), {}, PerformanceInputError, r"labels: missing columns \['value'\]"),
-    ("unknown finding", _tables, {"finding": "xyz"}, PerformanceInputError, "finding"),
-    ("unknown level", _tables, {"level": "series"}, PerformanceInputError, "level"),
-    ("unknown reference rater", _tables, {"reference": "R9"}, PerformanceInputError, "rater 'R9'"),
-    ("cluster column missing", _tables, {"cluster": "patient_id"}, PerformanceInputError, "patient_id"),
-    ("by column missing", _tables, {"by": "kernel"}, PerformanceInputError, "kernel"),
+    ("labels without value", lambda: _missing_column("labels", "value"), {}, InputError, r"labels: missing columns \['value'\]"),
+    ("unknown finding", _tables, {"finding": "xyz"}, InputError, "finding"),
+    ("unknown level", _tables, {"level": "series"}, InputError, "level"),
+    ("unknown reference rater", _tables, {"reference": "R9"}, InputError, "rater 'R9'"),
+    ("cluster column missing", _tables, {"cluster": "patient_id"}, InputError, "patient_id"),
+    ("by column missing", _tables, {"by": "kernel"}, InputError, "kernel"),
 ]
 
 
@@ -162,9 +162,9 @@ def test_tables_that_do_not_join_and_unknown_model():
     preds, labels = _tables()
     with pytest.raises(JoinError, match="do not join"):
         auc(preds.assign(dataset="other"), labels)
-    with pytest.raises(PerformanceInputError, match=r"models: \['m9'\]"):
+    with pytest.raises(InputError, match=r"models: \['m9'\]"):
         compare_auc(preds, labels, models=("m1", "m9"))
-    with pytest.raises(PerformanceInputError, match="labels"):
+    with pytest.raises(InputError, match="labels"):
         reader_operating_points(np.zeros(3))
     with pytest.raises(OneClassError):
         auc(S, np.ones(N, dtype=int))

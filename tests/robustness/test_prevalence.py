@@ -14,9 +14,15 @@ import pytest
 
 from hemstats.errors import HemstatsError, SchemaError
 from hemstats.stats._core.intervals import newcombe_difference, proportion_ci
+from hemstats.stats.descriptive.prevalence import (
+    clustered_proportion,
+    combinations,
+    compare_prevalence,
+    cooccurrence,
+    lesion_volumes,
+    prevalence,
+)
 from hemstats.stats.descriptive.table1 import table1
-from hemstats.stats.descriptive.prevalence import clustered_proportion, combinations, compare_prevalence, cooccurrence
-from hemstats.stats.descriptive.prevalence import lesion_volumes, prevalence
 
 
 def _labels() -> pd.DataFrame:

@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from hemstats.cli import main
-from hemstats.errors import HemstatsError
-from hemstats.report import ReportBuildError, ReportError, build_report, find_book_source
+from hemstats.errors import HemstatsError, ReportError
+from hemstats.report import build_report, find_book_source
 from hemstats.report.outdir import MARKER
 
 REPO = Path(__file__).resolve().parents[2]

@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 from scipy import stats
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from hemstats.errors import HemstatsError
+from hemstats.errors import HemstatsError, InputError, OneClassError
 from hemstats.stats.resampling.engine import (
     CI_COLUMNS,
-    OneClassError,
-    PerformanceInputError,
+    _design,
+    auc_statistic,
     bootstrap_ci,
     bootstrap_distribution,
     interval_from_distribution,
@@ -22,7 +22,6 @@ from hemstats.stats.resampling.engine import (
     weighted_auc,
     weighted_average_precision,
 )
-from hemstats.stats.resampling.engine import _design, auc_statistic
 
 
 def _data(n=300, prevalence=0.3, seed=1, digits=1):
@@ -206,30 +205,30 @@ def test_bad_input_raises_named_errors():
     y, s = _data(n=20)
     bad = s.copy()
     bad[7] = np.nan
-    with pytest.raises(PerformanceInputError, match="row 7"):
+    with pytest.raises(InputError, match="row 7"):
         bootstrap_ci("auc", y, bad)
     bad[7] = np.inf
-    with pytest.raises(PerformanceInputError, match="NaN or infinite"):
+    with pytest.raises(InputError, match="NaN or infinite"):
         bootstrap_ci("auc", y, bad)
     with pytest.raises(OneClassError, match="needs cases and controls"):
         bootstrap_ci("auc", np.zeros(20), s)
-    with pytest.raises(PerformanceInputError, match="labels 0 or 1"):
+    with pytest.raises(InputError, match="labels 0 or 1"):
         bootstrap_ci("auc", np.r_[y[:-1], 2], s)
-    with pytest.raises(PerformanceInputError, match="expected 20 scores"):
+    with pytest.raises(InputError, match="expected 20 scores"):
         bootstrap_ci("auc", y, s[:-1])
-    with pytest.raises(PerformanceInputError, match="method"):
+    with pytest.raises(InputError, match="method"):
         bootstrap_ci("auc", y, s, method="bc")
-    with pytest.raises(PerformanceInputError, match="confidence_level"):
+    with pytest.raises(InputError, match="confidence_level"):
         bootstrap_ci("auc", y, s, confidence_level=95)
-    with pytest.raises(PerformanceInputError, match="statistic"):
+    with pytest.raises(InputError, match="statistic"):
         bootstrap_ci("gini", y, s)
-    assert issubclass(PerformanceInputError, HemstatsError)
+    assert issubclass(InputError, HemstatsError)
 
 
 def test_distribution_without_jackknife_refuses_bca():
     y, s = _data(n=50)
     dist = bootstrap_distribution("auc", y, s, n_resamples=50, rng=0)
-    with pytest.raises(PerformanceInputError, match="jackknife"):
+    with pytest.raises(InputError, match="jackknife"):
         dist.ci(method="bca")
 
 
@@ -238,9 +237,9 @@ def test_distribution_without_jackknife_refuses_bca():
 def test_n_resamples_must_be_an_integer_in_range(bad):
     # 2.5 ran 2 resamples and 0 gave a raw traceback before issue 10
     y, s = _data(n=40)
-    with pytest.raises(PerformanceInputError, match="n_resamples"):
+    with pytest.raises(InputError, match="n_resamples"):
         bootstrap_ci("auc", y, s, n_resamples=bad, rng=0)
-    with pytest.raises(PerformanceInputError, match="n_resamples"):
+    with pytest.raises(InputError, match="n_resamples"):
         bootstrap_distribution("auc", y, s, n_resamples=bad, rng=0)
 
 
@@ -250,7 +249,7 @@ def test_n_resamples_must_be_an_integer_in_range(bad):
 ])
 def test_bootstrap_options_are_checked_and_named(option, bad):
     y, s = _data(n=40)
-    with pytest.raises(PerformanceInputError, match=option):
+    with pytest.raises(InputError, match=option):
         bootstrap_ci("auc", y, s, n_resamples=50, **{option: bad})
 
 
@@ -295,7 +294,7 @@ def test_large_n_resamples_warns_with_a_time_estimate_in_bounded_memory():
 
 def test_wrong_cluster_length_and_text_labels_are_named():
     y, s = _data(n=40)
-    with pytest.raises(PerformanceInputError, match="cluster: expected 40"):
+    with pytest.raises(InputError, match="cluster: expected 40"):
         bootstrap_ci("auc", y, s, cluster=np.arange(39), n_resamples=50)
-    with pytest.raises(PerformanceInputError, match="y: expected 0/1 labels"):
+    with pytest.raises(InputError, match="y: expected 0/1 labels"):
         bootstrap_ci("auc", np.where(y == 1, "pos", "neg"), s, n_resamples=50)

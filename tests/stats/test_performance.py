@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from hemstats.stats.resampling.engine import PerformanceInputError
+from hemstats.errors import InputError
 from hemstats.stats.diagnostic.operating_points import (
     BAND_COLUMNS,
     METRICS,
@@ -70,8 +70,8 @@ def test_target_operating_points_reach_their_targets():
 
 
 def test_bootstrap_metric_replicates_equal_a_loop_on_the_same_indices():
-    from hemstats.stats.resampling.engine import bootstrap_distribution, resample_indices
     from hemstats.stats.diagnostic.operating_points import _Metric
+    from hemstats.stats.resampling.engine import bootstrap_distribution, resample_indices
 
     y, s = _case("ties_n80")
     chunks = list(resample_indices(y, n_resamples=200, rng=3))
@@ -90,13 +90,13 @@ def test_threshold_outside_score_range_gives_nan_with_reason():
 
 def test_threshold_metrics_bad_input():
     y, s = _case("weak_n40")
-    with pytest.raises(PerformanceInputError, match="ci must be"):
+    with pytest.raises(InputError, match="ci must be"):
         threshold_metrics(s, y, ci="exact-ish")
-    with pytest.raises(PerformanceInputError, match="target_sensitivity"):
+    with pytest.raises(InputError, match="target_sensitivity"):
         threshold_metrics(s, y, target_sensitivity=1.5)
-    with pytest.raises(PerformanceInputError, match="threshold must be a finite"):
+    with pytest.raises(InputError, match="threshold must be a finite"):
         threshold_metrics(s, y, threshold=np.nan)
-    with pytest.raises(PerformanceInputError, match="assumes independent rows"):
+    with pytest.raises(InputError, match="assumes independent rows"):
         # ci="auto" (the default since issue 10) picks the cluster bootstrap; wilson asked for explicitly refuses
         threshold_metrics(s, y, cluster=np.arange(len(y)) // 2, ci="wilson")
 
@@ -223,7 +223,7 @@ def test_calibration_rejects_non_probabilities_and_clips_extremes():
     from hemstats.stats.diagnostic.calibration import calibration
 
     y, s = _case("weak_n40")
-    with pytest.raises(PerformanceInputError, match=r"probabilities in \[0, 1\]"):
+    with pytest.raises(InputError, match=r"probabilities in \[0, 1\]"):
         calibration(s * 3, y)
     res = calibration(np.where(s > 0.5, 1.0, s), y, n_resamples=50, rng=0)
     assert res.reason.str.contains("clipped").fillna(False).any()
@@ -265,9 +265,9 @@ def test_segmentation_per_case_from_masks_and_tables():
     assert a.reference_ml == pytest.approx(0.016) and a.abs_volume_error_ml == pytest.approx(0.008)
     b = out.set_index("study_id").loc["b"]
     assert np.isnan(b.dice) and "both masks empty" in b.reason
-    with pytest.raises(PerformanceInputError, match="shape"):
+    with pytest.raises(InputError, match="shape"):
         segmentation_per_case([ref], [ref[:2]], voxel_volume_ml=0.001)
-    with pytest.raises(PerformanceInputError, match="voxel"):
+    with pytest.raises(InputError, match="voxel"):
         segmentation_per_case([ref], [ref])
     lesions = pd.DataFrame({"dataset": "toy", "study_id": ["s1", "s2"], "finding": "iph", "volume_ml": [10.0, 4.0]})
     predicted = pd.DataFrame({"dataset": "toy", "study_id": ["s1", "s3"], "finding": "iph", "volume_ml": [12.5, 1.0]})
@@ -277,8 +277,8 @@ def test_segmentation_per_case_from_masks_and_tables():
 
 
 def test_segmentation_metrics_clustered_ci_equals_loop_over_patients():
-    from hemstats.stats.resampling.engine import resample_indices
     from hemstats.stats.diagnostic.segmentation import segmentation_metrics, segmentation_per_case
+    from hemstats.stats.resampling.engine import resample_indices
 
     rng = np.random.default_rng(0)
     refs = [rng.random((6, 6, 3)) > 0.4 for _ in range(12)]
@@ -315,7 +315,7 @@ def test_performance_on_demo_has_every_metric(demo_cohort):
     by_metric = clustered.set_index("metric").method
     assert by_metric["auc"].startswith("stratified-") and not by_metric["ppv"].startswith("stratified-")
     assert (clustered.n_clusters < clustered.n).all()
-    with pytest.raises(PerformanceInputError, match="include"):
+    with pytest.raises(InputError, match="include"):
         performance(demo_cohort, include=("auc", "kappa"))
 
 

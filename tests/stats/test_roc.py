@@ -10,11 +10,10 @@ import pandas as pd
 import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from hemstats.stats.resampling.engine import OneClassError, PerformanceInputError
+from hemstats.errors import InputError, JoinError, OneClassError
 from hemstats.stats.diagnostic.auc import (
     AUC_COLUMNS,
     COMPARE_COLUMNS,
-    JoinError,
     auc,
     average_precision,
     compare_auc,
@@ -133,7 +132,7 @@ def test_unmatched_predictions_are_counted_and_nothing_joined_raises():
     assert res.reason.str.contains("5 predictions without a 'consensus' label").all()
     with pytest.raises(JoinError, match="do not join"):
         auc(preds, labels.assign(dataset="other"))
-    with pytest.raises(PerformanceInputError, match="rater 'R9'"):
+    with pytest.raises(InputError, match="rater 'R9'"):
         auc(preds, labels, reference="R9")
 
 
@@ -149,18 +148,18 @@ def test_one_class_group_is_nan_with_reason_and_arrays_raise():
 def test_nan_score_in_table_names_the_study():
     preds, labels, _ = _toy_tables()
     preds.loc[3, "score"] = np.nan
-    with pytest.raises(PerformanceInputError, match="study_id 's3'.*model 'm1'"):
+    with pytest.raises(InputError, match="study_id 's3'.*model 'm1'"):
         auc(preds, labels)
 
 
 def test_delong_refuses_clusters():
     preds, labels, _ = _toy_tables()
     # method="auto" (the default since issue 10) picks the cluster bootstrap; DeLong asked for explicitly refuses
-    with pytest.raises(PerformanceInputError, match="independent rows"):
+    with pytest.raises(InputError, match="independent rows"):
         auc(preds, labels, cluster="study_id", method="delong")
     assert auc(preds, labels, cluster="study_id", n_resamples=50, rng=0).method.unique().tolist() == [
         "stratified-cluster-bootstrap-percentile"]
-    with pytest.raises(PerformanceInputError, match="name a column"):
+    with pytest.raises(InputError, match="name a column"):
         auc(preds, labels, cluster=np.arange(60), method="bootstrap")
 
 
@@ -245,7 +244,7 @@ def test_compare_auc_clustered_gives_no_delong_test(demo_cohort):
     half = (res.ci_high[0] - res.ci_low[0]) / 2
     assert abs(res.z[0]) == pytest.approx(abs(res.estimate[0]) / (half / 1.96), rel=0.35)  # SD ~ half-width / 1.96
     assert res.n_clusters[0] < res.n[0]
-    with pytest.raises(PerformanceInputError, match="no predictions"):
+    with pytest.raises(InputError, match="no predictions"):
         compare_auc(demo_cohort, models=("model_a", "model_z"), finding="any", level="study")
 
 
@@ -285,7 +284,7 @@ def test_slices_are_clustered_by_patient_by_default(demo_cohort):
     one_each = demo_cohort.predictions[demo_cohort.predictions.study_id.isin(first)]
     res = auc(one_each, demo_cohort.labels, studies=demo_cohort.studies, finding="any", level="study")
     assert (res.method == "delong").all() and (res.n_clusters == res.n).all() and (res.n == patients).all()
-    with pytest.raises(PerformanceInputError, match="clustered by patient by default"):
+    with pytest.raises(InputError, match="clustered by patient by default"):
         auc(demo_cohort, finding="any", level="slice", method="delong")
     rows = auc(demo_cohort, finding="any", level="slice", method="delong", cluster=None)
     assert (rows.method == "delong").all()
@@ -304,16 +303,16 @@ def test_majority_reference_is_more_than_half_of_all_readers():
 def test_duplicated_predictions_or_labels_are_errors_naming_the_rows():
     preds, labels, _ = _toy_tables()
     dup = pd.concat([preds, preds.iloc[[3]]], ignore_index=True)  # row 120 repeats row 3
-    with pytest.raises(PerformanceInputError, match=r"predictions: 2 duplicated rows .*rows 3, 120"):
+    with pytest.raises(InputError, match=r"predictions: 2 duplicated rows .*rows 3, 120"):
         auc(dup, labels)
     dup_labels = pd.concat([labels, labels.iloc[[5]].assign(value=1 - labels.value.iloc[5])], ignore_index=True)
-    with pytest.raises(PerformanceInputError, match=r"labels \(rater 'consensus'\): 2 duplicated rows .*rows 5, 60"):
+    with pytest.raises(InputError, match=r"labels \(rater 'consensus'\): 2 duplicated rows .*rows 5, 60"):
         auc(preds, dup_labels)
 
 
 def test_two_sided_p_in_the_far_tail_matches_R():
-    from hemstats.stats.diagnostic.auc import _two_sided_p
     from hemstats.stats.acquisition.mix import holm
+    from hemstats.stats.diagnostic.auc import _two_sided_p
 
     ref = REF["tail_p"]  # R: 2 * pnorm(-z); log(2) + pnorm(-z, log.p = TRUE)
     for z, p, log_p in zip(ref["z"], ref["p"], ref["log_p"]):

@@ -43,18 +43,18 @@ def reference_frame() -> pd.DataFrame:
     return out
 
 
-from hemstats.stats.acquisition.mix import (  # noqa: E402
-    _CramerV,
-    _cramer_from_tables,
-    acquisition_distribution,
-    acquisition_effects,
-    acquisition_mix,
-)
 from hemstats.stats.acquisition.heterogeneity import (  # noqa: E402
     STRATUM_COLUMNS,
     auc_heterogeneity,
     correct_interaction,
     performance_by_stratum,
+)
+from hemstats.stats.acquisition.mix import (  # noqa: E402
+    _cramer_from_tables,
+    _CramerV,
+    acquisition_distribution,
+    acquisition_effects,
+    acquisition_mix,
 )
 from hemstats.stats.diagnostic.auc import delong  # noqa: E402
 

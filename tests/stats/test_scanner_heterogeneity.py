@@ -14,16 +14,19 @@ import pandas as pd
 import pytest
 
 from hemstats.errors import HemstatsError
-from hemstats.stats.diagnostic.auc import delong
 from hemstats.stats.acquisition.clustered import (
     clustered_delong,
     interaction_wald,
-    min_class_clusters,
     stratum_auc_covariance,
 )
+from hemstats.stats.acquisition.heterogeneity import (
+    STRATUM_COLUMNS,
+    auc_heterogeneity,
+    correct_interaction,
+    performance_by_stratum,
+)
 from hemstats.stats.coverage.heterogeneity import heterogeneity_type1_error
-from hemstats.stats.acquisition.heterogeneity import STRATUM_COLUMNS, auc_heterogeneity, correct_interaction, \
-    performance_by_stratum
+from hemstats.stats.diagnostic.auc import delong
 
 REF = Path(__file__).resolve().parents[1] / "reference"
 

@@ -106,7 +106,7 @@ def clustered_proportion(
     interval: ClusterInterval = "logit",
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
 ) -> ClusteredProportion:
     """Proportion of units that are positive, with a cluster-robust interval.
 
@@ -207,7 +207,7 @@ def clustered_proportion_coverage(
     interval: ClusterInterval = "logit",
     confidence_level: float = 0.95,
     n_simulations: int = 2000,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """Monte Carlo coverage of :func:`clustered_proportion` (and of Wilson ignoring clusters).
 

@@ -3,7 +3,7 @@
 One place decides what ``n_resamples``, ``confidence_level``, ``bootstrap_method`` and
 ``rng`` may be (:func:`check_bootstrap_options`), how a resampling design is named
 (:func:`method_code`) and when a cluster bootstrap has too few clusters
-(:func:`check_cluster_count`).  Errors are :class:`PerformanceInputError` naming the option.
+(:func:`check_cluster_count`).  Errors are :class:`InputError` naming the option.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hemstats.errors import HemstatsError
+from hemstats.errors import InputError, OneClassError
 
 __all__ = [
-    "PerformanceInputError",
+    "InputError",
     "OneClassError",
     "METHODS",
     "MAX_RESAMPLES",
@@ -46,25 +46,17 @@ MIN_CLUSTERS: int = 10
 _CELLS_PER_SECOND = 1.5e7  # resample x row cells per second (measured: AUC, n = 400-2000, 1 loaded core)
 
 
-class PerformanceInputError(HemstatsError, ValueError):
-    """Scores, labels or options unusable for a performance statistic (the message says where)."""
-
-
-class OneClassError(PerformanceInputError):
-    """The labels hold one class only, so a two-class statistic (AUC, sensitivity...) is undefined."""
-
-
 def _check_y(y: Any, where: str) -> np.ndarray:
     try:
         arr = np.asarray(pd.Series(y).astype("float64") if isinstance(y, pd.Series) else y, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise PerformanceInputError(f"{where}: expected 0/1 labels, got values that are not numbers ({exc})") from None
+        raise InputError(f"{where}: expected 0/1 labels, got values that are not numbers ({exc})") from None
     if arr.ndim != 1:
-        raise PerformanceInputError(f"{where}: expected a 1-d array of 0/1 labels, got shape {arr.shape}")
+        raise InputError(f"{where}: expected a 1-d array of 0/1 labels, got shape {arr.shape}")
     bad = ~np.isin(arr, (0.0, 1.0))
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
-        raise PerformanceInputError(
+        raise InputError(
             f"{where}: expected labels 0 or 1; {int(bad.sum())} rows are not, first: row {first} ({arr[first]!r})"
         )
     return arr.astype(np.int8)
@@ -74,9 +66,9 @@ def _check_scores(score: Any, n: int, where: str) -> tuple[np.ndarray, list[str]
     try:
         return _check_scores_numeric(score, n, where)
     except (TypeError, ValueError) as exc:
-        if isinstance(exc, PerformanceInputError):
+        if isinstance(exc, InputError):
             raise
-        raise PerformanceInputError(f"{where}: expected numeric scores ({exc})") from None
+        raise InputError(f"{where}: expected numeric scores ({exc})") from None
 
 
 def _check_scores_numeric(score: Any, n: int, where: str) -> tuple[np.ndarray, list[str]]:
@@ -92,11 +84,11 @@ def _check_scores_numeric(score: Any, n: int, where: str) -> tuple[np.ndarray, l
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[0] != n:
-        raise PerformanceInputError(f"{where}: expected {n} scores (one per label), got shape {arr.shape}")
+        raise InputError(f"{where}: expected {n} scores (one per label), got shape {arr.shape}")
     bad = ~np.isfinite(arr)
     if bad.any():
         row, col = map(int, np.argwhere(bad)[0])
-        raise PerformanceInputError(
+        raise InputError(
             f"{where}: {int(bad.sum())} scores are NaN or infinite, first: row {row}"
             + (f", column {col}" if arr.shape[1] > 1 else "")
             + f" ({arr[row, col]!r}); drop or impute them first"
@@ -105,7 +97,7 @@ def _check_scores_numeric(score: Any, n: int, where: str) -> tuple[np.ndarray, l
 
 
 def check_n_resamples(n_resamples: Any) -> int:
-    """``n_resamples`` as an int, or :class:`PerformanceInputError` naming it.
+    """``n_resamples`` as an int, or :class:`InputError` naming it.
 
     An integer (not a bool, not a float such as 2.5) in ``[2, MAX_RESAMPLES]``.
 
@@ -116,14 +108,14 @@ def check_n_resamples(n_resamples: Any) -> int:
     >>> check_n_resamples(2.5)
     Traceback (most recent call last):
     ...
-    hemstats.stats._core.options.PerformanceInputError: n_resamples must be an integer in [2, 10000000], got 2.5 (float)
+    hemstats.errors.InputError: n_resamples must be an integer in [2, 10000000], got 2.5 (float)
     """
     if isinstance(n_resamples, (bool, np.bool_)) or not isinstance(n_resamples, numbers.Integral):
-        raise PerformanceInputError(
+        raise InputError(
             f"n_resamples must be an integer in [2, {MAX_RESAMPLES}], got {n_resamples!r} ({type(n_resamples).__name__})"
         )
     if not 2 <= int(n_resamples) <= MAX_RESAMPLES:
-        raise PerformanceInputError(f"n_resamples must be an integer in [2, {MAX_RESAMPLES}], got {n_resamples!r}")
+        raise InputError(f"n_resamples must be an integer in [2, {MAX_RESAMPLES}], got {n_resamples!r}")
     return int(n_resamples)
 
 
@@ -131,13 +123,13 @@ def _check_confidence_level(confidence_level: Any) -> float:
     ok = isinstance(confidence_level, numbers.Real) and not isinstance(confidence_level, (bool, np.bool_))
     if not ok or not 0 < float(confidence_level) < 1:  # NaN fails the comparison too
         hint = " (a fraction: 0.95, not 95)" if ok and 1 < float(confidence_level) <= 100 else ""
-        raise PerformanceInputError(f"confidence_level must be a number in (0, 1), got {confidence_level!r}{hint}")
+        raise InputError(f"confidence_level must be a number in (0, 1), got {confidence_level!r}{hint}")
     return float(confidence_level)
 
 
 def _check_method(bootstrap_method: Any, name: str = "bootstrap_method") -> str:
     if not isinstance(bootstrap_method, str) or bootstrap_method not in METHODS:
-        raise PerformanceInputError(f"{name} must be one of {METHODS} (lower case), got {bootstrap_method!r}")
+        raise InputError(f"{name} must be one of {METHODS} (lower case), got {bootstrap_method!r}")
     return bootstrap_method
 
 
@@ -146,7 +138,7 @@ def _check_rng(rng: Any) -> Any:
         return rng
     if isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)) and int(rng) >= 0:
         return rng
-    raise PerformanceInputError(
+    raise InputError(
         f"rng must be None, a non-negative integer seed or a numpy.random.Generator, got {rng!r} ({type(rng).__name__})"
     )
 
@@ -161,7 +153,7 @@ def check_bootstrap_options(
     """Check the bootstrap options of a public statistic; the one check every statistic calls.
 
     Returns ``(n_resamples, confidence_level, bootstrap_method)`` normalised; raises
-    :class:`PerformanceInputError` naming the option otherwise.  ``n_resamples`` above
+    :class:`InputError` naming the option otherwise.  ``n_resamples`` above
     :data:`LARGE_RESAMPLES` is accepted; the engine then warns with the expected run time.
 
     Examples
@@ -171,7 +163,7 @@ def check_bootstrap_options(
     >>> check_bootstrap_options(confidence_level=95)
     Traceback (most recent call last):
     ...
-    hemstats.stats._core.options.PerformanceInputError: confidence_level must be a number in (0, 1), got 95 (a fraction: 0.95, not 95)
+    hemstats.errors.InputError: confidence_level must be a number in (0, 1), got 95 (a fraction: 0.95, not 95)
     """
     n = check_n_resamples(n_resamples)
     level = _check_confidence_level(confidence_level)

@@ -34,9 +34,6 @@ from scipy.special import ndtri
 from hemstats.errors import HemstatsError
 from hemstats.stats._core.intervals import interval as _interval
 from hemstats.stats.acquisition._input import check_options, joined_table, stratum_order
-from hemstats.stats.resampling.engine import bootstrap_ci
-from hemstats.stats.diagnostic.auc import delong
-from hemstats.stats.acquisition.mix import _join, holm
 from hemstats.stats.acquisition.clustered import (
     MIN_CLUSTERS,
     clustered_delong,
@@ -44,6 +41,9 @@ from hemstats.stats.acquisition.clustered import (
     min_class_clusters,
     stratum_auc_covariance,
 )
+from hemstats.stats.acquisition.mix import _join, holm
+from hemstats.stats.diagnostic.auc import delong
+from hemstats.stats.resampling.engine import bootstrap_ci
 
 __all__ = ["performance_by_stratum", "auc_heterogeneity", "correct_interaction", "STRATUM_COLUMNS"]
 
@@ -213,7 +213,7 @@ def performance_by_stratum(
     n_resamples: int = 2000,
     bootstrap_method: Literal["percentile", "basic", "bca"] = "percentile",
     confidence_level: float = 0.95,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """AUC, sensitivity and specificity per acquisition stratum, and tests of heterogeneity.
 

@@ -341,7 +341,7 @@ def _gee_rows(base: dict, data: pd.DataFrame, y: np.ndarray, covariates: Sequenc
     yy = y[complete].astype(float)
     X, variable_of, notes = _design(d, covariates)
     method = f"gee-{cov_struct} (logit, robust SE, clusters: {cluster})"
-    common = {**base, "analysis": "gee", "measure": "odds_ratio", "df": np.nan, "n": int(len(yy)),
+    common = {**base, "analysis": "gee", "measure": "odds_ratio", "df": np.nan, "n": len(yy),
               "n_positive": int(yy.sum()), "method": method, "confidence_level": confidence_level}
 
     def empty(reason: str, converged: Any = False) -> list[dict]:
@@ -415,7 +415,7 @@ def acquisition_effects(
     model: bool = True,
     n_resamples: int = 2000,
     confidence_level: float = 0.95,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
     maxiter: int = 100,
 ) -> pd.DataFrame:
     """Do labels depend on acquisition? Association tests and a logistic GEE, per dataset x finding.

@@ -74,7 +74,7 @@ def cluster_coverage(
     specificity: float = 0.9,
     n_sim: int = 1000,
     confidence_level: float = 0.95,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
 ):
     """Monte Carlo coverage of the slice-level intervals, clustered by patient or not.
 

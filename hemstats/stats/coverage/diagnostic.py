@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from hemstats.stats.resampling.engine import PerformanceInputError, bootstrap_distribution, check_bootstrap_options
+from hemstats.errors import InputError
 from hemstats.stats.diagnostic.auc import _delong_ci, delong
+from hemstats.stats.resampling.engine import bootstrap_distribution, check_bootstrap_options
 
 __all__ = ["auc_ci_coverage", "clustered_auc_coverage", "operating_point_coverage", "COVERAGE_COLUMNS",
            "OPERATING_COVERAGE_COLUMNS"]
@@ -57,7 +58,7 @@ def auc_ci_coverage(
     n_simulations: int = 400,
     n_resamples: int = 400,
     confidence_level: float = 0.95,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """Coverage of AUC intervals on simulated binormal data, per n x prevalence x method.
 
@@ -82,7 +83,7 @@ def auc_ci_coverage(
     check_bootstrap_options(n_resamples=n_resamples, confidence_level=confidence_level, rng=rng)
     unknown = sorted(set(methods) - {"delong", "percentile", "basic", "bca"})
     if unknown:
-        raise PerformanceInputError(f"methods: unknown {unknown}")
+        raise InputError(f"methods: unknown {unknown}")
     gen = np.random.default_rng(rng)
     truth = float(ndtr(d / np.sqrt(2)))
     rows: list[dict] = []
@@ -125,7 +126,7 @@ def clustered_auc_coverage(
     n_simulations: int = 300,
     n_resamples: int = 400,
     confidence_level: float = 0.95,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """Coverage of the row and the patient-clustered bootstrap with correlated slices.
 
@@ -197,7 +198,7 @@ def operating_point_coverage(
     n_simulations: int = 1000,
     n_resamples: int = 1000,
     confidence_level: float = 0.95,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """Coverage of the stratified and the cohort (unstratified) bootstrap at an operating point.
 
@@ -231,9 +232,9 @@ def operating_point_coverage(
     check_bootstrap_options(n_resamples=n_resamples, confidence_level=confidence_level, rng=rng)
     unknown = sorted(set(metrics) - set(METRICS))
     if unknown:
-        raise PerformanceInputError(f"metrics: unknown {unknown}; choose from {METRICS}")
+        raise InputError(f"metrics: unknown {unknown}; choose from {METRICS}")
     if not 0 < prevalence < 1:
-        raise PerformanceInputError(f"prevalence must be in (0, 1), got {prevalence!r}")
+        raise InputError(f"prevalence must be in (0, 1), got {prevalence!r}")
     se, sp = float(ndtr(d - threshold)), float(ndtr(threshold))
     truth = {"sensitivity": se, "specificity": sp,
              "ppv": prevalence * se / (prevalence * se + (1 - prevalence) * (1 - sp)),
@@ -244,7 +245,7 @@ def operating_point_coverage(
     gen = np.random.default_rng(rng)
     known = {"stratified": ("stratified-bootstrap-percentile", True), "cohort": ("bootstrap-percentile", False)}
     if isinstance(designs, str) or not designs or any(x not in known for x in designs):
-        raise PerformanceInputError(f"designs: expected a sequence of {tuple(known)}, got {designs!r}")
+        raise InputError(f"designs: expected a sequence of {tuple(known)}, got {designs!r}")
     designs = tuple(known[x] for x in designs)
     ci = {(m, code): ([], []) for m in metrics for code, _ in designs}
     failed = dict.fromkeys(ci, 0)

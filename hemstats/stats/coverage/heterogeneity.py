@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hemstats.stats.diagnostic.auc import delong
 from hemstats.stats.acquisition.clustered import interaction_wald, min_class_clusters, stratum_auc_covariance
 from hemstats.stats.acquisition.heterogeneity import auc_heterogeneity, correct_interaction
+from hemstats.stats.diagnostic.auc import delong
 
 __all__ = ["clustered_null", "heterogeneity_type1_error"]
 
@@ -68,7 +68,7 @@ def heterogeneity_type1_error(
     alpha: float = 0.05,
     n_simulations: int = 800,
     clustered: tuple[bool, ...] = (True, False),
-    rng: None | int | np.random.Generator = 20261201,
+    rng: int | np.random.Generator | None = 20261201,
 ) -> pd.DataFrame:
     """Rejection rates of the equal-AUC and the interaction test under a clustered null.
 

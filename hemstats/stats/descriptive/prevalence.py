@@ -26,6 +26,7 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from hemstats.errors import HemstatsError
+
 # checked_table is re-exported: hemstats.stats.descriptive.table1 imports it from here
 from hemstats.stats._core.cluster import (
     ClusterInterval,
@@ -33,9 +34,6 @@ from hemstats.stats._core.cluster import (
     clustered_proportion,
     clustered_proportion_coverage,
 )
-from hemstats.stats._core.options import check_n_resamples
-from hemstats.stats.descriptive._prevalence_input import Level, Units, _as_list, _sorted, checked_table  # noqa: F401
-from hemstats.stats.descriptive._prevalence_input import cohort_tables, unit_values, units_of_analysis  # noqa: F401
 from hemstats.stats._core.intervals import (
     PROPORTION_METHODS,
     ProportionMethod,
@@ -45,6 +43,17 @@ from hemstats.stats._core.intervals import (
     proportion_ci,
     proportion_coverage,
     proportions_test,
+)
+from hemstats.stats._core.options import check_n_resamples
+from hemstats.stats.descriptive._prevalence_input import (  # noqa: F401  # noqa: F401
+    Level,
+    Units,
+    _as_list,
+    _sorted,
+    checked_table,
+    cohort_tables,
+    unit_values,
+    units_of_analysis,
 )
 from hemstats.stats.descriptive.cooccurrence import combinations, cooccurrence
 from hemstats.stats.descriptive.volumes import lesion_volumes
@@ -83,7 +92,7 @@ def _interval_rows(
     cluster_interval: str,
     confidence_level: float,
     n_resamples: int,
-    rng: None | int | np.random.Generator,
+    rng: int | np.random.Generator | None,
 ) -> pd.DataFrame:
     """One row per group x finding with counts, the interval and the design columns.
 
@@ -147,7 +156,7 @@ def prevalence(
     cluster: str | None = "patient_id",
     cluster_interval: ClusterInterval = "logit",
     n_resamples: int = 2000,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """Prevalence of every finding with a confidence interval, per group.
 

@@ -32,7 +32,13 @@ from hemstats._coerce import describe_rows, to_float
 from hemstats.errors import HemstatsError, Problem, SchemaError
 from hemstats.schema import TABLES
 from hemstats.stats._core.intervals import check_confidence_level, proportion_ci
-from hemstats.stats.descriptive._table1_tests import _cat_smd, _categorical_test, _cont_smd, _continuous_test, _summary_smd
+from hemstats.stats.descriptive._table1_tests import (
+    _cat_smd,
+    _categorical_test,
+    _cont_smd,
+    _continuous_test,
+    _summary_smd,
+)
 from hemstats.stats.descriptive.prevalence import checked_table
 
 if TYPE_CHECKING:

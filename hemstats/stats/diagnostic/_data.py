@@ -6,7 +6,7 @@ a rater (``consensus`` by default) or ``"majority"``: the one rule of
 units without a majority are left out and counted in ``reason``.  Predictions without a
 reference label are left out and counted; none joining at all raises :class:`JoinError`.
 Duplicated predictions (same unit, finding and model) or duplicated reference labels (same
-unit, finding and rater) raise :class:`PerformanceInputError` naming the rows.  Plain arrays
+unit, finding and rater) raise :class:`InputError` naming the rows.  Plain arrays
 become one group with missing dataset/finding.
 
 Clustering (``cluster="auto"``, the default of every statistic): slices are nested in
@@ -26,16 +26,12 @@ import numpy as np
 import pandas as pd
 
 from hemstats.consensus import majority_labels
-from hemstats.stats.resampling.engine import PerformanceInputError
+from hemstats.errors import InputError, JoinError
 
 __all__ = ["paired_scores", "JoinError", "GROUP_COLUMNS"]
 
 GROUP_COLUMNS: tuple[str, ...] = ("dataset", "level", "finding", "subgroup", "subgroup_value")
 _KEY = ["dataset", "study_id", "slice_id", "level", "finding"]
-
-class JoinError(PerformanceInputError):
-    """Predictions and labels do not join (no prediction has a reference label)."""
-
 
 # --------------------------------------------------------------------------------------------
 # tables -> (y, scores)
@@ -46,7 +42,7 @@ def _check_duplicates(table: pd.DataFrame, key: Sequence[str], what: str) -> Non
     dup = pd.DataFrame(cols, index=table.index).duplicated(keep=False).to_numpy()
     if dup.any():
         rows = [str(r) for r in table.index[dup][:10]]
-        raise PerformanceInputError(
+        raise InputError(
             f"{what}: {int(dup.sum())} duplicated rows (same {', '.join(cols)}): rows {', '.join(rows)}"
             + (" ..." if dup.sum() > 10 else "") + "; keep one row per unit"
         )
@@ -62,12 +58,12 @@ def _reference_and_undecided(labels: pd.DataFrame, reference: str) -> tuple[pd.D
     need = {"dataset", "study_id", "level", "finding", "rater", "value"}
     missing = sorted(need - set(labels.columns))
     if missing:
-        raise PerformanceInputError(f"labels: missing columns {missing}; expected the canonical labels table")
+        raise InputError(f"labels: missing columns {missing}; expected the canonical labels table")
     values = pd.to_numeric(labels["value"].astype(object), errors="coerce")
     bad = (labels["value"].notna() & ~values.isin([0, 1])).to_numpy()
     if bad.any():
         first = labels.index[bad][0]
-        raise PerformanceInputError(
+        raise InputError(
             f"labels.value: expected 0 or 1 (or missing); {int(bad.sum())} rows are not, first: row {first} "
             f"({labels['value'].loc[first]!r})"
         )
@@ -76,7 +72,7 @@ def _reference_and_undecided(labels: pd.DataFrame, reference: str) -> tuple[pd.D
         readers = labels[raters != "consensus"]
         _check_duplicates(readers, [*_KEY, "rater"], "labels")
         if readers.empty:
-            raise PerformanceInputError("labels.rater: reference='majority' needs readers other than 'consensus'")
+            raise InputError("labels.rater: reference='majority' needs readers other than 'consensus'")
         decided, undecided = majority_labels(readers)
         key = [c for c in _KEY if c in decided.columns]
         out = decided.assign(slice_id=decided["slice_id"].astype(object).fillna("") if "slice_id" in decided else "")
@@ -88,7 +84,7 @@ def _reference_and_undecided(labels: pd.DataFrame, reference: str) -> tuple[pd.D
         sel = labels[raters == reference]
         if sel.empty:
             known = sorted(map(str, pd.unique(raters)))
-            raise PerformanceInputError(f"labels.rater: no rows with rater {reference!r}; raters present: {known}")
+            raise InputError(f"labels.rater: no rows with rater {reference!r}; raters present: {known}")
         _check_duplicates(sel, _KEY, f"labels (rater {reference!r})")
         out = sel.assign(slice_id=sel["slice_id"].astype(object).fillna("") if "slice_id" in sel else "")
         out = out[[c for c in _KEY if c in out.columns] + ["value"]]
@@ -115,24 +111,24 @@ def _join(
     need = {"dataset", "study_id", "level", "finding", "model", "score"}
     missing = sorted(need - set(predictions.columns))
     if missing:
-        raise PerformanceInputError(f"predictions: missing columns {missing}; expected the canonical predictions table")
+        raise InputError(f"predictions: missing columns {missing}; expected the canonical predictions table")
     pred = predictions
     if finding is not None:
         wanted = [finding] if isinstance(finding, str) else list(finding)
         pred = pred[pred["finding"].astype(object).isin(wanted)]
         if pred.empty:
-            raise PerformanceInputError(f"predictions: no rows for finding {wanted}")
+            raise InputError(f"predictions: no rows for finding {wanted}")
     if level is not None:
         pred = pred[pred["level"].astype(object) == level]
         if pred.empty:
-            raise PerformanceInputError(f"predictions: no rows at level {level!r}")
+            raise InputError(f"predictions: no rows at level {level!r}")
     pred = pred.assign(slice_id=pred["slice_id"].astype(object).fillna("") if "slice_id" in pred else "")
     _check_duplicates(pred, [*_KEY, "model"], "predictions")
     score = pd.to_numeric(pred["score"], errors="coerce").astype("float64").to_numpy(na_value=np.nan)
     bad = ~np.isfinite(score)
     if bad.any():
         row = pred.iloc[int(np.flatnonzero(bad)[0])]
-        raise PerformanceInputError(
+        raise InputError(
             f"predictions.score: {int(bad.sum())} scores are missing, NaN or infinite; first: dataset "
             f"{row['dataset']!r}, study_id {row['study_id']!r}, finding {row['finding']!r}, model {row['model']!r}"
         )
@@ -163,14 +159,14 @@ def _join(
     extra = [c for c in (cluster, by) if c is not None and c not in merged.columns]
     if extra:
         if studies is None or any(c not in studies.columns for c in extra):
-            raise PerformanceInputError(
+            raise InputError(
                 f"columns {extra} are neither in predictions nor in studies; pass studies= (or a Cohort)"
             )
         st = studies[["dataset", "study_id", *extra]].astype({"dataset": object, "study_id": object})
         merged = merged.merge(st, on=["dataset", "study_id"], how="left", validate="many_to_one")
         if cluster is not None and not auto and merged[cluster].isna().any():
             first = merged.loc[merged[cluster].isna(), "study_id"].iloc[0]
-            raise PerformanceInputError(f"studies.{cluster}: missing for study_id {first!r}; cannot cluster")
+            raise InputError(f"studies.{cluster}: missing for study_id {first!r}; cannot cluster")
     if auto and cluster is not None:  # by patient (a study without patient_id is its own cluster)
         ids = merged[cluster].astype(object)
         ids = ids.where(ids.notna(), "study:" + merged["study_id"].astype(str))
@@ -190,7 +186,7 @@ def _unpack(data: Any, labels: Any, studies: Any) -> tuple[pd.DataFrame, pd.Data
     if isinstance(data, Cohort):
         return data.predictions, data.labels, data.studies if studies is None else studies
     if labels is None or not isinstance(labels, pd.DataFrame):
-        raise PerformanceInputError("labels: pass the labels table with the predictions table (or a Cohort)")
+        raise InputError("labels: pass the labels table with the predictions table (or a Cohort)")
     return data, labels, studies
 
 
@@ -269,7 +265,7 @@ def paired_scores(
     if dataset is not None:
         joined = joined[joined["dataset"] == dataset]
     if joined["dataset"].nunique() > 1:
-        raise PerformanceInputError(f"predictions: several datasets {sorted(joined['dataset'].unique())}; pass dataset=")
+        raise InputError(f"predictions: several datasets {sorted(joined['dataset'].unique())}; pass dataset=")
     wide, y, _ = _wide(joined, None)
     keep = wide.notna().all(axis=1).to_numpy()
     wide.columns = [str(c) for c in wide.columns]
@@ -299,9 +295,9 @@ def _array_groups(scores: Any, y: Any, cluster: Any) -> tuple[pd.DataFrame, dict
     if cluster is not None:
         n_ids = len(np.asarray(cluster, dtype=object).ravel())
         if n_ids != len(y_arr):
-            raise PerformanceInputError(f"cluster: expected {len(y_arr)} ids (one per label), got {n_ids}")
+            raise InputError(f"cluster: expected {len(y_arr)} ids (one per label), got {n_ids}")
         if pd.isna(pd.Series(np.asarray(cluster, dtype=object).ravel())).any():
-            raise PerformanceInputError("cluster: some ids are missing; every row needs a cluster id")
+            raise InputError("cluster: some ids are missing; every row needs a cluster id")
     names = names or (["score"] if arr.shape[1] == 1 else [f"score_{i}" for i in range(arr.shape[1])])
     frames = []
     for k, name in enumerate(names):
@@ -326,7 +322,7 @@ def _prepare(data, labels, studies, *, reference, finding, level, cluster, by):
     """``(joined, unmatched, cluster column or None)``; ``cluster="auto"`` clusters slices by patient."""
     if _is_table(data, labels):
         if cluster is not None and not isinstance(cluster, str):
-            raise PerformanceInputError(f"cluster: with tables name a column (e.g. 'patient_id'), got {type(cluster).__name__}")
+            raise InputError(f"cluster: with tables name a column (e.g. 'patient_id'), got {type(cluster).__name__}")
         preds, labs, studies = _unpack(data, labels, studies)
         joined, unmatched = _join(preds, labs, reference=reference, finding=finding, level=level,
                                   studies=studies, cluster=cluster, by=by)
@@ -334,6 +330,6 @@ def _prepare(data, labels, studies, *, reference, finding, level, cluster, by):
     if _is_auto(cluster):
         cluster = None
     if cluster is not None and isinstance(cluster, str):
-        raise PerformanceInputError("cluster: with plain arrays pass the cluster ids themselves, not a column name")
+        raise InputError("cluster: with plain arrays pass the cluster ids themselves, not a column name")
     joined, unmatched = _array_groups(data, labels, cluster)
     return joined, unmatched, (None if cluster is None else "__cluster")

@@ -19,20 +19,12 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtri
 from scipy.stats import norm, rankdata
 
-from hemstats.stats.resampling.engine import (
-    OneClassError,
-    PerformanceInputError,
-    _check_y,
-    bootstrap_distribution,
-    check_bootstrap_options,
-    method_code,
-)
+from hemstats.errors import InputError, JoinError, OneClassError
 from hemstats.stats.diagnostic._data import (
     GROUP_COLUMNS,
-    JoinError,
     _finish,
     _groups,
     _is_auto,
@@ -43,6 +35,7 @@ from hemstats.stats.diagnostic._data import (
     _wide,
     paired_scores,
 )
+from hemstats.stats.resampling.engine import _check_y, bootstrap_distribution, check_bootstrap_options, method_code
 
 __all__ = [
     "auc",
@@ -127,7 +120,7 @@ def _delong_ci(estimate: float, var: float, confidence_level: float) -> tuple[fl
 def _check_common(method: str, allowed: Sequence[str], confidence_level: float, bootstrap_method: str,
                   n_resamples: Any = 2000, rng: Any = None) -> None:
     if not isinstance(method, str) or method not in allowed:
-        raise PerformanceInputError(f"method must be one of {tuple(allowed)}, got {method!r}")
+        raise InputError(f"method must be one of {tuple(allowed)}, got {method!r}")
     check_bootstrap_options(n_resamples=n_resamples, confidence_level=confidence_level,
                             bootstrap_method=bootstrap_method, rng=rng)
 
@@ -137,7 +130,7 @@ def _stratify(stratify: Any, default: bool) -> bool:
     if stratify is None:
         return default
     if not isinstance(stratify, (bool, np.bool_)):
-        raise PerformanceInputError(f"stratify must be True, False or None (the metric's default), got {stratify!r}")
+        raise InputError(f"stratify must be True, False or None (the metric's default), got {stratify!r}")
     return bool(stratify)
 
 
@@ -147,7 +140,7 @@ def _resolve_method(method: str, clustered: bool, explicit_cluster: bool, group:
         return "bootstrap" if clustered else "delong"
     if method == "delong" and clustered:
         why = "cluster=" if explicit_cluster else "slices are clustered by patient by default"
-        raise PerformanceInputError(
+        raise InputError(
             f"method='delong' assumes independent rows, but the {group['level']} rows of dataset "
             f"{group['dataset']!r} are clustered ({why}): use method='bootstrap' (or 'auto'), or cluster=None"
         )
@@ -224,7 +217,7 @@ def _check_plain_labels(data: Any, labels: Any) -> None:
     if not _is_table(data, labels):
         y_arr = _check_y(labels, "labels")
         if len(y_arr) == 0:
-            raise PerformanceInputError("labels: empty; the AUC needs cases and controls")
+            raise InputError("labels: empty; the AUC needs cases and controls")
         if len(np.unique(y_arr)) < 2:
             raise OneClassError(f"labels: all {len(y_arr)} labels are one class; the AUC needs cases and controls")
 
@@ -244,7 +237,7 @@ def auc(
     by: str | None = None,
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """ROC AUC with a DeLong or bootstrap confidence interval, per dataset x level x finding x model.
 
@@ -297,7 +290,7 @@ def auc(
     ------
     JoinError
         When no prediction has a reference label.
-    PerformanceInputError
+    InputError
         NaN/inf scores (naming the study and model), labels not 0/1, duplicated predictions or
         labels (naming the rows), DeLong with clusters, bad options (naming the option).
     OneClassError
@@ -353,7 +346,7 @@ def average_precision(
     by: str | None = None,
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """Average precision (area under the precision-recall steps) with a bootstrap CI.
 
@@ -415,7 +408,7 @@ def compare_auc(
     by: str | None = None,
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """Paired comparison of two models' AUCs on the cases both scored.
 
@@ -465,7 +458,7 @@ def compare_auc(
 
     _check_common(method, ("auto", "delong", "bootstrap"), confidence_level, bootstrap_method, n_resamples, rng)
     if models is not None and (isinstance(models, str) or len(models) != 2):
-        raise PerformanceInputError(f"models: expected a pair of model names, got {models!r}")
+        raise InputError(f"models: expected a pair of model names, got {models!r}")
     strat = _stratify(stratify, True)
     joined, unmatched, cluster_col = _prepare(data, labels, studies, reference=reference, finding=finding,
                                               level=level, cluster=cluster, by=by)
@@ -480,7 +473,7 @@ def compare_auc(
         if models is not None:
             missing = [m for m in models if m not in present]
             if missing:
-                raise PerformanceInputError(
+                raise InputError(
                     f"models: {missing} have no predictions for dataset {group['dataset']!r}, finding "
                     f"{group['finding']!r}; models present: {present}"
                 )

@@ -20,14 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit, ndtri
 
+from hemstats.errors import InputError
 from hemstats.stats._core.intervals import interval as _interval
-from hemstats.stats.resampling.engine import (
-    PerformanceInputError,
-    _check_confidence_level,
-    bootstrap_distribution,
-    check_bootstrap_options,
-    method_code,
-)
 from hemstats.stats.diagnostic._data import (
     GROUP_COLUMNS,
     _finish,
@@ -35,6 +29,12 @@ from hemstats.stats.diagnostic._data import (
     _prepare,
     _reason_join,
     _unmatched_note,
+)
+from hemstats.stats.resampling.engine import (
+    _check_confidence_level,
+    bootstrap_distribution,
+    check_bootstrap_options,
+    method_code,
 )
 
 __all__ = ["calibration", "reliability_curve", "CALIBRATION_COLUMNS", "RELIABILITY_COLUMNS"]
@@ -60,7 +60,7 @@ def _brier(y: np.ndarray, score: np.ndarray, weights: np.ndarray) -> np.ndarray:
 def _check_probabilities(s: np.ndarray, where: str) -> None:
     bad = (s < 0) | (s > 1)
     if bad.any():
-        raise PerformanceInputError(
+        raise InputError(
             f"{where}: calibration needs probabilities in [0, 1]; {int(bad.sum())} scores are outside "
             f"(first {s[bad][0]!r})"
         )
@@ -130,7 +130,7 @@ def calibration(
     by: str | None = None,
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
     stratify: bool | None = None,
 ) -> pd.DataFrame:
     """Brier score, calibration intercept and calibration slope per dataset x finding x model.
@@ -182,7 +182,7 @@ def calibration(
     """
     check_bootstrap_options(n_resamples=n_resamples, confidence_level=confidence_level, rng=rng)
     if stratify is not None and not isinstance(stratify, (bool, np.bool_)):
-        raise PerformanceInputError(f"stratify must be True, False or None (unstratified), got {stratify!r}")
+        raise InputError(f"stratify must be True, False or None (unstratified), got {stratify!r}")
     joined, unmatched, cluster_col = _prepare(data, labels, studies, reference=reference, finding=finding,
                                               level=level, cluster=cluster, by=by)
     gen = np.random.default_rng(rng)
@@ -265,9 +265,9 @@ def reliability_curve(
     """
     _check_confidence_level(confidence_level)
     if strategy not in ("quantile", "uniform"):
-        raise PerformanceInputError(f"strategy must be 'quantile' or 'uniform', got {strategy!r}")
+        raise InputError(f"strategy must be 'quantile' or 'uniform', got {strategy!r}")
     if int(n_bins) < 1:
-        raise PerformanceInputError(f"n_bins must be a positive integer, got {n_bins!r}")
+        raise InputError(f"n_bins must be a positive integer, got {n_bins!r}")
     joined, _, cluster_col = _prepare(data, labels, studies, reference=reference, finding=finding, level=level,
                                       cluster="auto", by=by)
     alpha = 1 - confidence_level

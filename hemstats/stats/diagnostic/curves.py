@@ -14,9 +14,19 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from hemstats.errors import InputError
 from hemstats.stats._core.intervals import interval as _interval
+from hemstats.stats.diagnostic._data import (
+    GROUP_COLUMNS,
+    _check_duplicates,
+    _finish,
+    _model_arrays,
+    _prepare,
+    _reason_join,
+    _reference_and_undecided,
+    _unmatched_note,
+)
 from hemstats.stats.resampling.engine import (
-    PerformanceInputError,
     _check_confidence_level,
     _chunk,
     _design,
@@ -27,16 +37,6 @@ from hemstats.stats.resampling.engine import (
     method_code,
 )
 from hemstats.stats.resampling.statistics import _CodedStatistic, tie_group_codes
-from hemstats.stats.diagnostic._data import (
-    GROUP_COLUMNS,
-    _finish,
-    _model_arrays,
-    _prepare,
-    _check_duplicates,
-    _reason_join,
-    _reference_and_undecided,
-    _unmatched_note,
-)
 
 __all__ = ["roc_band", "reader_operating_points", "BAND_COLUMNS"]
 
@@ -114,7 +114,7 @@ def roc_band(
     by: str | None = None,
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """Sensitivity at fixed specificities (or specificity at fixed sensitivities) with a bootstrap band.
 
@@ -161,19 +161,19 @@ def roc_band(
     n_resamples, confidence_level, _ = check_bootstrap_options(
         n_resamples=n_resamples, confidence_level=confidence_level, rng=rng)
     if stratify is not None and not isinstance(stratify, (bool, np.bool_)):
-        raise PerformanceInputError(f"stratify must be True, False or None (stratified), got {stratify!r}")
+        raise InputError(f"stratify must be True, False or None (stratified), got {stratify!r}")
     stratify = True if stratify is None else bool(stratify)
     if given not in ("specificity", "sensitivity"):
-        raise PerformanceInputError(f"given must be 'specificity' or 'sensitivity', got {given!r}")
+        raise InputError(f"given must be 'specificity' or 'sensitivity', got {given!r}")
     try:
         vals = np.linspace(0, 1, 51) if values is None else np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
-        raise PerformanceInputError(f"values must be {given} values in [0, 1], got {values!r}") from None
+        raise InputError(f"values must be {given} values in [0, 1], got {values!r}") from None
     if vals.ndim != 1 or len(vals) == 0 or not np.all((vals >= 0) & (vals <= 1)):
-        raise PerformanceInputError(f"values must be {given} values in [0, 1], got {values!r}")
+        raise InputError(f"values must be {given} values in [0, 1], got {values!r}")
     need = 8 * n_resamples * len(vals)
     if need > _MAX_BAND_BYTES:
-        raise PerformanceInputError(
+        raise InputError(
             f"n_resamples={n_resamples} x {len(vals)} values needs {need / 2**30:.1f} GiB of replicates; "
             f"use fewer n_resamples or values (at most {_MAX_BAND_BYTES // 2**30} GiB)"
         )
@@ -267,7 +267,7 @@ def reader_operating_points(
     _check_confidence_level(confidence_level)
     lab = labels.labels if isinstance(labels, Cohort) else labels
     if not isinstance(lab, pd.DataFrame):
-        raise PerformanceInputError(f"labels: expected a Cohort or the labels table, got {type(lab).__name__}")
+        raise InputError(f"labels: expected a Cohort or the labels table, got {type(lab).__name__}")
     ref, undecided = _reference_and_undecided(lab, reference)
     n_undecided = {} if undecided is None else undecided.groupby(["dataset", "level", "finding"]).size().to_dict()
     raters = lab["rater"].astype(object)

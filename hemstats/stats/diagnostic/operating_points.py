@@ -22,14 +22,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from hemstats.errors import InputError
 from hemstats.stats._core.intervals import interval as _interval
-from hemstats.stats.resampling.engine import (
-    PerformanceInputError,
-    bootstrap_distribution,
-    check_bootstrap_options,
-    method_code,
-)
-from hemstats.stats.resampling.statistics import _CodedStatistic
 from hemstats.stats.diagnostic._data import (
     GROUP_COLUMNS,
     _finish,
@@ -38,8 +32,10 @@ from hemstats.stats.diagnostic._data import (
     _reason_join,
     _unmatched_note,
 )
-from hemstats.stats.diagnostic.curves import BAND_COLUMNS, reader_operating_points, roc_band
 from hemstats.stats.diagnostic.auc import auc, average_precision
+from hemstats.stats.diagnostic.curves import BAND_COLUMNS, reader_operating_points, roc_band
+from hemstats.stats.resampling.engine import bootstrap_distribution, check_bootstrap_options, method_code
+from hemstats.stats.resampling.statistics import _CodedStatistic
 
 __all__ = [
     "threshold_metrics",
@@ -132,7 +128,7 @@ def _target_threshold(y: np.ndarray, s: np.ndarray, kind: str, target: float) ->
 def _check_number(name: str, value: Any, low: float, high: float, *, open_low: bool = True) -> None:
     ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
     if not ok or not ((low < value if open_low else low <= value) and value <= high):
-        raise PerformanceInputError(f"{name} must be a number in {'(' if open_low else '['}{low:g}, {high:g}], "
+        raise InputError(f"{name} must be a number in {'(' if open_low else '['}{low:g}, {high:g}], "
                                     f"got {value!r}")
 
 
@@ -163,7 +159,7 @@ def threshold_metrics(
     by: str | None = None,
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """Sensitivity, specificity, PPV, NPV, F1, accuracy, balanced accuracy and Youden's J.
 
@@ -233,25 +229,25 @@ def threshold_metrics(
     ['bootstrap-percentile', 'stratified-bootstrap-percentile']
     """
     if ci not in ("auto", "wilson", "clopper-pearson", "bootstrap"):
-        raise PerformanceInputError(f"ci must be 'auto', 'wilson', 'clopper-pearson' or 'bootstrap', got {ci!r}")
+        raise InputError(f"ci must be 'auto', 'wilson', 'clopper-pearson' or 'bootstrap', got {ci!r}")
     check_bootstrap_options(n_resamples=n_resamples, confidence_level=confidence_level,
                             bootstrap_method=bootstrap_method, rng=rng)
     if stratify is not None and not isinstance(stratify, (bool, np.bool_)):
-        raise PerformanceInputError(f"stratify must be True, False or None (each metric's design), got {stratify!r}")
+        raise InputError(f"stratify must be True, False or None (each metric's design), got {stratify!r}")
     _check_target("target_sensitivity", target_sensitivity)
     _check_target("target_specificity", target_specificity)
     if threshold is None and target_sensitivity is None and target_specificity is None:
-        raise PerformanceInputError("give a threshold, a target_sensitivity or a target_specificity")
+        raise InputError("give a threshold, a target_sensitivity or a target_specificity")
     if threshold is not None and not (isinstance(threshold, numbers.Real) and not isinstance(threshold, bool)
                                       and np.isfinite(threshold)):
-        raise PerformanceInputError(f"threshold must be a finite number, got {threshold!r}")
+        raise InputError(f"threshold must be a finite number, got {threshold!r}")
     joined, unmatched, cluster_col = _prepare(data, labels, studies, reference=reference, finding=finding,
                                               level=level, cluster=cluster, by=by)
     gen = np.random.default_rng(rng)
     rows: list[dict] = []
     for group, model, y, s, cc in _model_arrays(joined, cluster_col):
         if cc is not None and ci in ("wilson", "clopper-pearson"):
-            raise PerformanceInputError(
+            raise InputError(
                 f"ci={ci!r} assumes independent rows, but the {group['level']} rows of dataset {group['dataset']!r} "
                 "are clustered: use ci='bootstrap' (or 'auto'), or cluster=None"
             )
@@ -362,7 +358,7 @@ def performance(
     by: str | None = None,
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """AUC, average precision, operating-point metrics and calibration for every group at once.
 
@@ -420,11 +416,11 @@ def performance(
     include = (include,) if isinstance(include, str) else tuple(include)
     unknown = sorted(set(include) - set(_PARTS))
     if unknown:
-        raise PerformanceInputError(f"include: unknown parts {unknown}; choose from {_PARTS}")
+        raise InputError(f"include: unknown parts {unknown}; choose from {_PARTS}")
     if auc_method not in ("auto", "delong", "bootstrap"):
-        raise PerformanceInputError(f"auc_method must be auto, delong or bootstrap, got {auc_method!r}")
+        raise InputError(f"auc_method must be auto, delong or bootstrap, got {auc_method!r}")
     if ci not in ("auto", "wilson", "clopper-pearson", "bootstrap"):
-        raise PerformanceInputError(f"ci must be auto, wilson, clopper-pearson or bootstrap, got {ci!r}")
+        raise InputError(f"ci must be auto, wilson, clopper-pearson or bootstrap, got {ci!r}")
     check_bootstrap_options(n_resamples=n_resamples, confidence_level=confidence_level,
                             bootstrap_method=bootstrap_method, rng=rng)
     a_method, p_ci = auc_method, ci  # "auto" is resolved per group (clustered or not)

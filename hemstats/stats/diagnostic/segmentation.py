@@ -14,12 +14,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from hemstats.stats.resampling.engine import (
-    PerformanceInputError,
-    bootstrap_distribution,
-    check_bootstrap_options,
-    method_code,
-)
+from hemstats.errors import InputError
+from hemstats.stats.resampling.engine import bootstrap_distribution, check_bootstrap_options, method_code
 
 __all__ = ["segmentation_per_case", "segmentation_metrics", "SEGMENTATION_CASE_COLUMNS", "SEGMENTATION_COLUMNS"]
 
@@ -39,7 +35,7 @@ _METRICS = ("dice", "iou", "abs_volume_error_ml")
 def _mask_row(ref: np.ndarray, pred: np.ndarray, voxel_ml: float, where: str) -> dict:
     ref, pred = np.asarray(ref), np.asarray(pred)
     if ref.shape != pred.shape:
-        raise PerformanceInputError(f"{where}: reference mask has shape {ref.shape}, prediction {pred.shape}")
+        raise InputError(f"{where}: reference mask has shape {ref.shape}, prediction {pred.shape}")
     a, b = ref.astype(bool), pred.astype(bool)
     inter, sa, sb = int((a & b).sum()), int(a.sum()), int(b.sum())
     union = sa + sb - inter
@@ -106,31 +102,31 @@ def segmentation_per_case(
     if isinstance(reference, Mapping):
         ids = list(reference) if case_ids is None else list(case_ids)
         if not isinstance(prediction, Mapping):
-            raise PerformanceInputError("prediction: a mapping of case id -> mask, like reference")
+            raise InputError("prediction: a mapping of case id -> mask, like reference")
         missing = [i for i in ids if i not in prediction]
         if missing:
-            raise PerformanceInputError(f"prediction: no mask for cases {missing[:5]} (of {len(missing)})")
+            raise InputError(f"prediction: no mask for cases {missing[:5]} (of {len(missing)})")
         refs, preds = [reference[i] for i in ids], [prediction[i] for i in ids]
     else:
         refs, preds = list(reference), list(prediction)
         if len(refs) != len(preds):
-            raise PerformanceInputError(f"{len(refs)} reference masks but {len(preds)} predicted masks")
+            raise InputError(f"{len(refs)} reference masks but {len(preds)} predicted masks")
         ids = [str(i) for i in range(len(refs))] if case_ids is None else list(case_ids)
     if len(ids) != len(refs):
-        raise PerformanceInputError(f"case_ids: {len(ids)} ids for {len(refs)} cases")
+        raise InputError(f"case_ids: {len(ids)} ids for {len(refs)} cases")
     n = len(refs)
     if voxel_volume_ml is None and spacing_mm is None:
-        raise PerformanceInputError("give voxel_volume_ml or spacing_mm: volumes in ml need the voxel size")
+        raise InputError("give voxel_volume_ml or spacing_mm: volumes in ml need the voxel size")
     if voxel_volume_ml is not None:
         vox = np.broadcast_to(np.asarray(voxel_volume_ml, dtype=np.float64), (n,))
     else:
         sp = np.asarray(spacing_mm, dtype=np.float64)
         vox = np.broadcast_to(np.prod(sp, axis=-1) / 1000.0, (n,))
     if (vox <= 0).any() or not np.isfinite(vox).all():
-        raise PerformanceInputError("voxel size must be positive and finite")
+        raise InputError("voxel size must be positive and finite")
     clusters = ids if cluster is None else list(cluster)
     if len(clusters) != n:
-        raise PerformanceInputError(f"cluster: {len(clusters)} ids for {n} cases")
+        raise InputError(f"cluster: {len(clusters)} ids for {n} cases")
     rows = []
     for i in range(n):
         r, p = np.asarray(refs[i]), np.asarray(preds[i])
@@ -150,10 +146,10 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
 def _from_tables(reference: pd.DataFrame, prediction: pd.DataFrame, *, finding: str | None, model: str) -> pd.DataFrame:
     for name, t in (("reference", reference), ("prediction", prediction)):
         if not isinstance(t, pd.DataFrame):
-            raise PerformanceInputError(f"{name}: expected a lesions table like the other argument")
+            raise InputError(f"{name}: expected a lesions table like the other argument")
         missing = sorted({"dataset", "study_id", "finding", "volume_ml"} - set(t.columns))
         if missing:
-            raise PerformanceInputError(f"{name}: lesions table lacks columns {missing}")
+            raise InputError(f"{name}: lesions table lacks columns {missing}")
     key = ["dataset", "study_id", "finding"]
     ref = reference[key + ["volume_ml"]].astype({k: object for k in key})
     pred = prediction.assign(model=prediction["model"] if "model" in prediction else model)
@@ -186,7 +182,7 @@ def segmentation_metrics(
     method: Literal["percentile", "basic", "bca"] = "percentile",
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """Mean Dice, IoU and absolute volume error with patient-clustered bootstrap CIs.
 
@@ -231,14 +227,14 @@ def segmentation_metrics(
     n_resamples, confidence_level, method = check_bootstrap_options(
         n_resamples=n_resamples, confidence_level=confidence_level, bootstrap_method=method, rng=rng)
     if not isinstance(per_case, pd.DataFrame):
-        raise PerformanceInputError(f"per_case: expected the table of segmentation_per_case, got {type(per_case).__name__}")
+        raise InputError(f"per_case: expected the table of segmentation_per_case, got {type(per_case).__name__}")
     missing = sorted(set(SEGMENTATION_CASE_COLUMNS) - {"reason"} - set(per_case.columns))
     if missing:
-        raise PerformanceInputError(f"per_case: missing columns {missing}; use segmentation_per_case")
+        raise InputError(f"per_case: missing columns {missing}; use segmentation_per_case")
     frame = per_case
     if cluster is not None and cluster not in frame.columns:
         if studies is None or cluster not in studies.columns:
-            raise PerformanceInputError(f"cluster {cluster!r} is neither a per_case column nor a studies column")
+            raise InputError(f"cluster {cluster!r} is neither a per_case column nor a studies column")
         st = studies[["dataset", "study_id", cluster]].astype({"dataset": object, "study_id": object})
         frame = frame.astype({"dataset": object, "study_id": object}).merge(st, on=["dataset", "study_id"], how="left")
     gen = np.random.default_rng(rng)

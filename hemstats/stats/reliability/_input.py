@@ -3,7 +3,7 @@
 :func:`_prepare` checks the long ``labels`` table (or a :class:`~hemstats.Cohort`) and turns
 each dataset's rows at one level into a :class:`_Ratings` array ``values[finding, unit, rater]``
 (NaN = no rating) together with the cluster (patient) of every unit; :func:`_options` checks
-the interval options.  Every bad input raises :class:`AgreementInputError` naming the
+the interval options.  Every bad input raises :class:`InputError` naming the
 argument or column, the rows and what was expected.
 
 Clusters: ``cluster=None`` takes ``patient_id`` (a column of ``labels``, or of the Cohort's
@@ -22,19 +22,13 @@ import numpy as np
 import pandas as pd
 
 from hemstats._coerce import describe_rows
-from hemstats.errors import HemstatsError
+from hemstats.errors import InputError
 from hemstats.findings import FINDINGS
 
 _REQUIRED = ("dataset", "study_id", "finding", "rater", "value")
 #: Documented range of ``n_resamples`` (memory: a chunk of about 4 million weights at a time,
 #: plus 8 bytes per resample for every bootstrapped estimate).
 N_RESAMPLES_RANGE: tuple[int, int] = (2, 100_000)
-
-
-class AgreementInputError(HemstatsError, ValueError):
-    """The labels cannot be used for agreement: the message names the column, rows and what was expected."""
-
-    __module__ = "hemstats.stats.reliability.agreement"  # its public home (re-exported there), as tracebacks show it
 
 
 @dataclass
@@ -58,7 +52,7 @@ def _finding_order(f: str) -> tuple[int, str]:
 
 
 def _fail(msg: str) -> None:
-    raise AgreementInputError(msg)
+    raise InputError(msg)
 
 
 def _names(value, what: str) -> list[str] | None:

@@ -26,11 +26,11 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from hemstats.stats._core.intervals import interval as _interval
+from hemstats.stats._core.options import MIN_CLUSTERS, method_code
 from hemstats.stats.reliability import kappa as _k
 from hemstats.stats.reliability._input import _check_rng, _options, _prepare, _Ratings
-from hemstats.stats._core.intervals import interval as _interval
 from hemstats.stats.resampling.engine import interval_from_distribution, resample_indices
-from hemstats.stats._core.options import MIN_CLUSTERS, method_code
 
 #: Columns of every frame this module returns, in order.
 COLUMNS: tuple[str, ...] = (
@@ -177,8 +177,8 @@ def _pair_rows(rows, jobs, d: _Ratings, measure: str, pairs, *, ci, bootstrap, c
                     why = f"undefined: no variation (both raters gave every unit the rating {cats[cells[0] // k]:g})"
                 se = np.sqrt(_k.cohen_variance(cells, k, weights=wm)) if not why else np.nan
                 plain = ("fleiss_cohen_everitt_1969", se, *_k.normal_interval(est, se, confidence_level))
-                robust = lambda e=est, i=infl, c=clusters: _robust_normal(e, i, c, confidence_level)  # noqa: E731
-                boot = lambda Wx, c=cells: _k.cohen_from_cells(c, k, Wx, weights=wm)  # noqa: E731
+                robust = lambda e=est, i=infl, c=clusters: _robust_normal(e, i, c, confidence_level)
+                boot = lambda Wx, c=cells: _k.cohen_from_cells(c, k, Wx, weights=wm)
             elif measure == "pabak":
                 est = float(_k.pabak_from_cells(cells, k)[0]) if n else np.nan
                 agree = (cells // k == cells % k).astype(np.float64)
@@ -189,7 +189,7 @@ def _pair_rows(rows, jobs, d: _Ratings, measure: str, pairs, *, ci, bootstrap, c
                     _, lo_, hi_ = _k.korn_graubard(g, c, confidence_level)
                     return ("cluster-robust-korn-graubard", np.nan, (k * lo_ - 1) / (k - 1), (k * hi_ - 1) / (k - 1))
 
-                boot = lambda Wx, c=cells: _k.pabak_from_cells(c, k, Wx)  # noqa: E731
+                boot = lambda Wx, c=cells: _k.pabak_from_cells(c, k, Wx)
             else:  # pairwise AC1 = rater-set AC1 of two raters
                 _set_measure(rows, jobs, d, "gwet_ac1", [a, b], fi, ci=ci, bootstrap=bootstrap,
                              confidence_level=confidence_level)
@@ -234,14 +234,14 @@ def _set_measure(rows, jobs, d: _Ratings, measure: str, raters, fi: int, *, ci, 
         plain = ("fleiss_nee_landis_1979", se, *_k.normal_interval(est, se, confidence_level),
                  "SE under kappa = 0 (a test, not an interval for kappa != 0)")
         robust_name = _independent(plain[0])
-        robust = lambda: (robust_name, *plain[1:], "ignores clustering")  # noqa: E731
+        robust = lambda: (robust_name, *plain[1:], "ignores clustering")
     elif measure in ("fleiss_kappa", "gwet_ac1"):
         kind = "fleiss" if measure == "fleiss_kappa" else "ac1"
         var_fn = _k.fleiss_variance if kind == "fleiss" else _k.ac1_variance
         se = np.sqrt(var_fn(counts)) if not why else np.nan
         plain = ("gwet_2014" if kind == "fleiss" else "gwet_2008", se,
                  *_k.normal_interval(est, se, confidence_level, df=n - 1))
-        robust = lambda: _robust_normal(est, _k.set_influence(counts, kind)[1], clusters, confidence_level)  # noqa: E731
+        robust = lambda: _robust_normal(est, _k.set_influence(counts, kind)[1], clusters, confidence_level)
     else:
         plain = ("none", np.nan, np.nan, np.nan, "no analytic interval: use ci='bootstrap'")
         robust, robust_name = (lambda: plain), "none"

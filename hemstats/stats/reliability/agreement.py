@@ -63,12 +63,12 @@ import pandas as pd
 from hemstats._coerce import describe_rows
 from hemstats.cohort import Cohort
 from hemstats.consensus import majority_labels
-from hemstats.stats.reliability._input import (AgreementInputError, _fail, _finding_order, _names, _options, _prepare,
-                                              _unpack)
+from hemstats.errors import InputError
+from hemstats.stats.reliability._input import _fail, _finding_order, _names, _options, _prepare, _unpack
 from hemstats.stats.reliability._rows import COLUMNS, _frame, _reader_rows, _run
 
 __all__ = [
-    "AgreementInputError",
+    "InputError",
     "COLUMNS",
     "cohen_kappa",
     "fleiss_kappa",
@@ -98,7 +98,7 @@ def cohen_kappa(
     bootstrap: Bootstrap = "percentile",
     n_resamples: int = 2000,
     confidence_level: float = 0.95,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
     cluster: Cluster = None,
 ) -> pd.DataFrame:
     """Cohen's kappa for every pair of raters and every finding.
@@ -183,7 +183,7 @@ def cohen_kappa(
 def pabak(labels: Labels, *, raters: Sequence[str] | None = None, level: Literal["study", "slice"] = "study",
           findings: str | Sequence[str] | None = None, categories: Sequence[int] | None = None, ci: CI = "analytic",
           bootstrap: Bootstrap = "percentile", n_resamples: int = 2000, confidence_level: float = 0.95,
-          rng: None | int | np.random.Generator = None, cluster: Cluster = None) -> pd.DataFrame:
+          rng: int | np.random.Generator | None = None, cluster: Cluster = None) -> pd.DataFrame:
     """Prevalence- and bias-adjusted kappa ``2 po - 1`` (Byrt et al. 1993) for every pair of raters.
 
     Parameters are those of :func:`cohen_kappa`.  The analytic interval maps the
@@ -217,7 +217,7 @@ def fleiss_kappa(labels: Labels, *, raters: Sequence[str] | None = None,
                  variance: Literal["gwet", "fleiss_nee_landis"] = "gwet", level: Literal["study", "slice"] = "study",
                  findings: str | Sequence[str] | None = None, categories: Sequence[int] | None = None,
                  ci: CI = "analytic", bootstrap: Bootstrap = "percentile", n_resamples: int = 2000,
-                 confidence_level: float = 0.95, rng: None | int | np.random.Generator = None,
+                 confidence_level: float = 0.95, rng: int | np.random.Generator | None = None,
                  cluster: Cluster = None) -> pd.DataFrame:
     """Fleiss' (1971) kappa of a set of raters, per finding, on the units every rater read.
 
@@ -267,7 +267,7 @@ def gwet_ac1(labels: Labels, *, raters: Sequence[str] | None = None, pairwise: b
              level: Literal["study", "slice"] = "study", findings: str | Sequence[str] | None = None,
              categories: Sequence[int] | None = None, ci: CI = "analytic", bootstrap: Bootstrap = "percentile",
              n_resamples: int = 2000, confidence_level: float = 0.95,
-             rng: None | int | np.random.Generator = None, cluster: Cluster = None) -> pd.DataFrame:
+             rng: int | np.random.Generator | None = None, cluster: Cluster = None) -> pd.DataFrame:
     """Gwet's AC1 of the rater set (or of every pair with ``pairwise=True``), per finding.
 
     AC1 stays stable when a finding is rare, where kappa collapses (the kappa paradox).
@@ -304,7 +304,7 @@ def krippendorff_alpha(labels: Labels, *, raters: Sequence[str] | None = None,
                        level: Literal["study", "slice"] = "study", findings: str | Sequence[str] | None = None,
                        categories: Sequence[int] | None = None, ci: CI = "bootstrap",
                        bootstrap: Bootstrap = "percentile", n_resamples: int = 2000, confidence_level: float = 0.95,
-                       rng: None | int | np.random.Generator = None, cluster: Cluster = None) -> pd.DataFrame:
+                       rng: int | np.random.Generator | None = None, cluster: Cluster = None) -> pd.DataFrame:
     """Krippendorff's alpha (nominal) per finding; missing ratings allowed.
 
     Every unit with at least two ratings counts (``n``).  There is no analytic interval:
@@ -416,7 +416,7 @@ def _with_majority(labels, *, level, findings, cluster):
 def agreement(labels: Labels, *, level: Literal["study", "slice"] = "study",
               raters: Sequence[str] | None = None, findings: str | Sequence[str] | None = None, ci: CI = "analytic",
               bootstrap: Bootstrap = "percentile", n_resamples: int = 2000, confidence_level: float = 0.95,
-              rng: None | int | np.random.Generator = None, cluster: Cluster = None) -> pd.DataFrame:
+              rng: int | np.random.Generator | None = None, cluster: Cluster = None) -> pd.DataFrame:
     """Every agreement measure for every finding at once, on the same bootstrap resamples.
 
     Pairwise: Cohen's kappa, PABAK, Gwet's AC1; rater set: Fleiss' kappa, Gwet's AC1,

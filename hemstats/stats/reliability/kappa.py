@@ -405,7 +405,7 @@ def kappa_coverage(
     n_sim: int = 1000,
     n_resamples: int = 1000,
     confidence_level: float = 0.95,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
 ):
     """Monte Carlo coverage of the kappa intervals, for the methods chapter.
 

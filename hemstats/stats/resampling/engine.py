@@ -44,14 +44,13 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
+from hemstats.errors import InputError, OneClassError
 from hemstats.stats._core.options import (
     _CHUNK_CELLS,
     LARGE_RESAMPLES,
     MAX_RESAMPLES,
     METHODS,
     MIN_CLUSTERS,
-    OneClassError,
-    PerformanceInputError,
     _check_confidence_level,
     _check_method,
     _check_options,
@@ -73,7 +72,7 @@ from hemstats.stats.resampling.statistics import (
 )
 
 __all__ = [
-    "PerformanceInputError",
+    "InputError",
     "OneClassError",
     "BootstrapDistribution",
     "bootstrap_ci",
@@ -136,7 +135,7 @@ def _design(y: np.ndarray, cluster: Any, stratify: bool) -> _Design:
     else:
         codes, uniques = pd.factorize(pd.Series(np.asarray(cluster, dtype=object)), sort=False)
         if (codes < 0).any():
-            raise PerformanceInputError(f"cluster: {int((codes < 0).sum())} rows have no cluster id (missing)")
+            raise InputError(f"cluster: {int((codes < 0).sum())} rows have no cluster id (missing)")
         unit_of_row = codes.astype(np.int64)
         n_units = len(uniques)
         unit_class = np.bincount(unit_of_row, weights=y, minlength=n_units) > 0
@@ -151,7 +150,7 @@ def _chunk(chunk_size: int | None, n_rows: int, n_resamples: int) -> int:
     if chunk_size is None:
         chunk_size = max(1, _CHUNK_CELLS // max(n_rows, 1))
     if int(chunk_size) < 1:
-        raise PerformanceInputError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+        raise InputError(f"chunk_size must be a positive integer, got {chunk_size!r}")
     return int(min(chunk_size, max(n_resamples, 1)))
 
 
@@ -186,7 +185,7 @@ def resample_indices(
     cluster: Sequence[Any] | np.ndarray | None = None,
     stratify: bool = True,
     n_resamples: int = 2000,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
     chunk_size: int | None = None,
 ) -> Iterator[np.ndarray]:
     """The resample indices :func:`bootstrap_ci` draws, chunk by chunk.
@@ -282,7 +281,7 @@ class BootstrapDistribution:
         bounds = self.info.get("bounds") if bounds is None else bounds
         cluster_note = check_cluster_count(self.n_clusters, bool(self.info.get("clustered")))
         if method == "bca" and self.jackknife is None:
-            raise PerformanceInputError("method='bca' needs the jackknife: build the distribution with method='bca'")
+            raise InputError("method='bca' needs the jackknife: build the distribution with method='bca'")
         rows = []
         for k, model in enumerate(self.models):
             dist = self.distribution[k]
@@ -348,7 +347,7 @@ def interval_from_distribution(
     alpha = (1 - confidence_level) / 2
     if method == "bca":
         if jackknife is None:
-            raise PerformanceInputError("method='bca' needs jackknife values")
+            raise InputError("method='bca' needs jackknife values")
         jack = np.asarray(jackknife, dtype=np.float64)
         jack = jack[np.isfinite(jack)]
         pct = (np.count_nonzero(dist < estimate) + np.count_nonzero(dist <= estimate)) / (2 * dist.size)
@@ -430,10 +429,10 @@ def _replicates(
 def _resolve_statistic(statistic: Any) -> Any:
     if isinstance(statistic, str):
         if statistic not in _BUILTIN:
-            raise PerformanceInputError(f"statistic must be one of {tuple(_BUILTIN)} or a callable, got {statistic!r}")
+            raise InputError(f"statistic must be one of {tuple(_BUILTIN)} or a callable, got {statistic!r}")
         return _BUILTIN[statistic]
     if not callable(statistic):
-        raise PerformanceInputError(f"statistic must be a name or a callable, got {type(statistic).__name__}")
+        raise InputError(f"statistic must be a name or a callable, got {type(statistic).__name__}")
     return statistic
 
 
@@ -459,7 +458,7 @@ def bootstrap_distribution(
     cluster: Sequence[Any] | np.ndarray | None = None,
     stratify: bool = True,
     n_resamples: int = 2000,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
     chunk_size: int | None = None,
     jackknife: bool = False,
 ) -> BootstrapDistribution:
@@ -475,12 +474,12 @@ def bootstrap_distribution(
     if not names:
         names = ["score"] if scores.shape[1] == 1 else [f"score_{i}" for i in range(scores.shape[1])]
     if len(names) != scores.shape[1]:
-        raise PerformanceInputError(f"model: {len(names)} names given for {scores.shape[1]} score columns")
+        raise InputError(f"model: {len(names)} names given for {scores.shape[1]} score columns")
     if len(y_arr) < 2:
-        raise PerformanceInputError(f"y: at least 2 rows are needed, got {len(y_arr)}")
+        raise InputError(f"y: at least 2 rows are needed, got {len(y_arr)}")
     n_resamples = check_n_resamples(n_resamples)
     if cluster is not None and len(np.asarray(cluster, dtype=object).ravel()) != len(y_arr):
-        raise PerformanceInputError(
+        raise InputError(
             f"cluster: expected {len(y_arr)} ids (one per label), got {len(np.asarray(cluster, dtype=object).ravel())}"
         )
     design = _design(y_arr, cluster, stratify)
@@ -510,7 +509,7 @@ def bootstrap_ci(
     method: Method = "percentile",
     n_resamples: int = 2000,
     confidence_level: float = 0.95,
-    rng: None | int | np.random.Generator = None,
+    rng: int | np.random.Generator | None = None,
     chunk_size: int | None = None,
     return_distribution: bool = False,
 ) -> pd.DataFrame:
@@ -525,7 +524,7 @@ def bootstrap_ci(
         Labels.
     score : array (n,) or (n, k), DataFrame (columns = models) or mapping name -> array
         Scores; several columns are *paired*: every model is evaluated on the same resamples.
-        NaN or infinite scores raise :class:`PerformanceInputError`.
+        NaN or infinite scores raise :class:`InputError`.
     model : str or sequence of str, optional
         Names of the score columns (default: the DataFrame's columns, or ``"score"``).
     cluster : array (n,), optional
@@ -558,7 +557,7 @@ def bootstrap_ci(
     ------
     OneClassError
         When ``y`` holds one class and the statistic needs both.
-    PerformanceInputError
+    InputError
         NaN/inf scores, labels not 0/1, mismatched lengths, bad options.
 
     Notes
