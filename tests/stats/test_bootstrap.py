@@ -13,7 +13,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from hemstats.errors import HemstatsError, InputError, OneClassError
 from hemstats.stats.resampling.engine import (
     CI_COLUMNS,
-    _design,
+    make_design,
     auc_statistic,
     bootstrap_ci,
     bootstrap_distribution,
@@ -56,7 +56,7 @@ def test_auc_jackknife_is_exact_leave_one_out():
     brute = [roc_auc_score(np.delete(y, i), np.delete(s, i)) for i in range(len(y))]
     assert np.max(np.abs(loo - brute)) < 1e-12
     clusters = np.random.default_rng(3).integers(0, 25, len(y))
-    d = _design(y8, clusters, True)
+    d = make_design(y8, clusters, True)
     loo = auc_statistic.jackknife(y8, s, d.unit_of_row, d.n_units)
     brute = [roc_auc_score(y[d.unit_of_row != u], s[d.unit_of_row != u]) for u in range(d.n_units)]
     assert np.max(np.abs(loo - brute)) < 1e-12
@@ -88,7 +88,7 @@ def test_resamples_do_not_depend_on_chunk_size():
 def test_clustered_ci_equals_loop_over_whole_patients():
     y, s = _data(n=200)
     patient = np.random.default_rng(4).integers(0, 40, len(y))
-    d = _design(y.astype(np.int8), patient, True)
+    d = make_design(y.astype(np.int8), patient, True)
     chunks = list(resample_indices(y, cluster=patient, n_resamples=200, rng=9))
     loop = []
     for c in chunks:

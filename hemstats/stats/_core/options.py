@@ -30,12 +30,20 @@ __all__ = [
     "check_n_resamples",
     "check_cluster_count",
     "method_code",
+    "check_y",
+    "check_scores",
+    "check_scores_numeric",
+    "check_confidence_level",
+    "check_bootstrap_method",
+    "check_rng",
+    "warn_if_slow",
+    "CHUNK_CELLS",
 ]
 
 _log = logging.getLogger("hemstats.stats.resampling.engine")
 
 METHODS: tuple[str, ...] = ("percentile", "basic", "bca")
-_CHUNK_CELLS = 1 << 20  # ~1 million weights per chunk: ~8 MB per float64 (b x n) array; peak ~75 MiB
+CHUNK_CELLS = 1 << 20  # ~1 million weights per chunk: ~8 MB per float64 (b x n) array; peak ~75 MiB
 #: Largest accepted ``n_resamples`` (the replicates of one model then take 80 MB).
 MAX_RESAMPLES: int = 10**7
 #: Above this many resamples a warning (and a log record) gives the expected run time.
@@ -46,7 +54,7 @@ MIN_CLUSTERS: int = 10
 _CELLS_PER_SECOND = 1.5e7  # resample x row cells per second (measured: AUC, n = 400-2000, 1 loaded core)
 
 
-def _check_y(y: Any, where: str) -> np.ndarray:
+def check_y(y: Any, where: str) -> np.ndarray:
     try:
         arr = np.asarray(pd.Series(y).astype("float64") if isinstance(y, pd.Series) else y, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -62,16 +70,16 @@ def _check_y(y: Any, where: str) -> np.ndarray:
     return arr.astype(np.int8)
 
 
-def _check_scores(score: Any, n: int, where: str) -> tuple[np.ndarray, list[str]]:
+def check_scores(score: Any, n: int, where: str) -> tuple[np.ndarray, list[str]]:
     try:
-        return _check_scores_numeric(score, n, where)
+        return check_scores_numeric(score, n, where)
     except (TypeError, ValueError) as exc:
         if isinstance(exc, InputError):
             raise
         raise InputError(f"{where}: expected numeric scores ({exc})") from None
 
 
-def _check_scores_numeric(score: Any, n: int, where: str) -> tuple[np.ndarray, list[str]]:
+def check_scores_numeric(score: Any, n: int, where: str) -> tuple[np.ndarray, list[str]]:
     if isinstance(score, pd.DataFrame):
         names = [str(c) for c in score.columns]
         arr = score.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -119,7 +127,7 @@ def check_n_resamples(n_resamples: Any) -> int:
     return int(n_resamples)
 
 
-def _check_confidence_level(confidence_level: Any) -> float:
+def check_confidence_level(confidence_level: Any) -> float:
     ok = isinstance(confidence_level, numbers.Real) and not isinstance(confidence_level, (bool, np.bool_))
     if not ok or not 0 < float(confidence_level) < 1:  # NaN fails the comparison too
         hint = " (a fraction: 0.95, not 95)" if ok and 1 < float(confidence_level) <= 100 else ""
@@ -127,13 +135,13 @@ def _check_confidence_level(confidence_level: Any) -> float:
     return float(confidence_level)
 
 
-def _check_method(bootstrap_method: Any, name: str = "bootstrap_method") -> str:
+def check_bootstrap_method(bootstrap_method: Any, name: str = "bootstrap_method") -> str:
     if not isinstance(bootstrap_method, str) or bootstrap_method not in METHODS:
         raise InputError(f"{name} must be one of {METHODS} (lower case), got {bootstrap_method!r}")
     return bootstrap_method
 
 
-def _check_rng(rng: Any) -> Any:
+def check_rng(rng: Any) -> Any:
     if rng is None or isinstance(rng, (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)):
         return rng
     if isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)) and int(rng) >= 0:
@@ -166,16 +174,16 @@ def check_bootstrap_options(
     hemstats.errors.InputError: confidence_level must be a number in (0, 1), got 95 (a fraction: 0.95, not 95)
     """
     n = check_n_resamples(n_resamples)
-    level = _check_confidence_level(confidence_level)
-    method = _check_method(bootstrap_method)
-    _check_rng(rng)
+    level = check_confidence_level(confidence_level)
+    method = check_bootstrap_method(bootstrap_method)
+    check_rng(rng)
     return n, level, method
 
 
 def _check_options(method: str, n_resamples: int, confidence_level: float) -> None:
-    _check_method(method, "method")
+    check_bootstrap_method(method, "method")
     check_n_resamples(n_resamples)
-    _check_confidence_level(confidence_level)
+    check_confidence_level(confidence_level)
 
 
 def method_code(bootstrap_method: str, *, stratified: bool, clustered: bool) -> str:
@@ -214,12 +222,23 @@ def check_cluster_count(n_clusters: int, clustered: bool) -> str | None:
     return None
 
 
-def _warn_if_slow(n_resamples: int, n_rows: int, n_models: int) -> None:
+def warn_if_slow(n_resamples: int, n_rows: int, n_models: int) -> None:
     if n_resamples <= LARGE_RESAMPLES:
         return
     seconds = n_resamples * max(n_rows, 1) * max(n_models, 1) / _CELLS_PER_SECOND
     msg = (f"n_resamples={n_resamples} on {n_rows} rows x {n_models} models: expect roughly {seconds:.0f} s "
-           f"(memory stays bounded: chunks of about {_CHUNK_CELLS} cells; the replicates take "
+           f"(memory stays bounded: chunks of about {CHUNK_CELLS} cells; the replicates take "
            f"{8 * n_resamples * n_models / 2**20:.0f} MiB)")
     _log.warning(msg)
     warnings.warn(msg, UserWarning, stacklevel=4)
+
+
+# Old private names, kept while other modules switch to the public ones (removed at the end of the session).
+_check_y = check_y
+_check_scores = check_scores
+_check_scores_numeric = check_scores_numeric
+_check_confidence_level = check_confidence_level
+_check_method = check_bootstrap_method
+_check_rng = check_rng
+_warn_if_slow = warn_if_slow
+_CHUNK_CELLS = CHUNK_CELLS

@@ -46,18 +46,17 @@ from scipy.special import ndtr, ndtri
 
 from hemstats.errors import InputError, OneClassError
 from hemstats.stats._core.options import (
-    _CHUNK_CELLS,
+    CHUNK_CELLS,
     LARGE_RESAMPLES,
     MAX_RESAMPLES,
     METHODS,
     MIN_CLUSTERS,
-    _check_confidence_level,
-    _check_method,
-    _check_options,
-    _check_rng,
-    _check_scores,
-    _check_y,
-    _warn_if_slow,
+    check_confidence_level,
+    check_bootstrap_method,
+    check_rng,
+    check_scores,
+    check_y,
+    warn_if_slow,
     check_bootstrap_options,
     check_cluster_count,
     check_n_resamples,
@@ -92,6 +91,16 @@ __all__ = [
     "check_n_resamples",
     "check_cluster_count",
     "method_code",
+    "Design",
+    "make_design",
+    "chunk_rows",
+    "replicates",
+    "check_y",
+    "check_scores",
+    "check_confidence_level",
+    "check_bootstrap_method",
+    "check_rng",
+    "warn_if_slow",
 ]
 
 Method = Literal["percentile", "basic", "bca"]
@@ -118,7 +127,7 @@ _BUILTIN: dict[str, Any] = {"auc": auc_statistic, "average_precision": average_p
 # resampling design
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class _Design:
+class Design:
     n_rows: int
     unit_of_row: np.ndarray  # (n,) unit index of each row
     n_units: int
@@ -126,7 +135,7 @@ class _Design:
     clustered: bool
 
 
-def _design(y: np.ndarray, cluster: Any, stratify: bool) -> _Design:
+def make_design(y: np.ndarray, cluster: Any, stratify: bool) -> Design:
     n = len(y)
     if cluster is None:
         unit_of_row = np.arange(n)
@@ -143,18 +152,18 @@ def _design(y: np.ndarray, cluster: Any, stratify: bool) -> _Design:
         strata = tuple(s for s in (np.flatnonzero(~unit_class), np.flatnonzero(unit_class)) if len(s))
     else:
         strata = (np.arange(n_units),)
-    return _Design(n, unit_of_row, n_units, strata, cluster is not None)
+    return Design(n, unit_of_row, n_units, strata, cluster is not None)
 
 
-def _chunk(chunk_size: int | None, n_rows: int, n_resamples: int) -> int:
+def chunk_rows(chunk_size: int | None, n_rows: int, n_resamples: int) -> int:
     if chunk_size is None:
-        chunk_size = max(1, _CHUNK_CELLS // max(n_rows, 1))
+        chunk_size = max(1, CHUNK_CELLS // max(n_rows, 1))
     if int(chunk_size) < 1:
         raise InputError(f"chunk_size must be a positive integer, got {chunk_size!r}")
     return int(min(chunk_size, max(n_resamples, 1)))
 
 
-def _local_chunks(design: _Design, n_resamples: int, rng: np.random.Generator, chunk: int) -> Iterator[list[np.ndarray]]:
+def _local_chunks(design: Design, n_resamples: int, rng: np.random.Generator, chunk: int) -> Iterator[list[np.ndarray]]:
     """Per chunk, one (b, n_s) array of positions within each stratum.
 
     Unstratified, positions come from ``rng.integers(0, n_units, (b, n_units))`` exactly as
@@ -173,7 +182,7 @@ def _local_chunks(design: _Design, n_resamples: int, rng: np.random.Generator, c
         done += b
 
 
-def _index_chunks(design: _Design, n_resamples: int, rng: np.random.Generator, chunk: int) -> Iterator[np.ndarray]:
+def _index_chunks(design: Design, n_resamples: int, rng: np.random.Generator, chunk: int) -> Iterator[np.ndarray]:
     """(b, n_units) resample indices (units drawn), chunk by chunk; strata side by side."""
     for local in _local_chunks(design, n_resamples, rng, chunk):
         yield np.concatenate([units[pos] for units, pos in zip(design.strata, local)], axis=1)
@@ -201,11 +210,11 @@ def resample_indices(
     >>> [c.shape for c in resample_indices([0, 1, 0, 1, 1], n_resamples=5, rng=0, chunk_size=2)]
     [(2, 5), (2, 5), (1, 5)]
     """
-    y_arr = _check_y(y, "y")
-    design = _design(y_arr, cluster, stratify)
+    y_arr = check_y(y, "y")
+    design = make_design(y_arr, cluster, stratify)
     n_resamples = check_n_resamples(n_resamples)
-    gen = np.random.default_rng(_check_rng(rng))
-    yield from _index_chunks(design, n_resamples, gen, _chunk(chunk_size, design.n_rows, n_resamples))
+    gen = np.random.default_rng(check_rng(rng))
+    yield from _index_chunks(design, n_resamples, gen, chunk_rows(chunk_size, design.n_rows, n_resamples))
 
 
 def _counts(idx: np.ndarray, n_units: int) -> np.ndarray:
@@ -276,8 +285,8 @@ class BootstrapDistribution:
         ``reason`` then says it was clipped.  With clusters, one cluster gives NaN and a
         reason, fewer than :data:`MIN_CLUSTERS` a warning in ``reason``.
         """
-        _check_method(method, "method")
-        _check_confidence_level(confidence_level)
+        check_bootstrap_method(method, "method")
+        check_confidence_level(confidence_level)
         bounds = self.info.get("bounds") if bounds is None else bounds
         cluster_note = check_cluster_count(self.n_clusters, bool(self.info.get("clustered")))
         if method == "bca" and self.jackknife is None:
@@ -382,7 +391,7 @@ def _bincount_rows(codes: np.ndarray, n_codes: int) -> np.ndarray:
     return np.bincount(codes.ravel(), minlength=b * n_codes).reshape(b, n_codes).astype(np.float64)
 
 
-def _evaluator(stat: Any, y: np.ndarray, score: np.ndarray, design: _Design) -> tuple[Callable, bool]:
+def _evaluator(stat: Any, y: np.ndarray, score: np.ndarray, design: Design) -> tuple[Callable, bool]:
     """``f(idx, counts) -> replicates`` for one score column, and whether it needs ``counts``."""
     if hasattr(stat, "codes"):
         codes, n_codes, finalize = stat.codes(y, score)
@@ -401,8 +410,8 @@ def _evaluator(stat: Any, y: np.ndarray, score: np.ndarray, design: _Design) -> 
     return (lambda idx, counts: f(counts[:, design.unit_of_row])), True
 
 
-def _replicates(
-    stat: Any, y: np.ndarray, scores: np.ndarray, design: _Design, n_resamples: int,
+def replicates(
+    stat: Any, y: np.ndarray, scores: np.ndarray, design: Design, n_resamples: int,
     gen: np.random.Generator, chunk: int,
 ) -> list[np.ndarray]:
     """Bootstrap replicates of ``stat`` for every score column, on shared resamples."""
@@ -436,12 +445,12 @@ def _resolve_statistic(statistic: Any) -> Any:
     return statistic
 
 
-def _jackknife(statistic: Any, y: np.ndarray, score: np.ndarray, design: _Design, chunk: int) -> np.ndarray:
+def _jackknife(statistic: Any, y: np.ndarray, score: np.ndarray, design: Design, chunk: int) -> np.ndarray:
     if hasattr(statistic, "jackknife"):
         return statistic.jackknife(y, score, design.unit_of_row, design.n_units)
     evaluate = _prepared(statistic, y, score)
     out = []
-    step = max(1, _CHUNK_CELLS // max(design.n_rows, 1))
+    step = max(1, CHUNK_CELLS // max(design.n_rows, 1))
     for start in range(0, design.n_units, step):
         units = np.arange(start, min(start + step, design.n_units))
         weights = (design.unit_of_row[None, :] != units[:, None]).astype(np.float64)
@@ -467,8 +476,8 @@ def bootstrap_distribution(
     ``jackknife=True`` also computes the leave-one-unit-out values BCa needs.
     """
     stat = _resolve_statistic(statistic)
-    y_arr = _check_y(y, "y")
-    scores, names = _check_scores(score, len(y_arr), "score")
+    y_arr = check_y(y, "y")
+    scores, names = check_scores(score, len(y_arr), "score")
     if model is not None:
         names = [model] if isinstance(model, str) else [str(m) for m in model]
     if not names:
@@ -482,13 +491,13 @@ def bootstrap_distribution(
         raise InputError(
             f"cluster: expected {len(y_arr)} ids (one per label), got {len(np.asarray(cluster, dtype=object).ravel())}"
         )
-    design = _design(y_arr, cluster, stratify)
-    gen = np.random.default_rng(_check_rng(rng))
-    chunk = _chunk(chunk_size, design.n_rows, n_resamples)
-    _warn_if_slow(n_resamples, design.n_rows, scores.shape[1])
+    design = make_design(y_arr, cluster, stratify)
+    gen = np.random.default_rng(check_rng(rng))
+    chunk = chunk_rows(chunk_size, design.n_rows, n_resamples)
+    warn_if_slow(n_resamples, design.n_rows, scores.shape[1])
     ones = np.ones((1, design.n_rows))
     estimate = np.array([float(np.asarray(stat(y_arr, scores[:, k], ones)).ravel()[0]) for k in range(scores.shape[1])])
-    dist = np.vstack(_replicates(stat, y_arr, scores, design, n_resamples, gen, chunk))
+    dist = np.vstack(replicates(stat, y_arr, scores, design, n_resamples, gen, chunk))
     jack = None
     if jackknife:
         jack = np.vstack([_jackknife(stat, y_arr, scores[:, k], design, chunk) for k in range(scores.shape[1])])
@@ -578,10 +587,12 @@ def bootstrap_ci(
     >>> bool((res.ci_low < res.estimate).all() and (res.estimate < res.ci_high).all())
     True
     """
-    _check_options(method, n_resamples, confidence_level)
-    _check_rng(rng)
+    check_bootstrap_method(method, "method")
+    check_n_resamples(n_resamples)
+    check_confidence_level(confidence_level)
+    check_rng(rng)
     stat = _resolve_statistic(statistic)
-    y_arr = _check_y(y, "y")
+    y_arr = check_y(y, "y")
     if len(np.unique(y_arr)) < 2 and getattr(stat, "name", None) in ("auc", "average_precision"):
         raise OneClassError(
             f"y: all {len(y_arr)} labels are {int(y_arr[0]) if len(y_arr) else 'absent'}; "
@@ -595,3 +606,14 @@ def bootstrap_ci(
     if return_distribution:
         out.attrs["distribution"] = dist
     return out
+
+
+# Old private names, kept while other modules switch to the public ones (removed at the end of the session).
+_Design = Design
+_design = make_design
+_chunk = chunk_rows
+_replicates = replicates
+_check_y = check_y
+_check_scores = check_scores
+_check_confidence_level = check_confidence_level
+_warn_if_slow = warn_if_slow

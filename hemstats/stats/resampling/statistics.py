@@ -21,6 +21,7 @@ __all__ = [
     "weighted_auc",
     "weighted_average_precision",
     "tie_group_codes",
+    "CodedStatistic",
 ]
 
 
@@ -69,7 +70,7 @@ def tie_group_codes(y: np.ndarray, score: np.ndarray, *, descending: bool = Fals
     return gid * 2 + y.astype(np.int64), 2 * len(starts)
 
 
-class _CodedStatistic:
+class CodedStatistic:
     """Base: ``__call__`` on weights through the same codes the engine counts."""
 
     name = "statistic"
@@ -110,7 +111,7 @@ def _ap_from_totals(totals: np.ndarray) -> np.ndarray:
     return np.where((p > 0) & (fp[:, -1] > 0), ap, np.nan)
 
 
-class _AUC(_CodedStatistic):
+class _AUC(CodedStatistic):
     """Rank-based (Mann-Whitney) AUC with ties counted 1/2, for weighted resamples."""
 
     name = "auc"
@@ -164,7 +165,7 @@ def _within_unit_pairs(y: np.ndarray, gid: np.ndarray, unit: np.ndarray, n_units
     return np.bincount(u, weights=contrib, minlength=n_units)
 
 
-class _AveragePrecision(_CodedStatistic):
+class _AveragePrecision(CodedStatistic):
     """Average precision as scikit-learn defines it (step-wise, ties grouped), weighted."""
 
     name = "average_precision"
@@ -200,3 +201,7 @@ def weighted_average_precision(y: np.ndarray, score: np.ndarray, weights: np.nda
     y, score = np.asarray(y), np.asarray(score, dtype=np.float64)
     w = np.ones((1, len(y))) if weights is None else np.atleast_2d(weights)
     return average_precision_statistic(y, score, w)
+
+
+# Old private name, kept while other modules switch to the public one (removed at the end of the session).
+_CodedStatistic = CodedStatistic
