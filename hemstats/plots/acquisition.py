@@ -136,7 +136,8 @@ def acquisition_mix_plot(
     Parameters
     ----------
     mix : pandas.DataFrame
-        The table of :func:`hemstats.stats.acquisition_mix` (grouped by ``dataset``).
+        The table of :func:`hemstats.stats.acquisition_mix`: ``n_positive`` studies per
+        dataset and combination.
     ax : matplotlib.axes.Axes, optional
     variable : {"vendor", "scanner_model", "kernel_family", "thickness_bin"}
         The acquisition variable whose shares are stacked; missing values form a grey
@@ -152,17 +153,17 @@ def acquisition_mix_plot(
     >>> matplotlib.use("Agg")
     >>> from hemstats.datasets import demo
     >>> from hemstats.stats import acquisition_mix
-    >>> ax = acquisition_mix_plot(acquisition_mix(demo.load(n_studies=200).studies))
+    >>> ax = acquisition_mix_plot(acquisition_mix(demo.load(n_studies=200)))
     >>> ax.get_legend_handles_labels()[1]
     ['soft', 'standard', 'bone']
     """
     from hemstats.acquisition import FAMILIES, THICKNESS_BINS
 
-    _need_rows(mix, ("dataset", variable, "n"), "acquisition_mix_plot")
+    _need_rows(mix, ("dataset", variable, "n_positive"), "acquisition_mix_plot")
     if mix.empty:
         raise HemstatsError("acquisition_mix_plot: the table is empty; nothing to draw")
     values = mix[variable].astype(object).where(mix[variable].notna(), "not reported")
-    counts = mix.assign(__v=values).groupby(["dataset", "__v"], sort=False, observed=True)["n"].sum().unstack(fill_value=0)
+    counts = mix.assign(__v=values).groupby(["dataset", "__v"], sort=False, observed=True)["n_positive"].sum().unstack(fill_value=0)
     order = {"kernel_family": FAMILIES, "thickness_bin": THICKNESS_BINS}.get(variable)
     cols = list(counts.columns)
     if order is not None:

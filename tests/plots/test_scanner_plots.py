@@ -14,7 +14,9 @@ from matplotlib.container import BarContainer, ErrorbarContainer
 
 from hemstats.errors import HemstatsError
 from hemstats.plots.acquisition import acquisition_mix_plot, stratum_forest
+from hemstats.stats._core.columns import result_frame
 from hemstats.stats.acquisition.heterogeneity import STRATUM_COLUMNS
+from hemstats.stats.acquisition.mix import MIX_VARIABLES
 
 
 @pytest.fixture(autouse=True)
@@ -91,10 +93,11 @@ def mix() -> pd.DataFrame:
         ("b", "Philips", "m3", "standard", ">5", 3),
         ("b", "Philips", "m3", None, ">5", 1),
     ]
-    df = pd.DataFrame(rows, columns=["dataset", "vendor", "scanner_model", "kernel_family", "thickness_bin", "n"])
-    df["total"] = df.groupby("dataset")["n"].transform("sum")
-    df["share"] = df["n"] / df["total"]
-    return df
+    df = pd.DataFrame(rows, columns=["dataset", "vendor", "scanner_model", "kernel_family", "thickness_bin",
+                                     "n_positive"])
+    df["n"] = df.groupby("dataset")["n_positive"].transform("sum")
+    df["estimate"] = df["n_positive"] / df["n"]
+    return result_frame(df.assign(metric="share"), extra=MIX_VARIABLES)
 
 
 def test_acquisition_mix_plot_stacks_shares(mix):

@@ -50,6 +50,9 @@ from hemstats.stats.acquisition.heterogeneity import (  # noqa: E402
     performance_by_stratum,
 )
 from hemstats.stats.acquisition.mix import (  # noqa: E402
+    DISTRIBUTION_COLUMNS,
+    EFFECT_COLUMNS,
+    MIX_COLUMNS,
     _cramer_from_tables,
     _CramerV,
     acquisition_distribution,
@@ -89,26 +92,31 @@ def test_acquisition_mix_matches_crosstab(cohort):
     pd.testing.assert_frame_equal(cohort.studies, before)  # input not modified
     h = harmonize(cohort.studies)
     ct = h.groupby(["vendor", "scanner_model", "kernel_family", "thickness_bin"], observed=True).size()
-    got = mix.set_index(["vendor", "scanner_model", "kernel_family", "thickness_bin"])["n"]
+    got = mix.set_index(["vendor", "scanner_model", "kernel_family", "thickness_bin"])["n_positive"]
     assert got.sort_index().to_dict() == {k: v for k, v in ct.sort_index().to_dict().items()}
-    assert mix["total"].eq(1200).all() and mix["share"].sum() == pytest.approx(1.0, abs=1e-12)
-    assert mix["n"].is_monotonic_decreasing
+    assert mix["n"].eq(1200).all() and mix["estimate"].sum() == pytest.approx(1.0, abs=1e-12)
+    assert (mix["metric"] == "share").all() and mix["n_positive"].is_monotonic_decreasing
+    assert list(mix.columns) == list(MIX_COLUMNS)
 
 
 def test_acquisition_mix_keeps_missing_apart():
-    studies = pd.DataFrame({"dataset": "x", "study_id": ["a", "b", "c"], "manufacturer": ["GE", None, "GE"],
+    studies = pd.DataFrame({"dataset": "x", "study_id": ["a", "b", "c"], "patient_id": ["p", "q", "r"],
+                            "manufacturer": ["GE", None, "GE"],
                             "scanner_model": ["m", "m", "m"], "kernel": ["BONE", "BONE", None],
                             "slice_thickness_mm": [1.0, 1.0, 1.0]})
     mix = acquisition_mix(studies)
-    assert len(mix) == 3 and mix["n"].tolist() == [1, 1, 1]
+    assert len(mix) == 3 and mix["n_positive"].tolist() == [1, 1, 1]
     assert mix["vendor"].isna().sum() == 1 and mix["kernel_family"].isna().sum() == 1
 
 
 def test_acquisition_distribution_matches_numpy(cohort):
-    dist = acquisition_distribution(cohort.studies).set_index("variable")
+    dist = acquisition_distribution(cohort.studies)
+    assert list(dist.columns) == list(DISTRIBUTION_COLUMNS)
     for var in ("kvp", "tube_current_ma", "slice_thickness_mm"):
         x = cohort.studies[var].to_numpy(dtype=float)
-        row = dist.loc[var]
+        part = dist[dist["variable"] == var]
+        row = part.set_index("metric")["estimate"].to_dict()
+        row.update(n=part["n"].iloc[0], n_missing=part["n_missing"].iloc[0])
         assert row["n"] == 1200 and row["n_missing"] == 0
         assert row["mean"] == pytest.approx(x.mean(), rel=1e-12)
         assert row["sd"] == pytest.approx(x.std(ddof=1), rel=1e-12)
@@ -118,7 +126,7 @@ def test_acquisition_distribution_matches_numpy(cohort):
 
 # -- association with labels, against R -------------------------------------------------------------
 def test_association_against_r(cohort, r_ref):
-    eff = acquisition_effects(cohort.labels, cohort.studies, findings="any", model=False, n_resamples=0)
+    eff = acquisition_effects(cohort.labels, studies=cohort.studies, findings="any", model=False, n_resamples=0)
     eff = eff.set_index("variable")
     for var, ref in r_ref["association_any"].items():
         row = eff.loc[var]
@@ -127,7 +135,7 @@ def test_association_against_r(cohort, r_ref):
         assert row["df"] == ref["df"]
         assert row["p_value"] == pytest.approx(ref["p_value"], abs=1e-6)
         assert row["estimate"] == pytest.approx(ref["cramers_v"], abs=1e-6)
-        assert row["method"] == "chi-squared"
+        assert row["test"] == "chi-squared" and row["metric"] == "cramers-v"
     assert eff["p_adjusted"].ge(eff["p_value"]).all()
 
 
@@ -136,11 +144,11 @@ def test_fisher_for_small_2x2_against_r(cohort, r_ref):
     first = sub.studies["study_id"].iloc[:200]
     labels = sub.labels[sub.labels["study_id"].isin(first)]
     studies = sub.studies[sub.studies["study_id"].isin(first)]
-    eff = acquisition_effects(labels, studies, findings="edh", variables=("kernel_class",), model=False, n_resamples=0)
+    eff = acquisition_effects(labels, studies=studies, findings="edh", columns=("kernel_class",), model=False, n_resamples=0)
     row = eff.iloc[0]
     ref = r_ref["fisher_edh_first200"]
     assert ref["min_expected"] < 5
-    assert row["method"] == "fisher"
+    assert row["test"] == "fisher"
     assert row["p_value"] == pytest.approx(ref["p_value"], abs=1e-6)  # R: fisher.test(table(kernel_class, y_edh))
     assert row["estimate"] == pytest.approx(ref["cramers_v"], abs=1e-6)
     assert row["statistic"] == pytest.approx(ref["statistic"], abs=1e-6)
@@ -160,7 +168,7 @@ _R_TERM = {
 
 
 def test_independence_gee_equals_r_glm_and_sandwich(cohort, r_ref):
-    eff = acquisition_effects(cohort.labels, cohort.studies, findings="any", variables=(), n_resamples=0,
+    eff = acquisition_effects(cohort.labels, studies=cohort.studies, findings="any", columns=(), n_resamples=0,
                               cov_struct="independence")
     ref = r_ref["glm_any"]
     terms = dict(zip(ref["terms"], range(len(ref["terms"]))))
@@ -174,13 +182,14 @@ def test_independence_gee_equals_r_glm_and_sandwich(cohort, r_ref):
         se = np.log(row.ci_high / row.estimate) / z
         assert se == pytest.approx(ref["robust_se"][j], abs=1e-6)
         assert row.n == ref["n"] and bool(row.converged)
+    assert list(eff.columns) == list(EFFECT_COLUMNS)
 
 
 def test_exchangeable_gee_equals_statsmodels(cohort):
     import statsmodels.formula.api as smf
     from statsmodels.genmod import cov_struct, families
 
-    eff = acquisition_effects(cohort.labels, cohort.studies, findings="sdh", variables=(), n_resamples=0)
+    eff = acquisition_effects(cohort.labels, studies=cohort.studies, findings="sdh", columns=(), n_resamples=0)
     frame = reference_frame()
     y = cohort.labels.query("level == 'study' and rater == 'consensus' and finding == 'sdh'")
     frame["y"] = y.set_index(y["study_id"].astype(str)).loc[frame["study_id"], "value"].to_numpy()
@@ -193,7 +202,7 @@ def test_exchangeable_gee_equals_statsmodels(cohort):
     ours = np.sort(np.log(eff["estimate"].to_numpy()))
     theirs = np.sort(fit.params.to_numpy()[1:])
     np.testing.assert_allclose(ours, theirs, atol=1e-8)
-    assert eff["method"].str.startswith("gee-exchangeable").all()
+    assert (eff["method"] == "gee-exchangeable-robust-wald").all() and (eff["metric"] == "odds-ratio").all()
 
 
 def test_gee_nonconvergence_is_reported(cohort):
@@ -203,7 +212,7 @@ def test_gee_nonconvergence_is_reported(cohort):
     labels = cohort.labels.copy()
     edh = labels["finding"] == "edh"
     labels.loc[edh, "value"] = labels.loc[edh, "study_id"].isin(siemens).astype("int8")
-    eff = acquisition_effects(labels, studies, findings=["edh", "any"], variables=(), n_resamples=0)
+    eff = acquisition_effects(labels, studies=studies, findings=["edh", "any"], columns=(), n_resamples=0)
     bad = eff[eff["finding"] == "edh"]
     assert len(bad) == 9 and (~bad["converged"]).all() and bad["estimate"].isna().all()
     assert bad["reason"].str.contains("did not converge").all()
@@ -216,7 +225,7 @@ def test_one_class_and_one_level_give_nan_with_reason(cohort):
     labels.loc[labels["finding"] == "edh", "value"] = 0
     before = labels.copy()
     studies = cohort.studies.assign(kvp=120.0)
-    eff = acquisition_effects(labels, studies, findings=["edh", "any"], n_resamples=0)
+    eff = acquisition_effects(labels, studies=studies, findings=["edh", "any"], n_resamples=0)
     pd.testing.assert_frame_equal(labels, before)
     edh = eff[eff["finding"] == "edh"]
     assert edh["estimate"].isna().all() and edh["reason"].str.contains("one class").all()
@@ -225,19 +234,19 @@ def test_one_class_and_one_level_give_nan_with_reason(cohort):
 
 
 def test_gee_by_site_warns_about_few_clusters(cohort):
-    eff = acquisition_effects(cohort.labels, cohort.studies, findings="any", variables=(), n_resamples=0,
+    eff = acquisition_effects(cohort.labels, studies=cohort.studies, findings="any", columns=(), n_resamples=0,
                               cluster="site", cov_struct="independence")
-    assert eff["reason"].str.contains("only 3 clusters").all()
-    assert eff["method"].str.contains("clusters: site").all()
+    assert eff["reason"].str.contains("only 3 clusters of site").all()
+    assert (eff["n_clusters"] == 3).all()
     # the point estimates of an independence GEE do not depend on the clusters
-    by_patient = acquisition_effects(cohort.labels, cohort.studies, findings="any", variables=(), n_resamples=0,
+    by_patient = acquisition_effects(cohort.labels, studies=cohort.studies, findings="any", columns=(), n_resamples=0,
                                      cov_struct="independence")
     np.testing.assert_allclose(eff["estimate"], by_patient["estimate"], rtol=1e-8)
 
 
 def test_aliased_term_listed(cohort):
     # scanner_model is nested in vendor: its indicators are aliased and reported, not a crash.
-    eff = acquisition_effects(cohort.labels, cohort.studies, findings="any", variables=(), n_resamples=0,
+    eff = acquisition_effects(cohort.labels, studies=cohort.studies, findings="any", columns=(), n_resamples=0,
                               covariates=("vendor", "scanner_model"))
     aliased = eff[eff["reason"].str.contains("aliased", na=False)]
     assert len(aliased) >= 1 and aliased["estimate"].isna().all()
@@ -258,11 +267,11 @@ def test_cramer_bootstrap_statistic_equals_replicated_rows():
 
 
 def test_cramer_ci_contains_estimate_away_from_zero(cohort):
-    eff = acquisition_effects(cohort.labels, cohort.studies, findings="any", variables=("vendor",), model=False,
+    eff = acquisition_effects(cohort.labels, studies=cohort.studies, findings="any", columns=("vendor",), model=False,
                               n_resamples=500, rng=1)
     row = eff.iloc[0]
     assert row["ci_low"] < row["estimate"] < row["ci_high"]
-    again = acquisition_effects(cohort.labels, cohort.studies, findings="any", variables=("vendor",), model=False,
+    again = acquisition_effects(cohort.labels, studies=cohort.studies, findings="any", columns=("vendor",), model=False,
                                 n_resamples=500, rng=1)
     pd.testing.assert_frame_equal(eff, again)
 

@@ -1,13 +1,14 @@
 """Acquisition: the scanner / kernel / slice-thickness mix of each dataset, and its association with labels.
 
-* :func:`acquisition_mix`: counts and shares per dataset x vendor x scanner model x kernel
-  family x slice-thickness bin.
-* :func:`acquisition_distribution`: kVp, tube current and slice thickness (n, mean, SD,
-  median, IQR, range) per dataset.
+* :func:`acquisition_mix`: the share of studies of each dataset (x subgroup) per vendor x
+  scanner model x kernel family x slice-thickness bin.
+* :func:`acquisition_distribution`: kVp, tube current and slice thickness (mean, SD,
+  median, quartiles, range) per dataset.
 * :func:`acquisition_effects`: per dataset x finding, a chi-squared (or Fisher) test and
-  Cramer's V with a bootstrap CI for each acquisition variable, and a logistic GEE of
+  Cramer's V with a bootstrap CI for each acquisition column, and a logistic GEE of
   ``finding ~ vendor + kernel family + thickness + kVp + age + sex`` with odds ratios.
 
+Every result is a long table of :func:`hemstats.stats._core.columns.result_frame`.
 Model performance per acquisition stratum is in :mod:`hemstats.stats.acquisition.heterogeneity`.
 The harmonised columns (``vendor``, ``kernel_family``, ``thickness_bin``) come from
 :func:`hemstats.acquisition.harmonize`, applied here when a ``studies`` table lacks them.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -26,14 +27,22 @@ from scipy import stats as _st
 from scipy.special import ndtri
 
 from hemstats.acquisition import HARMONIZED_COLUMNS, harmonize
-from hemstats.errors import HemstatsError
+from hemstats.errors import InputError
 from hemstats.findings import FINDINGS
+from hemstats.stats._core.columns import result_columns, result_frame, subgroup_name, subgroup_value
+from hemstats.stats._core.options import check_confidence_level
+from hemstats.stats._core.resolve import check_columns, resolve
+from hemstats.stats._core.types import By, Findings, Seed
 from hemstats.stats.resampling.engine import bootstrap_distribution
+
+if TYPE_CHECKING:
+    from hemstats.cohort import Cohort
 
 __all__ = [
     "acquisition_mix",
     "acquisition_distribution",
     "acquisition_effects",
+    "holm",
     "MIX_COLUMNS",
     "DISTRIBUTION_COLUMNS",
     "EFFECT_COLUMNS",
@@ -41,66 +50,78 @@ __all__ = [
 
 #: Acquisition columns of the cross-classification of :func:`acquisition_mix`.
 MIX_VARIABLES: tuple[str, ...] = ("vendor", "scanner_model", "kernel_family", "thickness_bin")
-#: Columns of :func:`acquisition_mix` after the ``by`` columns.
-MIX_COLUMNS: tuple[str, ...] = (*MIX_VARIABLES, "n", "total", "share")
-#: Columns of :func:`acquisition_distribution` after the ``by`` columns.
-DISTRIBUTION_COLUMNS: tuple[str, ...] = (
-    "variable", "n", "n_missing", "mean", "sd", "median", "q1", "q3", "min", "max",
-)
+#: Columns of :func:`acquisition_mix`.
+MIX_COLUMNS: tuple[str, ...] = tuple(result_columns(extra=MIX_VARIABLES))
+#: Statistics (``metric``) of :func:`acquisition_distribution`, in row order.
+DISTRIBUTION_METRICS: tuple[str, ...] = ("mean", "sd", "median", "q1", "q3", "min", "max")
+#: Columns of :func:`acquisition_distribution`.
+DISTRIBUTION_COLUMNS: tuple[str, ...] = tuple(result_columns(extra=("variable",), after=("n_missing",)))
+_EFFECT_EXTRA: tuple[str, ...] = ("analysis", "variable", "term")
+_EFFECT_AFTER: tuple[str, ...] = ("test", "statistic", "df", "p_value", "p_adjusted", "converged")
 #: Columns of :func:`acquisition_effects`.
-EFFECT_COLUMNS: tuple[str, ...] = (
-    "dataset", "finding", "analysis", "variable", "term", "measure", "estimate", "ci_low", "ci_high",
-    "statistic", "df", "p_value", "p_adjusted", "n", "n_positive", "method", "confidence_level",
-    "converged", "reason",
-)
+EFFECT_COLUMNS: tuple[str, ...] = tuple(result_columns(extra=_EFFECT_EXTRA, after=_EFFECT_AFTER))
 _NUMERIC = ("kvp", "tube_current_ma", "slice_thickness_mm")
 _SCALE = {"kvp": (10.0, "per 10 kV"), "tube_current_ma": (100.0, "per 100 mA"), "age_years": (10.0, "per 10 years"),
           "slice_thickness_mm": (1.0, "per mm")}
 
 
-def _by_list(by: str | Sequence[str] | None) -> list[str]:
-    if by is None:
+def names(value: str | Sequence[str] | None, option: str) -> list[str]:
+    """``value`` as a list of names (a str is one name, never split into letters); None gives []."""
+    if value is None:
         return []
-    out = [by] if isinstance(by, str) else list(by)
-    if not all(isinstance(b, str) for b in out):
-        raise HemstatsError(f"by must be a column name or a list of column names, got {by!r}")
+    out = [value] if isinstance(value, str) else list(value)
+    if not all(isinstance(v, str) for v in out):
+        raise InputError(f"{option} must be a column name or a list of column names, got {value!r}")
     return out
 
 
 def harmonized(studies: pd.DataFrame) -> pd.DataFrame:
     """``studies`` with the harmonised columns (a new frame; computed only when absent)."""
-    if not isinstance(studies, pd.DataFrame):
-        raise HemstatsError(f"studies: expected a pandas DataFrame, got {type(studies).__name__}")
     if all(c in studies for c in HARMONIZED_COLUMNS):
         return studies.copy()
     return harmonize(studies)
 
 
-def _need(df: pd.DataFrame, table: str, columns: Sequence[str]) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise HemstatsError(f"{table}: missing column(s) {missing}; columns present: {list(df.columns)}")
+def _need(df: pd.DataFrame, table: str, columns: Sequence[str], where: str) -> None:
+    check_columns(df, table, where=where, columns=list(dict.fromkeys(columns)))
+
+
+def _grouped(frame: pd.DataFrame, by: Sequence[str]) -> list[tuple[Any, Any, pd.DataFrame]]:
+    """``(dataset, subgroup values or None, rows)`` per dataset x ``by`` group, in sorted order."""
+    keys = ["dataset", *by]
+    out = []
+    for key, part in frame.groupby(keys, observed=True, sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        values = None if not by else (key[1] if len(by) == 1 else tuple(key[1:]))
+        out.append((key[0], values, part))
+    return out
 
 
 # -- descriptive -------------------------------------------------------------------------------
-def acquisition_mix(studies: pd.DataFrame, *, by: str | Sequence[str] | None = "dataset") -> pd.DataFrame:
-    """Counts and shares of studies per vendor x scanner model x kernel family x thickness bin.
+def acquisition_mix(data: Cohort | pd.DataFrame, *, by: By = None) -> pd.DataFrame:
+    """Share of studies per vendor x scanner model x kernel family x thickness bin, per dataset.
 
     Parameters
     ----------
-    studies : pandas.DataFrame
-        A canonical ``studies`` table (harmonised with :func:`hemstats.acquisition.harmonize`
-        when it lacks ``vendor``, ``kernel_family``, ``thickness_bin``).
-    by : str or list of str or None, default "dataset"
-        Grouping columns; shares are within each group.
+    data : Cohort or pandas.DataFrame
+        A Cohort, or the canonical ``studies`` table (harmonised with
+        :func:`hemstats.acquisition.harmonize` when it lacks ``vendor``, ``kernel_family``,
+        ``thickness_bin``).
+    by : str or list of str, optional
+        Grouping columns of ``studies`` within each dataset (``subgroup``/``subgroup_value``);
+        shares are within each dataset x group.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``<by>..., vendor, scanner_model, kernel_family, thickness_bin, n, total,
-        share``: one row per combination present (missing values form their own, missing,
-        level: "not reported" is kept apart), ``total`` studies of the group, ``share = n /
-        total``.  Sorted by group, then most frequent first.
+        :data:`MIX_COLUMNS`: ``dataset, level, finding, subgroup, subgroup_value, vendor,
+        scanner_model, kernel_family, thickness_bin, metric, estimate, ci_low, ci_high, n,
+        n_positive, method, confidence_level, n_resamples, n_failed_resamples, n_clusters,
+        reason``.  One row per combination present (``metric`` ``share``): ``n_positive``
+        studies of the ``n`` of the group, ``estimate = n_positive / n``; no interval.
+        Missing values form their own, missing, level ("not reported" is kept apart).
+        ``level`` and ``finding`` are missing (a study's acquisition is no label).  Sorted by
+        dataset and group, then most frequent first.
 
     Notes
     -----
@@ -109,80 +130,88 @@ def acquisition_mix(studies: pd.DataFrame, *, by: str | Sequence[str] | None = "
     Examples
     --------
     >>> from hemstats.datasets import demo
-    >>> mix = acquisition_mix(demo.load(n_studies=200).studies)
-    >>> mix.columns.tolist()
-    ['dataset', 'vendor', 'scanner_model', 'kernel_family', 'thickness_bin', 'n', 'total', 'share']
-    >>> int(mix["n"].sum()), float(mix["share"].sum())
+    >>> mix = acquisition_mix(demo.load(n_studies=200))
+    >>> first = mix.iloc[0]
+    >>> str(first["kernel_family"]), int(first["n_positive"]), int(first["n"]), str(first["metric"])
+    ('standard', 16, 200, 'share')
+    >>> int(mix["n_positive"].sum()), float(mix["estimate"].sum())
     (200, 1.0)
     """
-    by_cols = _by_list(by)
-    h = harmonized(studies)
-    _need(h, "studies", [*by_cols, "scanner_model"])
-    keys = [*by_cols, *MIX_VARIABLES]
+    where = "acquisition_mix"
+    tables = resolve(data, "studies", where=where)
+    by_cols = names(by, "by")
+    h = harmonized(tables.main)
+    _need(h, "studies", ["dataset", *by_cols, "scanner_model"], where)
+    keys = ["dataset", *by_cols, *MIX_VARIABLES]
     frame = h[keys].astype(object)
     frame = frame.where(frame.notna(), None)
-    counts = frame.groupby(keys, dropna=False, sort=False).size().rename("n").reset_index()
-    if by_cols:
-        counts["total"] = counts.groupby(by_cols, dropna=False)["n"].transform("sum")
-    else:
-        counts["total"] = counts["n"].sum()
-    counts["share"] = counts["n"] / counts["total"]
-    counts = counts.sort_values([*by_cols, "n", *MIX_VARIABLES], ascending=[True] * len(by_cols) + [False] + [True] * 4,
+    counts = frame.groupby(keys, dropna=False, sort=False).size().rename("n_positive").reset_index()
+    counts["n"] = counts.groupby(["dataset", *by_cols], dropna=False)["n_positive"].transform("sum")
+    counts = counts.sort_values(["dataset", *by_cols, "n_positive", *MIX_VARIABLES],
+                                ascending=[True] * (1 + len(by_cols)) + [False] + [True] * 4,
                                 kind="stable", na_position="last")
     for c in keys:
         counts[c] = counts[c].astype(object).where(counts[c].notna(), pd.NA)
-    counts[["n", "total"]] = counts[["n", "total"]].astype("int64")
-    return counts.reset_index(drop=True)[[*by_cols, *MIX_COLUMNS]]
+    rows = pd.DataFrame({
+        "dataset": counts["dataset"],
+        "subgroup": subgroup_name(by_cols),
+        "subgroup_value": [subgroup_value(tuple(r)) if len(by_cols) > 1 else subgroup_value(r[0])
+                           for r in counts[by_cols].itertuples(index=False)] if by_cols else None,
+        **{c: counts[c] for c in MIX_VARIABLES},
+        "metric": "share",
+        "estimate": counts["n_positive"] / counts["n"],
+        "n": counts["n"],
+        "n_positive": counts["n_positive"],
+    })
+    return result_frame(rows.reset_index(drop=True), extra=MIX_VARIABLES)
 
 
 def acquisition_distribution(
-    studies: pd.DataFrame,
+    data: Cohort | pd.DataFrame,
     *,
-    by: str | Sequence[str] | None = "dataset",
-    variables: Sequence[str] = _NUMERIC,
+    by: By = None,
+    columns: Sequence[str] = _NUMERIC,
 ) -> pd.DataFrame:
-    """Distribution of kVp, tube current and slice thickness per group.
+    """Distribution of kVp, tube current and slice thickness per dataset (x subgroup).
 
     Parameters
     ----------
-    studies : pandas.DataFrame
-        A ``studies`` table.
-    by : str or list of str or None, default "dataset"
-    variables : sequence of str, default ("kvp", "tube_current_ma", "slice_thickness_mm")
-        Numeric columns to summarise.
+    data : Cohort or pandas.DataFrame
+        A Cohort, or the canonical ``studies`` table.
+    by : str or list of str, optional
+        Grouping columns of ``studies`` within each dataset.
+    columns : sequence of str, default ("kvp", "tube_current_ma", "slice_thickness_mm")
+        Numeric columns of ``studies`` to describe (a str is one column).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``<by>..., variable, n, n_missing, mean, sd, median, q1, q3, min, max``
-        (``sd`` with ddof 1, quartiles by linear interpolation as R's ``quantile`` type 7);
-        NaN statistics for a group without values.
-
-    Notes
-    -----
-    Validated against: ``numpy.mean/std/quantile`` (tests).
+        :data:`DISTRIBUTION_COLUMNS`: the result columns with ``variable`` (the column
+        described) and ``n_missing``; one row per dataset x group x variable x ``metric`` of
+        :data:`DISTRIBUTION_METRICS` (``mean``, ``sd`` (ddof 1), ``median``, ``q1``, ``q3``,
+        ``min``, ``max``); ``n`` counts the studies with a value, ``n_missing`` those without.
 
     Examples
     --------
     >>> from hemstats.datasets import demo
-    >>> dist = acquisition_distribution(demo.load(n_studies=200).studies)
-    >>> dist[["variable", "n", "median", "max"]].values.tolist()
-    [['kvp', 200, 120.0, 140.0], ['tube_current_ma', 200, 295.0, 450.0], ['slice_thickness_mm', 200, 3.0, 5.0]]
+    >>> dist = acquisition_distribution(demo.load(n_studies=200))
+    >>> dist.query("metric == 'median'")[["variable", "n", "estimate"]].values.tolist()
+    [['kvp', 200, 120.0], ['tube_current_ma', 200, 295.0], ['slice_thickness_mm', 200, 3.0]]
     """
-    by_cols = _by_list(by)
-    if isinstance(variables, str):
-        variables = [variables]
-    _need(studies, "studies", [*by_cols, *variables])
+    where = "acquisition_distribution"
+    tables = resolve(data, "studies", where=where)
+    studies = tables.main
+    by_cols = names(by, "by")
+    variables = names(columns, "columns")
+    _need(studies, "studies", ["dataset", *by_cols, *variables], where)
     for var in variables:
         given = studies[var].astype(object)
         text = given.notna() & pd.to_numeric(given, errors="coerce").isna()
         if text.any():
-            raise HemstatsError(f"variables: column {var!r} is not numeric ({int(text.sum())} non-numeric value(s), "
-                                f"first at row {int(np.flatnonzero(text.to_numpy())[0])})")
+            raise InputError(f"{where}: columns: column {var!r} is not numeric ({int(text.sum())} non-numeric "
+                             f"value(s), first at row {int(np.flatnonzero(text.to_numpy())[0])}); expected numbers")
     rows = []
-    groups = [((), studies)] if not by_cols else studies.groupby(by_cols, observed=True, sort=True, dropna=False)
-    for key, part in groups:
-        key = key if isinstance(key, tuple) else (key,)
+    for dataset, values, part in _grouped(studies, by_cols):
         for var in variables:
             x = pd.to_numeric(part[var].astype(object), errors="coerce").to_numpy(dtype=float)
             ok = x[np.isfinite(x)]
@@ -192,23 +221,26 @@ def acquisition_distribution(
                           float(q3), float(ok.min()), float(ok.max()))
             else:
                 stats_ = (np.nan,) * 7
-            rows.append((*key, var, len(ok), len(x) - len(ok), *stats_))
-    out = pd.DataFrame(rows, columns=[*by_cols, *DISTRIBUTION_COLUMNS])
-    out[["n", "n_missing"]] = out[["n", "n_missing"]].astype("int64")
+            for metric, value in zip(DISTRIBUTION_METRICS, stats_):
+                rows.append({"dataset": dataset, "subgroup": subgroup_name(by_cols),
+                             "subgroup_value": subgroup_value(values), "variable": var, "metric": metric,
+                             "estimate": value, "n": len(ok), "n_missing": len(x) - len(ok)})
+    out = result_frame(rows, extra=("variable",), after=("n_missing",))
+    out["n_missing"] = out["n_missing"].astype("Int64")
     return out
 
 
 # -- association with labels ---------------------------------------------------------------------
-def _study_labels(labels: pd.DataFrame, rater: str, findings: Sequence[str] | None) -> pd.DataFrame:
-    _need(labels, "labels", ["dataset", "study_id", "level", "finding", "rater", "value"])
+def _study_labels(labels: pd.DataFrame, rater: str, findings: Findings, where: str) -> pd.DataFrame:
     lab = labels[(labels["level"].astype(object) == "study") & (labels["rater"].astype(object) == rater)]
     if lab.empty:
-        raise HemstatsError(f"labels: no study-level labels of rater {rater!r}")
+        raise InputError(f"{where}: rater: no study-level labels of rater {rater!r}; expected a rater of the labels table")
     if findings is not None:
         wanted = [findings] if isinstance(findings, str) else list(findings)
         unknown = [f for f in wanted if f not in FINDINGS]
-        if unknown:
-            raise HemstatsError(f"findings: unknown finding(s) {unknown}; known: {list(FINDINGS)}")
+        if unknown or not wanted:
+            raise InputError(f"{where}: findings: unknown finding(s) {unknown or wanted}; expected codes of "
+                             f"{list(FINDINGS)}")
         lab = lab[lab["finding"].astype(object).isin(wanted)]
     wide = lab.assign(dataset=lab["dataset"].astype(object), study_id=lab["study_id"].astype(object),
                       finding=lab["finding"].astype(object)).pivot_table(
@@ -220,7 +252,7 @@ def _study_labels(labels: pd.DataFrame, rater: str, findings: Sequence[str] | No
 class _CramerV:
     """Cramer's V of (category code, 0/1 label), vectorised over resample weights."""
 
-    name = "cramers_v"
+    name = "cramers-v"
 
     def __init__(self, n_levels: int) -> None:
         self.n_levels = n_levels
@@ -259,10 +291,13 @@ def _association_row(base: dict, x: pd.Series, y: np.ndarray, patient: np.ndarra
     left_out = int((~ok).sum())
     note = f"{left_out} studies without {base['variable']} left out" if left_out else None
     levels, codes = np.unique(xs, return_inverse=True)
-    row = {**base, "analysis": "association", "term": pd.NA, "measure": "cramers_v", "n": len(ys),
-           "n_positive": int(ys.sum()), "converged": pd.NA, "confidence_level": confidence_level}
+    n_clusters = len(pd.unique(pid)) if cluster else len(ys)
+    method = f"{'cluster-' if cluster else ''}bootstrap-percentile" if n_resamples else pd.NA
+    row = {**base, "analysis": "association", "term": pd.NA, "metric": "cramers-v", "n": len(ys),
+           "n_positive": int(ys.sum()), "converged": pd.NA, "confidence_level": confidence_level,
+           "method": method, "n_resamples": n_resamples or pd.NA, "n_clusters": n_clusters}
     nan = {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "statistic": np.nan, "df": np.nan,
-           "p_value": np.nan, "method": "chi-squared"}
+           "p_value": np.nan, "test": "chi-squared"}
     if ys.min() == ys.max():
         return {**row, **nan, "reason": _join(note, f"one class only ({int(ys.sum())} of {len(ys)} positive)")}
     if len(levels) < 2:
@@ -271,24 +306,24 @@ def _association_row(base: dict, x: pd.Series, y: np.ndarray, patient: np.ndarra
     np.add.at(table, (codes, ys), 1)
     chi2, p, dof, expected = _st.chi2_contingency(table, correction=False)
     small = int((expected < 5).sum())
-    method = "chi-squared"
+    test = "chi-squared"
     if table.shape == (2, 2) and small:
         p = float(_st.fisher_exact(table).pvalue)
-        method = "fisher"
+        test = "fisher"
     elif small:
         note = _join(note, f"{small} of {expected.size} expected counts < 5: chi-squared p approximate")
     v = float(_cramer_from_tables(table[None])[0])
+    failed: Any = pd.NA
     if n_resamples > 0:
-        dist = bootstrap_distribution(_CramerV(len(levels)), ys, codes.astype(float), model="v",
+        dist = bootstrap_distribution(_CramerV(len(levels)), ys, codes.astype(float), model=["v"],
                                       cluster=pid if cluster else None, stratify=False,
                                       n_resamples=n_resamples, rng=rng)
         ci = dist.ci(method="percentile", confidence_level=confidence_level).iloc[0]
-        low, high = float(ci["ci_low"]), float(ci["ci_high"])
-        method += f"; V bootstrap-percentile ({n_resamples}{', patient-clustered' if cluster else ''})"
+        low, high, failed = float(ci["ci_low"]), float(ci["ci_high"]), ci.get("n_failed_resamples", pd.NA)
     else:
         low = high = np.nan
     return {**row, "estimate": v, "ci_low": low, "ci_high": high, "statistic": float(chi2), "df": float(dof),
-            "p_value": float(p), "method": method, "reason": _join(note)}
+            "p_value": float(p), "test": test, "n_failed_resamples": failed, "reason": _join(note)}
 
 
 def _join(*parts: Any) -> Any:
@@ -340,9 +375,11 @@ def _gee_rows(base: dict, data: pd.DataFrame, y: np.ndarray, covariates: Sequenc
     d = data[complete]
     yy = y[complete].astype(float)
     X, variable_of, notes = _design(d, covariates)
-    method = f"gee-{cov_struct} (logit, robust SE, clusters: {cluster})"
-    common = {**base, "analysis": "gee", "measure": "odds_ratio", "df": np.nan, "n": len(yy),
-              "n_positive": int(yy.sum()), "method": method, "confidence_level": confidence_level}
+    method = f"gee-{cov_struct}-robust-wald"
+    n_clusters = int(d[cluster].nunique())
+    common = {**base, "analysis": "gee", "metric": "odds-ratio", "df": np.nan, "n": len(yy), "test": "wald",
+              "n_positive": int(yy.sum()), "method": method, "confidence_level": confidence_level,
+              "n_clusters": n_clusters}
 
     def empty(reason: str, converged: Any = False) -> list[dict]:
         return [{**common, "variable": pd.NA, "term": pd.NA, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
@@ -360,7 +397,6 @@ def _gee_rows(base: dict, data: pd.DataFrame, y: np.ndarray, covariates: Sequenc
     keep = [c for c in X.columns if c not in aliased]
     Xk = X[keep]
     groups = pd.factorize(d[cluster].astype(object))[0]
-    n_clusters = int(groups.max() + 1)
     events_per_param = min(yy.sum(), len(yy) - yy.sum()) / max(len(keep) - 1, 1)
     if events_per_param < 10:
         notes.append(f"{events_per_param:.1f} events per parameter (< 10): estimates unstable")
@@ -385,7 +421,7 @@ def _gee_rows(base: dict, data: pd.DataFrame, y: np.ndarray, covariates: Sequenc
         rows = empty("did not converge: (quasi-)complete separation, estimates diverge; no odds ratios")
         return [{**rows[0], "variable": variable_of[name], "term": name} for name in keep if name != "(intercept)"]
     if n_clusters < 30:
-        notes.append(f"only {n_clusters} clusters: robust SE unreliable")
+        notes.append(f"only {n_clusters} clusters of {cluster}: robust SE unreliable")
     rows = []
     for j, name in enumerate(keep):
         if name == "(intercept)":
@@ -403,47 +439,51 @@ def _gee_rows(base: dict, data: pd.DataFrame, y: np.ndarray, covariates: Sequenc
 
 
 def acquisition_effects(
-    labels: pd.DataFrame,
-    studies: pd.DataFrame,
+    data: Cohort | pd.DataFrame,
     *,
-    findings: str | Sequence[str] | None = None,
+    studies: pd.DataFrame | None = None,
+    findings: Findings = None,
     rater: str = "consensus",
-    variables: Sequence[str] = ("vendor", "scanner_model", "kernel_family", "thickness_bin", "kvp"),
+    columns: Sequence[str] = ("vendor", "scanner_model", "kernel_family", "thickness_bin", "kvp"),
     covariates: Sequence[str] = ("vendor", "kernel_family", "thickness_bin", "kvp", "age_years", "sex"),
     cluster: str = "patient_id",
     cov_struct: Literal["exchangeable", "independence"] = "exchangeable",
     model: bool = True,
     n_resamples: int = 2000,
     confidence_level: float = 0.95,
-    rng: int | np.random.Generator | None = None,
+    rng: Seed = None,
     maxiter: int = 100,
 ) -> pd.DataFrame:
     """Do labels depend on acquisition? Association tests and a logistic GEE, per dataset x finding.
 
-    For each dataset and finding (study-level labels of ``rater``):
+    The question is about the labels (is a finding more often read on some scanners?), so the
+    first argument is a Cohort or the ``labels`` table, as for prevalence and agreement; the
+    acquisition comes with ``studies=``.  For each dataset and finding (study-level labels of
+    ``rater``):
 
-    * ``analysis == "association"``, one row per variable of ``variables`` (each as a
-      category, kVp too): Pearson's chi-squared test of the variable x label table, or
-      Fisher's exact test for a 2 x 2 table with an expected count below 5; Cramer's V
-      (``estimate``) with a percentile bootstrap CI (patients resampled, each with all their
-      studies; V is biased upward near 0, so its lower bound is > 0 even without
-      association: read the p-value for the test).
-    * ``analysis == "gee"``, one row per model term: a logistic GEE of the label on
+    * ``analysis == "association"``, one row per column of ``columns`` (each as a category,
+      kVp too): Pearson's chi-squared test of the column x label table, or Fisher's exact
+      test for a 2 x 2 table with an expected count below 5 (``test``); Cramer's V
+      (``metric`` ``cramers-v``) with a percentile bootstrap CI (patients resampled, each with
+      all their studies: ``cluster-bootstrap-percentile``; V is biased upward near 0, so its
+      lower bound is > 0 even without association: read the p-value for the test).
+    * ``analysis == "gee"``, one row per model ``term``: a logistic GEE of the label on
       ``covariates`` (categorical ones by indicators against their most frequent level, kVp per
       10 kV, age per 10 years), clustered by ``cluster``, with robust (sandwich) standard
-      errors; odds ratios with Wald CIs.  Complete cases only.
+      errors; odds ratios (``metric`` ``odds-ratio``) with Wald CIs.  Complete cases only.
 
     Parameters
     ----------
-    labels : pandas.DataFrame
-        The canonical ``labels`` table.
-    studies : pandas.DataFrame
-        The canonical ``studies`` table (harmonised when needed).
+    data : Cohort or pandas.DataFrame
+        A Cohort, or the canonical ``labels`` table.
+    studies : pandas.DataFrame, optional
+        The canonical ``studies`` table (harmonised when needed); required with a labels
+        table, a Cohort brings its own.
     findings : str or list, optional
         Default: every finding with study-level labels of ``rater``.
     rater : str, default "consensus"
-    variables : sequence of str
-        Variables tested one by one (columns of the harmonised studies).
+    columns : sequence of str
+        Acquisition columns (of the harmonised studies) tested one by one.
     covariates : sequence of str
         Terms of the GEE.
     cluster : str, default "patient_id"
@@ -454,7 +494,7 @@ def acquisition_effects(
     model : bool, default True
         Fit the GEE (False: association rows only; the columns are the same).
     n_resamples : int, default 2000
-        Bootstrap resamples for the CI of V (0: no CI).
+        Bootstrap resamples for the CI of V (0: no CI, ``method`` missing).
     confidence_level : float, default 0.95
     rng : None, int or numpy.random.Generator
     maxiter : int, default 100
@@ -463,13 +503,14 @@ def acquisition_effects(
     Returns
     -------
     pandas.DataFrame
-        Columns ``dataset, finding, analysis, variable, term, measure, estimate, ci_low,
-        ci_high, statistic, df, p_value, p_adjusted, n, n_positive, method,
-        confidence_level, converged, reason``.  ``measure`` is ``cramers_v`` (``statistic``
-        chi-squared, ``df``) or ``odds_ratio`` (``statistic`` Wald z).  ``p_adjusted`` is
-        Holm's, within each dataset x analysis (over findings and variables, or findings and
-        terms).  A one-class finding, a one-level variable or a failed fit gives NaN and a
-        ``reason``; aliased terms are listed with NaN.
+        :data:`EFFECT_COLUMNS`: the result columns with ``analysis, variable, term`` before
+        the estimate and ``test, statistic, df, p_value, p_adjusted, converged`` after it.
+        ``test`` is ``chi-squared`` or ``fisher`` (``statistic`` chi-squared, ``df``) or
+        ``wald`` (``statistic`` Wald z).  ``method`` is the interval's:
+        ``cluster-bootstrap-percentile`` for V, ``gee-<cov_struct>-robust-wald`` for odds
+        ratios.  ``p_adjusted`` is Holm's, within each dataset x analysis (over findings and
+        columns, or findings and terms).  A one-class finding, a one-level column or a failed
+        fit gives NaN and a ``reason``; aliased terms are listed with NaN.
 
     Notes
     -----
@@ -482,22 +523,29 @@ def acquisition_effects(
     --------
     >>> from hemstats.datasets import demo
     >>> cohort = demo.load(n_studies=300)
-    >>> eff = acquisition_effects(cohort.labels, cohort.studies, findings="any", n_resamples=200, rng=0)
+    >>> eff = acquisition_effects(cohort, findings="any", n_resamples=200, rng=0)
     >>> eff.groupby("analysis").size().to_dict()
     {'association': 5, 'gee': 9}
     >>> eff.query("analysis == 'gee'")["term"].tolist()[:3]
     ['vendor: Philips vs GE', 'vendor: SIEMENS vs GE', 'kernel_family: bone vs standard']
     """
+    where = "acquisition_effects"
+    tables = resolve(data, "labels", where=where, need=("studies",), studies=studies)
+    assert tables.studies is not None
     if cov_struct not in ("exchangeable", "independence"):
-        raise HemstatsError(f"cov_struct must be 'exchangeable' or 'independence', got {cov_struct!r}")
-    if not 0 < confidence_level < 1:
-        raise HemstatsError(f"confidence_level must be in (0, 1), got {confidence_level!r}")
-    if int(n_resamples) < 0:
-        raise HemstatsError(f"n_resamples must be >= 0, got {n_resamples!r}")
+        raise InputError(f"{where}: cov_struct must be 'exchangeable' or 'independence', got {cov_struct!r}")
+    confidence_level = check_confidence_level(confidence_level)
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 0 \
+            or n_resamples == 1:
+        raise InputError(f"{where}: n_resamples must be 0 (no interval) or an integer >= 2, got {n_resamples!r}")
+    if not isinstance(cluster, str):
+        raise InputError(f"{where}: cluster must be a column name of studies, got {cluster!r}")
+    variables = names(columns, "columns")
+    terms = names(covariates, "covariates")
     gen = np.random.default_rng(rng)
-    wide = _study_labels(labels, rater, findings)
-    h = harmonized(studies)
-    _need(h, "studies", ["dataset", "study_id", cluster, *variables, *(covariates if model else [])])
+    wide = _study_labels(tables.main, rater, findings, where)
+    h = harmonized(tables.studies)
+    _need(h, "studies", ["dataset", "study_id", cluster, *variables, *(terms if model else [])], where)
     h = h.assign(dataset=h["dataset"].astype(object), study_id=h["study_id"].astype(object))
     joined = h.merge(wide.reset_index(), on=["dataset", "study_id"], how="inner", validate="one_to_one")
     rows: list[dict] = []
@@ -511,20 +559,19 @@ def acquisition_effects(
                 continue
             sub, y = part[has], yv[has].to_numpy(dtype=int)
             for var in variables:
-                base = {"dataset": dataset, "finding": finding, "variable": var}
+                base = {"dataset": dataset, "level": "study", "finding": finding, "variable": var}
                 rows.append(_association_row(base, sub[var].astype(object), y, patient[has], n_resamples=int(n_resamples),
                                              confidence_level=float(confidence_level), rng=gen,
                                              cluster="patient_id" in part))
             if model:
-                rows.extend(_gee_rows({"dataset": dataset, "finding": finding}, sub, y, covariates, cluster=cluster,
-                                      cov_struct=cov_struct, confidence_level=float(confidence_level),
+                rows.extend(_gee_rows({"dataset": dataset, "level": "study", "finding": finding}, sub, y, terms,
+                                      cluster=cluster, cov_struct=cov_struct, confidence_level=float(confidence_level),
                                       maxiter=int(maxiter)))
-    out = pd.DataFrame(rows, columns=[c for c in EFFECT_COLUMNS if c != "p_adjusted"])
-    out.insert(EFFECT_COLUMNS.index("p_adjusted"), "p_adjusted", holm(out, ["dataset", "analysis"]))
-    for c in ("dataset", "finding", "analysis", "variable", "term", "measure", "method", "reason"):
-        out[c] = out[c].astype("string")
+    out = result_frame(rows, extra=_EFFECT_EXTRA, after=_EFFECT_AFTER)
+    out["p_adjusted"] = holm(out, ["dataset", "analysis"])
     out["converged"] = out["converged"].astype("boolean")
-    out[["n", "n_positive"]] = out[["n", "n_positive"]].astype("int64")
+    for c in ("statistic", "df", "p_value", "p_adjusted"):
+        out[c] = out[c].astype(float)
     return out
 
 
