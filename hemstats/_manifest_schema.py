@@ -1,9 +1,9 @@
 """Checking a parsed data manifest and collecting every problem, for :mod:`hemstats.manifest`.
 
-:func:`_build` checks what :func:`yaml.safe_load` returned against the manifest schema
+:func:`build_manifest` checks what :func:`parse_yaml` returned against the manifest schema
 (keys, types, names, adapters, paths, checksums) and builds the classes of
-:mod:`hemstats.manifest` from the entries without problems; :func:`_yaml_problem` and
-:func:`_duplicate_keys` report what the YAML parser rejects or silently drops.  Problems
+:mod:`hemstats._manifest_model` from the entries without problems; :func:`yaml_problem` and
+:func:`duplicate_keys` report what the YAML parser rejects or silently drops.  Problems
 are collected, never raised, so that one :class:`~hemstats.errors.ManifestError` lists
 them all.
 """
@@ -25,17 +25,29 @@ import yaml
 
 import hemstats.datasets as _datasets
 from hemstats._adapter_options import option_problems
-from hemstats.errors import Problem
-from hemstats.manifest import (
-    _REPORT_KEYS,
+from hemstats._manifest_model import (
+    REPORT_KEYS,
     Checksums,
     DatasetEntry,
     Manifest,
     ReportSettings,
     TreeChecksum,
-    _where_dataset,
-    shown_path,
+    where_dataset,
 )
+from hemstats.errors import Problem
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_MANIFEST_BYTES",
+    "N_RESAMPLES_RANGE",
+    "ManifestLoader",
+    "build_manifest",
+    "describe",
+    "duplicate_keys",
+    "parse_yaml",
+    "shown_path",
+    "yaml_problem",
+]
 
 #: Allowed ``report.n_resamples``: fewer than 200 resamples give unstable percentile
 #: intervals (and a bootstrap of 1 fails), more than 100,000 take hours on a laptop.
@@ -65,6 +77,25 @@ _SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 _IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+def shown_path(file: str | os.PathLike[str]) -> str:
+    """How messages name a file: relative to the current folder when inside it, else its name only.
+
+    No absolute path of the user's machine reaches a message.
+
+    Examples
+    --------
+    >>> shown_path(Path.cwd() / "sub" / "data_manifest.yaml")
+    'sub/data_manifest.yaml'
+    >>> shown_path("/somewhere/else/data_manifest.yaml")
+    'data_manifest.yaml'
+    """
+    absolute = Path(os.path.abspath(file))
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except (ValueError, OSError):
+        return absolute.name
+
+
 # ----------------------------------------------------------------------------------------------
 # YAML problems
 # ----------------------------------------------------------------------------------------------
@@ -89,7 +120,7 @@ class _Refused(yaml.YAMLError):
         self.message = message
 
 
-class _ManifestLoader(yaml.SafeLoader):
+class ManifestLoader(yaml.SafeLoader):
     """A SafeLoader that refuses anchors, aliases and tags other than the plain data types.
 
     An alias repeats a node without copying it in the file, so a few hundred bytes of
@@ -127,19 +158,19 @@ class _ManifestLoader(yaml.SafeLoader):
             self._depth = depth
 
 
-def _parse(text: str) -> Any:
-    """The YAML document in ``text``, through :class:`_ManifestLoader`.
+def parse_yaml(text: str) -> Any:
+    """The YAML document in ``text``, through :class:`ManifestLoader`.
 
     Raises yaml.YAMLError (:class:`_Refused` for an anchor, alias or tag).
     """
-    loader = _ManifestLoader(text)
+    loader = ManifestLoader(text)
     try:
         return loader.get_single_data()
     finally:
         loader.dispose()
 
 
-def _yaml_problem(exc: yaml.YAMLError, where: str) -> Problem:
+def yaml_problem(exc: yaml.YAMLError, where: str) -> Problem:
     mark = getattr(exc, "problem_mark", None)
     if mark is not None:
         where = f"{where}, line {mark.line + 1}, column {mark.column + 1}"
@@ -149,11 +180,11 @@ def _yaml_problem(exc: yaml.YAMLError, where: str) -> Problem:
     return Problem(where, f"YAML syntax error: {what or exc}; expected valid YAML (check indentation and quotes)")
 
 
-def _duplicate_keys(text: str, file: str) -> list[Problem]:
+def duplicate_keys(text: str, file: str) -> list[Problem]:
     """A key written twice in one mapping: YAML silently keeps the last one, so report it."""
     try:
-        root = yaml.compose(text, Loader=_ManifestLoader)
-    except yaml.YAMLError:  # pragma: no cover - _parse succeeded on the same text
+        root = yaml.compose(text, Loader=ManifestLoader)
+    except yaml.YAMLError:  # pragma: no cover - parse_yaml succeeded on the same text
         return []
     problems: list[Problem] = []
 
@@ -192,7 +223,7 @@ def _duplicate_keys(text: str, file: str) -> list[Problem]:
                         for k, v in item.value:
                             if isinstance(k, yaml.ScalarNode) and k.value == "name" and isinstance(v, yaml.ScalarNode):
                                 name = v.value
-                    visit(item, _where_dataset(i, name), [])
+                    visit(item, where_dataset(i, name), [])
                 else:
                     visit(item, prefix, keys[:-1] + [f"{keys[-1]}[{i}]"] if keys else [f"[{i}]"])
 
@@ -209,7 +240,7 @@ def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
     return f"did you mean {close[0]!r}? " if close else ""
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
     text = repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
@@ -238,7 +269,7 @@ class _Checker:
                 self.add(where(key), f"unknown key; {hint}expected one of {', '.join(known)}")
 
 
-def _build(data: Any, *, folder: Path, path: Path | None) -> tuple[Manifest | None, list[Problem]]:
+def build_manifest(data: Any, *, folder: Path, path: Path | None) -> tuple[Manifest | None, list[Problem]]:
     """Check parsed YAML; the manifest of the entries without problems, and every problem."""
     check = _Checker()
     whole = shown_path(path) if path is not None else "manifest"
@@ -247,7 +278,7 @@ def _build(data: Any, *, folder: Path, path: Path | None) -> tuple[Manifest | No
         return None, check.problems
     if not isinstance(data, Mapping):
         check.add(
-            whole, f"expected a mapping with keys version, report, datasets at the top level, got {_describe(data)}"
+            whole, f"expected a mapping with keys version, report, datasets at the top level, got {describe(data)}"
         )
         return None, check.problems
 
@@ -267,7 +298,7 @@ def _build(data: Any, *, folder: Path, path: Path | None) -> tuple[Manifest | No
         raw_datasets = []
     elif not isinstance(raw_datasets, list):
         check.add(
-            "key 'datasets'", f"expected a list of datasets (items starting with '- '), got {_describe(raw_datasets)}"
+            "key 'datasets'", f"expected a list of datasets (items starting with '- '), got {describe(raw_datasets)}"
         )
         raw_datasets = []
     seen: dict[str, int] = {}
@@ -294,24 +325,24 @@ def _report(raw: Any, check: _Checker) -> ReportSettings:
         return default
     if not isinstance(raw, Mapping):
         check.add(
-            "key 'report'", f"expected a mapping (title, seed, confidence_level, n_resamples), got {_describe(raw)}"
+            "key 'report'", f"expected a mapping (title, seed, confidence_level, n_resamples), got {describe(raw)}"
         )
         return default
-    check.unknown_keys(raw, _REPORT_KEYS, lambda key: f"key 'report.{key}'")
+    check.unknown_keys(raw, REPORT_KEYS, lambda key: f"key 'report.{key}'")
     values: dict[str, Any] = {}
     title = raw.get("title", default.title)
     if not isinstance(title, str) or not title.strip():
-        check.add("key 'report.title'", f"expected non-empty text, got {_describe(title)}")
+        check.add("key 'report.title'", f"expected non-empty text, got {describe(title)}")
     elif len(title) > 200 or any(ord(c) < 32 or ord(c) == 127 for c in title):
         check.add(
             "key 'report.title'",
-            f"expected one line of at most 200 characters (it titles every page), got {_describe(title)}",
+            f"expected one line of at most 200 characters (it titles every page), got {describe(title)}",
         )
     else:
         values["title"] = title
     seed = raw.get("seed", default.seed)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
-        check.add("key 'report.seed'", f"expected an integer >= 0 (e.g. 20241122), got {_describe(seed)}")
+        check.add("key 'report.seed'", f"expected an integer >= 0 (e.g. 20241122), got {describe(seed)}")
     else:
         values["seed"] = seed
     n = raw.get("n_resamples", default.n_resamples)
@@ -319,14 +350,14 @@ def _report(raw: Any, check: _Checker) -> ReportSettings:
     if isinstance(n, bool) or not isinstance(n, int) or not low <= n <= high:
         check.add(
             "key 'report.n_resamples'",
-            f"expected an integer from {low:,} to {high:,} bootstrap resamples (2000 by default), got {_describe(n)}",
+            f"expected an integer from {low:,} to {high:,} bootstrap resamples (2000 by default), got {describe(n)}",
         )
     else:
         values["n_resamples"] = n
     level = raw.get("confidence_level", default.confidence_level)
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1 or not math.isfinite(level):
         check.add(
-            "key 'report.confidence_level'", f"expected a number between 0 and 1 (e.g. 0.95), got {_describe(level)}"
+            "key 'report.confidence_level'", f"expected a number between 0 and 1 (e.g. 0.95), got {describe(level)}"
         )
     else:
         values["confidence_level"] = float(level)
@@ -338,7 +369,7 @@ def _text(raw: Mapping[Any, Any], key: str, where: str, check: _Checker) -> str 
     if value is None:
         return None
     if not isinstance(value, str):
-        check.add(f"{where}, key {key!r}", f"expected text, got {_describe(value)}{_quote_hint(value)}")
+        check.add(f"{where}, key {key!r}", f"expected text, got {describe(value)}{_quote_hint(value)}")
         return None
     return value.strip()
 
@@ -350,10 +381,10 @@ def _entry(item: Any, i: int, folder: Path, check: _Checker) -> DatasetEntry | N
     that duplicate names are still detected.
     """
     if not isinstance(item, Mapping):
-        check.add(f"datasets[{i}]", f"expected a mapping with keys name, adapter, path, ..., got {_describe(item)}")
+        check.add(f"datasets[{i}]", f"expected a mapping with keys name, adapter, path, ..., got {describe(item)}")
         return None
     name = _entry_name(item, i, check)
-    where = _where_dataset(i, name)
+    where = where_dataset(i, name)
     check.unknown_keys(item, _DATASET_KEYS, lambda key: f"{where}, key {key!r}")
 
     adapters = tuple(_datasets.ADAPTERS)
@@ -362,7 +393,7 @@ def _entry(item: Any, i: int, folder: Path, check: _Checker) -> DatasetEntry | N
     if "adapter" not in item:
         check.add(f"{where}, key 'adapter'", f"required key is missing; expected one of {known}")
     elif not isinstance(adapter, str):
-        check.add(f"{where}, key 'adapter'", f"expected an adapter name, got {_describe(adapter)}")
+        check.add(f"{where}, key 'adapter'", f"expected an adapter name, got {describe(adapter)}")
     elif adapter not in adapters:
         check.add(
             f"{where}, key 'adapter'",
@@ -372,7 +403,7 @@ def _entry(item: Any, i: int, folder: Path, check: _Checker) -> DatasetEntry | N
 
     enabled = item.get("enabled", True)
     if not isinstance(enabled, bool):
-        check.add(f"{where}, key 'enabled'", f"expected true or false, got {_describe(enabled)}")
+        check.add(f"{where}, key 'enabled'", f"expected true or false, got {describe(enabled)}")
         enabled = False
 
     pathless = adapter in _PATHLESS_ADAPTERS
@@ -407,7 +438,7 @@ def _entry_name(item: Mapping[Any, Any], i: int, check: _Checker) -> str | None:
     if "name" not in item:
         check.add(where, "required key is missing; expected the dataset's name")
     elif not isinstance(raw, str):
-        check.add(where, f"expected text, got {_describe(raw)}{_quote_hint(raw)}")
+        check.add(where, f"expected text, got {describe(raw)}{_quote_hint(raw)}")
     elif not _NAME_RE.match(raw):
         check.add(
             where, f"invalid name {raw!r}; expected letters, digits, '_', '-' or '.', starting with a letter or digit"
@@ -427,7 +458,7 @@ def _entry_path(
             check.add(at, "required for an enabled dataset; expected the dataset's folder")
         return None
     if not isinstance(raw, str):
-        check.add(at, f"expected a folder path as text, got {_describe(raw)}{_quote_hint(raw)}")
+        check.add(at, f"expected a folder path as text, got {describe(raw)}{_quote_hint(raw)}")
         return None
     if not raw.strip():
         check.add(at, "empty path; expected the dataset's folder, or no path key at all")
@@ -459,7 +490,7 @@ def _entry_options(raw: Any, where: str, check: _Checker) -> Mapping[str, Any]:
     if raw is None:
         return MappingProxyType({})
     if not isinstance(raw, Mapping):
-        check.add(f"{where}, key 'options'", f"expected a mapping of adapter keyword arguments, got {_describe(raw)}")
+        check.add(f"{where}, key 'options'", f"expected a mapping of adapter keyword arguments, got {describe(raw)}")
         return MappingProxyType({})
     for key in raw:
         if not isinstance(key, str) or not _IDENTIFIER_RE.match(key):
@@ -494,7 +525,7 @@ def _checksums(raw: Any, where: str, check: _Checker) -> Checksums | None:
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
-        check.add(f"{where}, key 'checksums'", f"expected a mapping with 'files' and/or 'tree', got {_describe(raw)}")
+        check.add(f"{where}, key 'checksums'", f"expected a mapping with 'files' and/or 'tree', got {describe(raw)}")
         return None
     before = len(check.problems)
     check.unknown_keys(raw, _CHECKSUM_KEYS, lambda key: f"{where}, key 'checksums.{key}'")
@@ -503,7 +534,7 @@ def _checksums(raw: Any, where: str, check: _Checker) -> Checksums | None:
     if raw_files is not None and not isinstance(raw_files, Mapping):
         check.add(
             f"{where}, key 'checksums.files'",
-            f"expected a mapping of relative path -> sha256, got {_describe(raw_files)}",
+            f"expected a mapping of relative path -> sha256, got {describe(raw_files)}",
         )
     elif raw_files is not None:
         for rel, digest in raw_files.items():
@@ -511,7 +542,7 @@ def _checksums(raw: Any, where: str, check: _Checker) -> Checksums | None:
             if not isinstance(rel, str) or not _relative_posix(rel):
                 check.add(at, "expected a path relative to the dataset folder, with '/' separators and no '..'")
             elif not isinstance(digest, str) or not _SHA256_RE.match(digest):
-                check.add(at, f"expected a SHA-256 digest (64 hexadecimal characters, quoted), got {_describe(digest)}")
+                check.add(at, f"expected a SHA-256 digest (64 hexadecimal characters, quoted), got {describe(digest)}")
             else:
                 files[PurePosixPath(rel).as_posix()] = digest.lower()
     tree: TreeChecksum | None = None
@@ -519,7 +550,7 @@ def _checksums(raw: Any, where: str, check: _Checker) -> Checksums | None:
     if raw_tree is not None and not isinstance(raw_tree, Mapping):
         check.add(
             f"{where}, key 'checksums.tree'",
-            f"expected a mapping with 'pattern' and 'sha256', got {_describe(raw_tree)}",
+            f"expected a mapping with 'pattern' and 'sha256', got {describe(raw_tree)}",
         )
     elif raw_tree is not None:
         check.unknown_keys(raw_tree, _TREE_KEYS, lambda key: f"{where}, key 'checksums.tree.{key}'")
@@ -529,7 +560,7 @@ def _checksums(raw: Any, where: str, check: _Checker) -> Checksums | None:
         if not isinstance(pattern, str) or not _relative_posix(pattern):
             check.add(
                 f"{where}, key 'checksums.tree.pattern'",
-                f"expected a relative glob such as '**/*.dcm', got {_describe(pattern)}",
+                f"expected a relative glob such as '**/*.dcm', got {describe(pattern)}",
             )
             good = False
         if "sha256" not in raw_tree:
@@ -541,7 +572,7 @@ def _checksums(raw: Any, where: str, check: _Checker) -> Checksums | None:
         elif not isinstance(digest, str) or not _SHA256_RE.match(digest):
             check.add(
                 f"{where}, key 'checksums.tree.sha256'",
-                f"expected a SHA-256 digest (64 hexadecimal characters, quoted), got {_describe(digest)}",
+                f"expected a SHA-256 digest (64 hexadecimal characters, quoted), got {describe(digest)}",
             )
             good = False
         if good:

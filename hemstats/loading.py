@@ -22,6 +22,7 @@ import yaml
 
 import hemstats.checksums as _checksums
 import hemstats.datasets as _datasets
+from hemstats._manifest_schema import ManifestLoader
 from hemstats.cohort import Cohort
 from hemstats.errors import AdapterError, ChecksumError, HemstatsError, ManifestError, ManifestWarning, Problem
 from hemstats.manifest import DatasetEntry, Manifest, read_manifest, shown_path
@@ -393,12 +394,10 @@ def _warn_missing_labels(entry: DatasetEntry, cohort: Cohort, file: str | None, 
 
 def _line(entry: DatasetEntry, file: Path | None) -> int:
     """The line of the manifest where the entry starts (0 when unknown), for warnings."""
-    from hemstats._manifest_schema import _ManifestLoader
-
     if file is None or entry.index is None:
         return 0
     try:
-        root = yaml.compose(file.read_text(encoding="utf-8"), Loader=_ManifestLoader)
+        root = yaml.compose(file.read_text(encoding="utf-8"), Loader=ManifestLoader)
         datasets = next(v for k, v in root.value if k.value == "datasets")
         return int(datasets.value[entry.index].start_mark.line) + 1
     except Exception:

@@ -16,7 +16,7 @@ import yaml
 import hemstats.datasets
 from hemstats.checksums import fingerprint, sha256_file, tree_digest, tree_lines, verify
 from hemstats.errors import HemstatsError, ManifestError
-from hemstats.manifest import DEFAULT_MANIFEST, DatasetEntry, Manifest, load_manifest, read_manifest
+from hemstats.manifest import DEFAULT_MANIFEST, DatasetEntry, load_manifest, manifest_from_dict, read_manifest
 
 REPO = Path(__file__).resolve().parents[1]
 HEX_A = "a" * 64
@@ -313,7 +313,7 @@ def test_manifest_is_frozen_and_does_not_modify_its_input():
     options = {"salt": "x", "pseudonymize_ids": ["study_id"]}
     data = {"version": 1, "datasets": [{"name": "g", "adapter": "generic", "enabled": False, "options": options}]}
     before = copy.deepcopy(data)
-    manifest = Manifest.from_dict(data)
+    manifest = manifest_from_dict(data)
     assert data == before
     entry = manifest.datasets[0]
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -350,17 +350,17 @@ def test_to_dict_and_to_yaml_round_trip(tmp_path):
     assert data["datasets"][1]["checksums"]["files"] == {"reads.csv": HEX_A}  # normalised to lower case
     again = load_manifest(write(tmp_path, manifest.to_yaml(), name="copy.yaml"))
     assert again.datasets == manifest.datasets and again.report == manifest.report
-    assert Manifest.from_dict(data, folder=tmp_path).datasets == manifest.datasets
+    assert manifest_from_dict(data, folder=tmp_path).datasets == manifest.datasets
 
 
 def test_secret_options_are_redacted_unless_asked():
     options = {"salt": "s3cret", "pseudonymize_ids": []}
     data = {"version": 1, "datasets": [{"name": "d", "adapter": "generic", "enabled": False, "options": options}]}
-    manifest = Manifest.from_dict(data)
+    manifest = manifest_from_dict(data)
     assert manifest.datasets[0].options["salt"] == "s3cret"  # the adapter gets the real value
     assert manifest.to_dict()["datasets"][0]["options"] == {"salt": "<redacted>", "pseudonymize_ids": []}
     assert "s3cret" not in manifest.to_yaml()
-    assert Manifest.from_dict(manifest.to_dict(redact=False)).datasets == manifest.datasets
+    assert manifest_from_dict(manifest.to_dict(redact=False)).datasets == manifest.datasets
 
 
 # ------------------------------------------------------------------------------------------------
@@ -415,7 +415,7 @@ def test_tree_digest_matches_its_definition(tree):
 
 def checked_entry(root: Path, checksums: dict) -> DatasetEntry:
     data = {"version": 1, "datasets": [{"name": "toy", "adapter": "cq500", "path": str(root), "checksums": checksums}]}
-    return Manifest.from_dict(data).datasets[0]
+    return manifest_from_dict(data).datasets[0]
 
 
 def test_verify_success(tree):
@@ -457,8 +457,8 @@ def test_verify_reports_mismatch_and_missing_files(tree):
 
 
 def test_fingerprint(tree):
-    demo_a = Manifest.from_dict({"version": 1, "datasets": [{"name": "d", "adapter": "demo", "options": {"seed": 1}}]})
-    demo_b = Manifest.from_dict({"version": 1, "datasets": [{"name": "d", "adapter": "demo", "options": {"seed": 2}}]})
+    demo_a = manifest_from_dict({"version": 1, "datasets": [{"name": "d", "adapter": "demo", "options": {"seed": 1}}]})
+    demo_b = manifest_from_dict({"version": 1, "datasets": [{"name": "d", "adapter": "demo", "options": {"seed": 2}}]})
     assert fingerprint(demo_a.datasets[0]) != fingerprint(demo_b.datasets[0])
     assert fingerprint(demo_a.datasets[0]) == fingerprint(demo_a.datasets[0])
     entry = checked_entry(tree, {})

@@ -4,7 +4,7 @@ GDCM (C++) parses the header and stops at the pixel data element without reading
 (``gdcm.Reader.ReadSelectedTags``), giving the transfer syntax and where the pixel data
 begin.  A short walk over the top-level element headers, the one pydicom makes, checks
 that pydicom would reach the same place the same way, and hands over the raw bytes of
-the :data:`~hemstats.io.dicom_read.HEADER_TAGS` (taking them from the walk costs less
+the :data:`~hemstats.io.dicom_header.HEADER_TAGS` (taking them from the walk costs less
 than asking GDCM for each element through its SWIG binding).  They are converted
 exactly as the pydicom reader converts them (the same :func:`pydicom.values.convert_value`
 calls, in the file's character set), so both readers give the same rows, notes and
@@ -30,7 +30,7 @@ from __future__ import annotations
 import struct
 from typing import IO
 
-from hemstats.io.dicom_read import Note, _Failure, _row, _tags, _values
+from hemstats.io.dicom_header import Note, ReadFailure, header_row, header_tags, header_values
 
 __all__ = ["available", "read"]
 
@@ -63,7 +63,7 @@ def _setup() -> tuple:
 
         for off in (gdcm.Trace.DebugOff, gdcm.Trace.WarningOff, gdcm.Trace.ErrorOff):
             off()
-        wanted = {tag: BaseTag(tag) for tag in _tags().values()}
+        wanted = {tag: BaseTag(tag) for tag in header_tags().values()}
         selected = gdcm.TagSetType()
         for tag in wanted:
             selected.insert(gdcm.Tag(tag >> 16, tag & 0xFFFF))
@@ -128,7 +128,7 @@ def _walk(fh: IO[bytes], pos: int, size: int, implicit: bool, wanted: dict) -> d
 def read(fh: IO[bytes], path: str, size: int, salt: str) -> tuple[dict, list[Note]] | None:
     """Row and notes of the open regular file ``fh`` read with GDCM; None to let pydicom read it.
 
-    Raises ``_Failure("no SeriesInstanceUID")`` as the pydicom reader does.
+    Raises ``ReadFailure("no SeriesInstanceUID")`` as the pydicom reader does.
     """
     gdcm, selected, wanted = _setup()[:3]
     fh.seek(0)
@@ -145,9 +145,9 @@ def read(fh: IO[bytes], path: str, size: int, salt: str) -> tuple[dict, list[Not
     raw = _walk(fh, reader.GetStreamCurrentPosition(), size, syntax == _PLAIN[0], wanted)
     if raw is None:
         return None
-    row, notes = _row(_values(_Raw(raw)), salt)
+    row, notes = header_row(header_values(_Raw(raw)), salt)
     if row["series_key"] is None:
-        raise _Failure("no SeriesInstanceUID")
+        raise ReadFailure("no SeriesInstanceUID")
     return row, notes
 
 

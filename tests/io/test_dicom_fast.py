@@ -105,7 +105,8 @@ def test_both_readers_give_equal_tables_on_edge_cases(tmp_path: Path) -> None:
 
 def test_gdcm_reads_the_plain_files_itself_and_hands_the_rest_to_pydicom(tmp_path: Path) -> None:
     from hemstats.io import dicom_fast
-    from hemstats.io.dicom_read import _Failure, _open
+    from hemstats.io.dicom_header import ReadFailure
+    from hemstats.io.dicom_read import _open
 
     expected = _edge_tree(tmp_path)
     for name, by_gdcm in expected.items():
@@ -115,7 +116,7 @@ def test_gdcm_reads_the_plain_files_itself_and_hands_the_rest_to_pydicom(tmp_pat
         with fh:
             try:
                 got = dicom_fast.read(fh, str(tmp_path / name), size, SALT) is not None
-            except _Failure:  # no SeriesInstanceUID: GDCM read it and said so
+            except ReadFailure:  # no SeriesInstanceUID: GDCM read it and said so
                 got = True
         assert got == by_gdcm, name
 
