@@ -210,10 +210,10 @@ def verify(entry: DatasetEntry, *, progress: bool = True) -> list[Problem]:
     Examples
     --------
     >>> import hashlib, tempfile, pathlib
-    >>> from hemstats.manifest import Manifest
+    >>> from hemstats.manifest import manifest_from_dict
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     _ = pathlib.Path(tmp, "labels.csv").write_text("id,value\\n")
-    ...     entry = Manifest.from_dict({"version": 1, "datasets": [{
+    ...     entry = manifest_from_dict({"version": 1, "datasets": [{
     ...         "name": "toy", "adapter": "cq500", "path": tmp,
     ...         "checksums": {"files": {"labels.csv": "0" * 64}}}]}).datasets[0]
     ...     [p.where for p in verify(entry, progress=False)]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from types import MappingProxyType
+from typing import Any
 
 import pandas as pd
 
@@ -48,8 +49,8 @@ FINDINGS: tuple[str, ...] = tuple(DESCRIPTIONS)
 #: The five hemorrhage subtypes.
 SUBTYPES: tuple[str, ...] = ("edh", "sdh", "sah", "iph", "ivh")
 
-#: Per dataset: the dataset's own label name (or mask value) -> finding code.
-DATASET_FINDINGS: Mapping[str, Mapping[Hashable, str]] = MappingProxyType(
+#: Per dataset: the dataset's own label name (a str) or mask value (an int, BHSD) -> finding code.
+DATASET_FINDINGS: Mapping[str, Mapping[Any, str]] = MappingProxyType(
     {
         "kaggle_head_ct": {"hemorrhage": "any"},
         # BHSD masks: 0 background, 1 EDH, 2 IPH, 3 IVH, 4 SAH, 5 SDH.

@@ -74,7 +74,7 @@ def test_a_wrongly_typed_option_is_a_manifest_problem(tmp_path, adapter, option,
 @pytest.mark.parametrize("adapter", [a for a in ADAPTERS if a != "demo"])
 def test_an_unknown_option_is_a_manifest_problem_with_a_suggestion(tmp_path, adapter):
     fn = hemstats.datasets.get_adapter(adapter)
-    first = [n for n in list(inspect.signature(fn).parameters)[1:] if n != "name"][0]
+    first = next(n for n in list(inspect.signature(fn).parameters)[1:] if n != "name")
     path = write(tmp_path, {"adapter": adapter, "options": {first + "x": None}})
     with pytest.raises(ManifestError, match=rf"key 'options\.{first}x': adapter '{adapter}': unknown option; "
                                             rf"did you mean '{first}'\?"):

@@ -136,7 +136,7 @@ def _check_spec(spec: object, part: str, required: Sequence[str]) -> dict[str, A
     return dict(spec)
 
 
-def _as_list(spec: object) -> list[object]:
+def _as_list(spec: object) -> list[Any]:
     return list(spec) if isinstance(spec, (list, tuple)) else [spec]
 
 
@@ -192,7 +192,7 @@ def _read_studies(root: Path, spec: dict[str, Any], name: str, hide: bool, notes
     return out
 
 
-def _read_scores(root: Path, spec: dict[str, Any], name: str, part: str, hide: bool) -> pd.DataFrame:
+def _read_scores(root: Path, spec: object, name: str, part: str, hide: bool) -> pd.DataFrame:
     who, who_col = ("rater", "rater_column") if part == "labels" else ("model", "model_column")
     spec = _check_spec(spec, part, ["file", "id_column", "findings"])
     path = root / spec["file"]

@@ -116,7 +116,7 @@ def _study_ids(values: pd.Series, path: Path, column: str) -> pd.Series:
     return numbers.astype(int).map(lambda i: f"{i:03d}")
 
 
-def _read_patients(path: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def _read_patients(path: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[object, ...]]]:
     table = read_table(path)
     col = {key: find_column(table, cands, path=path) for key, cands in {
         "id": ["Patient Number", "PatientNumber"],
@@ -143,7 +143,7 @@ def _read_patients(path: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame, l
             "condition": table[condition_col] if condition_col else pd.NA,
         }
     )
-    out_of_range = [(sid, "out_of_range", pd.NA, text)
+    out_of_range: list[tuple[object, ...]] = [(sid, "out_of_range", pd.NA, text)
                     for sid, text in zip(ids[ages.isna() & table[col["age"]].notna()], age_notes)]
     flags = pd.DataFrame(index=table.index)
     for header, _, code in _FLAGS:
@@ -189,7 +189,9 @@ def _read_slices(path: Path) -> pd.DataFrame:
 
 def _volumes(root: Path, ct_dir: str, mask_dir: str, known: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """n_slices and slice thickness of each volume; voxels and ml of each mask (values 0/1)."""
-    rows, lesions, volumes = [], [], {}
+    rows: list[tuple[str, int, float]] = []
+    lesions: list[tuple[str, str, int, float]] = []
+    volumes: dict[str, tuple[Path, str]] = {}
     folder = root / ct_dir
     if not folder.is_dir():
         return pd.DataFrame(columns=["study_id", "n_slices", "slice_thickness_mm"]), pd.DataFrame()

@@ -248,6 +248,7 @@ def _metadata_dicom(folder: Path, salt: str | None, progress: bool) -> tuple[pd.
         raise DataFormatError(f"{folder}: expected the folder of DICOM files")
     scan = scan_dicom(folder, per_instance=True, salt=project_salt(salt), progress=progress)
     inst = scan.instances
+    assert inst is not None  # per_instance=True
     image = inst["path"].astype(str).map(lambda p: p.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".dcm"))
     dup = image.duplicated(keep=False)
     if dup.any():
@@ -401,6 +402,7 @@ def _load(root: Path, name: str, labels_file: str, metadata_file: str | None, di
             source = root / metadata_file
             meta = _metadata_csv(source, salt)
         else:
+            assert dicom_dir is not None  # one of the two, checked above
             source = root / dicom_dir
             meta, failures = _metadata_dicom(source, salt, progress)
             notes += [(pd.NA, "unreadable_dicom", f"{p}: {r}") for p, r in zip(failures["path"], failures["reason"])]

@@ -186,12 +186,13 @@ def _walk(root: str | Path, pattern: str) -> tuple[list[str], list[tuple[str, st
             if name.startswith(".") or not Path(name).match(pattern):
                 continue
             path = os.path.join(dirpath, name)
+            reason: str | None
             try:
-                why = not_regular(os.stat(path).st_mode)
+                reason = not_regular(os.stat(path).st_mode)
             except OSError:
-                why = "broken symbolic link: skipped"
-            if why:
-                skipped.append((path, why))
+                reason = "broken symbolic link: skipped"
+            if reason:
+                skipped.append((path, reason))
             else:
                 files.append(path)
     return sorted(files), sorted(skipped)
@@ -274,7 +275,7 @@ def _files_from(root: object, pattern: str) -> tuple[list[str], list[tuple[str, 
     return files, skipped, base
 
 
-def _check_reader(reader: object) -> str:
+def _check_reader(reader: object) -> Literal["gdcm", "pydicom"]:
     """The reader to use: ``gdcm`` or ``pydicom``."""
     from hemstats.io import dicom_fast
 
@@ -282,7 +283,7 @@ def _check_reader(reader: object) -> str:
         got = repr(reader) if isinstance(reader, str) and len(reader) < 20 else type(reader).__name__
         raise HemstatsError(f"scan_dicom: reader must be 'auto', 'gdcm' or 'pydicom', got {got}")
     if reader == "pydicom":
-        return reader
+        return "pydicom"
     if dicom_fast.available():
         return "gdcm"
     if reader == "gdcm":

@@ -108,7 +108,9 @@ def _header_of(img, path: Path, shown: str) -> VolumeHeader:
         unit = img.header.get_xyzt_units()[0]
     except Exception:
         unit = "unknown"
-    zooms = tuple(float(z) * _UNIT_TO_MM.get(unit, 1.0) for z in img.header.get_zooms()[:3])
+    to_mm = _UNIT_TO_MM.get(unit, 1.0)
+    zx, zy, zz = (float(z) * to_mm for z in img.header.get_zooms()[:3])
+    zooms = (zx, zy, zz)
     if any(not np.isfinite(z) or z <= 0 for z in zooms):
         raise DataFormatError(f"{shown}: expected positive voxel sizes in the header, got {zooms}")
     return VolumeHeader(path, shape, zooms, np.asarray(img.affine, dtype=float), str(img.get_data_dtype()), shown)

@@ -34,6 +34,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
+from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -264,6 +265,12 @@ def _one_field_too_many(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     return fixed.drop(columns="__trailing__")
 
 
+@overload
+def find_column(
+    df: pd.DataFrame, candidates: Iterable[str], *, path: str | Path, required: Literal[True] = ...
+) -> str: ...
+@overload
+def find_column(df: pd.DataFrame, candidates: Iterable[str], *, path: str | Path, required: bool) -> str | None: ...
 def find_column(
     df: pd.DataFrame,
     candidates: Iterable[str],

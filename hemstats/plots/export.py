@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FIGURE_FORMATS", "save_figure"]
 
-FIGURE_FORMATS: tuple[str, ...] = ("pdf", "svg", "png")
+FIGURE_FORMATS: tuple[Literal["pdf", "svg", "png"], ...] = ("pdf", "svg", "png")
 """The formats :func:`save_figure` writes: vector PDF and SVG, raster PNG."""
 
 # the metadata keys each writer knows (matplotlib's PDF Info dictionary and SVG Dublin Core)
@@ -183,7 +183,7 @@ def save_figure(
     meta = _metadata(metadata, fmts)
     base = _base(path)
     base.parent.mkdir(parents=True, exist_ok=True)
-    rc = {"svg.hashsalt": "hemstats"} if mpl.rcParams["svg.hashsalt"] is None else {}
+    rc: dict[Any, Any] = {"svg.hashsalt": "hemstats"} if mpl.rcParams["svg.hashsalt"] is None else {}
     written: list[Path] = []
     with mpl.rc_context(rc):
         for fmt in fmts:

@@ -150,7 +150,7 @@ def _palette(palette: object) -> list[str]:
 def _paper_rc(column: object, font_size: object, palette: object) -> dict[str, Any]:
     """The rcParams :func:`paper_style` sets (validated)."""
     low, high = _FONT_SIZE_RANGE
-    if isinstance(font_size, bool) or not isinstance(font_size, Real) or not low <= font_size <= high:
+    if isinstance(font_size, bool) or not isinstance(font_size, Real) or not low <= float(font_size) <= high:
         raise FigureOptionError(
             f"paper_style: font_size must be a number of points from {low:g} to {high:g} "
             f"(journals ask for 5-8 pt text at print size), got {font_size!r}"
@@ -159,7 +159,7 @@ def _paper_rc(column: object, font_size: object, palette: object) -> dict[str, A
     small = max(low, size - 1.0)
     width_in = _column_mm(column, "paper_style") / MM_PER_INCH
     colours = _palette(palette)
-    from matplotlib import cycler
+    from matplotlib.rcsetup import cycler
 
     return {
         # text: a sans-serif font at print size; editable text in PDF/PS/SVG
@@ -291,6 +291,6 @@ def paper_style(
     """
     import matplotlib as mpl
 
-    rc = _paper_rc(column, font_size, palette)
+    rc: dict[Any, Any] = _paper_rc(column, font_size, palette)  # matplotlib types its keys as literals
     with mpl.rc_context(rc):
         yield

@@ -109,7 +109,8 @@ def test_full_size_tables_give_36_of_82(tmp_path):
     assert int(cohort.studies["n_slices"].sum()) == 2501
     assert cohort.info["physionet_ct_ich"]["n_slices"] == 2501
     for code in ("edh", "sdh", "sah", "iph", "ivh"):
-        vals = cohort.labels.query("level == 'study' and finding == @code")["value"]
+        lab = cohort.labels
+        vals = lab.loc[(lab["level"] == "study") & (lab["finding"] == code), "value"]
         assert len(vals) == 82 and 0 < vals.sum() < 82  # no finding shows 100% prevalence
     assert cohort.notes.query("kind == 'label_disagreement'").empty
 
