@@ -60,6 +60,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Literal, overload
 
 import pandas as pd
 
@@ -108,6 +109,10 @@ def _roles(columns: Mapping[str, str | Sequence[str]] | None) -> dict[str, tuple
     return roles
 
 
+@overload
+def _match(df: pd.DataFrame, path: Path, roles: dict[str, tuple[str, ...]], role: str, *, required: Literal[True]) -> str: ...
+@overload
+def _match(df: pd.DataFrame, path: Path, roles: dict[str, tuple[str, ...]], role: str, *, required: bool) -> str | None: ...
 def _match(df: pd.DataFrame, path: Path, roles: dict[str, tuple[str, ...]], role: str, *, required: bool) -> str | None:
     """The column of ``role``; two different matching columns are ambiguous."""
     hits = [c for c in df.columns if header_key(c) in {header_key(n) for n in roles[role]}]
@@ -118,7 +123,7 @@ def _match(df: pd.DataFrame, path: Path, roles: dict[str, tuple[str, ...]], role
     return find_column(df, roles[role], path=path, required=required)
 
 
-def _read_labels(path: Path, roles, *, slice_level: bool) -> pd.DataFrame:
+def _read_labels(path: Path, roles: dict[str, tuple[str, ...]], *, slice_level: bool) -> pd.DataFrame:
     """Long frame ``key, slice, finding, value`` (value Int8, may be missing) from one table."""
     table = read_table(path)
     key_col = _match(table, path, roles, "study", required=True)
@@ -259,20 +264,27 @@ def _nifti_files(folder: Path, shown: dict[str, str]) -> dict[str, Path]:
     return found
 
 
-def _load(root: Path, name: str, exam_table: str | None, slice_tables: str | Sequence[str],
-          columns: Mapping[str, str | Sequence[str]] | None, image_dir: str, mask_dir: str,
-          mask_labels: Mapping[int, str] | None, salt: str | None, hash_ids: bool) -> Cohort:
-    roles = _roles(columns)
+def _table_paths(root: Path, exam_table: str | None, slice_tables: str | Sequence[str]) -> tuple[list[Path], Path | None]:
+    """The slice tables present and the exam table when present; neither is an error."""
     names = [slice_tables] if isinstance(slice_tables, str) else list(slice_tables)
     slice_paths = [root / n for n in names if (root / n).is_file()]
     exam_path = root / exam_table if exam_table is not None else None
-    has_exam = exam_path is not None and exam_path.is_file()
-    if not slice_paths and not has_exam:
+    if exam_path is not None and not exam_path.is_file():
+        exam_path = None
+    if not slice_paths and exam_path is None:
         raise DataFormatError(
             f"{root.name}: expected an exam table ({exam_table}) or slice tables ({', '.join(names)}); found none"
         )
+    return slice_paths, exam_path
 
-    slice_long, split_of = [], {}
+
+def _read_slice_tables(
+    slice_paths: list[Path], roles: dict[str, tuple[str, ...]]
+) -> tuple[pd.DataFrame, dict[str, tuple[str, Path]]]:
+    """All slice labels (long) and each exam's split (from the file names); an exam in two splits or a slice in
+    two tables is an error."""
+    slice_long = []
+    split_of: dict[str, tuple[str, Path]] = {}
     for path in slice_paths:
         long = _read_labels(path, roles, slice_level=True)
         split = _SPLITS.get(path.stem.lower())
@@ -296,27 +308,42 @@ def _load(root: Path, name: str, exam_table: str | None, slice_tables: str | Seq
             f"{tables}: the same exam slice is in more than one slice table ({int(dup.sum())} label rows); "
             "expected each slice in one table"
         )
-    slices = slices.drop(columns="table", errors="ignore")
+    return slices.drop(columns="table", errors="ignore"), split_of
 
-    notes = []
-    if has_exam:
-        study = _study_from(_read_labels(exam_path, roles, slice_level=False), fill_any=True)
-    else:
-        study = _study_from(slices, fill_any=True)
-        notes.append(
-            f"study-level labels derived from slice labels (1 if any slice positive, 0 if all read negative) "
-            f"for {study['key'].nunique()} exams; no exam-level table {exam_table or ''} found"
-        )
 
-    key_salt = project_salt(salt)
+def _study_labels(
+    exam_path: Path | None, slices: pd.DataFrame, roles: dict[str, tuple[str, ...]], exam_table: str | None
+) -> tuple[pd.DataFrame, list[str]]:
+    """Study labels from the exam table, or derived from the slices (with the note saying so)."""
+    if exam_path is not None:
+        return _study_from(_read_labels(exam_path, roles, slice_level=False), fill_any=True), []
+    study = _study_from(slices, fill_any=True)
+    note = (
+        f"study-level labels derived from slice labels (1 if any slice positive, 0 if all read negative) "
+        f"for {study['key'].nunique()} exams; no exam-level table {exam_table or ''} found"
+    )
+    return study, [note]
+
+
+def _file_pseudonyms(root: Path, image_dir: str, mask_dir: str, key_salt: str) -> dict[str, str]:
+    """Exam key of every NIfTI file -> its ``st-`` pseudonym, to name files in messages without the key."""
     file_keys = sorted({p.name.split(".nii")[0] for d in (image_dir, mask_dir) if (root / d).is_dir()
                         for p in (root / d).glob("*.nii*")})
-    hidden = dict(zip(file_keys, pseudonymize(file_keys, salt=key_salt, prefix="st-"))) if file_keys else {}
-    images = _nifti_files(root / image_dir, hidden)
-    masks = _nifti_files(root / mask_dir, hidden)
-    vocabulary = mask_labels if mask_labels is not None else {1: "any"}
-    keys = sorted(set(study["key"]) | set(slices["key"]) | set(images) | set(masks))
-    lesion_rows, n_slices = [], {}
+    return dict(zip(file_keys, pseudonymize(file_keys, salt=key_salt, prefix="st-"))) if file_keys else {}
+
+
+def _measure_volumes(
+    keys: list[str],
+    images: dict[str, Path],
+    masks: dict[str, Path],
+    hidden: dict[str, str],
+    dirs: tuple[str, str],
+    vocabulary: Mapping[int, str],
+) -> tuple[list[tuple[str, str, int, float]], dict[str, int]]:
+    """Lesion rows (key, finding, voxels, ml) from the masks, and the slice count of each exam's volume."""
+    image_dir, mask_dir = dirs
+    lesion_rows: list[tuple[str, str, int, float]] = []
+    n_slices: dict[str, int] = {}
     for key in keys:
         image_shown = f"{image_dir}/<exam {hidden.get(key)}>"
         mask_shown = f"{mask_dir}/<exam {hidden.get(key)}>"
@@ -330,21 +357,14 @@ def _load(root: Path, name: str, exam_table: str | None, slice_tables: str | Seq
             header = header or mask_header
         if header is not None:
             n_slices[key] = header.shape[2]
-    counted = slices.groupby("key")["slice"].nunique() if len(slices) else pd.Series(dtype=int)
+    return lesion_rows, n_slices
 
-    ids = dict(zip(keys, pseudonymize(keys, salt=key_salt) if hash_ids else keys))
-    studies = pd.DataFrame(
-        {
-            "dataset": name,
-            "study_id": [ids[k] for k in keys],
-            "patient_id": [ids[k] for k in keys],
-            "split": [split_of.get(k, (None,))[0] for k in keys],
-            "n_slices": [n_slices.get(k, counted.get(k, pd.NA)) for k in keys],
-        }
-    )
+
+def _labels_table(name: str, study: pd.DataFrame, slices: pd.DataFrame, ids: dict[str, str]) -> pd.DataFrame:
+    """Study- and slice-level consensus labels; missing values give no row."""
     study = study.dropna(subset=["value"])
     slices = slices.dropna(subset=["value"])
-    labels = pd.concat(
+    return pd.concat(
         [
             pd.DataFrame(
                 {
@@ -367,10 +387,40 @@ def _load(root: Path, name: str, exam_table: str | None, slice_tables: str | Seq
         ],
         ignore_index=True,
     ).assign(dataset=name, rater="consensus")
+
+
+def _load(root: Path, name: str, exam_table: str | None, slice_tables: str | Sequence[str],
+          columns: Mapping[str, str | Sequence[str]] | None, image_dir: str, mask_dir: str,
+          mask_labels: Mapping[int, str] | None, salt: str | None, hash_ids: bool) -> Cohort:
+    roles = _roles(columns)
+    slice_paths, exam_path = _table_paths(root, exam_table, slice_tables)
+    slices, split_of = _read_slice_tables(slice_paths, roles)
+    study, notes = _study_labels(exam_path, slices, roles, exam_table)
+
+    key_salt = project_salt(salt)
+    hidden = _file_pseudonyms(root, image_dir, mask_dir, key_salt)
+    images = _nifti_files(root / image_dir, hidden)
+    masks = _nifti_files(root / mask_dir, hidden)
+    keys = sorted(set(study["key"]) | set(slices["key"]) | set(images) | set(masks))
+    vocabulary = mask_labels if mask_labels is not None else {1: "any"}
+    lesion_rows, n_slices = _measure_volumes(keys, images, masks, hidden, (image_dir, mask_dir), vocabulary)
+    counted = slices.groupby("key")["slice"].nunique() if len(slices) else pd.Series(dtype=int)
+
+    ids = dict(zip(keys, pseudonymize(keys, salt=key_salt) if hash_ids else keys))
+    studies = pd.DataFrame(
+        {
+            "dataset": name,
+            "study_id": [ids[k] for k in keys],
+            "patient_id": [ids[k] for k in keys],
+            "split": [split_of.get(k, (None,))[0] for k in keys],
+            "n_slices": [n_slices.get(k, counted.get(k, pd.NA)) for k in keys],
+        }
+    )
     lesions = pd.DataFrame(lesion_rows, columns=["key", "finding", "voxels", "volume_ml"])
     lesions = lesions.assign(dataset=name, study_id=lesions["key"].map(ids)).drop(columns="key")
     notes_df = pd.DataFrame({"dataset": name, "study_id": pd.NA, "kind": "derived_labels", "detail": notes})
     info = {
-        name: {"adapter": _ADAPTER, "synthetic": False, "derived_study_labels": not has_exam, "hashed_ids": hash_ids}
+        name: {"adapter": _ADAPTER, "synthetic": False, "derived_study_labels": exam_path is None,
+               "hashed_ids": hash_ids}
     }
-    return Cohort(studies, labels=labels, lesions=lesions, notes=notes_df, info=info)
+    return Cohort(studies, labels=_labels_table(name, study, slices, ids), lesions=lesions, notes=notes_df, info=info)
