@@ -7,9 +7,10 @@
 """
 
 from hemstats.errors import ReportBuildError, ReportError
-from hemstats.report.build import build_report, external_assets, find_book_source
+from hemstats.report.build import build_report
 from hemstats.report.chapter import no_data, save_table, show_table, synthetic_banner, table_url
 from hemstats.report.context import ENV_VAR, ReportContext, current
+from hemstats.report.jupyter_book import external_assets, find_book_source
 
 __all__ = [
     "build_report",

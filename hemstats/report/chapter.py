@@ -12,7 +12,7 @@ Examples
 >>> from hemstats.report.context import current
 >>> df = pd.DataFrame({"finding": ["any", "sdh"], "estimate": [0.1 + 0.2, 1 / 3]})
 >>> with tempfile.TemporaryDirectory() as tmp:
-...     ctx = current(_write_example_context(tmp))
+...     ctx = current(ReportContext.example(tmp).write())
 ...     print(save_table(df, "example", context=ctx).read_text(), end="")
 finding,estimate
 any,0.30000000000000004
@@ -288,14 +288,3 @@ def synthetic_banner(source: Cohort | ReportContext | None = None) -> Html | Non
         f"<p>{html_text(text)}</p></div>",
         text,
     )
-
-
-def _write_example_context(tmp: str | os.PathLike[str]) -> Path:
-    """Write an example ``context.json`` into ``tmp`` (for the module's examples)."""
-    import json
-
-    from hemstats.report.context import example_context_dict
-
-    file = Path(tmp, "context.json")
-    file.write_text(json.dumps(example_context_dict(tmp)))
-    return file

@@ -8,7 +8,7 @@ import pytest
 
 from hemstats.errors import ReportBuildError, ReportError
 from hemstats.report import external_assets, find_book_source
-from hemstats.report.build import _log_excerpt, _sync_tree
+from hemstats.report.jupyter_book import log_excerpt, sync_tree
 
 
 def test_the_book_source_is_found_and_complete():
@@ -53,14 +53,14 @@ def test_sync_tree_writes_only_what_changed(tmp_path):
     (src / "sub" / "b.md").write_text("b")
     (src / "_build").mkdir()
     (src / "_build" / "junk").write_text("x")
-    assert sorted(p.name for p in _sync_tree(src, dst)) == ["a.md", "b.md"]
+    assert sorted(p.name for p in sync_tree(src, dst)) == ["a.md", "b.md"]
     assert not (dst / "_build").exists()
     os.utime(dst / "a.md", ns=(1, 1))
-    assert _sync_tree(src, dst) == []
+    assert sync_tree(src, dst) == []
     assert (dst / "a.md").stat().st_mtime_ns == 1  # unchanged file left alone: Sphinx skips it
     (src / "a.md").write_text("A")
     (src / "sub" / "b.md").unlink()
-    changed = _sync_tree(src, dst)
+    changed = sync_tree(src, dst)
     assert sorted(p.name for p in changed) == ["a.md", "b.md"]
     assert (dst / "a.md").read_text() == "A" and not (dst / "sub" / "b.md").exists()
 
@@ -96,21 +96,21 @@ def test_log_excerpt_starts_at_the_first_problem(tmp_path):
     lines += ["ZeroDivisionError: division by zero"] + [f"line {i}" for i in range(200)]
     lines += ["build finished with problems, 1 warning."]
     log.write_text("\n".join(lines))
-    text = _log_excerpt(log)
+    text = log_excerpt(log)
     assert text.startswith("WARNING: Executing notebook failed")
     assert "ZeroDivisionError" in text
     assert text.endswith("build finished with problems, 1 warning.")
     assert "\x1b" not in text
-    assert _log_excerpt(tmp_path / "missing.log") == "(no build log)"
+    assert log_excerpt(tmp_path / "missing.log") == "(no build log)"
 
 
 def test_progress_notes_from_the_sphinx_log():
-    from hemstats.report.build import _status
+    from hemstats.report.jupyter_book import status_note
 
-    assert _status("/tmp/x/src/overview.md: Executing notebook using local CWD [mystnb]") == "executing overview"
-    assert _status("reading sources... [ 50%] provenance") == "reading sources provenance"
-    assert _status("writing output... [100%] overview") == "writing output overview"
-    assert _status("pickling environment... done") is None
+    assert status_note("/tmp/x/src/overview.md: Executing notebook using local CWD [mystnb]") == "executing overview"
+    assert status_note("reading sources... [ 50%] provenance") == "reading sources provenance"
+    assert status_note("writing output... [100%] overview") == "writing output overview"
+    assert status_note("pickling environment... done") is None
 
 
 def test_a_bad_manifest_lists_every_problem_before_any_build(tmp_path):
@@ -158,8 +158,8 @@ def fake_book_run(monkeypatch):
         log.write_text("build succeeded.\n")
         return 0
 
-    monkeypatch.setattr("hemstats.report.build._run_book", run)
-    monkeypatch.setattr("hemstats.report.build._source_hash", lambda: "pinned")
+    monkeypatch.setattr("hemstats.report.jupyter_book.run_jupyter_book", run)
+    monkeypatch.setattr("hemstats.report.build.source_hash", lambda: "pinned")
     return calls
 
 
@@ -211,8 +211,8 @@ def test_a_failed_build_raises_with_the_log_and_forces_the_next_one(tmp_path, mo
         log.write_text("Running Sphinx\nWARNING: something broke\nbuild finished with problems, 1 warning.\n")
         return 1
 
-    monkeypatch.setattr("hemstats.report.build._run_book", run)
-    monkeypatch.setattr("hemstats.report.build._source_hash", lambda: "pinned")
+    monkeypatch.setattr("hemstats.report.jupyter_book.run_jupyter_book", run)
+    monkeypatch.setattr("hemstats.report.build.source_hash", lambda: "pinned")
     manifest = tmp_path / "m.yaml"
     manifest.write_text(MANIFEST.format(seed=0))
     with pytest.raises(ReportBuildError, match=r"exit status 1(.|\n)*WARNING: something broke") as info:
@@ -230,7 +230,7 @@ def test_a_page_that_needs_the_network_fails_the_build(tmp_path, monkeypatch):
         log.write_text("build succeeded.\n")
         return 0
 
-    monkeypatch.setattr("hemstats.report.build._run_book", run)
+    monkeypatch.setattr("hemstats.report.jupyter_book.run_jupyter_book", run)
     manifest = tmp_path / "m.yaml"
     manifest.write_text(MANIFEST.format(seed=0))
     with pytest.raises(ReportBuildError, match="would need the network(.|\n)*cdn.example.org"):
@@ -252,7 +252,7 @@ def test_a_failed_chapter_is_named_with_its_exception(tmp_path, monkeypatch):
         )
         return 1
 
-    monkeypatch.setattr("hemstats.report.build._run_book", run)
+    monkeypatch.setattr("hemstats.report.jupyter_book.run_jupyter_book", run)
     monkeypatch.chdir(tmp_path)
     manifest = tmp_path / "m.yaml"
     manifest.write_text(MANIFEST.format(seed=0))

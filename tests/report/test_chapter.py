@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,16 +9,12 @@ import pytest
 from hemstats.errors import ReportError
 from hemstats.report import current, no_data, save_table, show_table, synthetic_banner, table_url
 from hemstats.report.chapter import synthetic_datasets
-from hemstats.report.context import example_context_dict
+from hemstats.report.context import ReportContext
 
 
 @pytest.fixture()
 def ctx(tmp_path):
-    file = tmp_path / "context.json"
-    data = example_context_dict(tmp_path)
-    data["synthetic"] = ["demo"]
-    file.write_text(json.dumps(data))
-    return current(file)
+    return current(ReportContext.example(tmp_path, synthetic=("demo",)).write())
 
 
 def _frame(seed=0):

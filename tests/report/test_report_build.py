@@ -49,7 +49,7 @@ def two_builds(tmp_path_factory):
     manifest.write_text(MANIFEST)
     out = {}
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("hemstats.report.build._source_hash", lambda: "pinned-for-tests")
+        mp.setattr("hemstats.report.build.source_hash", lambda: "pinned-for-tests")
         for name in ("a", "b"):
             start = time.perf_counter()
             index = build_report(manifest, out=root / name, progress=False)

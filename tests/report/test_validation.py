@@ -14,6 +14,8 @@ import hemstats
 import hemstats.stats
 from hemstats.errors import HemstatsError
 from hemstats.report import validation as V
+from hemstats.report.validation.__main__ import main
+from hemstats.report.validation.coverage import jsonable
 
 REPO = Path(__file__).resolve().parents[2]
 GRID_TABLES = [name for name, spec in V.SPECS.items() if spec.grid]
@@ -34,7 +36,7 @@ def test_metadata_records_the_shipped_parameters_and_seed():
     for name, spec in V.SPECS.items():
         m = meta[name]
         assert m["function"] == f"hemstats.stats.{spec.function}"
-        assert m["parameters"] == json.loads(json.dumps(V._jsonable(spec.parameters))), name
+        assert m["parameters"] == json.loads(json.dumps(jsonable(spec.parameters))), name
         assert m["seed"] == V.SEED and m["stream"] == V.stream_seed(name)
         assert m["rows"] == len(V.coverage_table(name))
         assert re.fullmatch(r"\d+\.\d+\.\d+\S*", m["hemstats_version"])
@@ -87,7 +89,7 @@ def test_regenerate_reproduces_the_shipped_proportion_table_byte_for_byte(tmp_pa
 
 
 def test_command_line_writes_one_table(tmp_path, capsys):
-    assert V._main([str(tmp_path), "--table", "proportion_coverage"]) == 0
+    assert main([str(tmp_path), "--table", "proportion_coverage"]) == 0
     assert "proportion_coverage.csv: 36 rows" in capsys.readouterr().err
     assert V.coverage_table("proportion_coverage", data_dir=tmp_path).equals(V.coverage_table("proportion_coverage"))
 

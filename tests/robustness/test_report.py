@@ -101,8 +101,8 @@ def fake_book_run(monkeypatch):
         log.write_text("build succeeded.\n")
         return 0
 
-    monkeypatch.setattr("hemstats.report.build._run_book", run)
-    monkeypatch.setattr("hemstats.report.build._source_hash", lambda: "pinned")
+    monkeypatch.setattr("hemstats.report.jupyter_book.run_jupyter_book", run)
+    monkeypatch.setattr("hemstats.report.build.source_hash", lambda: "pinned")
     return calls
 
 
@@ -190,7 +190,7 @@ def test_a_failing_chapter_ends_the_cli_with_one_line(runner, project, monkeypat
         log.write_text(CHAPTER_LOG.format(src=src))
         return 1
 
-    monkeypatch.setattr("hemstats.report.build._run_book", run)
+    monkeypatch.setattr("hemstats.report.jupyter_book.run_jupyter_book", run)
     result = runner.invoke(main, ["report", "--out", "site", "--no-progress"])
     line = one_error_line(result)
     assert line == "error: chapter 'prevalence' failed: KeyError: 'n_missing'; full log: site/build.log"
@@ -201,7 +201,7 @@ def test_a_sphinx_failure_names_the_first_problem(runner, project, monkeypatch):
         log.write_text("Running Sphinx\nWARNING: undefined label: 'nope'\nbuild finished with problems.\n")
         return 1
 
-    monkeypatch.setattr("hemstats.report.build._run_book", run)
+    monkeypatch.setattr("hemstats.report.jupyter_book.run_jupyter_book", run)
     line = one_error_line(runner.invoke(main, ["report", "--out", "site", "--no-progress"]))
     assert "exit status 1" in line and "undefined label: 'nope'" in line and "site/build.log" in line
 
@@ -245,7 +245,7 @@ def test_a_chapter_that_fails_in_a_real_build(runner, project, tmp_path, monkeyp
         "```{code-cell} python3\nfrom hemstats.errors import HemstatsError\n"
         "raise HemstatsError('labels.csv, column value: expected 0 or 1, got 7')\n```\n"
     )
-    monkeypatch.setattr("hemstats.report.build.find_book_source", lambda book_=None: book)
+    monkeypatch.setattr("hemstats.report.jupyter_book.find_book_source", lambda book_=None: book)
     line = one_error_line(runner.invoke(main, ["report", "--out", "site", "--no-progress"]))
     assert line == (
         "error: chapter 'broken' failed: HemstatsError: labels.csv, column value: expected 0 or 1, got 7; "
@@ -319,7 +319,7 @@ def hostile_build(tmp_path_factory):
     out = root / "site"
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(root)
-        mp.setattr("hemstats.report.build._source_hash", lambda: "pinned-for-tests")
+        mp.setattr("hemstats.report.build.source_hash", lambda: "pinned-for-tests")
         result = CliRunner().invoke(main, ["report", str(manifest), "--out", str(out), "--no-progress"])
     assert result.exit_code == 0, (result.output, result.exception)
     return out / "html", root

@@ -27,12 +27,28 @@ import numpy as np
 if TYPE_CHECKING:
     from hemstats.cohort import Cohort
 
-__all__ = ["Settings", "SectionInputs", "stream"]
+__all__ = ["Settings", "SectionInputs", "stream", "stream_entropy"]
+
+
+def stream_entropy(seed: int, name: str) -> list[int]:
+    """The seed sequence of stream ``name`` under root ``seed``: ``[seed, crc32(name)]``.
+
+    Examples
+    --------
+    >>> stream_entropy(1, "kappa_coverage")
+    [1, 3102330932]
+    """
+    return [int(seed), zlib.crc32(name.encode())]
 
 
 def stream(seed: int, name: str) -> np.random.Generator:
-    """The random generator of table ``name`` under root ``seed``: ``default_rng([seed, crc32(name)])``."""
-    return np.random.default_rng([int(seed), zlib.crc32(name.encode())])
+    """The random generator of table ``name`` under root ``seed``: ``default_rng(stream_entropy(seed, name))``.
+
+    The one definition of the report's random streams: :meth:`Settings.rng`,
+    :meth:`hemstats.report.context.ReportContext.rng` and the coverage tables of
+    :mod:`hemstats.report.validation` all draw from it.
+    """
+    return np.random.default_rng(stream_entropy(seed, name))
 
 
 class SectionInputs(Protocol):
