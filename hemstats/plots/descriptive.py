@@ -1,6 +1,7 @@
-"""Figures of :mod:`hemstats.stats.descriptive.prevalence`: a forest plot and an UpSet-style co-occurrence plot.
+"""Figures of :mod:`hemstats.stats.descriptive`: a prevalence forest plot and an UpSet-style co-occurrence plot.
 
-Each takes the result table of the statistic and draws exactly what is in it.
+Each takes the result table of the statistic (:func:`hemstats.stats.prevalence`,
+:func:`hemstats.stats.combinations`) and draws exactly what is in it.
 """
 
 from __future__ import annotations
@@ -19,18 +20,32 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["prevalence_forest", "cooccurrence_upset"]
+__all__ = ["prevalence_forest", "cooccurrence_upset", "group_labels"]
 
-_FOREST_COLUMNS = ("finding", "estimate", "ci_low", "ci_high")
-_UPSET_COLUMNS = ("findings", "combination", "degree", "count", "n", "proportion")
+_FOREST_COLUMNS = ("dataset", "finding", "estimate", "ci_low", "ci_high")
+_UPSET_COLUMNS = ("dataset", "findings", "combination", "degree", "n_positive", "n", "estimate")
+_UPSET_VALUES = {"count": "n_positive", "proportion": "estimate"}
 
 
-def _group_labels(table: pd.DataFrame, before: str) -> tuple[list[str], pd.Series]:
-    """The ``by`` columns (those before ``before``) and one text label per row."""
-    cols = list(table.columns[: list(table.columns).index(before)])
-    if not cols:
-        return cols, pd.Series("all", index=table.index)
-    return cols, table[cols].astype(str).agg(" / ".join, axis=1)
+def group_labels(table: pd.DataFrame) -> pd.Series:
+    """One text label per row of a result table: its dataset, and its ``subgroup_value`` if any.
+
+    With one dataset and subgroups the label is the subgroup value alone; with several
+    datasets, ``"<dataset> / <subgroup value>"``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"dataset": ["a", "a"], "subgroup_value": ["x", "y"]})
+    >>> group_labels(t).tolist()
+    ['x', 'y']
+    """
+    dataset = table["dataset"].astype(object).where(table["dataset"].notna(), "all").astype(str)
+    if "subgroup_value" not in table.columns or table["subgroup_value"].isna().all():
+        return dataset
+    value = table["subgroup_value"].astype(object).where(table["subgroup_value"].notna(), "").astype(str)
+    if dataset.nunique() == 1:
+        return value
+    return (dataset + " / " + value).str.rstrip(" /")
 
 
 def prevalence_forest(result: pd.DataFrame, *, ax: Axes | None = None, findings: Sequence[str] | None = None) -> Axes:
@@ -42,8 +57,9 @@ def prevalence_forest(result: pd.DataFrame, *, ax: Axes | None = None, findings:
     Parameters
     ----------
     result : pandas.DataFrame
-        The table of :func:`hemstats.stats.prevalence` (the ``by`` columns, then
-        ``finding, ..., estimate, ci_low, ci_high, method, confidence_level``).
+        The table of :func:`hemstats.stats.prevalence` (``dataset, finding, estimate,
+        ci_low, ci_high``; ``subgroup_value``, ``unit``, ``confidence_level`` and ``method``
+        when present).
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure when None.
     findings : sequence of str, optional
@@ -52,8 +68,8 @@ def prevalence_forest(result: pd.DataFrame, *, ax: Axes | None = None, findings:
     Returns
     -------
     matplotlib.axes.Axes
-        One errorbar container per group (label = the group), y tick labels
-        ``"<finding> · <group>"``.
+        One errorbar container per group (label = the dataset, or the subgroup value,
+        see :func:`group_labels`), y tick labels ``"<finding> · <group>"``.
 
     Examples
     --------
@@ -62,15 +78,14 @@ def prevalence_forest(result: pd.DataFrame, *, ax: Axes | None = None, findings:
     >>> from hemstats.datasets import demo
     >>> from hemstats.stats import prevalence
     >>> cohort = demo.load(n_studies=200)
-    >>> ax = prevalence_forest(prevalence(cohort.labels))
+    >>> ax = prevalence_forest(prevalence(cohort))
     >>> ax.get_yticklabels()[0].get_text()
     'any · demo'
     """
     import matplotlib.pyplot as plt
 
     table = require_table(result, _FOREST_COLUMNS, "prevalence_forest")
-    _, labels = _group_labels(table, "finding")
-    table = table.assign(_group=labels.to_numpy())
+    table = table.assign(_group=group_labels(table).to_numpy())
     if findings is not None:
         table = table[table["finding"].isin(list(findings))]
         if table.empty:
@@ -110,7 +125,7 @@ def prevalence_forest(result: pd.DataFrame, *, ax: Axes | None = None, findings:
     ax.set_xlim(left=0)
     level = table["confidence_level"].iloc[0] if "confidence_level" in table else None
     method = table["method"].iloc[0] if "method" in table else None
-    unit = table["level"].iloc[0] if "level" in table else None
+    unit = table["unit"].iloc[0] if "unit" in table else table["level"].iloc[0] if "level" in table else None
     detail = ", ".join(s for s in [unit and f"per {unit}", level and f"{float(level):.0%} CI", method] if s)
     ax.set_xlabel(f"Prevalence ({detail})" if detail else "Prevalence")
     if len(groups) > 1:
@@ -136,8 +151,8 @@ def cooccurrence_upset(
         Figure to draw in (cleared first); a new one when None.  This figure has two
         panels, so it takes and returns a Figure rather than an Axes.
     value : {"count", "proportion"}
-        Bar height: the count, or the proportion of the group's units (comparable
-        across datasets of different sizes).
+        Bar height: the count (``n_positive``), or the proportion of the group's units
+        (``estimate``; comparable across datasets of different sizes).
     max_combinations : int
         Show the most frequent combinations (by total count over groups).
     include_none : bool
@@ -148,7 +163,7 @@ def cooccurrence_upset(
     -------
     matplotlib.figure.Figure
         Two axes: ``fig.axes[0]`` the bars (one bar container per group, label =
-        the group), ``fig.axes[1]`` the matrix (one row per finding, y tick labels
+        the dataset or subgroup value), ``fig.axes[1]`` the matrix (one row per finding, y tick labels
         the findings; filled dots mark the findings in each combination).
 
     Examples
@@ -158,7 +173,7 @@ def cooccurrence_upset(
     >>> from hemstats.datasets import demo
     >>> from hemstats.stats import combinations
     >>> cohort = demo.load(n_studies=200)
-    >>> fig = cooccurrence_upset(combinations(cohort.labels))
+    >>> fig = cooccurrence_upset(combinations(cohort))
     >>> [t.get_text() for t in fig.axes[1].get_yticklabels()]
     ['edh', 'sdh', 'sah', 'iph', 'ivh']
     """
@@ -169,14 +184,13 @@ def cooccurrence_upset(
         raise HemstatsError(f"value must be 'count' or 'proportion', got {value!r}")
     if int(max_combinations) < 1:
         raise HemstatsError(f"max_combinations must be at least 1, got {max_combinations!r}")
-    _, labels = _group_labels(table, "level" if "level" in table.columns else "findings")
-    table = table.assign(_group=labels.to_numpy())
+    table = table.assign(_group=group_labels(table).to_numpy(), _value=table[_UPSET_VALUES[value]].astype(float))
     groups = list(pd.unique(table["_group"]))
     if not include_none:
         table = table[table["combination"] != "none"]
         if table.empty:
             raise HemstatsError("cooccurrence_upset: no combination other than 'none' to draw")
-    totals = table.groupby("combination", sort=False)["count"].sum()
+    totals = table.groupby("combination", sort=False)["n_positive"].sum()
     degree = table.groupby("combination", sort=False)["degree"].first()
     shown = sorted(totals.index, key=lambda c: (-totals[c], degree[c], c))[: int(max_combinations)]
     rank = {f: i for i, f in enumerate(FINDINGS)}
@@ -191,7 +205,7 @@ def cooccurrence_upset(
     width = 0.8 / len(groups)
     for i, g in enumerate(groups):
         rows = table[table["_group"] == g].set_index("combination")
-        heights = [float(rows.loc[c, value]) if c in rows.index else 0.0 for c in shown]
+        heights = [float(rows.loc[c, "_value"]) if c in rows.index else 0.0 for c in shown]
         top.bar(x - 0.4 + width * (i + 0.5), heights, width=width, label=g, color=f"C{i % 10}")
     top.set_ylabel("Studies" if value == "count" else "Proportion of studies")
     if len(groups) > 1:

@@ -14,6 +14,7 @@ from matplotlib.container import BarContainer, ErrorbarContainer
 
 from hemstats.errors import HemstatsError
 from hemstats.plots.descriptive import cooccurrence_upset, prevalence_forest
+from hemstats.stats._core.columns import result_frame
 
 
 @pytest.fixture(autouse=True)
@@ -33,9 +34,9 @@ def prev() -> pd.DataFrame:
         ("rsna", "sdh", 0.06, 0.05, 0.07),
     ]
     df = pd.DataFrame(rows, columns=["dataset", "finding", "estimate", "ci_low", "ci_high"])
-    return df.assign(level="study", rater="consensus", positives=1, n=10, method="wilson", confidence_level=0.95)[
-        ["dataset", "finding", "level", "rater", "positives", "n", "estimate", "ci_low", "ci_high", "method", "confidence_level"]
-    ]
+    df = df.assign(level="study", unit="study", rater="consensus", metric="prevalence", n_positive=1, n=10,
+                   method="wilson", confidence_level=0.95)  # fmt: skip
+    return result_frame(df, extra=("unit", "rater"))
 
 
 def test_forest_draws_each_estimate_and_interval(prev):
@@ -66,6 +67,15 @@ def test_forest_on_given_axes_and_subset(prev):
     assert [t.get_text() for t in ax.get_yticklabels()] == ["sdh · cq500", "sdh · rsna"]
 
 
+def test_forest_labels_subgroups(prev):
+    one = prev[prev.dataset == "cq500"].assign(subgroup="site", subgroup_value=["A", "B", "A"])
+    ax = prevalence_forest(one)
+    assert [c.get_label() for c in ax.containers if isinstance(c, ErrorbarContainer)] == ["A", "B"]
+    two = prev.assign(subgroup="site", subgroup_value="A")
+    ax = prevalence_forest(two)
+    assert [c.get_label() for c in ax.containers if isinstance(c, ErrorbarContainer)] == ["cq500 / A", "rsna / A"]
+
+
 def test_forest_bad_tables(prev):
     with pytest.raises(HemstatsError, match=r"no column\(s\) \['ci_low'\]"):
         prevalence_forest(prev.drop(columns="ci_low"))
@@ -85,10 +95,10 @@ def combos() -> pd.DataFrame:
         ("b", "none", 0, 20, 30),
         ("b", "iph", 1, 10, 30),
     ]
-    df = pd.DataFrame(rows, columns=["dataset", "combination", "degree", "count", "n"])
-    return df.assign(level="study", findings="sdh+iph", proportion=df["count"] / df["n"])[
-        ["dataset", "level", "findings", "combination", "degree", "count", "n", "proportion"]
-    ]
+    df = pd.DataFrame(rows, columns=["dataset", "combination", "degree", "n_positive", "n"])
+    df = df.assign(level="study", unit="study", rater="consensus", findings="sdh+iph", metric="proportion",
+                   estimate=df["n_positive"] / df["n"])  # fmt: skip
+    return result_frame(df, extra=("unit", "rater", "findings", "combination", "degree"))
 
 
 def test_upset_bars_and_matrix(combos):
@@ -141,14 +151,18 @@ def test_upset_bad_input(combos):
 
 def test_plots_on_the_demo_cohort():
     from hemstats.datasets import demo
-    from hemstats.stats.descriptive.prevalence import combinations, prevalence
+    from hemstats.stats.descriptive.cooccurrence import combinations
+    from hemstats.stats.descriptive.prevalence import prevalence
 
     cohort = demo.load(n_studies=200)
-    prev = prevalence(cohort.labels)
+    prev = prevalence(cohort)
     ax = prevalence_forest(prev)
     (c,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
     np.testing.assert_allclose(c.lines[0].get_xdata(), prev.estimate)
-    table = combinations(cohort.labels)
+    table = combinations(cohort)
     fig = cooccurrence_upset(table)
     (bars,) = [c for c in fig.axes[0].containers if isinstance(c, BarContainer)]
-    assert sum(p.get_height() for p in bars.patches) == table["count"].head(20).sum()
+    assert sum(p.get_height() for p in bars.patches) == table["n_positive"].head(20).sum()
+    by_site = prevalence(cohort, by="site", findings="any")
+    ax = prevalence_forest(by_site)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [f"any · {v}" for v in by_site.subgroup_value]

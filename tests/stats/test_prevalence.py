@@ -17,21 +17,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hemstats.errors import HemstatsError, SchemaError
+from hemstats.errors import HemstatsError, InputError, SchemaError
+from hemstats.stats._core.cluster import clustered_proportion
 from hemstats.stats._core.intervals import (
-    PROPORTION_METHODS,
+    BINOMIAL_INTERVALS,
     newcombe_difference,
     proportion_ci,
-    proportion_coverage,
     proportions_test,
 )
-from hemstats.stats.descriptive.prevalence import (
-    combinations,
-    compare_prevalence,
-    cooccurrence,
-    lesion_volumes,
-    prevalence,
-)
+from hemstats.stats.coverage.proportion import clustered_proportion_coverage, proportion_coverage
+from hemstats.stats.descriptive.cooccurrence import combinations, cooccurrence
+from hemstats.stats.descriptive.prevalence import compare_prevalence, prevalence
+from hemstats.stats.descriptive.volumes import lesion_volumes
 
 REF = Path(__file__).resolve().parents[1] / "reference"
 TOL = 1e-6
@@ -61,9 +58,16 @@ def _index(df: pd.DataFrame, keys: list[str]) -> dict:
     return {tuple(r[k] for k in keys): r for r in df.to_dict("records")}
 
 
+def _volumes(long: pd.DataFrame) -> pd.DataFrame:
+    """lesion_volumes' long table with one column per metric (one row per dataset x finding)."""
+    wide = long.pivot_table(index=["dataset", "finding"], columns="metric", values="estimate", dropna=False, sort=False)
+    counts = long.groupby(["dataset", "finding"], sort=False)[["n", "n_zero", "n_missing"]].first()
+    return counts.join(wide).reset_index()
+
+
 # -- prevalence against R ---------------------------------------------------------------------------
 @pytest.mark.parametrize("confidence_level", [0.95, 0.90])
-@pytest.mark.parametrize("method", PROPORTION_METHODS)
+@pytest.mark.parametrize("method", BINOMIAL_INTERVALS)
 def test_study_prevalence_matches_r(labels, ref, method, confidence_level):
     # R, per dataset x finding (consensus, study level), x = sum(value), n = length(value):
     #   wilson:           prop.test(x, n, conf.level = L, correct = FALSE)$conf.int
@@ -71,11 +75,11 @@ def test_study_prevalence_matches_r(labels, ref, method, confidence_level):
     #   jeffreys:         qbeta(c(a/2, 1-a/2), x + .5, n - x + .5), 0 at x = 0, 1 at x = n
     #   agresti-coull:    (x + z^2/2)/(n + z^2) +- z sqrt(pt (1 - pt)/(n + z^2)), clipped to [0, 1]
     expected = [r for r in ref["prevalence"] if r["method"] == method and r["confidence_level"] == confidence_level]
-    got = _index(prevalence(labels, method=method, confidence_level=confidence_level), ["dataset", "finding"])
+    got = _index(prevalence(labels, interval=method, confidence_level=confidence_level), ["dataset", "finding"])
     assert len(got) == len(expected) == 3 * 6 + 3
     for r in expected:
         row = got[(r["dataset"], r["finding"])]
-        assert (row["positives"], row["n"]) == (r["positives"], r["n"])
+        assert (row["n_positive"], row["n"]) == (r["positives"], r["n"])
         assert row["estimate"] == pytest.approx(r["estimate"], abs=TOL)
         assert row["ci_low"] == pytest.approx(r["ci_low"], abs=TOL)
         assert row["ci_high"] == pytest.approx(r["ci_high"], abs=TOL)
@@ -97,18 +101,18 @@ def test_reader_prevalence_matches_r(labels, ref):
     assert len(got) == len(ref["prevalence_r1"])
     for r in ref["prevalence_r1"]:
         row = got[(r["dataset"], r["finding"])]
-        assert (row["positives"], row["n"]) == (r["positives"], r["n"])
+        assert (row["n_positive"], row["n"]) == (r["positives"], r["n"])
         assert row["ci_low"] == pytest.approx(r["ci_low"], abs=TOL)
         assert row["ci_high"] == pytest.approx(r["ci_high"], abs=TOL)
 
 
 def test_patient_prevalence_matches_r(labels, studies, ref):
     # R: aggregate(value ~ dataset + patient_id + finding, FUN = max), then binom.test(x, n)$conf.int
-    got = _index(prevalence(labels, level="patient", method="clopper-pearson", studies=studies), ["dataset", "finding"])
+    got = _index(prevalence(labels, unit="patient", interval="clopper-pearson", studies=studies), ["dataset", "finding"])
     assert len(got) == len(ref["prevalence_patient"])
     for r in ref["prevalence_patient"]:
         row = got[(r["dataset"], r["finding"])]
-        assert (row["positives"], row["n"], row["level"]) == (r["positives"], r["n"], "patient")
+        assert (row["n_positive"], row["n"], row["unit"], row["level"]) == (r["positives"], r["n"], "patient", "study")
         assert row["ci_low"] == pytest.approx(r["ci_low"], abs=TOL)
         assert row["ci_high"] == pytest.approx(r["ci_high"], abs=TOL)
     # patients are fewer than studies (some have two) and the patient level differs from the study level
@@ -119,27 +123,29 @@ def test_patient_prevalence_matches_r(labels, studies, ref):
 def test_slice_prevalence_matches_r(labels, ref):
     # R: qbeta(c(.025, .975), x + .5, n - x + .5) on the slice-level labels, slices as independent
     # rows: only on request (cluster=None), and labelled so
-    got = _index(prevalence(labels, level="slice", method="jeffreys", cluster=None), ["dataset", "finding"])
+    got = _index(prevalence(labels, unit="slice", interval="jeffreys", cluster=None), ["dataset", "finding"])
     assert {r["method"] for r in got.values()} == {"jeffreys-independent-rows"}
     assert len(got) == len(ref["prevalence_slice"]) == 3
     for r in ref["prevalence_slice"]:
         row = got[(r["dataset"], r["finding"])]
-        assert (row["positives"], row["n"]) == (r["positives"], r["n"])
+        assert (row["n_positive"], row["n"]) == (r["positives"], r["n"])
         assert row["ci_low"] == pytest.approx(r["ci_low"], abs=TOL)
         assert row["ci_high"] == pytest.approx(r["ci_high"], abs=TOL)
 
 
 def test_prevalence_by_studies_column_and_pooled(labels, studies):
-    pooled = prevalence(labels, by=None)
-    assert "dataset" not in pooled.columns
+    # dataset is always a key; pooling datasets means giving them one name
+    pooled = prevalence(labels.assign(dataset="all"))
     assert pooled.query("finding == 'any'").n.item() == 120 + 45 + 300 + 8
-    # a grouping column that only studies has
+    # a grouping column that only studies has: dataset stays, by= adds subgroup / subgroup_value
     st2 = studies.assign(site=np.where(studies["study_id"].str.endswith(("1", "3", "5")), "odd", "even"))
-    by_site = prevalence(labels, by=["dataset", "site"], studies=st2)
-    assert by_site.columns[:2].tolist() == ["dataset", "site"]
-    per_dataset = by_site.groupby(["dataset", "finding"], sort=False)[["positives", "n"]].sum()
-    direct = prevalence(labels).set_index(["dataset", "finding"])[["positives", "n"]]
-    pd.testing.assert_frame_equal(per_dataset.sort_index(), direct.sort_index())
+    by_site = prevalence(labels, by="site", studies=st2)
+    assert set(by_site.subgroup) == {"site"} and set(by_site.subgroup_value) == {"odd", "even"}
+    assert by_site.dataset.notna().all()
+    pd.testing.assert_frame_equal(by_site, prevalence(labels, by=["dataset", "site"], studies=st2))
+    per_dataset = by_site.groupby(["dataset", "finding"], sort=False)[["n_positive", "n"]].sum()
+    direct = prevalence(labels).set_index(["dataset", "finding"])[["n_positive", "n"]]
+    pd.testing.assert_frame_equal(per_dataset.sort_index(), direct.sort_index(), check_dtype=False)
 
 
 # -- co-occurrence and combinations against R --------------------------------------------------------
@@ -151,7 +157,8 @@ def test_cooccurrence_matches_r(labels, ref):
         row = got[(r["dataset"], r["finding_a"], r["finding_b"])]
         for k in ("n", "both", "only_a", "only_b", "neither"):
             assert row[k] == r[k], k
-        assert row["n_a"] == r["both"] + r["only_a"]
+        assert row["n_positive_a"] == r["both"] + r["only_a"]
+        assert row["metric"] == "jaccard"
 
 
 def test_combinations_match_r(labels, ref):
@@ -161,13 +168,14 @@ def test_combinations_match_r(labels, ref):
     assert len(idx) == len(ref["combinations"])
     for r in ref["combinations"]:
         row = idx[(r["dataset"], r["combination"])]
-        assert (row["count"], row["n"], row["findings"]) == (r["count"], r["n"], r["findings"])
+        assert (row["n_positive"], row["n"], row["findings"]) == (r["count"], r["n"], r["findings"])
+        assert row["estimate"] == pytest.approx(r["count"] / r["n"])
         assert row["degree"] == (0 if r["combination"] == "none" else len(r["combination"].split("+")))
     # delta labels only sdh and edh among the subtypes
     assert set(got.query("dataset == 'delta'").findings) == {"edh+sdh"}
     # most frequent first within each dataset
     for _, block in got.groupby("dataset", sort=False):
-        assert block["count"].is_monotonic_decreasing
+        assert block["n_positive"].is_monotonic_decreasing
 
 
 # -- comparison across datasets against R -------------------------------------------------------------
@@ -234,7 +242,7 @@ def test_compare_single_group_reason(labels):
 # -- lesion volumes against R ----------------------------------------------------------------------
 def test_lesion_volumes_match_r(lesions, ref):
     # R: mean(u), sd(u), quantile(u, c(.25, .5, .75), type = 7), min, max with u = volumes != 0 and not NA
-    got = _index(lesion_volumes(lesions), ["dataset", "finding"])
+    got = _index(_volumes(lesion_volumes(lesions)), ["dataset", "finding"])
     assert len(got) == len(ref["lesion_volumes"])
     for r in ref["lesion_volumes"]:
         row = got[(r["dataset"], r["finding"])]
@@ -247,8 +255,8 @@ def test_lesion_volumes_match_r(lesions, ref):
 
 
 def test_lesion_volumes_include_zero(lesions):
-    with_zero = _index(lesion_volumes(lesions, include_zero=True), ["dataset", "finding"])
-    without = _index(lesion_volumes(lesions), ["dataset", "finding"])
+    with_zero = _index(_volumes(lesion_volumes(lesions, include_zero=True)), ["dataset", "finding"])
+    without = _index(_volumes(lesion_volumes(lesions)), ["dataset", "finding"])
     for k, row in with_zero.items():
         assert row["n"] == without[k]["n"] + without[k]["n_zero"]
         assert row["min"] == 0
@@ -296,25 +304,25 @@ def test_monte_carlo_coverage():
 @given(
     n=st.integers(1, 2000),
     frac=st.floats(0, 1),
-    method=st.sampled_from(PROPORTION_METHODS),
-    level=st.floats(0.5, 0.999),
+    method=st.sampled_from(BINOMIAL_INTERVALS),
+    confidence_level=st.floats(0.5, 0.999),
 )
-def test_ci_contains_estimate_and_stays_in_unit_interval(n, frac, method, level):
-    x = int(round(frac * n))
-    low, high = proportion_ci(x, n, method=method, confidence_level=level)
+def test_ci_contains_estimate_and_stays_in_unit_interval(n, frac, method, confidence_level):
+    x = round(frac * n)
+    low, high = proportion_ci(x, n, interval=method, confidence_level=confidence_level)
     assert 0.0 <= low <= x / n <= high <= 1.0
     # symmetry: swapping successes and failures mirrors the interval
-    low2, high2 = proportion_ci(n - x, n, method=method, confidence_level=level)
+    low2, high2 = proportion_ci(n - x, n, interval=method, confidence_level=confidence_level)
     assert low2 == pytest.approx(1 - high, abs=1e-9) and high2 == pytest.approx(1 - low, abs=1e-9)
     # a higher level gives a wider (nested) interval
-    low3, high3 = proportion_ci(x, n, method=method, confidence_level=min(0.9999, level + 0.0005))
+    low3, high3 = proportion_ci(x, n, interval=method, confidence_level=min(0.9999, confidence_level + 0.0005))
     assert low3 <= low + 1e-12 and high3 >= high - 1e-12
 
 
 @settings(max_examples=100, deadline=None)
 @given(n1=st.integers(1, 500), n2=st.integers(1, 500), f1=st.floats(0, 1), f2=st.floats(0, 1))
 def test_newcombe_contains_difference(n1, n2, f1, f2):
-    x1, x2 = int(round(f1 * n1)), int(round(f2 * n2))
+    x1, x2 = round(f1 * n1), round(f2 * n2)
     d, low, high = newcombe_difference(x1, n1, x2, n2)
     assert -1.0 <= low <= d <= high <= 1.0
     # antisymmetry: swapping the groups negates the interval
@@ -330,7 +338,7 @@ def test_zero_trials_give_nan():
 # -- bad input ---------------------------------------------------------------------------------------
 def test_input_frames_are_not_modified(labels, studies, lesions):
     before = (labels.copy(), studies.copy(), lesions.copy())
-    prevalence(labels, level="patient", studies=studies)
+    prevalence(labels, unit="patient", studies=studies)
     cooccurrence(labels)
     combinations(labels)
     compare_prevalence(labels)
@@ -347,7 +355,7 @@ def test_non_binary_value_names_row(labels):
 
 
 def test_missing_column_is_named(labels):
-    with pytest.raises(SchemaError, match=r"labels\.finding: required column is absent"):
+    with pytest.raises(InputError, match=r"prevalence: the labels table is missing column\(s\) \['finding'\]"):
         prevalence(labels.drop(columns="finding"))
 
 
@@ -362,18 +370,20 @@ def test_unknown_rater_lists_raters(labels):
 
 
 def test_patient_level_needs_studies(labels, studies):
-    with pytest.raises(HemstatsError, match="needs patient_id; pass studies"):
-        prevalence(labels, level="patient")
+    with pytest.raises(InputError, match="unit='patient' needs patient_id; pass a Cohort or studies="):
+        prevalence(labels, unit="patient")
     with pytest.raises(SchemaError, match=r"labels\.study_id: expected a \(dataset, study_id\) listed in studies"):
-        prevalence(labels, level="patient", studies=studies.iloc[5:])
+        prevalence(labels, unit="patient", studies=studies.iloc[5:])
 
 
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"method": "wald"}, "method must be one of"),
-        ({"confidence_level": 95}, "confidence_level must be a number strictly between 0 and 1"),
-        ({"level": "exam"}, "level must be one of"),
+        ({"interval": "wald"}, "interval must be one of"),
+        ({"confidence_level": 95}, r"confidence_level must be a number in \(0, 1\)"),
+        ({"unit": "exam"}, "unit must be one of"),
+        ({"cluster_interval": "bca"}, "cluster_interval must be one of"),
+        ({"findings": ["bleed"]}, r"findings \['bleed'\] are not in the finding vocabulary"),
     ],
 )
 def test_bad_options(labels, kwargs, message):
@@ -397,7 +407,7 @@ def test_demo_cohort_round_trip():
     lab = cohort.labels.query("level == 'study' and rater == 'consensus'")
     counts = lab.groupby("finding", observed=True)["value"].agg(["sum", "size"])
     for row in prev.itertuples():
-        assert (row.positives, row.n) == tuple(int(v) for v in counts.loc[row.finding])
+        assert (row.n_positive, row.n) == tuple(int(v) for v in counts.loc[row.finding])
 
 
 # -- real data ---------------------------------------------------------------------------------------
@@ -423,11 +433,11 @@ def test_cq500_reads_match_r(shared_data, ref):
         got = {
             (rater, r.finding): r
             for rater in ("R1", "R2", "R3", "consensus")
-            for r in prevalence(labels, rater=rater, method=method).itertuples()
+            for r in prevalence(labels, rater=rater, interval=method).itertuples()
         }
         for r in ref["cq500"]:
             row = got[(r["rater"], r["finding"])]
-            assert (row.positives, row.n) == (r["positives"], r["n"])
+            assert (row.n_positive, row.n) == (r["positives"], r["n"])
             assert row.ci_low == pytest.approx(r[low], abs=TOL)
             assert row.ci_high == pytest.approx(r[high], abs=TOL)
 
@@ -439,9 +449,9 @@ def test_prevalence_ignores_row_order_and_pools_additively(labels, seed):
     a = prevalence(labels).sort_values(["dataset", "finding"]).reset_index(drop=True)
     b = prevalence(shuffled).sort_values(["dataset", "finding"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b)
-    pooled = prevalence(shuffled, by=None).set_index("finding")
-    summed = a.groupby("finding")[["positives", "n"]].sum()
-    pd.testing.assert_frame_equal(pooled.loc[summed.index, ["positives", "n"]], summed)
+    pooled = prevalence(shuffled.assign(dataset="all")).set_index("finding")
+    summed = a.groupby("finding")[["n_positive", "n"]].sum()
+    pd.testing.assert_frame_equal(pooled.loc[summed.index, ["n_positive", "n"]], summed, check_dtype=False)
 
 
 # -- patient-clustered intervals (issue 11) -----------------------------------------------------------
@@ -462,21 +472,21 @@ def cluster_studies() -> pd.DataFrame:
     return pd.read_csv(REF / "prevalence_cluster.studies.csv", dtype=str)
 
 
-@pytest.mark.parametrize("level", ["slice", "study"])
+@pytest.mark.parametrize("unit", ["slice", "study"])
 @pytest.mark.parametrize("cluster_interval, low, high", [("logit", "logit_low", "logit_high"), ("wald", "mean_low", "mean_high")])
-def test_clustered_prevalence_matches_r_survey(cluster_labels, cluster_studies, cluster_ref, level, cluster_interval, low, high):
+def test_clustered_prevalence_matches_r_survey(cluster_labels, cluster_studies, cluster_ref, unit, cluster_interval, low, high):
     # R: des <- svydesign(ids = ~patient_id, data = d) on the labelled units of one dataset x finding x level;
     #    ci_low, ci_high = confint(svyciprop(~I(value == 1), des, method = "logit" | "mean"))
     #    design_effect  = deff(svymean(~value, des, deff = "replace")); n_clusters = degf(des) + 1
     got = _index(
-        prevalence(cluster_labels, level=level, studies=cluster_studies, cluster_interval=cluster_interval),
+        prevalence(cluster_labels, unit=unit, studies=cluster_studies, cluster_interval=cluster_interval),
         ["dataset", "finding"],
     )
-    expected = [r for r in cluster_ref["clustered"] if r["level"] == level]
+    expected = [r for r in cluster_ref["clustered"] if r["level"] == unit]
     assert len(got) == len(expected) == 4
     for r in expected:
         row = got[(r["dataset"], r["finding"])]
-        assert (row["positives"], row["n"], row["n_clusters"]) == (r["positives"], r["n"], r["n_clusters"])
+        assert (row["n_positive"], row["n"], row["n_clusters"]) == (r["positives"], r["n"], r["n_clusters"])
         assert row["method"] == f"cluster-{cluster_interval}"  # studies too: some patients have two
         assert row["estimate"] == pytest.approx(r["estimate"], abs=TOL)
         assert row["ci_low"] == pytest.approx(max(0.0, r[low]), abs=TOL)
@@ -488,16 +498,16 @@ def test_clustered_prevalence_matches_r_survey(cluster_labels, cluster_studies, 
 
 def test_slice_prevalence_is_clustered_by_default(cluster_labels, cluster_studies):
     # on main before issue 11 this was a Wilson interval on 372 independent slices (no design columns)
-    prev = prevalence(cluster_labels, level="slice", studies=cluster_studies)
+    prev = prevalence(cluster_labels, unit="slice", studies=cluster_studies)
     assert set(prev.method) == {"cluster-logit"}
     row = prev.query("dataset == 'alpha' and finding == 'any'").iloc[0]
-    naive = prevalence(cluster_labels, level="slice", studies=cluster_studies, cluster=None)
+    naive = prevalence(cluster_labels, unit="slice", studies=cluster_studies, cluster=None)
     naive_row = naive.query("dataset == 'alpha' and finding == 'any'").iloc[0]
     assert naive_row.method == "wilson-independent-rows" and "design effect 3.84" in naive_row.reason
     assert naive_row.design_effect == pytest.approx(row.design_effect)  # shown whatever the options
     assert row.ci_high - row.ci_low > 1.8 * (naive_row.ci_high - naive_row.ci_low)
     # without studies (no patient_id) the slices of one study are the cluster
-    by_study = prevalence(cluster_labels, level="slice").query("dataset == 'alpha' and finding == 'any'").iloc[0]
+    by_study = prevalence(cluster_labels, unit="slice").query("dataset == 'alpha' and finding == 'any'").iloc[0]
     assert by_study.n_clusters == 38 and by_study.method == "cluster-logit"
 
 
@@ -507,23 +517,24 @@ def test_study_level_without_repeated_patients_is_binomial(cluster_labels, clust
     prev = prevalence(lab, studies=first)
     assert set(prev.method) == {"wilson"} and (prev.reason == "").all()
     assert (prev.n_clusters == prev.n).all()
+    assert prev.n_resamples.isna().all() and prev.n_failed_resamples.isna().all()
     np.testing.assert_allclose(prev.design_effect, 1.0, rtol=1e-9)
-    low, high = proportion_ci(prev.positives, prev.n)
+    low, high = proportion_ci(prev.n_positive.astype(int), prev.n.astype(int))
     np.testing.assert_allclose(prev.ci_low, low)
     np.testing.assert_allclose(prev.ci_high, high)
 
 
 def test_fewer_than_two_clusters_give_nan_with_reason(cluster_labels, cluster_studies):
     one = cluster_labels[cluster_labels.study_id == "beta-S001"]
-    row = prevalence(one, level="slice", studies=cluster_studies).query("finding == 'any'").iloc[0]
+    row = prevalence(one, unit="slice", studies=cluster_studies).query("finding == 'any'").iloc[0]
     assert row.n_clusters == 1 and math.isnan(row.ci_low) and math.isnan(row.ci_high)
     assert "needs at least 2" in row.reason
-    assert row.estimate == pytest.approx(row.positives / row.n)
+    assert row.estimate == pytest.approx(row.n_positive / row.n)
 
 
 def test_boundary_estimate_uses_clusters_as_units(cluster_labels, cluster_studies):
     neg = cluster_labels.assign(value=0)
-    row = prevalence(neg, level="slice", studies=cluster_studies).query("dataset == 'alpha' and finding == 'any'").iloc[0]
+    row = prevalence(neg, unit="slice", studies=cluster_studies).query("dataset == 'alpha' and finding == 'any'").iloc[0]
     # R: binom.test(0, 30)$conf.int, the 30 patients as independent units
     assert (row.estimate, row.ci_low) == (0.0, 0.0)
     assert row.ci_high == pytest.approx(0.115703, abs=1e-6)
@@ -532,8 +543,8 @@ def test_boundary_estimate_uses_clusters_as_units(cluster_labels, cluster_studie
 
 def test_missing_labels_are_counted(cluster_labels, cluster_studies):
     # the R script drops the sdh label of 7 alpha slices and 2 alpha studies
-    for level, gap in [("slice", 7), ("study", 2)]:
-        prev = _index(prevalence(cluster_labels, level=level, studies=cluster_studies), ["dataset", "finding"])
+    for unit, gap in [("slice", 7), ("study", 2)]:
+        prev = _index(prevalence(cluster_labels, unit=unit, studies=cluster_studies), ["dataset", "finding"])
         assert prev[("alpha", "sdh")]["n_missing"] == gap
         assert prev[("alpha", "any")]["n_missing"] == prev[("beta", "sdh")]["n_missing"] == 0
     # a study in studies with no label at all is missing for every finding
@@ -556,11 +567,12 @@ def test_cohort_is_accepted():
 
 
 def test_cluster_bootstrap_is_seeded_and_close_to_logit(cluster_labels, cluster_studies):
-    kw = dict(level="slice", studies=cluster_studies, cluster_interval="bootstrap", n_resamples=2000)
+    kw = dict(unit="slice", studies=cluster_studies, cluster_interval="bootstrap", n_resamples=2000)
     a = prevalence(cluster_labels, rng=7, **kw)
     pd.testing.assert_frame_equal(a, prevalence(cluster_labels, rng=7, **kw))
     assert set(a.method) == {"cluster-bootstrap-percentile"}
-    logit = prevalence(cluster_labels, level="slice", studies=cluster_studies)
+    assert (a.n_resamples == 2000).all() and (a.n_failed_resamples == 0).all()
+    logit = prevalence(cluster_labels, unit="slice", studies=cluster_studies)
     alpha = (a.dataset == "alpha").to_numpy()
     np.testing.assert_allclose(a.ci_low[alpha], logit.ci_low[alpha], atol=0.03)
     np.testing.assert_allclose(a.ci_high[alpha], logit.ci_high[alpha], atol=0.03)
@@ -569,7 +581,7 @@ def test_cluster_bootstrap_is_seeded_and_close_to_logit(cluster_labels, cluster_
 @pytest.mark.parametrize("bad", [0, 1, 10**7 + 1, 2.5, "2000", True, None])
 def test_n_resamples_is_an_integer_in_range(cluster_labels, bad):
     with pytest.raises(HemstatsError, match=r"n_resamples must be an integer in \[2, 10000000\]"):
-        prevalence(cluster_labels, level="slice", n_resamples=bad)
+        prevalence(cluster_labels, unit="slice", n_resamples=bad)
 
 
 def test_p_values_do_not_underflow_to_zero():
@@ -588,8 +600,6 @@ def test_clustered_interval_coverage_under_icc():
     the 93-97 % band is +-5.8 SE.  Measured (rng 20261201): cluster-logit 0.950 / 0.949 / 0.958
     at ICC 0.3 / 0.5 / 0.7, Wilson on independent slices 0.695 / 0.590 / 0.527.
     """
-    from hemstats.stats._core.cluster import clustered_proportion_coverage
-
     table = clustered_proportion_coverage(icc=(0.3, 0.5, 0.7), n_simulations=4000, rng=20261201)
     clustered = table[table.method == "cluster-logit"]
     assert len(clustered) == 3
@@ -611,7 +621,6 @@ def test_clustered_interval_coverage_plasmode():
     with very unequal cluster sizes under-covers slightly), Wilson on independent slices 0.235.
     """
     from hemstats.datasets import demo
-    from hemstats.stats._core.cluster import clustered_proportion
 
     cohort = demo.load(n_studies=600, slice_fraction=1.0)
     lab = cohort.labels.query("level == 'slice' and rater == 'consensus' and finding == 'any'")
@@ -639,16 +648,16 @@ def test_physionet_slice_prevalence_is_clustered(shared_data):
     from hemstats.datasets import physionet_ct_ich
 
     cohort = physionet_ct_ich.load(shared_data / "physionet_ct_ich")
-    prev = prevalence(cohort, level="slice").set_index("finding")
+    prev = prevalence(cohort, unit="slice").set_index("finding")
     assert (prev.method == "cluster-logit").all() and (prev.n_clusters == 4).all()
     assert prev.reason.str.startswith("only 4 clusters").all()
     assert prev.loc["any", "design_effect"] == pytest.approx(8.15, abs=0.01)
-    naive = prevalence(cohort, level="slice", cluster=None).set_index("finding")
+    naive = prevalence(cohort, unit="slice", cluster=None).set_index("finding")
     assert (prev.ci_high - prev.ci_low > naive.ci_high - naive.ci_low).all()
 
 
 def test_compare_prevalence_says_when_units_are_clustered(cluster_labels, cluster_studies):
-    got = compare_prevalence(cluster_labels, level="slice", studies=cluster_studies)
+    got = compare_prevalence(cluster_labels, unit="slice", studies=cluster_studies)
     pair = got[got.comparison == "pairwise"]
     assert set(pair.method) == {"newcombe-independent-rows"}
     assert pair.reason.str.contains(r"units are clustered in patients \(design effect 3.84, 2.02\)").any()
@@ -662,20 +671,18 @@ def test_compare_prevalence_says_when_units_are_clustered(cluster_labels, cluste
 @given(
     clusters=st.lists(st.tuples(st.integers(1, 30), st.floats(0, 1)), min_size=2, max_size=40),
     interval=st.sampled_from(["logit", "wald"]),
-    level=st.floats(0.5, 0.999),
+    confidence_level=st.floats(0.5, 0.999),
 )
-def test_clustered_interval_properties(clusters, interval, level):
-    from hemstats.stats.descriptive.prevalence import clustered_proportion
-
+def test_clustered_interval_properties(clusters, interval, confidence_level):
     sizes = np.array([m for m, _ in clusters])
-    pos = np.array([int(round(f * m)) for m, f in clusters])
-    r = clustered_proportion(pos, sizes, interval=interval, confidence_level=level)
+    pos = np.array([round(f * m) for m, f in clusters])
+    r = clustered_proportion(pos, sizes, interval=interval, confidence_level=confidence_level)
     assert r.estimate == pytest.approx(pos.sum() / sizes.sum())
     assert 0.0 <= r.ci_low <= r.estimate + 1e-12 and r.estimate - 1e-12 <= r.ci_high <= 1.0
     assert r.n_clusters == len(sizes)
     # mirror: counting negatives instead of positives mirrors the interval
-    m = clustered_proportion(sizes - pos, sizes, interval=interval, confidence_level=level)
+    m = clustered_proportion(sizes - pos, sizes, interval=interval, confidence_level=confidence_level)
     assert m.ci_low == pytest.approx(1 - r.ci_high, abs=1e-9) and m.ci_high == pytest.approx(1 - r.ci_low, abs=1e-9)
     # one unit per cluster: the sandwich variance is the binomial one, design effect 1
-    ones = clustered_proportion(np.minimum(pos, 1), np.ones_like(sizes), interval=interval, confidence_level=level)
+    ones = clustered_proportion(np.minimum(pos, 1), np.ones_like(sizes), interval=interval, confidence_level=confidence_level)
     assert math.isnan(ones.design_effect) or ones.design_effect == pytest.approx(1.0)

@@ -36,14 +36,14 @@ def studies() -> pd.DataFrame:
     return pd.read_csv(REF / "table1.studies.csv", dtype={"study_id": str, "patient_id": str})
 
 
-def _ours(studies: pd.DataFrame, groupby: str) -> Table1:
-    return table1(studies, groupby=groupby, columns=COLUMNS, nonnormal=["n_slices"], categorical=CATEGORICAL)
+def _ours(studies: pd.DataFrame, by: str) -> Table1:
+    return table1(studies, by=by, columns=COLUMNS, nonnormal=["n_slices"], categorical=CATEGORICAL)
 
 
 def _row(t: pd.DataFrame, variable: str, group: str, level: str | None = None) -> pd.Series:
     sel = (t.variable == variable) & (t.group == group)
     if level is not None:
-        sel &= t.level == level
+        sel &= t.category == level
     out = t[sel]
     assert len(out) == 1, (variable, group, level)
     return out.iloc[0]
@@ -59,7 +59,7 @@ def test_matches_r(studies, ref, scenario, groupby):
     for variable, spec in r["variables"].items():
         # R: t.test(var.equal = FALSE) / oneway.test(var.equal = TRUE) / kruskal.test /
         #    chisq.test(correct = TRUE) / fisher.test, chosen by tableone's rule
-        first = _row(t, variable, "Overall", None if spec["kind"] == "continuous" else t[t.variable == variable].level.iloc[0])
+        first = _row(t, variable, "Overall", None if spec["kind"] == "continuous" else t[t.variable == variable].category.iloc[0])
         assert first["test"] == spec["test"]
         assert first["p_value"] == pytest.approx(spec["p_value"], abs=TOL)
         # R: (mean_b - mean_a) / sqrt((var(a) + var(b)) / 2); sqrt(t(d) %*% MASS::ginv(S) %*% d)
@@ -142,10 +142,10 @@ def test_matches_tableone(studies, groupby):
 
 # -- structure ------------------------------------------------------------------------------------
 def test_fixed_columns_and_dtypes(studies):
-    for kwargs in ({}, {"groupby": "site"}, {"groupby": ["dataset", "site"]}):
+    for kwargs in ({}, {"by": "site"}, {"by": ["dataset", "site"]}):
         t = table1(studies, columns=COLUMNS, categorical=CATEGORICAL, **kwargs).table
         assert t.columns.tolist() == [
-            "variable", "level", "group", "measure", "n", "missing", "count", "estimate", "sd", "q1", "q3",
+            "variable", "category", "group", "measure", "n", "missing", "count", "estimate", "sd", "q1", "q3",
             "ci_low", "ci_high", "confidence_level", "p_value", "test", "smd",
         ]  # fmt: skip
         for c in ["count", "estimate", "sd", "q1", "q3", "ci_low", "ci_high", "p_value", "smd"]:
@@ -155,7 +155,7 @@ def test_fixed_columns_and_dtypes(studies):
 def test_missing_is_counted_not_a_level(studies):
     t = table1(studies, columns=["sex", "age_years"]).table
     sex = t[(t.variable == "sex") & (t.group == "Overall")]
-    assert set(sex.level) == {"F", "M"}
+    assert set(sex.category) == {"F", "M"}
     assert (sex.missing == 4).all() and (sex.n == len(studies) - 4).all()
     assert sex["count"].sum() == sex.n.iloc[0]
     age = _row(t, "age_years", "Overall")
@@ -163,7 +163,7 @@ def test_missing_is_counted_not_a_level(studies):
 
 
 def test_crossed_groups(studies):
-    result = table1(studies, groupby=["dataset", "site"], columns=["age_years"])
+    result = table1(studies, by=["dataset", "site"], columns=["age_years"])
     observed = studies.groupby(["dataset", "site"]).size()
     assert list(result.groups) == [f"dataset={d}, site={s}" for d, s in observed.index]
     sizes = result.table.query("variable == 'n' and group != 'Overall'").n.tolist()
@@ -183,13 +183,13 @@ def test_labels_join_findings_and_group():
     from hemstats.datasets import demo
 
     cohort = demo.load(n_studies=200)
-    result = table1(cohort.studies, groupby=["site", "any"], labels=cohort.labels, columns=["age_years", "sdh"])
+    result = table1(cohort.studies, by=["site", "any"], labels=cohort.labels, columns=["age_years", "sdh"])
     consensus = cohort.labels.query("level == 'study' and rater == 'consensus' and finding == 'any'")
     n_pos = int(consensus.value.sum())
     sizes = result.table.query("variable == 'n' and group.str.endswith('any=1')").n.sum()
     assert sizes == n_pos
     # sdh is 0 in every any=0 group (any is the OR of the subtypes)
-    sdh = result.table.query("variable == 'sdh' and level == '1' and group.str.endswith('any=0')")
+    sdh = result.table.query("variable == 'sdh' and category == '1' and group.str.endswith('any=0')")
     assert (sdh["count"] == 0).all()
 
 
@@ -197,7 +197,7 @@ def test_exports(studies, tmp_path):
     result = _ours(studies, "dataset")
     md = result.to_markdown()
     lines = md.splitlines()
-    assert lines[0] == "| variable | level | Missing | d1 | d2 | Overall | P-Value | Test | SMD |"
+    assert lines[0] == "| variable | category | Missing | d1 | d2 | Overall | P-Value | Test | SMD |"
     age = _row(result.table, "age_years", "d1")
     assert f"{age.estimate:.1f} ({age.sd:.1f})" in md
     assert "age\\_years" in result.to_latex() and r"\toprule" in result.to_latex()
@@ -232,9 +232,9 @@ def test_schema_violation_names_column(studies):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"groupby": "hospital"}, r"groupby columns \['hospital'\] are not in studies"),
+        ({"by": "hospital"}, r"table1: by columns \['hospital'\] are not in studies"),
         ({"columns": ["weight"]}, r"columns \['weight'\] are not in studies"),
-        ({"groupby": "site", "columns": ["site", "age_years"]}, "also grouping columns"),
+        ({"by": "site", "columns": ["site", "age_years"]}, "also grouping columns"),
         ({"columns": ["age_years"], "nonnormal": ["sex"]}, "nonnormal names"),
     ],
 )
@@ -245,7 +245,7 @@ def test_bad_options(studies, kwargs, message):
 
 def test_group_without_values_is_not_tested(studies):
     s = studies.assign(age_years=studies.age_years.where(studies.dataset != "d2"))
-    t = table1(s, groupby="dataset", columns=["age_years"]).table
+    t = table1(s, by="dataset", columns=["age_years"]).table
     row = _row(t, "age_years", "d2")
     assert row.n == 0 and math.isnan(row.estimate)
     assert math.isnan(row.p_value) and row.test.startswith("not tested")
@@ -253,7 +253,7 @@ def test_group_without_values_is_not_tested(studies):
 
 def test_all_missing_variables_keep_their_rows(studies):
     s = studies.assign(sex=None, age_years=np.nan)
-    result = table1(s, groupby="dataset", columns=["sex", "age_years"], categorical=["sex"])
+    result = table1(s, by="dataset", columns=["sex", "age_years"], categorical=["sex"])
     t = result.table
     for variable in ("sex", "age_years"):
         rows = t[t.variable == variable]
@@ -274,7 +274,8 @@ def test_all_missing_variables_keep_their_rows(studies):
 )
 def test_table1_counting_laws(data):
     df = pd.DataFrame(data, columns=["grp", "cat", "x"])
-    result = table1(df, groupby="grp", columns=["cat", "x"], categorical=["cat"])
+    df = df.assign(dataset="d", study_id=[f"S{i}" for i in range(len(df))], patient_id=[f"P{i}" for i in range(len(df))])
+    result = table1(df, by="grp", columns=["cat", "x"], categorical=["cat"])
     t = result.table
     cat = t[t.variable == "cat"]
     for group, block in cat.groupby("group"):
@@ -285,8 +286,8 @@ def test_table1_counting_laws(data):
             assert ((block.ci_low <= block.estimate + 1e-12) & (block.estimate <= block.ci_high + 1e-12)).all()
         assert block.n.iloc[0] + block.missing.iloc[0] == size
     # group counts of each level add up to the overall count (no missing group values here)
-    by_level = cat[cat.group != "Overall"].groupby("level")["count"].sum()
-    overall = cat[cat.group == "Overall"].set_index("level")["count"]
+    by_level = cat[cat.group != "Overall"].groupby("category")["count"].sum()
+    overall = cat[cat.group == "Overall"].set_index("category")["count"]
     pd.testing.assert_series_equal(by_level.sort_index(), overall.sort_index(), check_names=False)
     sizes = t[(t.variable == "n") & (t.group != "Overall")].n.sum()
     assert sizes == len(df)
@@ -295,16 +296,16 @@ def test_table1_counting_laws(data):
 # -- issue 11 ----------------------------------------------------------------------------------------
 def test_student_t_option_matches_r(studies, ref):
     # R: t.test(age$d1, age$d2, var.equal = TRUE)$p.value (R tableone's choice; Welch stays the default)
-    student = table1(studies, groupby="dataset", columns=["age_years"], t_test="student").table
+    student = table1(studies, by="dataset", columns=["age_years"], t_test="student").table
     row = _row(student, "age_years", "Overall")
     assert row["test"] == "Student t-test"
     assert row["p_value"] == pytest.approx(ref["student_age_by_dataset"]["p_value"], abs=TOL)
-    welch = _row(table1(studies, groupby="dataset", columns=["age_years"]).table, "age_years", "Overall")
+    welch = _row(table1(studies, by="dataset", columns=["age_years"]).table, "age_years", "Overall")
     assert welch["test"] == "Welch t-test"
     assert welch["p_value"] == pytest.approx(ref["by_dataset"]["variables"]["age_years"]["p_value"], abs=TOL)
     assert welch["p_value"] != pytest.approx(row["p_value"], abs=1e-4)
     # three groups: one-way ANOVA whichever t test is asked for
-    site = table1(studies, groupby="site", columns=["age_years"], t_test="student").table
+    site = table1(studies, by="site", columns=["age_years"], t_test="student").table
     assert _row(site, "age_years", "Overall")["test"] == "One-way ANOVA"
 
 
@@ -316,11 +317,11 @@ def test_missing_row_per_variable_and_finding():
     # 5 studies lack their consensus sdh label: a gap, never a 0
     gone = cohort.studies.study_id.iloc[:5].tolist()
     drop = (labels.finding == "sdh") & (labels.rater == "consensus") & (labels.level == "study") & labels.study_id.isin(gone)
-    result = table1(cohort.studies, groupby="site", labels=labels[~drop], columns=["sex", "sdh", "iph"])
+    result = table1(cohort.studies, by="site", labels=labels[~drop], columns=["sex", "sdh", "iph"])
     f = result.formatted()
     sdh_rows = f.index[f.variable.str.startswith("sdh")][0]
     block = f.iloc[sdh_rows : sdh_rows + 3]
-    assert block.level.tolist() == ["0", "1", "missing"]
+    assert block.category.tolist() == ["0", "1", "missing"]
     missing_row = block.iloc[-1]
     sites = cohort.studies.set_index("study_id").loc[gone, "site"].astype(str).value_counts()
     for g in result.groups:
@@ -328,7 +329,7 @@ def test_missing_row_per_variable_and_finding():
     assert missing_row["Overall"] == "5"
     # iph has no gap: no missing row
     iph = f.index[f.variable.str.startswith("iph")][0]
-    assert "missing" not in f.level.iloc[iph:].tolist()
+    assert "missing" not in f.category.iloc[iph:].tolist()
     assert "| missing |" in result.to_markdown()
 
 
@@ -336,11 +337,33 @@ def test_cohort_is_accepted():
     from hemstats.datasets import demo
 
     cohort = demo.load(n_studies=60)
-    a = table1(cohort, groupby="site", columns=["age_years", "any"])
-    b = table1(cohort.studies, groupby="site", labels=cohort.labels, columns=["age_years", "any"])
+    a = table1(cohort, by="site", columns=["age_years", "any"])
+    b = table1(cohort.studies, by="site", labels=cohort.labels, columns=["age_years", "any"])
     pd.testing.assert_frame_equal(a.table, b.table)
+    pd.testing.assert_frame_equal(a.long, b.long)
+
+
+def test_long_table_holds_the_same_numbers(studies):
+    result = _ours(studies, "dataset")
+    long, t = result.long, result.table
+    assert long.columns.tolist()[:8] == ["dataset", "level", "finding", "subgroup", "subgroup_value", "variable",
+                                         "category", "metric"]  # fmt: skip
+    # one dataset per group: the dataset key is filled, the Overall rows (both datasets) have none
+    assert set(long.loc[long.subgroup_value == "d1", "dataset"]) == {"d1"}
+    overall = long[long.subgroup.isna()]
+    assert overall.dataset.isna().all() and overall.subgroup_value.isna().all()
+    age = long.query("variable == 'age_years' and subgroup_value == 'd1'").set_index("metric")
+    row = _row(t, "age_years", "d1")
+    assert age.index.tolist() == ["mean", "sd", "q1", "q3"]
+    assert (age.loc["mean", "estimate"], age.loc["sd", "estimate"]) == (row.estimate, row.sd)
+    sex = long.query("variable == 'sex' and category == 'F' and subgroup_value == 'd2'").iloc[0]
+    cell = _row(t, "sex", "d2", "F")
+    assert (sex.metric, sex.method, sex.n_positive, sex.n) == ("proportion", "wilson", cell["count"], cell.n)
+    assert (sex.ci_low, sex.ci_high, sex.p_value) == (cell.ci_low, cell.ci_high, cell.p_value)
+    slices = long.query("variable == 'n_slices'").metric.unique().tolist()
+    assert slices == ["median", "sd", "q1", "q3"]
 
 
 def test_bad_t_test_option(studies):
     with pytest.raises(HemstatsError, match=r"t_test must be 'welch' or 'student', got 'pooled'"):
-        table1(studies, groupby="dataset", t_test="pooled")
+        table1(studies, by="dataset", t_test="pooled")

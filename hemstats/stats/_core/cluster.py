@@ -2,8 +2,8 @@
 
 :func:`clustered_proportion` is the kernel behind the slice-level (and repeated-study)
 intervals of :func:`~hemstats.stats.descriptive.prevalence.prevalence`;
-:func:`clustered_proportion_coverage` measures the coverage of its intervals under
-within-patient correlation.
+:func:`~hemstats.stats.coverage.proportion.clustered_proportion_coverage` measures the
+coverage of its intervals under within-patient correlation.
 
 The estimator is the ratio ``sum(positives) / sum(units)`` over clusters (the
 proportion of all units).  Its variance is the cluster sandwich (Taylor linearisation,
@@ -18,24 +18,31 @@ with ``x_i`` the positives and ``m_i`` the units of cluster ``i`` and ``k`` clus
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal, TypeAlias, get_args
 
 import numpy as np
-import pandas as pd
 from scipy import special as _sp
 from scipy import stats as _st
 
-from hemstats.errors import HemstatsError
+from hemstats.errors import InputError
 from hemstats.stats._core.intervals import check_confidence_level, proportion_ci
 from hemstats.stats._core.options import MIN_CLUSTERS, check_n_resamples
+from hemstats.stats._core.types import Seed
 
-__all__ = ["ClusterInterval", "CLUSTER_INTERVALS", "cluster_total_variance", "clustered_proportion",
-           "clustered_proportion_coverage"]
+__all__ = [
+    "ClusterInterval",
+    "CLUSTER_INTERVALS",
+    "ClusteredProportion",
+    "check_cluster_interval",
+    "cluster_method_code",
+    "cluster_total_variance",
+    "clustered_proportion",
+]
 
-ClusterInterval = Literal["logit", "wald", "bootstrap"]
+#: Cluster-robust intervals of a proportion.
+ClusterInterval: TypeAlias = Literal["logit", "wald", "bootstrap"]
 #: The cluster-robust interval families, in the order tables show them.
 CLUSTER_INTERVALS: tuple[str, ...] = get_args(ClusterInterval)
-#: Fewer clusters than this: the interval is given, with a warning in ``reason``.
 
 
 @dataclass(frozen=True)
@@ -51,13 +58,14 @@ class ClusteredProportion:
     reason: str
 
 
-def check_cluster_interval(interval: object) -> str:
-    if interval not in CLUSTER_INTERVALS:
-        raise HemstatsError(f"cluster_interval must be one of {list(CLUSTER_INTERVALS)}, got {interval!r}")
-    return str(interval)
+def check_cluster_interval(interval: object, name: str = "cluster_interval") -> str:
+    """``interval`` if it is one of :data:`CLUSTER_INTERVALS`, else :class:`InputError` naming ``name``."""
+    if not isinstance(interval, str) or interval not in CLUSTER_INTERVALS:
+        raise InputError(f"{name} must be one of {list(CLUSTER_INTERVALS)}, got {interval!r}")
+    return interval
 
 
-def method_code(interval: str) -> str:
+def cluster_method_code(interval: str) -> str:
     """``cluster-logit``, ``cluster-wald`` or ``cluster-bootstrap-percentile``."""
     return "cluster-bootstrap-percentile" if interval == "bootstrap" else f"cluster-{interval}"
 
@@ -67,13 +75,13 @@ def _checked_counts(positives: object, sizes: object) -> tuple[np.ndarray, np.nd
         x = np.asarray(positives, dtype=float)
         m = np.asarray(sizes, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise HemstatsError(f"positives and sizes must be numbers per cluster ({exc})") from None
+        raise InputError(f"positives and sizes must be numbers per cluster ({exc})") from None
     if x.ndim != 1 or x.shape != m.shape:
-        raise HemstatsError(f"positives and sizes must be 1-d and of one length, got shapes {x.shape} and {m.shape}")
+        raise InputError(f"positives and sizes must be 1-d and of one length, got shapes {x.shape} and {m.shape}")
     bad = ~np.isfinite(x) | ~np.isfinite(m) | (x < 0) | (x > m) | (m < 1) | (x != np.round(x)) | (m != np.round(m))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise HemstatsError(
+        raise InputError(
             f"expected whole counts with 0 <= positives <= sizes and sizes >= 1 per cluster; {int(bad.sum())} "
             f"bad cluster(s), first: cluster {i} (positives={float(x[i])!r}, sizes={float(m[i])!r})"
         )
@@ -106,7 +114,7 @@ def clustered_proportion(
     interval: ClusterInterval = "logit",
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
-    rng: int | np.random.Generator | None = None,
+    rng: Seed = None,
 ) -> ClusteredProportion:
     """Proportion of units that are positive, with a cluster-robust interval.
 
@@ -151,10 +159,10 @@ def clustered_proportion(
     (0.4737, 4, 'cluster-logit', True)
     """
     level = check_confidence_level(confidence_level)
-    interval = check_cluster_interval(interval)
+    interval = check_cluster_interval(interval, "interval")  # type: ignore[assignment]
     x, m = _checked_counts(positives, sizes)
     k = len(x)
-    code = method_code(interval)
+    code = cluster_method_code(interval)
     n = float(m.sum())
     p = float(x.sum() / n) if n else float("nan")
     if k < 2:
@@ -166,9 +174,11 @@ def clustered_proportion(
     if k < MIN_CLUSTERS:
         reason = f"only {k} clusters (fewer than {MIN_CLUSTERS}): the cluster-robust interval is unreliable"
     alpha = 1.0 - level
+    low: float
+    high: float
     if p in (0.0, 1.0):
-        low, high = proportion_ci(round(p * k), k, method="clopper-pearson", confidence_level=level)
-        low, high = float(low), float(high)
+        lows, highs = proportion_ci(round(p * k), k, interval="clopper-pearson", confidence_level=level)
+        low, high = float(lows), float(highs)
         edge = f"estimate is {p:g}: Clopper-Pearson on the {k} clusters as independent units"
         reason = f"{reason}; {edge}" if reason else edge
     elif interval == "bootstrap":
@@ -189,71 +199,3 @@ def clustered_proportion(
         else:
             low, high = max(0.0, p - t * se), min(1.0, p + t * se)
     return ClusteredProportion(p, low, high, float(deff), k, code, reason)
-
-
-def _beta_binomial(generator: np.random.Generator, prevalence: float, icc: float, shape: tuple[int, int], size: int) -> np.ndarray:
-    """Positives per cluster: cluster risk ~ Beta with mean ``prevalence`` and ``1 / (a + b + 1) = icc``."""
-    total = 1.0 / icc - 1.0
-    risk = generator.beta(prevalence * total, (1.0 - prevalence) * total, size=shape)
-    return generator.binomial(size, risk)
-
-
-def clustered_proportion_coverage(
-    *,
-    icc: tuple[float, ...] = (0.3, 0.5, 0.7),
-    n_clusters: int = 100,
-    cluster_size: int = 10,
-    prevalence: float = 0.2,
-    interval: ClusterInterval = "logit",
-    confidence_level: float = 0.95,
-    n_simulations: int = 2000,
-    rng: int | np.random.Generator | None = None,
-) -> pd.DataFrame:
-    """Monte Carlo coverage of :func:`clustered_proportion` (and of Wilson ignoring clusters).
-
-    Each simulated data set has ``n_clusters`` patients of ``cluster_size`` slices; a
-    patient's slice risk is Beta distributed with mean ``prevalence`` and intra-class
-    correlation ``icc`` (beta-binomial), so the true slice prevalence is ``prevalence``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per ICC x method (the clustered interval, then ``wilson-independent-rows``):
-        ``icc, method, coverage, mc_se`` (binomial Monte Carlo SE of the coverage),
-        ``mean_width, mean_design_effect, n_clusters, cluster_size, prevalence,
-        n_simulations, confidence_level``.
-
-    Examples
-    --------
-    >>> t = clustered_proportion_coverage(icc=(0.5,), n_simulations=50, rng=1)
-    >>> t.method.tolist()
-    ['cluster-logit', 'wilson-independent-rows']
-    """
-    level = check_confidence_level(confidence_level)
-    interval = check_cluster_interval(interval)
-    if not isinstance(n_simulations, (int, np.integer)) or n_simulations < 1:
-        raise HemstatsError(f"n_simulations must be a positive integer, got {n_simulations!r}")
-    if not 0.0 < prevalence < 1.0:
-        raise HemstatsError(f"prevalence must be strictly between 0 and 1, got {prevalence!r}")
-    generator = np.random.default_rng(rng)
-    sizes = np.full(n_clusters, cluster_size)
-    rows = []
-    for rho in icc:
-        if not 0.0 < rho < 1.0:
-            raise HemstatsError(f"icc must hold numbers strictly between 0 and 1, got {rho!r}")
-        pos = _beta_binomial(generator, prevalence, rho, (n_simulations, n_clusters), cluster_size)
-        res = [clustered_proportion(row, sizes, interval=interval, confidence_level=level, rng=generator) for row in pos]
-        low = np.array([r.ci_low for r in res])
-        high = np.array([r.ci_high for r in res])
-        deff = float(np.nanmean([r.design_effect for r in res]))
-        total = pos.sum(axis=1)
-        w_low, w_high = proportion_ci(total, n_clusters * cluster_size, method="wilson", confidence_level=level)
-        for name, lo, hi in ((res[0].method, low, high), ("wilson-independent-rows", w_low, w_high)):
-            cover = (lo <= prevalence) & (prevalence <= hi)
-            cov = float(np.mean(cover))
-            rows.append(
-                (rho, name, cov, float(np.sqrt(cov * (1 - cov) / n_simulations)), float(np.nanmean(hi - lo)), deff,
-                 n_clusters, cluster_size, prevalence, int(n_simulations), level)  # fmt: skip
-            )
-    cols = ["icc", "method", "coverage", "mc_se", "mean_width", "mean_design_effect", "n_clusters", "cluster_size"]
-    return pd.DataFrame(rows, columns=cols + ["prevalence", "n_simulations", "confidence_level"])

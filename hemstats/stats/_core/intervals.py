@@ -1,54 +1,48 @@
-"""Confidence intervals for one proportion and for a difference of two, and their coverage.
+"""Confidence intervals for one proportion and for a difference of two, and the tests of a groups x 2 table.
 
-Shared by :mod:`hemstats.stats.descriptive.prevalence`, :mod:`hemstats.stats.descriptive.table1` and the
-agreement statistics.  statsmodels does the interval arithmetic; this module fixes
-the method names, the Jeffreys boundary rule and the input checks, and measures
-coverage.
+Shared by :mod:`hemstats.stats.descriptive.prevalence`, :mod:`hemstats.stats.descriptive.table1`, the
+agreement and the diagnostic statistics.  statsmodels does the interval arithmetic; this module fixes
+the interval names (``interval=``), the Jeffreys boundary rule and the input checks.  Their coverage
+is measured by :mod:`hemstats.stats.coverage.proportion`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, get_args
+from typing import Literal, TypeAlias, get_args
 
 import numpy as np
-import pandas as pd
 from scipy import special as _sp
 from scipy import stats as _st
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from hemstats.errors import HemstatsError
+from hemstats.errors import InputError
+from hemstats.stats._core.options import check_confidence_level
 
 __all__ = [
-    "ProportionMethod",
-    "PROPORTION_METHODS",
+    "BinomialInterval",
+    "BINOMIAL_INTERVALS",
+    "check_interval",
+    "check_confidence_level",
     "proportion_ci",
     "newcombe_difference",
-    "proportion_coverage",
     "proportions_test",
     "fisher_exact_rx2",
+    "interval",
 ]
 
-ProportionMethod = Literal["wilson", "clopper-pearson", "jeffreys", "agresti-coull"]
-#: The interval methods :func:`proportion_ci` knows, in the order tables show them.
-PROPORTION_METHODS: tuple[str, ...] = get_args(ProportionMethod)
+#: Intervals of one binomial proportion (independent units).
+BinomialInterval: TypeAlias = Literal["wilson", "clopper-pearson", "jeffreys", "agresti-coull"]
+#: The intervals :func:`proportion_ci` knows, in the order tables show them.
+BINOMIAL_INTERVALS: tuple[str, ...] = get_args(BinomialInterval)
 _STATSMODELS = {"wilson": "wilson", "clopper-pearson": "beta", "jeffreys": "jeffreys", "agresti-coull": "agresti_coull"}
 
 
-def check_method(method: str) -> str:
-    if method not in _STATSMODELS:
-        raise HemstatsError(f"method must be one of {list(PROPORTION_METHODS)}, got {method!r}")
-    return method
-
-
-def check_confidence_level(confidence_level: float) -> float:
-    try:
-        level = float(confidence_level)
-    except (TypeError, ValueError):
-        level = float("nan")
-    if not 0.0 < level < 1.0:
-        raise HemstatsError(f"confidence_level must be a number strictly between 0 and 1, got {confidence_level!r}")
-    return level
+def check_interval(interval: object, name: str = "interval") -> str:
+    """``interval`` if it is one of :data:`BINOMIAL_INTERVALS`, else :class:`InputError` naming ``name``."""
+    if not isinstance(interval, str) or interval not in _STATSMODELS:
+        raise InputError(f"{name} must be one of {list(BINOMIAL_INTERVALS)}, got {interval!r}")
+    return interval
 
 
 def _counts(count: object, nobs: object) -> tuple[np.ndarray, np.ndarray]:
@@ -57,11 +51,11 @@ def _counts(count: object, nobs: object) -> tuple[np.ndarray, np.ndarray]:
         n = np.asarray(nobs, dtype=float)
         x, n = np.broadcast_arrays(x, n)
     except (TypeError, ValueError) as exc:
-        raise HemstatsError(f"count and nobs must be numbers, got {count!r} and {nobs!r} ({exc})") from None
+        raise InputError(f"count and nobs must be numbers, got {count!r} and {nobs!r} ({exc})") from None
     bad = ~np.isfinite(x) | ~np.isfinite(n) | (x < 0) | (n < 0) | (x > n) | (x != np.round(x)) | (n != np.round(n))
     if bad.any():
         i = int(np.flatnonzero(bad.ravel())[0])
-        raise HemstatsError(
+        raise InputError(
             f"expected whole counts with 0 <= count <= nobs; {int(bad.sum())} bad pair(s), "
             f"first: count={float(x.ravel()[i])!r}, nobs={float(n.ravel()[i])!r}"
         )
@@ -72,7 +66,7 @@ def proportion_ci(
     count: int | Sequence[int] | np.ndarray,
     nobs: int | Sequence[int] | np.ndarray,
     *,
-    method: ProportionMethod = "wilson",
+    interval: BinomialInterval = "wilson",
     confidence_level: float = 0.95,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two-sided confidence interval for a binomial proportion ``count / nobs``.
@@ -84,7 +78,7 @@ def proportion_ci(
     ----------
     count, nobs : int or array of int
         Successes and trials, ``0 <= count <= nobs``.
-    method : {"wilson", "clopper-pearson", "jeffreys", "agresti-coull"}
+    interval : {"wilson", "clopper-pearson", "jeffreys", "agresti-coull"}
         Wilson score (no continuity correction); Clopper-Pearson exact (beta
         quantiles); Jeffreys equal-tailed Beta(x + 1/2, n - x + 1/2) interval with the
         Brown-Cai-DasGupta boundary rule (lower limit 0 when ``count == 0``, upper
@@ -100,8 +94,8 @@ def proportion_ci(
 
     Raises
     ------
-    HemstatsError
-        For an unknown method, a level outside (0, 1) or counts that are not whole
+    InputError
+        For an unknown interval, a level outside (0, 1) or counts that are not whole
         numbers with ``0 <= count <= nobs``.
 
     Notes
@@ -117,17 +111,17 @@ def proportion_ci(
 
     Examples
     --------
-    >>> low, high = proportion_ci(13, 491, method="wilson")
+    >>> low, high = proportion_ci(13, 491, interval="wilson")
     >>> round(float(low), 4), round(float(high), 4)
     (0.0155, 0.0448)
     """
-    check_method(method)
+    check_interval(interval)
     level = check_confidence_level(confidence_level)
     x, n = _counts(count, nobs)
     empty = n == 0
     safe_n = np.where(empty, 1.0, n)
     safe_x = np.where(empty, 0.0, x)
-    low, high = proportion_confint(safe_x, safe_n, alpha=1.0 - level, method=_STATSMODELS[method])
+    low, high = proportion_confint(safe_x, safe_n, alpha=1.0 - level, method=_STATSMODELS[interval])
     low = np.clip(np.asarray(low, dtype=float), 0.0, 1.0)
     high = np.clip(np.asarray(high, dtype=float), 0.0, 1.0)
     # Exact at the boundaries for every method (Wilson, Clopper-Pearson and Agresti-Coull
@@ -194,110 +188,6 @@ def newcombe_difference(
     if not shape:
         return diff[()], low[()], high[()]
     return diff, low, high
-
-
-def proportion_coverage(
-    *,
-    methods: Sequence[ProportionMethod] = PROPORTION_METHODS,
-    n: Sequence[int] = (30, 100, 500),
-    prevalence: Sequence[float] = (0.02, 0.10, 0.40),
-    confidence_level: float = 0.95,
-    n_simulations: int = 20_000,
-    rng: int | np.random.Generator | None = None,
-) -> pd.DataFrame:
-    """Coverage of each proportion CI: simulated, and exact by summing binomial probabilities.
-
-    For each method, sample size and true prevalence, ``n_simulations`` binomial
-    counts are drawn and the share of intervals containing the true prevalence is
-    the simulated coverage.  The exact coverage, ``sum_x P(X = x) 1[p in CI(x)]``,
-    needs no simulation and checks it.
-
-    Parameters
-    ----------
-    methods : sequence of str
-        Methods of :func:`proportion_ci`.
-    n : sequence of int
-        Sample sizes.
-    prevalence : sequence of float
-        True proportions, strictly between 0 and 1.
-    confidence_level : float
-        Nominal level of every interval.
-    n_simulations : int
-        Simulated data sets per cell.
-    rng : None, int or numpy.random.Generator
-        Seed or generator (one stream, cells drawn in table order).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per method x n x prevalence with columns ``method, n, prevalence,
-        coverage`` (simulated), ``mc_se`` (its Monte Carlo standard error),
-        ``exact_coverage``, ``mean_width`` (expected interval width, exact),
-        ``n_simulations, confidence_level``.
-
-    Notes
-    -----
-    Validated against R: ``exact_coverage`` and ``mean_width`` equal
-    ``sum(dbinom(0:n, n, p) * covers)`` with the R intervals of :func:`proportion_ci`
-    (tests/reference/prevalence.R); the seeded simulation agrees with them within 4
-    Monte Carlo standard errors (tests/stats/test_prevalence.py, marked slow).
-
-    Examples
-    --------
-    >>> table = proportion_coverage(methods=["wilson"], n=[100], prevalence=[0.1], rng=0)
-    >>> table[["method", "n", "prevalence", "exact_coverage"]].round(4).to_dict("records")
-    [{'method': 'wilson', 'n': 100, 'prevalence': 0.1, 'exact_coverage': 0.9364}]
-    """
-    level = check_confidence_level(confidence_level)
-    for m in methods:
-        check_method(m)
-    if int(n_simulations) < 1:
-        raise HemstatsError(f"n_simulations must be a positive whole number, got {n_simulations!r}")
-    generator = np.random.default_rng(rng)
-    rows = []
-    for method in methods:
-        for size in n:
-            size = int(size)
-            if size < 1:
-                raise HemstatsError(f"n must hold positive sample sizes, got {size!r}")
-            xs = np.arange(size + 1)
-            low, high = proportion_ci(xs, size, method=method, confidence_level=level)
-            for p in prevalence:
-                p = float(p)
-                if not 0.0 < p < 1.0:
-                    raise HemstatsError(f"prevalence must hold numbers strictly between 0 and 1, got {p!r}")
-                covers = (low <= p) & (p <= high)
-                pmf = _st.binom.pmf(xs, size, p)
-                exact = float(np.sum(pmf * covers))
-                draws = generator.binomial(size, p, size=int(n_simulations))
-                simulated = float(np.mean(covers[draws]))
-                rows.append(
-                    (
-                        method,
-                        size,
-                        p,
-                        simulated,
-                        float(np.sqrt(exact * (1.0 - exact) / int(n_simulations))),
-                        exact,
-                        float(np.sum(pmf * (high - low))),
-                        int(n_simulations),
-                        level,
-                    )
-                )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "method",
-            "n",
-            "prevalence",
-            "coverage",
-            "mc_se",
-            "exact_coverage",
-            "mean_width",
-            "n_simulations",
-            "confidence_level",
-        ],
-    )
 
 
 _FISHER_MAX_TABLES = 20_000_000
@@ -400,7 +290,7 @@ def _no_underflow(p: float) -> tuple[float, str]:
     return p, ""
 
 
-def interval(count: int, nobs: int, confidence_level: float, method: ProportionMethod) -> tuple[float, float]:
+def interval(count: int, nobs: int, confidence_level: float, family: BinomialInterval) -> tuple[float, float]:
     """:func:`proportion_ci` for one proportion, as two floats (exact 0 and 1 at the boundaries)."""
-    low, high = proportion_ci(count, nobs, method=method, confidence_level=confidence_level)
+    low, high = proportion_ci(count, nobs, interval=family, confidence_level=confidence_level)
     return float(low), float(high)

@@ -1,39 +1,73 @@
-"""Shared input checks of the prevalence questions: canonical tables, grouping columns, units of analysis.
+"""Shared input checks of the descriptive questions: canonical tables, grouping columns, units of analysis.
 
 Used by :mod:`hemstats.stats.descriptive.prevalence`, :mod:`hemstats.stats.descriptive.cooccurrence`,
-:mod:`hemstats.stats.descriptive.volumes` and :mod:`hemstats.stats.descriptive.table1`.
+:mod:`hemstats.stats.descriptive.volumes` and :mod:`hemstats.stats.descriptive.table1`.  Every
+option error is an :class:`~hemstats.errors.InputError` whose message starts with the public
+function's name (``where``); a value that breaks the canonical schema is a
+:class:`~hemstats.errors.SchemaError` naming the column and rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from hemstats._coerce import coerce_column, describe_rows
-from hemstats.errors import HemstatsError, Problem, SchemaError
+from hemstats.errors import InputError, Problem, SchemaError
 from hemstats.findings import FINDINGS
 from hemstats.schema import TABLES
-
-Level = Literal["patient", "study", "slice"]
-_LEVELS = ("patient", "study", "slice")
+from hemstats.stats._core.columns import subgroup_name, subgroup_value
+from hemstats.stats._core.types import UNITS
 
 
 # -- input checks -------------------------------------------------------------------------------
-def _as_list(by: str | Sequence[str] | None, name: str = "by") -> list[str]:
+def as_list(by: object, name: str = "by", where: str = "") -> list[str]:
+    """``by`` (None, one column name or a list of them) as a list; a string is one name, never its letters."""
+    prefix = f"{where}: " if where else ""
     if by is None:
         return []
     if isinstance(by, str):
         return [by]
+    if not isinstance(by, (list, tuple)) or not all(isinstance(b, str) for b in by):
+        raise InputError(f"{prefix}{name} must be a column name or a list of column names, got {by!r}")
     out = list(by)
-    if not all(isinstance(b, str) for b in out):
-        raise HemstatsError(f"{name} must be a column name or a list of column names, got {by!r}")
     if len(set(out)) != len(out):
-        raise HemstatsError(f"{name} names a column twice: {out}")
+        raise InputError(f"{prefix}{name} names a column twice: {out}")
     return out
+
+
+def grouping(by: object, where: str) -> list[str]:
+    """The ``by`` columns besides ``dataset`` (always a key of a result, so never a subgroup)."""
+    return [b for b in as_list(by, "by", where) if b != "dataset"]
+
+
+def check_findings(findings: object, where: str) -> list[str] | None:
+    """``findings`` (None, one code or a list) as a list of vocabulary codes, or :class:`InputError`."""
+    if findings is None:
+        return None
+    out = as_list(findings, "findings", where)
+    unknown = [f for f in out if f not in FINDINGS]
+    if unknown:
+        raise InputError(f"{where}: findings {unknown} are not in the finding vocabulary {list(FINDINGS)}")
+    return out
+
+
+def check_rater(rater: object, where: str) -> str:
+    if not isinstance(rater, str):
+        raise InputError(f"{where}: rater must be one rater id (a string, e.g. 'consensus'), got {rater!r}")
+    return rater
+
+
+def grouping_columns(frame: pd.DataFrame, by: Sequence[str]) -> dict[str, list[str | None]]:
+    """``subgroup`` and ``subgroup_value`` of each row of ``frame`` grouped by ``by``."""
+    name = subgroup_name(by)
+    if not by:
+        return {"subgroup": [None] * len(frame), "subgroup_value": [None] * len(frame)}
+    values = [subgroup_value(v) for v in frame[list(by)].itertuples(index=False, name=None)]
+    return {"subgroup": [name] * len(frame), "subgroup_value": values}
 
 
 def checked_table(df: object, table: str, columns: Sequence[str], *, key: Sequence[str] = ()) -> pd.DataFrame:
@@ -74,22 +108,10 @@ def checked_table(df: object, table: str, columns: Sequence[str], *, key: Sequen
     return result
 
 
-def cohort_tables(data: object, studies: pd.DataFrame | None, table: str = "labels") -> tuple[object, pd.DataFrame | None]:
-    """``(table, studies)`` from a Cohort (its own tables) or as given."""
-    from hemstats.cohort import Cohort
-
-    if isinstance(data, Cohort):
-        found = getattr(data, table)
-        if found is None:
-            raise HemstatsError(f"the Cohort has no {table} table")
-        return found, data.studies if studies is None else studies
-    return data, studies
-
-
-def _check_level(level: str) -> str:
-    if level not in _LEVELS:
-        raise HemstatsError(f"level must be one of {list(_LEVELS)}, got {level!r}")
-    return level
+def check_unit(unit: object, where: str) -> str:
+    if not isinstance(unit, str) or unit not in UNITS:
+        raise InputError(f"{where}: unit must be one of {list(UNITS)}, got {unit!r}")
+    return unit
 
 
 @dataclass(frozen=True)
@@ -110,19 +132,21 @@ class Units:
     clustered: bool
 
 
-def _cluster_source(cluster: str | None, level: str, labels: pd.DataFrame, studies: pd.DataFrame | None) -> str | None:
+def _cluster_source(
+    cluster: str | None, unit: str, labels: pd.DataFrame, studies: pd.DataFrame | None, where: str
+) -> str | None:
     """The column that holds the cluster id, or None when every unit is its own cluster."""
-    if level == "patient":
+    if unit == "patient":
         return None
     if cluster is None or cluster == "patient_id":
         if "patient_id" in labels.columns or (studies is not None and "patient_id" in studies.columns):
             return "patient_id"
-        return "study_id" if level == "slice" else None
+        return "study_id" if unit == "slice" else None
     if not isinstance(cluster, str):
-        raise HemstatsError(f"cluster must be a column name or None, got {cluster!r}")
+        raise InputError(f"{where}: cluster must be a column name or None, got {cluster!r}")
     if cluster not in labels.columns and (studies is None or cluster not in studies.columns):
-        where = "labels or studies" if studies is not None else "labels (pass studies= for its columns)"
-        raise HemstatsError(f"cluster column {cluster!r} is not in {where}")
+        tables = "labels or studies" if studies is not None else "labels (pass studies= for its columns)"
+        raise InputError(f"{where}: cluster column {cluster!r} is not in {tables}")
     return cluster
 
 
@@ -130,25 +154,30 @@ def units_of_analysis(
     labels: pd.DataFrame,
     *,
     by: Sequence[str],
-    level: str,
+    unit: str,
     rater: str,
     studies: pd.DataFrame | None,
+    where: str,
     findings: Sequence[str] | None = None,
     cluster: str | None = None,
 ) -> Units:
     """The units of analysis (slices, studies or patients), their labels, clusters and universe.
 
-    ``cluster`` names the column whose values group units (default ``patient_id``, from
-    ``labels`` or ``studies``; without either, ``study_id`` for slices and none for
-    studies).  A unit whose cluster value is missing is its own cluster.
+    ``by`` must start with ``dataset`` (a key of every result).  ``cluster`` names the column
+    whose values group units (default ``patient_id``, from ``labels`` or ``studies``; without
+    either, ``study_id`` for slices and none for studies).  A unit whose cluster value is
+    missing is its own cluster.  ``where`` (the public function) starts every error message.
     """
-    _check_level(level)
-    for name, table in (("labels", labels), ("studies", studies)):
-        if table is not None and not isinstance(table, pd.DataFrame):
-            raise SchemaError([Problem(name, f"expected a pandas DataFrame, got {type(table).__name__}")])
+    unit = check_unit(unit, where)
+    rater = check_rater(rater, where)
+    level = unit
     target = "slice" if level == "slice" else "study"
     want = ["dataset", "study_id", "slice_id", "level", "finding", "rater", "value"]
-    source = _cluster_source(cluster, level, labels, studies)
+    absent = [b for b in by if b not in labels.columns and (studies is None or b not in studies.columns)]
+    if absent:
+        tables = "labels or studies" if studies is not None else "labels (pass studies= for its columns)"
+        raise InputError(f"{where}: by columns {absent} are not in {tables}")
+    source = _cluster_source(cluster, level, labels, studies, where)
     extra = [c for c in dict.fromkeys([*by, *([source] if source else [])]) if c in labels.columns and c not in want]
     lab = checked_table(labels, "labels", want + extra, key=tuple(want[:-1]))
     raters = sorted(set(lab["rater"].dropna()))
@@ -156,16 +185,15 @@ def units_of_analysis(
     sel = at_level[at_level["rater"] == rater]
     if sel.empty:
         levels = sorted(set(lab.loc[lab["rater"] == rater, "level"].dropna()))
-        raise HemstatsError(
-            f"labels has no rows with rater {rater!r} at level {target!r}"
+        raise InputError(
+            f"{where}: labels has no rows with rater {rater!r} at level {target!r}"
             f" (raters: {raters}; levels of rater {rater!r}: {levels})"
         )
+    findings = check_findings(findings, where)
     if findings is not None:
-        findings = _as_list(findings, "findings")
-        unknown = [f for f in findings if f not in FINDINGS]
-        if unknown:
-            raise HemstatsError(f"findings {unknown} are not in the finding vocabulary {list(FINDINGS)}")
-        sel = sel[sel["finding"].isin(list(findings))]
+        sel = sel[sel["finding"].isin(findings)]
+        if sel.empty:
+            raise InputError(f"{where}: no labels of findings {findings} with rater {rater!r} at level {target!r}")
     missing_by = [b for b in by if b not in labels.columns]
     from_studies = list(dict.fromkeys(
         (["patient_id"] if level == "patient" else [])
@@ -175,8 +203,8 @@ def units_of_analysis(
     st = None
     if from_studies or studies is not None:
         if studies is None:
-            why = "level='patient' needs patient_id" if level == "patient" else f"by columns {missing_by} are not in labels"
-            raise HemstatsError(f"{why}; pass studies=cohort.studies")
+            why = "unit='patient' needs patient_id" if level == "patient" else f"by columns {missing_by} are not in labels"
+            raise InputError(f"{where}: {why}; pass a Cohort or studies=")
         st_cols = ["dataset", "study_id"] + [c for c in from_studies if c not in ("dataset", "study_id")]
         st = checked_table(studies, "studies", st_cols, key=("dataset", "study_id"))
         sel = _with_studies(sel, st)
@@ -185,7 +213,7 @@ def units_of_analysis(
     for b in by:
         if sel[b].isna().any():
             rows = sel[b].isna().to_numpy()
-            raise HemstatsError(f"grouping column {b!r} is missing for {describe_rows(sel, rows, 'study_id')}")
+            raise InputError(f"{where}: grouping column {b!r} is missing for {describe_rows(sel, rows, 'study_id')}")
     ids = _ID_COLUMNS[level]
     keys = list(by) + (["dataset"] if "dataset" not in by else [])
     sel = sel.assign(cluster=_cluster_codes(sel, ids, source))
@@ -238,9 +266,10 @@ def unit_values(
     labels: pd.DataFrame,
     *,
     by: Sequence[str],
-    level: str,
+    unit: str,
     rater: str,
     studies: pd.DataFrame | None,
+    where: str,
     findings: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """One row per (by..., unit, finding) with the 0/1 ``value`` of the unit of analysis.
@@ -250,7 +279,7 @@ def unit_values(
     and the ``by`` columns.
     """
     units = units_of_analysis(
-        labels, by=by, level=level, rater=rater, studies=studies, findings=findings, cluster="study_id"
+        labels, by=by, unit=unit, rater=rater, studies=studies, where=where, findings=findings, cluster="study_id"
     )
     return units.values.drop(columns="cluster"), units.by
 
@@ -259,7 +288,7 @@ def _finding_order(values: pd.Series) -> pd.Series:
     return values.map({f: i for i, f in enumerate(FINDINGS)})
 
 
-def _sorted(df: pd.DataFrame, by: list[str], extra: Sequence[str] = ()) -> pd.DataFrame:
+def sorted_rows(df: pd.DataFrame, by: list[str], extra: Sequence[str] = ()) -> pd.DataFrame:
     """Rows in first-appearance order of ``by``, then finding vocabulary order."""
     if df.empty:
         return df.reset_index(drop=True)

@@ -1,21 +1,27 @@
-"""Tests and standardised differences of :mod:`hemstats.stats.descriptive.table1` (Table 1).
+"""The rows, tests and standardised differences of :mod:`hemstats.stats.descriptive.table1` (Table 1).
 
-tableone's (and R tableone's) choices: :func:`_continuous_test` (Welch t, or Student t
-as R tableone, one-way ANOVA or Kruskal-Wallis) and :func:`_categorical_test` (chi-squared or Fisher's
-exact); :func:`_cont_smd` (Cohen's d with the averaged variance), :func:`_cat_smd`
-(Yang & Dalton's multinomial distance) and :func:`_summary_smd`, the one SMD shown
+:func:`describe_categorical` and :func:`describe_continuous` give the rows of one variable.
+tableone's (and R tableone's) choices: :func:`continuous_test` (Welch t, or Student t
+as R tableone, one-way ANOVA or Kruskal-Wallis) and :func:`categorical_test` (chi-squared or Fisher's
+exact); :func:`cont_smd` (Cohen's d with the averaged variance), :func:`cat_smd`
+(Yang & Dalton's multinomial distance) and :func:`summary_smd`, the one SMD shown
 per variable.
 """
 
 from __future__ import annotations
 
 import warnings
+from itertools import combinations as _pairs
+from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import stats as _st
 
+from hemstats.stats._core.intervals import proportion_ci
 
-def _continuous_test(values: list[np.ndarray], nonnormal: bool, t_test: str = "welch") -> tuple[float, str]:
+
+def continuous_test(values: list[np.ndarray], nonnormal: bool, t_test: str = "welch") -> tuple[float, str]:
     """tableone's rule: Welch t for 2 groups, one-way ANOVA for more; Kruskal-Wallis when nonnormal.
 
     ``t_test="student"``: Student's t (equal variances) for 2 groups, as R tableone
@@ -40,7 +46,7 @@ def _continuous_test(values: list[np.ndarray], nonnormal: bool, t_test: str = "w
         return np.nan, f"not tested ({exc})"
 
 
-def _categorical_test(table: np.ndarray) -> tuple[float, str]:
+def categorical_test(table: np.ndarray) -> tuple[float, str]:
     """tableone's rule: chi-squared (Yates for 2 x 2); Fisher's exact for a 2 x 2 with small counts."""
     if table.shape[0] < 2:
         return np.nan, "not tested (one group)"
@@ -57,7 +63,7 @@ def _categorical_test(table: np.ndarray) -> tuple[float, str]:
     return float(p), "Chi-squared"
 
 
-def _cont_smd(a: np.ndarray, b: np.ndarray) -> float:
+def cont_smd(a: np.ndarray, b: np.ndarray) -> float:
     """(mean_b - mean_a) / sqrt((sd_a^2 + sd_b^2) / 2), SD with ddof 1 (tableone, R tableone)."""
     if len(a) < 2 or len(b) < 2:
         return np.nan
@@ -68,7 +74,7 @@ def _cont_smd(a: np.ndarray, b: np.ndarray) -> float:
     return float(diff / pooled)
 
 
-def _cat_smd(pa: np.ndarray, pb: np.ndarray) -> float:
+def cat_smd(pa: np.ndarray, pb: np.ndarray) -> float:
     """Yang & Dalton (2012) multi-level SMD: Mahalanobis distance of the level proportions.
 
     The first level is dropped (R tableone, Python tableone); the pooled covariance is
@@ -88,7 +94,86 @@ def _cat_smd(pa: np.ndarray, pb: np.ndarray) -> float:
     return float(np.sqrt(max(0.0, d @ np.linalg.pinv(s) @ d)))
 
 
-def _summary_smd(pairs: list[tuple[str, str, str, float]]) -> float:
+def summary_smd(pairs: list[tuple[str, str, str, float]]) -> float:
     """|SMD| for two groups; the mean of the absolute pairwise SMDs for more (R tableone's print)."""
     return float(np.mean([abs(d) for *_, d in pairs])) if pairs else np.nan
 
+
+# -- the rows of one variable ---------------------------------------------------------------------
+Masks = list[tuple[str, np.ndarray]]
+
+
+def describe_categorical(
+    name: str, v: np.ndarray, column: pd.Series, masks: Masks, group_names: list[str], confidence_level: float
+) -> tuple[list[dict[str, Any]], list[tuple[str, str, str, float]]]:
+    """Rows (one per category x group) and pairwise SMDs of one categorical variable."""
+    present = {x for x in v if x is not None}
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        levels: list[str | None] = [str(x) for x in column.cat.categories if str(x) in present]
+    else:
+        levels = sorted(present)
+    counts = np.array([[np.sum(v[m] == lev) for lev in levels] for _, m in masks], dtype=float)
+    counts = counts.reshape(len(masks), len(levels))
+    nonmiss = counts.sum(axis=1)
+    missing = np.array([int(np.sum(m)) for _, m in masks]) - nonmiss
+    pairs: list[tuple[str, str, str, float]] = []
+    p, test = np.nan, ""
+    if group_names:
+        p, test = categorical_test(counts[:-1].astype(np.int64))
+        props = [
+            counts[i] / nonmiss[i] if nonmiss[i] else np.full(len(levels), np.nan) for i in range(len(group_names))
+        ]
+        pairs = [
+            (name, group_names[i], group_names[j], cat_smd(props[i], props[j]))
+            for i, j in _pairs(range(len(group_names)), 2)
+        ]
+    smd = summary_smd(pairs)
+    if not levels:  # every value missing: one row per group says so
+        levels = [None]
+        counts = np.full((len(masks), 1), np.nan)
+    rows = []
+    for k, (g, _) in enumerate(masks):
+        n = int(nonmiss[k])
+        if n:
+            lo, hi = proportion_ci(counts[k].astype(np.int64), n, confidence_level=confidence_level)
+        else:
+            lo = hi = np.full(len(levels), np.nan)
+        for j, lev in enumerate(levels):
+            rows.append(
+                dict(
+                    variable=name, category=lev, group=g, measure="proportion", n=n, missing=int(missing[k]),
+                    count=float(counts[k, j]), estimate=counts[k, j] / n if n else np.nan, ci_low=float(lo[j]),
+                    ci_high=float(hi[j]), confidence_level=confidence_level, p_value=p, test=test, smd=smd,
+                )
+            )
+    return rows, pairs
+
+
+def describe_continuous(
+    name: str, v: np.ndarray, masks: Masks, group_names: list[str], nonnormal: bool, t_test: str = "welch"
+) -> tuple[list[dict[str, Any]], list[tuple[str, str, str, float]]]:
+    """Rows (one per group) and pairwise SMDs of one continuous variable."""
+    groups_vals = [v[m & ~np.isnan(v)] for _, m in masks]
+    pairs: list[tuple[str, str, str, float]] = []
+    p, test = np.nan, ""
+    if group_names:
+        p, test = continuous_test(groups_vals[:-1], nonnormal, t_test)
+        pairs = [
+            (name, group_names[i], group_names[j], cont_smd(groups_vals[i], groups_vals[j]))
+            for i, j in _pairs(range(len(group_names)), 2)
+        ]
+    smd = summary_smd(pairs)
+    rows = []
+    for (g, m), x in zip(masks, groups_vals):
+        n = len(x)
+        q1, med, q3 = np.percentile(x, [25, 50, 75]) if n else (np.nan,) * 3
+        mean = x.mean() if n else np.nan
+        rows.append(
+            dict(
+                variable=name, category=None, group=g, measure="median" if nonnormal else "mean", n=n,
+                missing=int(m.sum()) - n, estimate=float(med if nonnormal else mean),
+                sd=float(x.std(ddof=1)) if n >= 2 else np.nan, q1=float(q1), q3=float(q3),
+                p_value=p, test=test, smd=smd,
+            )
+        )
+    return rows, pairs

@@ -1,89 +1,125 @@
 """Table 1: who is in the cohort, overall and per group, with tests and standardised differences.
 
-:func:`table1` describes the ``studies`` table (optionally with each study's
-consensus findings joined from ``labels``) and returns a :class:`Table1` whose
-``.table`` is one long numeric DataFrame; formatting happens only in
+:func:`table1` describes the ``studies`` table (optionally with each study's consensus findings
+joined from ``labels``) and returns a :class:`Table1`: ``.table`` is the numeric table Table 1
+shows, ``.long`` the same numbers as a long result table; formatting happens only in
 :meth:`Table1.to_markdown`, :meth:`~Table1.to_latex`, :meth:`~Table1.to_html` and
-:meth:`~Table1.to_csv`.
+:meth:`~Table1.to_csv`.  The function runs as named steps: :func:`_inputs` (tables and joined
+findings), :func:`_variables` (which columns, of which kind), :func:`_values` (coerced arrays),
+:func:`_groups` (one mask per group) and :func:`_describe` (the rows and SMDs).
 
 Examples
 --------
 >>> from hemstats.datasets import demo
 >>> cohort = demo.load(n_studies=200)
->>> t1 = table1(cohort.studies, groupby="site", columns=["age_years", "sex"])
->>> t1.table.columns.tolist()
-['variable', 'level', 'group', 'measure', 'n', 'missing', 'count', 'estimate', 'sd', 'q1', 'q3', 'ci_low', 'ci_high', 'confidence_level', 'p_value', 'test', 'smd']
+>>> t1 = table1(cohort, by="site", columns=["age_years", "sex"])
+>>> t1.table.columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
+['variable', 'category', 'group', 'measure', 'n', 'missing', 'count', 'estimate', 'sd', 'q1', 'q3',
+ 'ci_low', 'ci_high', 'confidence_level', 'p_value', 'test', 'smd']
 """
 
 from __future__ import annotations
 
 import html as _html
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from itertools import combinations as _pairs
+from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from hemstats._coerce import describe_rows, to_float
-from hemstats.errors import HemstatsError, Problem, SchemaError
+from hemstats.errors import InputError, Problem, SchemaError
 from hemstats.schema import TABLES
-from hemstats.stats._core.intervals import check_confidence_level, proportion_ci
-from hemstats.stats.descriptive._table1_tests import (
-    _cat_smd,
-    _categorical_test,
-    _cont_smd,
-    _continuous_test,
-    _summary_smd,
-)
-from hemstats.stats.descriptive.prevalence import checked_table
+from hemstats.stats._core.columns import result_frame, subgroup_name, subgroup_value
+from hemstats.stats._core.intervals import check_confidence_level
+from hemstats.stats._core.resolve import resolve
+from hemstats.stats._core.types import CONFIDENCE_LEVEL, By
+from hemstats.stats.descriptive._prevalence_input import as_list, checked_table
+from hemstats.stats.descriptive._table1_tests import Masks, describe_categorical, describe_continuous
 
 if TYPE_CHECKING:
     from hemstats.cohort import Cohort
 
-__all__ = ["Table1", "table1"]
+__all__ = ["Table1", "table1", "TABLE1_EXTRA", "TABLE1_AFTER"]
 
 OVERALL = "Overall"
-_ID_COLUMNS = ("dataset", "study_id", "patient_id")
+_WHERE = "table1"
 _COLUMNS = [
-    "variable", "level", "group", "measure", "n", "missing", "count", "estimate", "sd", "q1", "q3",
+    "variable", "category", "group", "measure", "n", "missing", "count", "estimate", "sd", "q1", "q3",
     "ci_low", "ci_high", "confidence_level", "p_value", "test", "smd",
 ]  # fmt: skip
+#: The fixed columns of :attr:`Table1.long` besides the result vocabulary.
+TABLE1_EXTRA: tuple[str, ...] = ("variable", "category")
+TABLE1_AFTER: tuple[str, ...] = ("n_missing", "test", "p_value", "smd")
 
 
 @dataclass(frozen=True, eq=False)
 class Table1:
     """The result of :func:`table1`.
 
+    For display (:meth:`formatted`, :meth:`to_markdown`...) and as numbers: ``.table`` (one
+    row per variable x category x group, the columns Table 1 shows) and ``.long`` (the same
+    numbers as a result table of the hemstats vocabulary, one row per statistic).
+
     Attributes
     ----------
     table : pandas.DataFrame
-        The long table (columns listed in :func:`table1`).
+        One row per variable x category x group (columns listed in :func:`table1`).
     smd_pairs : pandas.DataFrame
         Every pairwise standardised difference: ``variable, group_a, group_b, smd``
         (signed ``b - a`` for continuous variables, >= 0 for categorical ones).
-    groupby : tuple of str
+    by : tuple of str
         The grouping columns.
     groups : tuple of str
         Group labels in display order (without ``"Overall"``).
+    group_keys : mapping
+        Group label (and ``"Overall"``) -> ``(dataset, subgroup_value)`` of its rows in
+        :attr:`long`: the dataset when all its studies come from one, and the group's
+        ``by`` values joined by ``", "``.
     """
 
     table: pd.DataFrame
     smd_pairs: pd.DataFrame
-    groupby: tuple[str, ...]
+    by: tuple[str, ...]
     groups: tuple[str, ...]
+    group_keys: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
+
+    @property
+    def long(self) -> pd.DataFrame:
+        """The numbers of :attr:`table` as one long result table (built by ``result_frame``).
+
+        One row per variable x category x group x ``metric``: ``count`` (the ``n`` row: studies
+        in the group), ``proportion`` (a category: ``estimate`` with its Wilson interval,
+        ``n_positive`` the studies in the category, ``n`` those with a value, ``method``
+        ``wilson``), and for a continuous variable ``mean`` or ``median`` (as shown) then
+        ``sd``, ``q1`` and ``q3``.  Columns: those of
+        :func:`~hemstats.stats._core.columns.result_columns` with ``extra=("variable",
+        "category")`` and ``after=("n_missing", "test", "p_value", "smd")``.  ``level`` is
+        ``study``; ``finding`` is missing (a joined finding is a ``variable``); the
+        ``Overall`` rows have no ``subgroup``; ``test, p_value, smd`` repeat the
+        variable's test on each of its rows.
+
+        Examples
+        --------
+        >>> from hemstats.datasets import demo
+        >>> t1 = table1(demo.load(n_studies=100), by="site", columns=["age_years", "sex"])
+        >>> long = t1.long
+        >>> long.query("variable == 'age_years' and subgroup_value == 'site_A'").metric.tolist()
+        ['mean', 'sd', 'q1', 'q3']
+        """
+        return _long(self)
 
     # -- formatting -------------------------------------------------------------------------------
     def formatted(self, *, digits: int = 1, p_digits: int = 3, ci: bool = True) -> pd.DataFrame:
-        """The display table: one row per variable (and level), text cells.
+        """The display table: one row per variable (and category), text cells.
 
-        Columns: ``variable``, ``level``, ``Missing`` (overall missing count, on the
+        Columns: ``variable``, ``category``, ``Missing`` (overall missing count, on the
         variable's first row), one per group, ``Overall``, and when grouped
         ``P-Value``, ``Test``, ``SMD``.  Every variable (or joined finding) with a gap
-        gets a last row of level ``missing`` holding each group's missing count, so
+        gets a last row of category ``missing`` holding each group's missing count, so
         unlabelled studies are never hidden.  Continuous cells read ``mean (SD)`` or
         ``median [Q1, Q3]``; categorical cells ``n (%)`` and, with ``ci``, the Wilson
         interval of the percentage in brackets.
@@ -91,43 +127,43 @@ class Table1:
         t = self.table
         groups = list(self.groups) + [OVERALL]
         last_row_of = {v: i for i, v in zip(t.index, t["variable"])}
-        rows = []
-        for (variable, level), block in t.groupby(["variable", "level"], sort=False, dropna=False):
+        rows: list[dict[str, str]] = []
+        for (variable, category), block in t.groupby(["variable", "category"], sort=False, dropna=False):
             by_group = {g: r for g, r in zip(block["group"], block.to_dict("records"))}
             first = by_group[OVERALL]
             measure = first["measure"]
-            is_first_level = not rows or rows[-1]["_variable"] != variable
+            is_first = not rows or rows[-1]["_variable"] != variable
             if measure == "count":
                 name, lev = "n", ""
             elif measure == "proportion":
-                name, lev = f"{variable}, n (%)", "" if level is None or pd.isna(level) else str(level)
+                name, lev = f"{variable}, n (%)", "" if category is None or pd.isna(category) else str(category)
             elif measure == "mean":
                 name, lev = f"{variable}, mean (SD)", ""
             else:
                 name, lev = f"{variable}, median [Q1, Q3]", ""
-            row = {"_variable": variable, "variable": name if is_first_level else "", "level": lev}
-            row["Missing"] = str(int(first["missing"])) if is_first_level and measure != "count" else ""
+            row = {"_variable": variable, "variable": name if is_first else "", "category": lev}
+            row["Missing"] = str(int(first["missing"])) if is_first and measure != "count" else ""
             for g in groups:
                 r = by_group.get(g)
                 row[g] = "" if r is None else _cell(r, digits, ci)
-            if self.groupby:
+            if self.by:
                 p = first["p_value"]
-                row["P-Value"] = _pformat(p, p_digits) if is_first_level else ""
-                row["Test"] = first["test"] if is_first_level else ""
-                row["SMD"] = "" if not is_first_level or pd.isna(first["smd"]) else f"{first['smd']:.3f}"
+                row["P-Value"] = _pformat(p, p_digits) if is_first else ""
+                row["Test"] = first["test"] if is_first else ""
+                row["SMD"] = "" if not is_first or pd.isna(first["smd"]) else f"{first['smd']:.3f}"
             rows.append(row)
             if block.index[-1] == last_row_of[variable] and measure != "count":
                 gaps = t.loc[(t["variable"] == variable)].drop_duplicates("group").set_index("group")["missing"]
                 if gaps.any():  # a row that says how many lack the value, per group
-                    extra = {"_variable": variable, "variable": "", "level": "missing", "Missing": ""}
+                    extra = {"_variable": variable, "variable": "", "category": "missing", "Missing": ""}
                     extra.update({g: str(int(gaps[g])) if g in gaps.index else "" for g in groups})
-                    if self.groupby:
+                    if self.by:
                         extra.update({"P-Value": "", "Test": "", "SMD": ""})
                     rows.append(extra)
         out = pd.DataFrame(rows).drop(columns="_variable")
         return out
 
-    def to_markdown(self, **options: object) -> str:
+    def to_markdown(self, **options: Any) -> str:
         """A GitHub-flavoured Markdown table (options as :meth:`formatted`)."""
         f = self.formatted(**options)
         head = "| " + " | ".join(map(str, f.columns)) + " |"
@@ -135,7 +171,7 @@ class Table1:
         body = ["| " + " | ".join(v.replace("|", "\\|") for v in row) + " |" for row in f.astype(str).to_numpy()]
         return "\n".join([head, rule, *body]) + "\n"
 
-    def to_latex(self, **options: object) -> str:
+    def to_latex(self, **options: Any) -> str:
         """A LaTeX ``tabular`` (booktabs rules; options as :meth:`formatted`)."""
         f = self.formatted(**options)
 
@@ -153,7 +189,7 @@ class Table1:
         lines += [r"\bottomrule", r"\end{tabular}"]
         return "\n".join(lines) + "\n"
 
-    def to_html(self, **options: object) -> str:
+    def to_html(self, **options: Any) -> str:
         """An HTML ``<table>`` with class ``hemstats-table1`` (options as :meth:`formatted`)."""
         f = self.formatted(**options)
         head = "".join(f"<th>{_html.escape(str(c))}</th>" for c in f.columns)
@@ -162,7 +198,7 @@ class Table1:
         )
         return f'<table class="hemstats-table1">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n'
 
-    def to_csv(self, path: str | Path, **options: object) -> Path:
+    def to_csv(self, path: str | Path, **options: Any) -> Path:
         """Write the formatted table (as :meth:`formatted`) to ``path``; the numbers are in ``.table``."""
         out = Path(path)
         self.formatted(**options).to_csv(out, index=False, lineterminator="\n")
@@ -172,10 +208,10 @@ class Table1:
         return self.to_html()
 
     def __repr__(self) -> str:
-        return f"Table1(groupby={list(self.groupby)}, groups={list(self.groups)}, rows={len(self.table)})"
+        return f"Table1(by={list(self.by)}, groups={list(self.groups)}, rows={len(self.table)})"
 
 
-def _cell(r: Mapping[str, object], digits: int, ci: bool) -> str:
+def _cell(r: Mapping[str, Any], digits: int, ci: bool) -> str:
     m = r["measure"]
     if m == "count":
         return str(int(r["n"]))
@@ -198,87 +234,35 @@ def _pformat(p: float, digits: int) -> str:
     return f"<{10 ** -digits:.{digits}f}" if p < 10**-digits else f"{p:.{digits}f}"
 
 
-# -- statistics (the tests and SMDs are in hemstats.stats.descriptive._table1_tests) ------------------------------
-Masks = list[tuple[str, np.ndarray]]
-
-
-def _describe_categorical(
-    name: str, v: np.ndarray, column: pd.Series, masks: Masks, group_names: list[str], level: float
-) -> tuple[list[dict], list[tuple[str, str, str, float]]]:
-    """Rows (one per level x group) and pairwise SMDs of one categorical variable."""
-    present = {x for x in v if x is not None}
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        levels: list[str | None] = [str(x) for x in column.cat.categories if str(x) in present]
-    else:
-        levels = sorted(present)
-    counts = np.array([[np.sum(v[m] == lev) for lev in levels] for _, m in masks], dtype=float)
-    counts = counts.reshape(len(masks), len(levels))
-    nonmiss = counts.sum(axis=1)
-    missing = np.array([int(np.sum(m)) for _, m in masks]) - nonmiss
-    pairs: list[tuple[str, str, str, float]] = []
-    p, test = np.nan, ""
-    if group_names:
-        p, test = _categorical_test(counts[:-1].astype(np.int64))
-        props = [
-            counts[i] / nonmiss[i] if nonmiss[i] else np.full(len(levels), np.nan) for i in range(len(group_names))
-        ]
-        pairs = [
-            (name, group_names[i], group_names[j], _cat_smd(props[i], props[j]))
-            for i, j in _pairs(range(len(group_names)), 2)
-        ]
-    smd = _summary_smd(pairs)
-    if not levels:  # every value missing: one row per group says so
-        levels = [None]
-        counts = np.full((len(masks), 1), np.nan)
-    rows = []
-    for k, (g, _) in enumerate(masks):
-        n = int(nonmiss[k])
-        if n:
-            lo, hi = proportion_ci(counts[k].astype(np.int64), n, confidence_level=level)
+def _long(t1: Table1) -> pd.DataFrame:
+    """:attr:`Table1.long`: one row per statistic of ``t1.table``."""
+    name = subgroup_name(t1.by)
+    rows: list[dict[str, Any]] = []
+    for r in t1.table.to_dict("records"):
+        dataset, value = t1.group_keys.get(r["group"], (None, None))
+        base = {
+            "dataset": dataset, "level": "study", "subgroup": None if r["group"] == OVERALL else name,
+            "subgroup_value": value, "variable": r["variable"], "category": r["category"], "n": r["n"],
+            "n_missing": r["missing"], "test": r["test"], "p_value": r["p_value"], "smd": r["smd"],
+        }  # fmt: skip
+        measure = r["measure"]
+        if measure == "count":
+            rows.append({**base, "metric": "count", "estimate": float(r["n"])})
+        elif measure == "proportion":
+            rows.append({**base, "metric": "proportion", "estimate": r["estimate"], "ci_low": r["ci_low"],
+                         "ci_high": r["ci_high"], "n_positive": None if pd.isna(r["count"]) else int(r["count"]),
+                         "method": "wilson", "confidence_level": r["confidence_level"]})  # fmt: skip
         else:
-            lo = hi = np.full(len(levels), np.nan)
-        for j, lev in enumerate(levels):
-            rows.append(
-                dict(
-                    variable=name, level=lev, group=g, measure="proportion", n=n, missing=int(missing[k]),
-                    count=float(counts[k, j]), estimate=counts[k, j] / n if n else np.nan, ci_low=float(lo[j]),
-                    ci_high=float(hi[j]), confidence_level=level, p_value=p, test=test, smd=smd,
-                )  # fmt: skip
-            )
-    return rows, pairs
+            rows.append({**base, "metric": measure, "estimate": r["estimate"]})
+            rows += [{**base, "metric": m, "estimate": r[m]} for m in ("sd", "q1", "q3")]
+    out = result_frame(rows, extra=TABLE1_EXTRA, after=TABLE1_AFTER)
+    out["n_missing"] = out["n_missing"].astype("Int64")
+    out["p_value"] = out["p_value"].astype(float)
+    out["smd"] = out["smd"].astype(float)
+    return out
 
 
-def _describe_continuous(
-    name: str, v: np.ndarray, masks: Masks, group_names: list[str], nonnormal: bool, t_test: str = "welch"
-) -> tuple[list[dict], list[tuple[str, str, str, float]]]:
-    """Rows (one per group) and pairwise SMDs of one continuous variable."""
-    groups_vals = [v[m & ~np.isnan(v)] for _, m in masks]
-    pairs: list[tuple[str, str, str, float]] = []
-    p, test = np.nan, ""
-    if group_names:
-        p, test = _continuous_test(groups_vals[:-1], nonnormal, t_test)
-        pairs = [
-            (name, group_names[i], group_names[j], _cont_smd(groups_vals[i], groups_vals[j]))
-            for i, j in _pairs(range(len(group_names)), 2)
-        ]
-    smd = _summary_smd(pairs)
-    rows = []
-    for (g, m), x in zip(masks, groups_vals):
-        n = len(x)
-        q1, med, q3 = np.percentile(x, [25, 50, 75]) if n else (np.nan,) * 3
-        mean = x.mean() if n else np.nan
-        rows.append(
-            dict(
-                variable=name, level=None, group=g, measure="median" if nonnormal else "mean", n=n,
-                missing=int(m.sum()) - n, estimate=float(med if nonnormal else mean),
-                sd=float(x.std(ddof=1)) if n >= 2 else np.nan, q1=float(q1), q3=float(q3),
-                p_value=p, test=test, smd=smd,
-            )  # fmt: skip
-        )
-    return rows, pairs
-
-
-# -- the function -------------------------------------------------------------------------------------
+# -- the function, in named steps ----------------------------------------------------------------------
 def _join_findings(studies: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     lab = checked_table(
         labels,
@@ -288,12 +272,12 @@ def _join_findings(studies: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.Data
     )
     lab = lab[(lab["level"] == "study") & (lab["rater"] == "consensus")]
     if lab.empty:
-        raise HemstatsError("labels has no study-level rows of rater 'consensus' to join to studies")
+        raise InputError(f"{_WHERE}: labels has no study-level rows of rater 'consensus' to join to studies")
     findings = [f for f in TABLES["labels"].column("finding").categories or () if f in set(lab["finding"])]
     clash = [f for f in findings if f in studies.columns]
     if clash:
-        raise HemstatsError(
-            f"studies already has columns named like findings {clash}; rename them before joining labels"
+        raise InputError(
+            f"{_WHERE}: studies already has columns named like findings {clash}; rename them before joining labels"
         )
     wide = lab.pivot(index=["dataset", "study_id"], columns="finding", values="value")
     wide = wide.reindex(columns=findings).reset_index()
@@ -315,50 +299,226 @@ def _join_findings(studies: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.Data
     return merged, findings
 
 
-def table1(
-    studies: pd.DataFrame | Cohort,
+def _inputs(data: Cohort | pd.DataFrame, labels: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str], bool]:
+    """Step 1: the studies (with the joined findings), the joined finding columns, and whether labels were joined.
+
+    A Cohort's labels are joined when it has study-level consensus labels; a ``labels=``
+    table always is.
+    """
+    tables = resolve(data, "studies", where=_WHERE, labels=labels)
+    studies, labels = tables.main, tables.labels
+    if tables.trusted and labels is not None:
+        has_rows = ((labels["level"] == "study") & (labels["rater"] == "consensus")).any()
+        labels = labels if has_rows else None
+    if labels is None:
+        return studies, [], False
+    base = checked_table(studies, "studies", ["dataset", "study_id"], key=("dataset", "study_id"))
+    keyed = studies.reset_index(drop=True).assign(dataset=base["dataset"], study_id=base["study_id"])
+    data_, joined = _join_findings(keyed, labels)
+    return data_, joined, True
+
+
+def _variables(
+    data: pd.DataFrame,
     *,
-    groupby: str | Sequence[str] | None = None,
-    columns: Sequence[str] | None = None,
-    nonnormal: Sequence[str] = (),
-    categorical: Sequence[str] | None = None,
-    labels: pd.DataFrame | None = None,
-    confidence_level: float = 0.95,
+    by: list[str],
+    columns: object,
+    categorical: object,
+    nonnormal: object,
+    joined: list[str],
+    where: str,
+) -> tuple[list[str], list[str], list[str]]:
+    """Step 2: the variables described, the categorical ones and the nonnormal ones (checked)."""
+    absent = [c for c in by if c not in data.columns]
+    if absent:
+        raise InputError(f"{_WHERE}: by columns {absent} are not in {where}")
+    if columns is None:
+        variables = []
+        for c in data.columns:
+            if c in by or c in joined or c in ("study_id", "patient_id"):
+                continue
+            if c == "dataset" and data[c].nunique(dropna=True) < 2:
+                continue
+            if data[c].notna().any():
+                variables.append(c)
+        variables += [f for f in joined if f not in by]
+    else:
+        variables = as_list(columns, "columns", _WHERE) if not isinstance(columns, str) else [columns]
+        absent = [c for c in variables if c not in data.columns]
+        if absent:
+            raise InputError(f"{_WHERE}: columns {absent} are not in {where}")
+    both = [c for c in variables if c in by]
+    if both:
+        raise InputError(f"{_WHERE}: columns {both} are also grouping columns (by)")
+    if len(set(variables)) != len(variables):
+        raise InputError(f"{_WHERE}: columns names a variable twice: {variables}")
+    if categorical is None:
+        cat_vars = [
+            c
+            for c in variables
+            if c in joined
+            or isinstance(data[c].dtype, (pd.CategoricalDtype, pd.StringDtype))
+            or data[c].dtype == object
+            or pd.api.types.is_bool_dtype(data[c].dtype)
+        ]
+    else:
+        cat_vars = [categorical] if isinstance(categorical, str) else list(categorical)  # type: ignore[call-overload]
+        stray = [c for c in cat_vars if c not in variables]
+        if stray:
+            raise InputError(f"{_WHERE}: categorical names {stray}, which are not among the columns {variables}")
+    skewed = [nonnormal] if isinstance(nonnormal, str) else list(nonnormal)  # type: ignore[call-overload]
+    stray = [c for c in skewed if c not in variables or c in cat_vars]
+    if stray:
+        raise InputError(f"{_WHERE}: nonnormal names {stray}, which are not continuous columns among {variables}")
+    return variables, cat_vars, skewed
+
+
+def _values(frame: pd.DataFrame, variables: list[str], cat_vars: list[str]) -> dict[str, np.ndarray]:
+    """Step 3: each variable as an array (text or None for categorical, float with NaN for continuous)."""
+    problems: list[Problem] = []
+    values: dict[str, np.ndarray] = {}
+    for c in variables:
+        if c in cat_vars:
+            s = frame[c]
+            values[c] = np.array([None if pd.isna(v) else str(v) for v in s.to_numpy(dtype=object)], dtype=object)
+        else:
+            numbers, bad = to_float(frame[c])
+            if bad.any():
+                problems.append(
+                    Problem(
+                        f"studies.{c}",
+                        "expected numbers in a continuous column (or list it in categorical); "
+                        + describe_rows(frame, bad, c),
+                    )
+                )
+            values[c] = numbers
+    if problems:
+        raise SchemaError(problems)
+    return values
+
+
+def _groups(
+    data: pd.DataFrame, frame: pd.DataFrame, by: list[str]
+) -> tuple[list[str], Masks, dict[str, tuple[str | None, str | None]]]:
+    """Step 4: group labels, one mask per group (then ``Overall``) and each group's (dataset, subgroup_value)."""
+    n_rows = len(frame)
+    combos: list[tuple[Any, ...]] = []
+    codes = np.full(n_rows, -1) if by else np.zeros(n_rows, dtype=int)
+    if by:
+        level_lists = []
+        for g in by:
+            s = data[g]
+            present = [v for v in pd.unique(frame[g].dropna())]
+            if isinstance(s.dtype, pd.CategoricalDtype):
+                order = [v for v in s.cat.categories if v in set(present)]
+            else:
+                try:
+                    order = sorted(present)
+                except TypeError:
+                    order = sorted(present, key=str)
+            level_lists.append(order)
+        has_group = frame[by].notna().all(axis=1).to_numpy()
+        for combo in product(*level_lists):
+            mask = has_group.copy()
+            for g, v in zip(by, combo):
+                mask &= (frame[g] == v).fillna(False).to_numpy(dtype=bool)
+            if mask.any():
+                codes[mask] = len(combos)
+                combos.append(combo)
+    if len(by) == 1:
+        group_names = [str(c[0]) for c in combos]
+    else:
+        group_names = [", ".join(f"{g}={v}" for g, v in zip(by, c)) for c in combos]
+    if len(set(group_names)) != len(group_names):
+        raise InputError(f"{_WHERE}: group labels are not unique after conversion to text: {group_names}")
+    masks = [(g, codes == i) for i, g in enumerate(group_names)] + [(OVERALL, np.ones(n_rows, dtype=bool))]
+    datasets = frame["dataset"].astype(object) if "dataset" in frame.columns else None
+    keys: dict[str, tuple[str | None, str | None]] = {}
+    for i, (g, m) in enumerate(masks):
+        found = [] if datasets is None else pd.unique(datasets[m].dropna())
+        dataset = str(found[0]) if len(found) == 1 else None
+        keys[g] = (dataset, subgroup_value(tuple(combos[i])) if i < len(combos) else None)
+    return group_names, masks, keys
+
+
+def _describe(
+    variables: list[str],
+    values: dict[str, np.ndarray],
+    data: pd.DataFrame,
+    *,
+    cat_vars: list[str],
+    nonnormal: list[str],
+    masks: Masks,
+    group_names: list[str],
+    confidence_level: float,
+    t_test: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Step 5: the rows of ``.table`` (the ``n`` row, then each variable) and the pairwise SMDs."""
+    rows: list[dict[str, Any]] = []
+    smd_rows: list[tuple[str, str, str, float]] = []
+    for g, m in masks:
+        n_group = int(m.sum())
+        rows.append(
+            dict(variable="n", category=None, group=g, measure="count", n=n_group, missing=0, estimate=float(n_group))
+        )
+    for c in variables:
+        if c in cat_vars:
+            new_rows, pairs = describe_categorical(c, values[c], data[c], masks, group_names, confidence_level)
+        else:
+            new_rows, pairs = describe_continuous(c, values[c], masks, group_names, c in nonnormal, t_test)
+        rows += new_rows
+        smd_rows += pairs
+    table = pd.DataFrame(rows).reindex(columns=_COLUMNS)
+    for c in ["count", "estimate", "sd", "q1", "q3", "ci_low", "ci_high", "confidence_level", "p_value", "smd"]:
+        table[c] = table[c].astype(float)
+    table["confidence_level"] = table["confidence_level"].where(table["measure"] == "proportion")
+    table["n"] = table["n"].astype("int64")
+    table["missing"] = table["missing"].astype("int64")
+    table["test"] = table["test"].fillna("").astype(object)
+    table["category"] = table["category"].astype(object).where(table["category"].notna(), None)
+    smd_pairs = pd.DataFrame(smd_rows, columns=["variable", "group_a", "group_b", "smd"])
+    smd_pairs["smd"] = smd_pairs["smd"].astype(float)
+    return table, smd_pairs
+
+
+def table1(
+    data: Cohort | pd.DataFrame,
+    *,
+    by: By = None,
+    columns: str | Sequence[str] | None = None,
+    nonnormal: str | Sequence[str] = (),
+    categorical: str | Sequence[str] | None = None,
+    confidence_level: float = CONFIDENCE_LEVEL,
     t_test: Literal["welch", "student"] = "welch",
+    labels: pd.DataFrame | None = None,
 ) -> Table1:
     """Table 1 of a cohort: each variable summarised overall and per group.
 
     Continuous variables: mean (SD), or median [Q1, Q3] for those in ``nonnormal``.
-    Categorical variables: count and proportion of each level among the non-missing
-    values, with a Wilson confidence interval.  Missing values are never a level:
+    Categorical variables: count and proportion of each category among the non-missing
+    values, with a Wilson confidence interval.  Missing values are never a category:
     they are counted in ``missing``.  With groups, a p value and a standardised mean
     difference per variable, chosen as tableone (and R tableone) choose them.
 
     Parameters
     ----------
-    studies : Cohort or pandas.DataFrame
-        The canonical ``studies`` table (or any frame of study-level columns), or a
-        Cohort: its ``studies``, with its ``labels`` joined (when ``labels`` is not
-        given and the Cohort has study-level consensus labels).
-    groupby : str, list of str or None
+    data : Cohort or pandas.DataFrame
+        A Cohort (its ``studies``, with its ``labels`` joined when it has study-level
+        consensus labels), or the canonical ``studies`` table.
+    by : str, list of str or None
         Grouping columns; several are crossed (``["dataset", "any"]``: one group per
         observed combination, labelled ``"dataset=cq500, any=1"``; a single column's
         groups are labelled by the value).  Rows with a missing grouping value count
         in ``Overall`` only.
-    columns : list of str, optional
+    columns : str, list of str, optional
         Variables, in display order.  Default: every column except ``dataset``
         (unless the studies hold several datasets), ``study_id``, ``patient_id``, the
         grouping columns and all-missing columns, followed by the joined findings.
-    nonnormal : list of str
+    nonnormal : str or list of str
         Continuous variables summarised by median [Q1, Q3] and tested by Kruskal-Wallis.
-    categorical : list of str, optional
+    categorical : str or list of str, optional
         Variables treated as categorical.  Default: columns of category, text or
         boolean dtype, and the joined findings.
-    labels : pandas.DataFrame, optional
-        The canonical ``labels`` table: each study's consensus study-level value of
-        every finding is joined as a 0/1 column named by the finding code
-        (missing when the study has no such label), usable in ``columns`` and
-        ``groupby``.
     confidence_level : float
         Level of the Wilson intervals of proportions.
     t_test : {"welch", "student"}
@@ -366,31 +526,36 @@ def table1(
         (default, as Python tableone) or Student's pooled-variance t (as R tableone,
         whose ``oneway.test(var.equal = TRUE)`` gives the same p value).  Three or more
         groups use one-way ANOVA either way.
+    labels : pandas.DataFrame, optional
+        With the ``studies`` table (keyword only; a Cohort brings its own): the canonical
+        ``labels`` table, whose consensus study-level value of every finding is joined as
+        a 0/1 column named by the finding code (missing when the study has no such
+        label), usable in ``columns`` and ``by``.
 
     Returns
     -------
     Table1
-        ``.table``: one row per variable x level x group (groups first, then
+        ``.table``: one row per variable x category x group (groups first, then
         ``"Overall"``), with a first variable ``"n"`` holding the group sizes.
-        Columns: ``variable``; ``level`` (the category, None for continuous
-        variables); ``group``; ``measure`` (``count`` for the n row, ``mean``,
-        ``median`` or ``proportion``); ``n`` (non-missing values); ``missing``;
-        ``count`` (studies in the level, NaN for continuous); ``estimate`` (the
-        mean, median or proportion 0-1); ``sd`` (ddof 1, NaN when n < 2), ``q1``,
-        ``q3`` (linear interpolation; both filled for every continuous row);
-        ``ci_low, ci_high`` (Wilson, proportions only); ``confidence_level``;
-        ``p_value`` and ``test`` (same on every row of a variable; NaN and "" when
-        ungrouped); ``smd`` (absolute SMD for two groups, the mean of the absolute
-        pairwise SMDs for more, as R tableone prints; NaN when ungrouped).
-        ``.smd_pairs`` has every pairwise SMD.
+        Columns: ``variable``; ``category`` (None for continuous variables); ``group``;
+        ``measure`` (``count`` for the n row, ``mean``, ``median`` or ``proportion``);
+        ``n`` (non-missing values); ``missing``; ``count`` (studies in the category,
+        NaN for continuous); ``estimate`` (the mean, median or proportion 0-1); ``sd``
+        (ddof 1, NaN when n < 2), ``q1``, ``q3`` (linear interpolation; both filled for
+        every continuous row); ``ci_low, ci_high`` (Wilson, proportions only);
+        ``confidence_level``; ``p_value`` and ``test`` (same on every row of a variable;
+        NaN and "" when ungrouped); ``smd`` (absolute SMD for two groups, the mean of
+        the absolute pairwise SMDs for more, as R tableone prints; NaN when ungrouped).
+        ``.smd_pairs`` has every pairwise SMD; ``.long`` the numbers as a long result
+        table (see :attr:`Table1.long`).
 
     Raises
     ------
-    SchemaError
-        A canonical column breaks the schema, a column is absent, a continuous
-        column holds text, or a joined label belongs to no study.
-    HemstatsError
+    InputError
         A bad option (unknown column, a column both grouping and described...).
+    SchemaError
+        A canonical column breaks the schema, a continuous column holds text, or a
+        joined label belongs to no study.
 
     Notes
     -----
@@ -419,159 +584,27 @@ def table1(
     --------
     >>> from hemstats.datasets import demo
     >>> cohort = demo.load(n_studies=200)
-    >>> t1 = table1(cohort.studies, groupby="any", labels=cohort.labels,
-    ...             columns=["age_years", "sex", "kernel"], nonnormal=["age_years"])
+    >>> t1 = table1(cohort, by="any", columns=["age_years", "sex", "kernel"], nonnormal="age_years")
     >>> t1.groups
     ('0', '1')
     >>> age = t1.table.query("variable == 'age_years' and group == 'Overall'").iloc[0]
     >>> age.measure, age.test
     ('median', 'Kruskal-Wallis')
     >>> print(t1.to_markdown().splitlines()[0])
-    | variable | level | Missing | 0 | 1 | Overall | P-Value | Test | SMD |
+    | variable | category | Missing | 0 | 1 | Overall | P-Value | Test | SMD |
     """
-    from hemstats.cohort import Cohort
-
-    if isinstance(studies, Cohort):
-        has_labels = studies.labels is not None and (
-            (studies.labels["level"] == "study") & (studies.labels["rater"] == "consensus")
-        ).any()
-        labels = studies.labels if labels is None and has_labels else labels
-        studies = studies.studies
-    if t_test not in ("welch", "student"):
-        raise HemstatsError(f"t_test must be 'welch' or 'student', got {t_test!r}")
-    if not isinstance(studies, pd.DataFrame):
-        raise SchemaError([Problem("studies", f"expected a pandas DataFrame, got {type(studies).__name__}")])
-    level_ = check_confidence_level(confidence_level)
-    group_cols = [groupby] if isinstance(groupby, str) else list(groupby or [])
-    nonnormal = [nonnormal] if isinstance(nonnormal, str) else list(nonnormal)
-    data = studies
-    joined: list[str] = []
-    if labels is not None:
-        need = ["dataset", "study_id"]
-        base = checked_table(studies, "studies", need, key=("dataset", "study_id"))
-        keyed = studies.reset_index(drop=True).assign(dataset=base["dataset"], study_id=base["study_id"])
-        data, joined = _join_findings(keyed, labels)
-    where = "studies or the joined labels" if labels is not None else "studies"
-    absent = [c for c in group_cols if c not in data.columns]
-    if absent:
-        raise HemstatsError(f"groupby columns {absent} are not in {where}")
-    if columns is None:
-        auto = []
-        for c in data.columns:
-            if c in group_cols or c in joined or c in ("study_id", "patient_id"):
-                continue
-            if c == "dataset" and data[c].nunique(dropna=True) < 2:
-                continue
-            if data[c].notna().any():
-                auto.append(c)
-        variables = auto + [f for f in joined if f not in group_cols]
-    else:
-        variables = [columns] if isinstance(columns, str) else list(columns)
-        absent = [c for c in variables if c not in data.columns]
-        if absent:
-            raise HemstatsError(f"columns {absent} are not in {where}")
-    both = [c for c in variables if c in group_cols]
-    if both:
-        raise HemstatsError(f"columns {both} are also grouping columns")
-    if len(set(variables)) != len(variables):
-        raise HemstatsError(f"columns names a variable twice: {variables}")
-    if categorical is None:
-        cat_vars = [
-            c
-            for c in variables
-            if c in joined
-            or isinstance(data[c].dtype, (pd.CategoricalDtype, pd.StringDtype))
-            or data[c].dtype == object
-            or pd.api.types.is_bool_dtype(data[c].dtype)
-        ]
-    else:
-        cat_vars = [categorical] if isinstance(categorical, str) else list(categorical)
-        stray = [c for c in cat_vars if c not in variables]
-        if stray:
-            raise HemstatsError(f"categorical names {stray}, which are not among the columns {variables}")
-    stray = [c for c in nonnormal if c not in variables or c in cat_vars]
-    if stray:
-        raise HemstatsError(f"nonnormal names {stray}, which are not continuous columns among {variables}")
-
-    # canonical coercion of the columns used (problems name table.column and rows)
-    frame = checked_table(data, "studies", list(dict.fromkeys(group_cols + variables)))
-    problems: list[Problem] = []
-    values: dict[str, np.ndarray] = {}
-    for c in variables:
-        if c in cat_vars:
-            s = frame[c]
-            values[c] = np.array([None if pd.isna(v) else str(v) for v in s.to_numpy(dtype=object)], dtype=object)
-        else:
-            numbers, bad = to_float(frame[c])
-            if bad.any():
-                problems.append(
-                    Problem(
-                        f"studies.{c}",
-                        "expected numbers in a continuous column (or list it in categorical); "
-                        + describe_rows(frame, bad, c),
-                    )
-                )
-            values[c] = numbers
-    if problems:
-        raise SchemaError(problems)
-
-    # groups
-    n_rows = len(frame)
-    if group_cols:
-        level_lists = []
-        for g in group_cols:
-            s = data[g]
-            present = [v for v in pd.unique(frame[g].dropna())]
-            if isinstance(s.dtype, pd.CategoricalDtype):
-                order = [v for v in s.cat.categories if v in set(present)]
-            else:
-                try:
-                    order = sorted(present)
-                except TypeError:
-                    order = sorted(present, key=str)
-            level_lists.append(order)
-        combos = []
-        has_group = frame[group_cols].notna().all(axis=1).to_numpy()
-        codes = np.full(n_rows, -1)
-        for combo in product(*level_lists):
-            mask = has_group.copy()
-            for g, v in zip(group_cols, combo):
-                mask &= (frame[g] == v).fillna(False).to_numpy(dtype=bool)
-            if mask.any():
-                codes[mask] = len(combos)
-                combos.append(combo)
-        if len(group_cols) == 1:
-            group_names = [str(c[0]) for c in combos]
-        else:
-            group_names = [", ".join(f"{g}={v}" for g, v in zip(group_cols, c)) for c in combos]
-        if len(set(group_names)) != len(group_names):
-            raise HemstatsError(f"group labels are not unique after conversion to text: {group_names}")
-    else:
-        group_names, codes = [], np.zeros(n_rows, dtype=int)
-    masks = [(g, codes == i) for i, g in enumerate(group_names)] + [(OVERALL, np.ones(n_rows, dtype=bool))]
-
-    rows: list[dict] = []
-    smd_rows: list[tuple] = []
-    for g, m in masks:
-        n_group = int(m.sum())
-        rows.append(
-            dict(variable="n", level=None, group=g, measure="count", n=n_group, missing=0, estimate=float(n_group))
-        )
-    for c in variables:
-        if c in cat_vars:
-            new_rows, pairs = _describe_categorical(c, values[c], data[c], masks, group_names, level_)
-        else:
-            new_rows, pairs = _describe_continuous(c, values[c], masks, group_names, c in nonnormal, t_test)
-        rows += new_rows
-        smd_rows += pairs
-    table = pd.DataFrame(rows).reindex(columns=_COLUMNS)
-    for c in ["count", "estimate", "sd", "q1", "q3", "ci_low", "ci_high", "confidence_level", "p_value", "smd"]:
-        table[c] = table[c].astype(float)
-    table["confidence_level"] = table["confidence_level"].where(table["measure"] == "proportion")
-    table["n"] = table["n"].astype("int64")
-    table["missing"] = table["missing"].astype("int64")
-    table["test"] = table["test"].fillna("").astype(object)
-    table["level"] = table["level"].astype(object).where(table["level"].notna(), None)
-    smd_pairs = pd.DataFrame(smd_rows, columns=["variable", "group_a", "group_b", "smd"])
-    smd_pairs["smd"] = smd_pairs["smd"].astype(float)
-    return Table1(table=table, smd_pairs=smd_pairs, groupby=tuple(group_cols), groups=tuple(group_names))
+    if not isinstance(t_test, str) or t_test not in ("welch", "student"):
+        raise InputError(f"{_WHERE}: t_test must be 'welch' or 'student', got {t_test!r}")
+    level = check_confidence_level(confidence_level)
+    data_, joined, has_labels = _inputs(data, labels)
+    where = "studies or the joined labels" if has_labels else "studies"
+    by_ = as_list(by, "by", _WHERE)
+    variables, cat_vars, skewed = _variables(data_, by=by_, columns=columns, categorical=categorical,
+                                             nonnormal=nonnormal, joined=joined, where=where)  # fmt: skip
+    keep = list(dict.fromkeys(by_ + variables + (["dataset"] if "dataset" in data_.columns else [])))
+    frame = checked_table(data_, "studies", keep)  # canonical coercion; problems name table.column and rows
+    values = _values(frame, variables, cat_vars)
+    group_names, masks, keys = _groups(data_, frame, by_)
+    table, smd_pairs = _describe(variables, values, data_, cat_vars=cat_vars, nonnormal=skewed, masks=masks,
+                                 group_names=group_names, confidence_level=level, t_test=t_test)  # fmt: skip
+    return Table1(table=table, smd_pairs=smd_pairs, by=tuple(by_), groups=tuple(group_names), group_keys=keys)
