@@ -1,4 +1,4 @@
-"""Figures of :mod:`hemstats.stats.acquisition.mix`: AUC per acquisition stratum, and the acquisition mix.
+"""Figures of :mod:`hemstats.stats.acquisition`: AUC per acquisition stratum, and the acquisition mix.
 
 Each takes the result table of the statistic and draws exactly what is in it.
 """
@@ -54,14 +54,15 @@ def stratum_forest(
     Parameters
     ----------
     result : pandas.DataFrame
-        The table of :func:`hemstats.stats.performance_by_stratum`.
+        The table of :func:`hemstats.stats.heterogeneity` (strata in ``subgroup_value``).
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure when None.
     finding, dataset : str, optional
         Which finding / dataset to draw; required when the table holds several.
     method : str, optional
-        Which AUC rows to draw (``clustered-delong``, ``delong``, ``cluster-bootstrap-<method>``,
-        ...); default ``clustered-delong`` when the table has it, else ``delong``.
+        Which AUC rows to draw (``clustered-delong``, ``delong``,
+        ``stratified-cluster-bootstrap-percentile``, ...); default ``clustered-delong`` when the
+        table has it, else ``delong``, else the table's only AUC method.
 
     Returns
     -------
@@ -72,14 +73,14 @@ def stratum_forest(
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> from hemstats.datasets import demo
-    >>> from hemstats.stats import performance_by_stratum
-    >>> res = performance_by_stratum(demo.load(n_studies=400), findings="any", n_resamples=0)
+    >>> from hemstats.stats.acquisition.heterogeneity import heterogeneity
+    >>> res = heterogeneity(demo.load(n_studies=400), findings="any", n_resamples=20, rng=0)
     >>> ax = stratum_forest(res)
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['soft', 'standard', 'bone']
     """
-    _need_rows(result, ("dataset", "finding", "model", "stratum", "stratum_value", "kind", "metric", "method", "estimate",
-                   "ci_low", "ci_high", "p_value"), "stratum_forest")
+    _need_rows(result, ("dataset", "finding", "model", "subgroup", "subgroup_value", "kind", "metric", "method",
+                        "estimate", "ci_low", "ci_high", "p_value"), "stratum_forest")
     tab = result
     for col, value in (("finding", finding), ("dataset", dataset)):
         if value is not None:
@@ -89,12 +90,14 @@ def stratum_forest(
             raise HemstatsError(f"stratum_forest: the table holds several {col}s {list(present)}; pass {col}=")
     auc_rows = tab[(tab["kind"] == "stratum") & (tab["metric"] == "auc")]
     if method is None:
-        method = "clustered-delong" if (auc_rows["method"] == "clustered-delong").any() else "delong"
+        present = list(pd.unique(auc_rows["method"].dropna().astype(str)))
+        method = next((m for m in ("clustered-delong", "delong") if m in present), present[0] if len(present) == 1
+                      else "delong")
     rows = auc_rows[auc_rows["method"] == method]
     if rows.empty:
         raise HemstatsError(f"stratum_forest: no AUC rows with method {method!r} to draw "
                             f"(methods: {sorted(pd.unique(tab['method'].dropna().astype(str)))})")
-    strata = list(pd.unique(rows["stratum_value"].astype(object)))
+    strata = list(pd.unique(rows["subgroup_value"].astype(object)))
     models = list(pd.unique(rows["model"].astype(object)))
     het = tab[(tab["kind"] == "heterogeneity") & (tab["metric"] == "auc")]
     het = het.set_index(het["model"].astype(object))
@@ -102,7 +105,7 @@ def stratum_forest(
     step = 0.6 / max(len(models), 1)
     for j, model in enumerate(models):
         part = rows[rows["model"].astype(object) == model].set_index(rows.loc[rows["model"].astype(object) == model,
-                                                                              "stratum_value"].astype(object))
+                                                                              "subgroup_value"].astype(object))
         part = part.reindex(strata)
         y = np.arange(len(strata)) + (j - (len(models) - 1) / 2) * step
         est = part["estimate"].to_numpy(dtype=float)
@@ -117,10 +120,10 @@ def stratum_forest(
     ax.set_yticks(np.arange(len(strata)))
     ax.set_yticklabels([str(s) for s in strata])
     ax.set_ylim(len(strata) - 0.5, -0.5)
-    ax.set_xlabel(f"AUC ({method} {int(round(100 * float(rows['confidence_level'].iloc[0])))}% CI)"
+    ax.set_xlabel(f"AUC ({method} {round(100 * float(rows['confidence_level'].iloc[0]))}% CI)"
                   if "confidence_level" in rows else "AUC")
-    ax.set_ylabel(str(rows["stratum"].iloc[0]).replace("_", " "))
-    ax.set_title(f"{rows['finding'].iloc[0]}: AUC by {str(rows['stratum'].iloc[0]).replace('_', ' ')}")
+    ax.set_ylabel(str(rows["subgroup"].iloc[0]).replace("_", " "))
+    ax.set_title(f"{rows['finding'].iloc[0]}: AUC by {str(rows['subgroup'].iloc[0]).replace('_', ' ')}")
     ax.legend(loc="lower left", fontsize="small", frameon=False)
     return ax
 

@@ -15,7 +15,7 @@ from matplotlib.container import BarContainer, ErrorbarContainer
 from hemstats.errors import HemstatsError
 from hemstats.plots.acquisition import acquisition_mix_plot, stratum_forest
 from hemstats.stats._core.columns import result_frame
-from hemstats.stats.acquisition.heterogeneity import STRATUM_COLUMNS
+from hemstats.stats.acquisition.heterogeneity import HETEROGENEITY_COLUMNS
 from hemstats.stats.acquisition.mix import MIX_VARIABLES
 
 
@@ -26,20 +26,20 @@ def _close():
 
 
 def _row(model, value, kind, metric, method, est, lo, hi, p=np.nan):
-    return {"dataset": "d", "level": "study", "finding": "any", "model": model, "stratum": "kernel_family",
-            "stratum_value": value, "kind": kind, "metric": metric, "estimate": est, "ci_low": lo, "ci_high": hi,
+    return {"dataset": "d", "level": "study", "finding": "any", "model": model, "subgroup": "kernel_family",
+            "subgroup_value": value, "kind": kind, "metric": metric, "estimate": est, "ci_low": lo, "ci_high": hi,
             "statistic": np.nan, "df": np.nan, "p_value": p, "p_adjusted": p, "n": 10, "n_positive": 5, "n_clusters": 10,
             "method": method, "confidence_level": 0.95, "reason": pd.NA}
 
 
 @pytest.fixture
 def result() -> pd.DataFrame:
-    # a hand-made performance_by_stratum table: two models, three strata, one NaN stratum for model_b
+    # a hand-made heterogeneity table: two models, three strata, one NaN stratum for model_b
     rows = [
         _row("model_a", "soft", "stratum", "auc", "delong", 0.93, 0.90, 0.96),
         _row("model_a", "standard", "stratum", "auc", "delong", 0.91, 0.88, 0.94),
         _row("model_a", "bone", "stratum", "auc", "delong", 0.84, 0.79, 0.88),
-        _row("model_a", "soft", "stratum", "auc", "bootstrap-percentile", 0.93, 0.905, 0.955),
+        _row("model_a", "soft", "stratum", "auc", "stratified-bootstrap-percentile", 0.93, 0.905, 0.955),
         _row("model_a", "soft", "stratum", "sensitivity", "wilson", 0.5, 0.4, 0.6),
         _row("model_a", pd.NA, "heterogeneity", "auc", "auc-heterogeneity", 0.9, np.nan, np.nan, p=0.0005),
         _row("model_b", "soft", "stratum", "auc", "delong", 0.90, 0.86, 0.93),
@@ -47,7 +47,9 @@ def result() -> pd.DataFrame:
         _row("model_b", "bone", "stratum", "auc", "delong", np.nan, np.nan, np.nan),
         _row("model_b", pd.NA, "heterogeneity", "auc", "auc-heterogeneity", 0.88, np.nan, np.nan, p=0.42),
     ]
-    return pd.DataFrame(rows)[list(STRATUM_COLUMNS)]
+    frame = result_frame(rows, extra=("model", "kind"), after=("threshold", "statistic", "df", "p_value", "p_adjusted"))
+    assert list(frame.columns) == list(HETEROGENEITY_COLUMNS)
+    return frame
 
 
 def test_stratum_forest_draws_each_auc_and_ci(result):
@@ -69,7 +71,7 @@ def test_stratum_forest_draws_each_auc_and_ci(result):
 
 def test_stratum_forest_bootstrap_rows_and_given_axes(result):
     fig, ax = plt.subplots()
-    out = stratum_forest(result, ax=ax, method="bootstrap-percentile")
+    out = stratum_forest(result, ax=ax, method="stratified-bootstrap-percentile")
     assert out is ax
     bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
     assert len(bars) == 1 and list(bars[0].lines[0].get_xdata()) == [0.93]
@@ -81,7 +83,7 @@ def test_stratum_forest_rejects_bad_tables(result):
     with pytest.raises(HemstatsError, match="no AUC rows"):
         stratum_forest(result, method="bootstrap-bca")
     with pytest.raises(HemstatsError, match="no column"):
-        stratum_forest(result.drop(columns=["stratum_value"]))
+        stratum_forest(result.drop(columns=["subgroup_value"]))
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Tests of hemstats.stats.acquisition.mix and scanner_performance (acquisition mix, effects, performance by stratum)."""
+"""Tests of hemstats.stats.acquisition (acquisition mix, effects on labels, heterogeneity across strata)."""
 
 from __future__ import annotations
 
@@ -44,10 +44,10 @@ def reference_frame() -> pd.DataFrame:
 
 
 from hemstats.stats.acquisition.heterogeneity import (  # noqa: E402
-    STRATUM_COLUMNS,
+    HETEROGENEITY_COLUMNS,
     auc_heterogeneity,
     correct_interaction,
-    performance_by_stratum,
+    heterogeneity,
 )
 from hemstats.stats.acquisition.mix import (  # noqa: E402
     DISTRIBUTION_COLUMNS,
@@ -279,11 +279,12 @@ def test_cramer_ci_contains_estimate_away_from_zero(cohort):
 # -- performance by stratum, against R --------------------------------------------------------------
 def test_auc_by_stratum_against_proc(cohort, r_ref):
     # cluster=None: independent rows, the pROC / glm parity path (labelled "independent")
-    res = performance_by_stratum(cohort, findings="any", n_resamples=0, cluster=None)
-    assert res.columns.tolist() == list(STRATUM_COLUMNS)
-    for model, key in (("model_a", "score_a"), ("model_b", "score_b")):
+    res = heterogeneity(cohort, findings="any", n_resamples=20, cluster=None, rng=0)
+    assert res.columns.tolist() == list(HETEROGENEITY_COLUMNS)
+    for model, key in (("model_a", "score_a"), ("model_b", "score_b")):  # noqa: B007 (used in query)
         ref = r_ref["auc_by_kernel_family"][key]
-        rows = res.query("model == @model and kind == 'stratum' and metric == 'auc'").set_index("stratum_value")
+        rows = res.query("model == @model and kind == 'stratum' and metric == 'auc'").set_index("subgroup_value")
+        assert set(rows["method"]) == {"delong"}  # hemstats.stats.auc(by="kernel_family") rows
         for k, stratum in enumerate(ref["strata"]):
             # R: auc(roc(y, score)), ci.auc(roc, method="delong") within the stratum
             assert rows.loc[stratum, "estimate"] == pytest.approx(ref["auc"][k], abs=1e-6)
@@ -328,13 +329,14 @@ def test_auc_heterogeneity_and_interaction_edge_cases():
 def test_recovers_model_a_kernel_effect(data):
     # The simulator's true AUC (soft kernels 0.93: families soft and standard; sharp 0.85: bone) lies in
     # every stratum's DeLong and bootstrap CI; the heterogeneity test rejects for model_a only.
-    res = performance_by_stratum(data.cohort, findings="any", n_resamples=1000, rng=0)
+    res = heterogeneity(data.cohort, findings="any", n_resamples=1000, rng=0)
+    boot = heterogeneity(data.cohort, findings="any", n_resamples=1000, interval="bootstrap", rng=0)
     truth = data.truth["auc"]
     fam_truth = {"soft": "soft", "standard": "soft", "sharp": "sharp", "bone": "sharp"}
-    auc = res.query("kind == 'stratum' and metric == 'auc'")
-    assert set(auc["method"]) == {"clustered-delong", "cluster-bootstrap-percentile"}
+    auc = pd.concat([r.query("kind == 'stratum' and metric == 'auc'") for r in (res, boot)])
+    assert set(auc["method"]) == {"clustered-delong", "stratified-cluster-bootstrap-percentile"}
     for row in auc.itertuples():
-        true = truth[row.model]["any"][fam_truth[row.stratum_value]]
+        true = truth[row.model]["any"][fam_truth[row.subgroup_value]]
         assert row.ci_low <= true <= row.ci_high, row
     het = res.query("method == 'q-test-clustered-delong'").set_index("model")
     assert het.loc["model_a", "p_value"] < 0.01 and het.loc["model_b", "p_value"] > 0.05
@@ -351,33 +353,33 @@ def test_stratum_with_few_cases_gets_nan_and_reason(cohort):
     studies["kernel"] = studies["kernel"].cat.add_categories(["XQ99"])
     studies.loc[studies.index[:3], "kernel"] = "XQ99"
     snapshot = studies.copy()
-    res = performance_by_stratum(cohort.predictions, cohort.labels, studies, findings="any", n_resamples=0)
+    res = heterogeneity(cohort.predictions, labels=cohort.labels, studies=studies, findings="any", n_resamples=20,
+                        rng=0)
     pd.testing.assert_frame_equal(studies, snapshot)
     pd.testing.assert_frame_equal(cohort.studies, before)
-    unk = res.query("stratum_value == 'unknown' and metric == 'auc'")
-    assert len(unk) == 2 and unk["estimate"].isna().all()
-    assert unk["reason"].str.contains("min_per_class").all()
+    unk = res.query("subgroup_value == 'unknown'")
+    assert set(unk["metric"]) == {"auc", "sensitivity", "specificity"} and (unk["n"] <= 3).all()
+    assert unk["reason"].str.contains("left out of the heterogeneity tests: .* < min_per_class=5").all()
     het = res.query("metric == 'auc' and kind == 'heterogeneity'")
     assert het["reason"].str.contains("strata left out: unknown").all() and het["p_value"].notna().all()
 
 
 def test_one_stratum_gives_no_test(cohort):
     studies = cohort.studies.assign(site="only")
-    res = performance_by_stratum(cohort.predictions, cohort.labels, studies, stratum="site", findings="any",
-                                 n_resamples=0)
+    res = heterogeneity(cohort.predictions, labels=cohort.labels, studies=studies, by="site", findings="any",
+                        n_resamples=20, rng=0)
     het = res.query("kind == 'heterogeneity'")
     assert het["p_value"].isna().all() and het["reason"].notna().all()
 
 
 def test_bootstrap_rows_and_sensitivity(cohort):
-    res = performance_by_stratum(cohort, findings="any", models="model_b", stratum="kernel_class", n_resamples=300,
-                                 rng=5)
+    res = heterogeneity(cohort, findings="any", models="model_b", by="kernel_class", n_resamples=300, rng=5)
     sens = res.query("metric == 'sensitivity'")
-    assert set(sens["method"]) == {"cluster-bootstrap-percentile"}
+    assert set(sens["method"]) == {"stratified-cluster-bootstrap-percentile"}
+    assert set(res["model"]) == {"model_b"} and set(sens["subgroup_value"]) == {"smooth", "sharp"}
     assert ((sens.ci_low <= sens.estimate) & (sens.estimate <= sens.ci_high)).all()
     assert (sens["n"] == sens["n_positive"]).all()
-    again = performance_by_stratum(cohort, findings="any", models="model_b", stratum="kernel_class", n_resamples=300,
-                                   rng=5)
+    again = heterogeneity(cohort, findings="any", models="model_b", by="kernel_class", n_resamples=300, rng=5)
     pd.testing.assert_frame_equal(res, again)
 
 
@@ -421,7 +423,7 @@ def test_no_effect_rejection_rate_demo_cohorts():
     p_a, p_b = [], []
     for seed in range(1, 16):
         cohort = demo.load(n_studies=1200, seed=seed, slice_fraction=0)
-        res = performance_by_stratum(cohort, findings="any", n_resamples=0)
+        res = heterogeneity(cohort, findings="any", n_resamples=20, rng=seed)
         het = res.query("method == 'q-test-clustered-delong'").set_index("model")["p_value"]
         p_a.append(het["model_a"])
         p_b.append(het["model_b"])

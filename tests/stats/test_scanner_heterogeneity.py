@@ -1,4 +1,4 @@
-"""Patient-clustered heterogeneity tests of performance_by_stratum (hemstats.stats.acquisition.clustered).
+"""Patient-clustered heterogeneity tests of heterogeneity() (hemstats.stats.acquisition.clustered).
 
 Reference values: tests/reference/heterogeneity.R (R geepack, pROC, Obuchowski's estimator written
 out) on tests/reference/heterogeneity.csv.
@@ -20,10 +20,10 @@ from hemstats.stats.acquisition.clustered import (
     stratum_auc_covariance,
 )
 from hemstats.stats.acquisition.heterogeneity import (
-    STRATUM_COLUMNS,
+    HETEROGENEITY_COLUMNS,
     auc_heterogeneity,
     correct_interaction,
-    performance_by_stratum,
+    heterogeneity,
 )
 from hemstats.stats.coverage.heterogeneity import heterogeneity_type1_error
 from hemstats.stats.diagnostic.auc import delong
@@ -148,20 +148,20 @@ def test_interaction_wald_equals_statsmodels_gee(frame):
 # -- through the table -----------------------------------------------------------------------------
 def test_slice_level_table_is_clustered_by_patient(frame, r_ref):
     predictions, labels, studies = as_tables(frame)
-    res = performance_by_stratum(predictions, labels, studies, stratum="stratum_patient", level="slice",
-                                 n_resamples=0)
-    assert res.columns.tolist() == list(STRATUM_COLUMNS)
+    res = heterogeneity(predictions, labels=labels, studies=studies, by="stratum_patient", level="slice",
+                        n_resamples=20, rng=0)
+    assert res.columns.tolist() == list(HETEROGENEITY_COLUMNS)
     het = res[res["kind"] == "heterogeneity"].set_index("metric")
     ref = r_ref["q_patient"]
     assert het.loc["auc", "method"] == "q-test-clustered-delong"
     assert het.loc["auc", "statistic"] == pytest.approx(ref["Q"], rel=1e-9)  # R: see test_q_test_against_r
     assert het.loc["auc", "p_value"] == pytest.approx(ref["p_value_f"], rel=1e-9)
-    assert het.loc["correct", "method"] == "gee-wald-sandwich"
+    assert het.loc["sensitivity-specificity", "method"] == "gee-wald-sandwich"
     # R: anova(geeglm(correct ~ factor(y) * stratum_patient, id=patient, corstr="independence"), null)
-    assert het.loc["correct", "statistic"] == pytest.approx(r_ref["gee_patient"]["statistic"], rel=1e-6)
-    assert het.loc["correct", "p_value"] == pytest.approx(r_ref["gee_patient"]["p_value_f"], rel=1e-6)
+    assert het.loc["sensitivity-specificity", "statistic"] == pytest.approx(r_ref["gee_patient"]["statistic"], rel=1e-6)
+    assert het.loc["sensitivity-specificity", "p_value"] == pytest.approx(r_ref["gee_patient"]["p_value_f"], rel=1e-6)
     assert (het["n_clusters"] == 60).all() and (het["n"] == len(frame)).all() and het["reason"].isna().all()
-    auc = res.query("kind == 'stratum' and metric == 'auc'").set_index("stratum_value")
+    auc = res.query("kind == 'stratum' and metric == 'auc'").set_index("subgroup_value")
     assert set(auc["method"]) == {"clustered-delong"}
     assert auc["n_clusters"].tolist() == ref["n_clusters"]
     for k, stratum in enumerate(ref["strata"]):
@@ -169,8 +169,8 @@ def test_slice_level_table_is_clustered_by_patient(frame, r_ref):
         assert auc.loc[stratum, "ci_low"] == pytest.approx(ref["auc"][k] - half, rel=1e-9)
         assert auc.loc[stratum, "ci_high"] == pytest.approx(ref["auc"][k] + half, rel=1e-9)
     # patients spanning strata: the covariance enters the test, and the table says so
-    res2 = performance_by_stratum(predictions, labels, studies, stratum="stratum_study", level="slice",
-                                  n_resamples=0)
+    res2 = heterogeneity(predictions, labels=labels, studies=studies, by="stratum_study", level="slice",
+                         n_resamples=20, rng=0)
     q2 = res2.query("kind == 'heterogeneity' and metric == 'auc'").iloc[0]
     assert q2["statistic"] == pytest.approx(r_ref["q_study"]["Q"], rel=1e-9)
     assert "clusters in several strata" in q2["reason"]
@@ -178,8 +178,8 @@ def test_slice_level_table_is_clustered_by_patient(frame, r_ref):
 
 def test_independent_rows_only_on_request_and_labelled(frame):
     predictions, labels, studies = as_tables(frame)
-    res = performance_by_stratum(predictions, labels, studies, stratum="stratum_patient", level="slice",
-                                 n_resamples=0, cluster=None)
+    res = heterogeneity(predictions, labels=labels, studies=studies, by="stratum_patient", level="slice",
+                        n_resamples=20, cluster=None, rng=0)
     het = res[res["kind"] == "heterogeneity"]
     assert set(het["method"]) == {"q-test-delong-independent", "lr-test-independent"}
     assert (het["n_clusters"] == het["n"]).all()
@@ -188,8 +188,8 @@ def test_independent_rows_only_on_request_and_labelled(frame):
 
 def test_without_patient_id_studies_are_the_clusters(frame):
     predictions, labels, studies = as_tables(frame)
-    res = performance_by_stratum(predictions, labels, studies.drop(columns="patient_id"), stratum="stratum_patient",
-                                 level="slice", n_resamples=0)
+    res = heterogeneity(predictions, labels=labels, studies=studies.assign(patient_id=pd.NA), by="stratum_patient",
+                        level="slice", n_resamples=20, rng=0)
     het = res[res["kind"] == "heterogeneity"]
     assert (het["n_clusters"] == 120).all()
     assert het["reason"].str.contains("no patient_id in studies: clustered by study_id").all()
@@ -201,16 +201,16 @@ def test_few_clusters_left_out_and_two_strata_needed(frame):
     # stratum C on 6 patients only: below min_clusters=10, left out; A and B still tested
     keep = ~frame["patient"].isin(sorted(frame.loc[frame["stratum_patient"] == "C", "patient"].unique())[6:])
     predictions, labels = predictions[keep.to_numpy()], labels[keep.to_numpy()]
-    res = performance_by_stratum(predictions, labels, studies, stratum="stratum_patient", level="slice",
-                                 n_resamples=0)
-    c = res.query("stratum_value == 'C' and metric == 'auc'").iloc[0]
+    res = heterogeneity(predictions, labels=labels, studies=studies, by="stratum_patient", level="slice",
+                        n_resamples=20, rng=0)
+    c = res.query("subgroup_value == 'C' and metric == 'auc'").iloc[0]
     assert c["n_clusters"] == 6 and "6 clusters < min_clusters=10" in c["reason"]
     het = res[res["kind"] == "heterogeneity"]
     assert het["p_value"].notna().all() and het["reason"].str.contains("strata left out: C").all()
     assert (het["df"].to_numpy() == [1.0, 2.0]).all()
     # min_clusters above every stratum: no test, NaN with a reason
-    none = performance_by_stratum(predictions, labels, studies, stratum="stratum_patient", level="slice",
-                                  n_resamples=0, min_clusters=25)
+    none = heterogeneity(predictions, labels=labels, studies=studies, by="stratum_patient", level="slice",
+                         n_resamples=20, min_clusters=25, rng=0)
     het = none[none["kind"] == "heterogeneity"]
     assert het["p_value"].isna().all() and het["reason"].str.contains("no test").all()
 
@@ -246,5 +246,5 @@ def test_type_one_error_under_clustered_null():
     n = 800; the Q test, referred to F(K - 1, m - 1), is mildly conservative in this design.
     """
     tab = heterogeneity_type1_error(n_simulations=800, clustered=(True,), rng=20261201)
-    assert (tab.n_simulations == 800).all()  # no NaN p-value
-    assert tab.rejection_rate.between(0.03, 0.07).all(), tab
+    assert (tab.n == 800).all() and tab.reason.isna().all()  # no NaN p-value
+    assert tab.estimate.between(0.03, 0.07).all(), tab

@@ -1,4 +1,4 @@
-"""Patient-clustered heterogeneity tests for :func:`~hemstats.stats.performance_by_stratum`.
+"""Patient-clustered heterogeneity tests for :func:`~hemstats.stats.heterogeneity`.
 
 Slices (and repeated studies) of one patient are correlated, so tests that treat them as
 independent rows reject a true null far too often.  Two cluster-robust replacements:
@@ -37,18 +37,17 @@ Cameron AC, Miller DL (2015). A practitioner's guide to cluster-robust inference
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats as _st
 
-from hemstats.errors import HemstatsError
+from hemstats.errors import InputError
 from hemstats.stats._core.options import MIN_CLUSTERS
 
 __all__ = ["clustered_delong", "stratum_auc_covariance", "interaction_wald", "min_class_clusters", "MIN_CLUSTERS"]
-
 
 
 def _midranks(x: np.ndarray) -> np.ndarray:
@@ -72,7 +71,7 @@ def _factor(values: Any) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64), np.asarray(levels, dtype=object)
 
 
-def min_class_clusters(y: Any, stratum: Any, cluster: Any) -> int:
+def min_class_clusters(y: ArrayLike, stratum: ArrayLike, cluster: ArrayLike) -> int:
     """Fewest clusters holding rows of one class in one stratum (the small-sample ``m`` of the tests).
 
     Examples
@@ -95,9 +94,9 @@ def _codes(cluster: Any, n: int, where: str) -> tuple[np.ndarray, int]:
         return codes.astype(np.int64), len(uniques)
     c = pd.Series(np.asarray(cluster, dtype=object))
     if len(c) != n:
-        raise HemstatsError(f"{where}: cluster has {len(c)} values for {n} rows")
+        raise InputError(f"{where}: cluster has {len(c)} values for {n} rows")
     if c.isna().any():
-        raise HemstatsError(f"{where}: cluster has {int(c.isna().sum())} missing value(s)")
+        raise InputError(f"{where}: cluster has {int(c.isna().sum())} missing value(s)")
     codes, uniques = pd.factorize(c)
     return codes.astype(np.int64), len(uniques)
 
@@ -134,17 +133,17 @@ def _check_yx(y: Any, score: Any, where: str) -> tuple[np.ndarray, np.ndarray]:
     try:
         s = np.asarray(score, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise HemstatsError(f"{where}: score must be numeric ({exc})") from None
+        raise InputError(f"{where}: score must be numeric ({exc})") from None
     if yy.ndim != 1 or s.shape != yy.shape:
-        raise HemstatsError(f"{where}: y and score must be 1-D of the same length, got {yy.shape} and {s.shape}")
+        raise InputError(f"{where}: y and score must be 1-D of the same length, got {yy.shape} and {s.shape}")
     if not np.all(np.isfinite(s)):
-        raise HemstatsError(f"{where}: score has {int((~np.isfinite(s)).sum())} missing or infinite value(s)")
+        raise InputError(f"{where}: score has {int((~np.isfinite(s)).sum())} missing or infinite value(s)")
     if not np.isin(yy, (0, 1)).all():
-        raise HemstatsError(f"{where}: y must be 0/1")
+        raise InputError(f"{where}: y must be 0/1")
     return yy.astype(int), s
 
 
-def clustered_delong(y: Sequence[int], score: Sequence[float], cluster: Sequence[Any]) -> tuple[float, float, int]:
+def clustered_delong(y: ArrayLike, score: ArrayLike, cluster: ArrayLike) -> tuple[float, float, int]:
     """AUC and its clustered DeLong variance (Obuchowski 1997).
 
     ``var = S10 / M + S01 / N + 2 S11 / (M N)`` with ``S10 = I10 / ((I10 - 1) M) sum_g
@@ -183,13 +182,13 @@ def clustered_delong(y: Sequence[int], score: Sequence[float], cluster: Sequence
     yy, s = _check_yx(y, score, "clustered_delong")
     codes, n_codes = _codes(cluster, len(yy), "clustered_delong")
     if yy.min(initial=1) == yy.max(initial=0):
-        raise HemstatsError("clustered_delong: y needs both classes")
+        raise InputError("clustered_delong: y needs both classes")
     parts = _cluster_parts(yy, s, codes, n_codes)
     return parts["auc"], _obuchowski(parts), parts["i"]
 
 
-def stratum_auc_covariance(y: np.ndarray, score: np.ndarray, stratum: np.ndarray,
-                           cluster: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def stratum_auc_covariance(y: ArrayLike, score: ArrayLike, stratum: ArrayLike,
+                           cluster: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """AUCs of the strata and their clustered covariance matrix.
 
     The diagonal is :func:`clustered_delong`'s variance; the covariance of strata ``k`` and ``l``
@@ -216,7 +215,7 @@ def stratum_auc_covariance(y: np.ndarray, score: np.ndarray, stratum: np.ndarray
     for k in range(len(strata)):
         on = k_codes == k
         if yy[on].min(initial=1) == yy[on].max(initial=0):
-            raise HemstatsError(f"stratum_auc_covariance: stratum {strata[k]!r} needs both classes")
+            raise InputError(f"stratum_auc_covariance: stratum {strata[k]!r} needs both classes")
         parts.append(_cluster_parts(yy[on], s[on], codes[on], n_codes))
     phi = np.stack([p["d10"] / p["m"] + p["d01"] / p["n"] for p in parts], axis=1)  # (G, K)
     g = len(np.unique(codes))
@@ -225,8 +224,8 @@ def stratum_auc_covariance(y: np.ndarray, score: np.ndarray, stratum: np.ndarray
     return np.asarray(strata, dtype=object), np.array([p["auc"] for p in parts]), cov
 
 
-def interaction_wald(y: Sequence[int], correct: Sequence[int], stratum: Sequence[Any],
-                     cluster: Sequence[Any]) -> tuple[float, float, float, str | None]:
+def interaction_wald(y: ArrayLike, correct: ArrayLike, stratum: ArrayLike,
+                     cluster: ArrayLike) -> tuple[float, float, float, str | None]:
     """Cluster-robust Wald test that the rate of correct calls of each class is equal across strata.
 
     Parameters
@@ -279,7 +278,7 @@ def interaction_wald(y: Sequence[int], correct: Sequence[int], stratum: Sequence
     codes, n_codes = _codes(cluster, len(yy), "interaction_wald")
     k_codes, strata = _factor(stratum)
     if len(cc) != len(yy) or len(k_codes) != len(yy):
-        raise HemstatsError("interaction_wald: y, correct, stratum and cluster must have the same length")
+        raise InputError("interaction_wald: y, correct, stratum and cluster must have the same length")
     cell = yy * len(strata) + k_codes
     present = np.unique(cell)
     if len(strata) < 2:

@@ -315,10 +315,10 @@ def _association_row(base: dict, x: pd.Series, y: np.ndarray, patient: np.ndarra
     v = float(_cramer_from_tables(table[None])[0])
     failed: Any = pd.NA
     if n_resamples > 0:
-        dist = bootstrap_distribution(_CramerV(len(levels)), ys, codes.astype(float), model=["v"],
+        dist = bootstrap_distribution(ys, codes.astype(float), statistic=_CramerV(len(levels)), model=["v"],
                                       cluster=pid if cluster else None, stratify=False,
                                       n_resamples=n_resamples, rng=rng)
-        ci = dist.ci(method="percentile", confidence_level=confidence_level).iloc[0]
+        ci = dist.ci(bootstrap_method="percentile", confidence_level=confidence_level).iloc[0]
         low, high, failed = float(ci["ci_low"]), float(ci["ci_high"]), ci.get("n_failed_resamples", pd.NA)
     else:
         low = high = np.nan
@@ -327,7 +327,8 @@ def _association_row(base: dict, x: pd.Series, y: np.ndarray, patient: np.ndarra
 
 
 def _join(*parts: Any) -> Any:
-    text = "; ".join(str(p) for p in parts if p is not None and p is not pd.NA and str(p))
+    """The non-empty, non-missing parts joined by ``"; "`` (NA when there is none)."""
+    text = "; ".join(str(p) for p in parts if p is not None and p is not pd.NA and p == p and str(p))
     return text if text else pd.NA
 
 
