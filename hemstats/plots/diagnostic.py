@@ -51,6 +51,27 @@ def _colours(n: int) -> list[str]:
     return [palette[(i + 1) % len(palette)] for i in range(n)]  # skip black for lines
 
 
+def _reader_points(readers: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """One row per reader of the curve's group: sensitivity, specificity and their bounds."""
+    r = require_table(readers, ("rater", "metric", "estimate", "ci_low", "ci_high"), "roc_curve(readers=)")
+    for c in ("finding", "level", "dataset"):
+        if c in r.columns and c in table.columns and table[c].notna().any():
+            r = r[r[c].astype(object) == table[c].dropna().iloc[0]]
+    r = r[r["metric"].isin(["sensitivity", "specificity"])]
+    if r.empty:
+        raise HemstatsError("roc_curve(readers=): no reader row matches the curve's dataset, level and finding")
+    wide = r.assign(rater=r["rater"].astype(str)).pivot_table(
+        index="rater", columns="metric", values=["estimate", "ci_low", "ci_high"], aggfunc="first", sort=False)
+    out = pd.DataFrame(index=wide.index)
+    for m in ("sensitivity", "specificity"):
+        if ("estimate", m) not in wide.columns:
+            raise HemstatsError(f"roc_curve(readers=): the readers table has no {m} rows")
+        out[m] = wide[("estimate", m)]
+        out[f"{m}_low"] = wide[("ci_low", m)]
+        out[f"{m}_high"] = wide[("ci_high", m)]
+    return out.reset_index()
+
+
 def roc_curve(
     result: pd.DataFrame,
     *,
@@ -69,8 +90,8 @@ def roc_curve(
         ``1 - specificity``; the band is ``ci_low``..``ci_high`` of sensitivity.
     ax : matplotlib.axes.Axes, optional
     readers : pandas.DataFrame, optional
-        The table of :func:`hemstats.stats.reader_operating_points`: each reader is a marker
-        at ``(1 - specificity, sensitivity)`` with Wilson error bars.
+        The (long) table of :func:`hemstats.stats.reader_operating_points`: each reader is a
+        marker at ``(1 - specificity, sensitivity)`` with Wilson error bars.
     auc : pandas.DataFrame, optional
         The table of :func:`hemstats.stats.auc`: the legend then gives each model's AUC and CI.
     band : bool, default True
@@ -87,8 +108,8 @@ def roc_curve(
     >>> from hemstats.datasets import demo
     >>> from hemstats.stats import roc_band, reader_operating_points
     >>> cohort = demo.load(n_studies=200)
-    >>> band = roc_band(cohort, finding="any", level="study", n_resamples=200, rng=0)
-    >>> ax = roc_curve(band, readers=reader_operating_points(cohort, finding="any"))
+    >>> band = roc_band(cohort, findings="any", level="study", n_resamples=200, rng=0)
+    >>> ax = roc_curve(band, readers=reader_operating_points(cohort, findings="any"))
     >>> [line.get_label() for line in ax.get_lines()][:2]
     ['model_a', 'model_b']
     """
@@ -116,18 +137,13 @@ def roc_curve(
                             color=colour, alpha=0.2, lw=0, label=f"{model} {part['confidence_level'].iloc[0]:.0%} band"
                             if "confidence_level" in part else f"{model} band")
     if readers is not None:
-        r = require_table(readers, ("rater", "sensitivity", "specificity", "sens_ci_low", "sens_ci_high", "spec_ci_low",
-                            "spec_ci_high"), "roc_curve(readers=)")
-        for c in ("finding", "level", "dataset"):
-            if c in r.columns and c in table.columns and table[c].notna().any():
-                r = r[r[c].astype(object) == table[c].dropna().iloc[0]]
-        if r.empty:
-            raise HemstatsError("roc_curve(readers=): no reader row matches the curve's dataset, level and finding")
+        r = _reader_points(readers, table)
         fpr = 1 - r["specificity"].to_numpy(dtype=float)
         tpr = r["sensitivity"].to_numpy(dtype=float)
-        xerr = np.vstack([fpr - (1 - r["spec_ci_high"].to_numpy(dtype=float)),
-                          (1 - r["spec_ci_low"].to_numpy(dtype=float)) - fpr])
-        yerr = np.vstack([tpr - r["sens_ci_low"].to_numpy(dtype=float), r["sens_ci_high"].to_numpy(dtype=float) - tpr])
+        xerr = np.vstack([fpr - (1 - r["specificity_high"].to_numpy(dtype=float)),
+                          (1 - r["specificity_low"].to_numpy(dtype=float)) - fpr])
+        yerr = np.vstack([tpr - r["sensitivity_low"].to_numpy(dtype=float),
+                          r["sensitivity_high"].to_numpy(dtype=float) - tpr])
         xerr, yerr = np.clip(xerr, 0, None), np.clip(yerr, 0, None)
         ax.errorbar(fpr, tpr, xerr=xerr, yerr=yerr, fmt="none", ecolor="0.3", elinewidth=0.8, capsize=0)
         markers = ["o", "s", "^", "D", "v", "P", "X"]
@@ -167,12 +183,12 @@ def reliability_diagram(result: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     >>> matplotlib.use("Agg")
     >>> from hemstats.datasets import demo
     >>> from hemstats.stats import reliability_curve
-    >>> rel = reliability_curve(demo.load(n_studies=200), finding="any", level="study", n_bins=5)
+    >>> rel = reliability_curve(demo.load(n_studies=200), findings="any", level="study", n_bins=5)
     >>> ax = reliability_diagram(rel)
     >>> ax.get_xlabel()
     'mean predicted probability'
     """
-    table = _one_group(require_table(result, ("model", "mean_predicted", "observed", "ci_low", "ci_high", "n"),
+    table = _one_group(require_table(result, ("model", "mean_predicted", "estimate", "ci_low", "ci_high", "n"),
                              "reliability_diagram"), "reliability_diagram")
     ax = _axes(ax)
     ax.plot([0, 1], [0, 1], color="0.6", lw=0.8, ls="--", label="perfect calibration")
@@ -180,7 +196,7 @@ def reliability_diagram(result: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     for colour, model in zip(_colours(len(models)), models):
         part = table[table["model"] == model].sort_values("mean_predicted")
         x = part["mean_predicted"].to_numpy(dtype=float)
-        y = part["observed"].to_numpy(dtype=float)
+        y = part["estimate"].to_numpy(dtype=float)
         # clip: at an observed 0 or 1 the Wilson bound can differ from it by a rounding error
         yerr = np.clip(np.vstack([y - part["ci_low"].to_numpy(dtype=float),
                                   part["ci_high"].to_numpy(dtype=float) - y]), 0, None)

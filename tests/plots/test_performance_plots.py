@@ -31,11 +31,11 @@ def _close():
 
 
 def test_roc_curve_draws_curves_bands_and_readers(small_demo):
-    band = roc_band(small_demo, finding="any", level="study", n_resamples=200, rng=0)
-    readers = reader_operating_points(small_demo, finding="any")
-    aucs = auc(small_demo, finding="any", level="study")
+    band = roc_band(small_demo, findings="any", level="study", n_resamples=200, rng=0)
+    readers = reader_operating_points(small_demo, findings="any")
+    aucs = auc(small_demo, findings="any", level="study")
     ax = roc_curve(band, readers=readers, auc=aucs)
-    lines = {l.get_label(): l for l in ax.get_lines()}
+    lines = {line.get_label(): line for line in ax.get_lines()}
     a = aucs.set_index("model")
     label_a = next(k for k in lines if k.startswith("model_a"))
     assert f"AUC {a.estimate['model_a']:.3f}" in label_a
@@ -50,8 +50,8 @@ def test_roc_curve_draws_curves_bands_and_readers(small_demo):
     # readers: one marker each, at (1 - specificity, sensitivity)
     offsets = [c.get_offsets()[0] for c in ax.collections if c.get_label().startswith("reader ")]
     assert len(offsets) == 3
-    r1 = readers.set_index("rater").loc["R1"]
-    assert tuple(offsets[0]) == pytest.approx((1 - r1.specificity, r1.sensitivity))
+    r1 = readers[readers.rater == "R1"].set_index("metric").estimate
+    assert tuple(offsets[0]) == pytest.approx((1 - r1["specificity"], r1["sensitivity"]))
     assert ax.get_xlabel() == "1 - specificity" and ax.get_ylabel() == "sensitivity"
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "reader R1" in legend
@@ -63,21 +63,21 @@ def test_roc_curve_refuses_mixed_groups_and_wrong_tables(small_demo):
         roc_curve(band)
     with pytest.raises(HemstatsError, match="no column"):
         roc_curve(pd.DataFrame({"model": ["a"]}))
-    sens = roc_band(small_demo, finding="any", level="study", given="sensitivity", values=[0.5], n_resamples=50, rng=0)
+    sens = roc_band(small_demo, findings="any", level="study", given="sensitivity", values=[0.5], n_resamples=50, rng=0)
     with pytest.raises(HemstatsError, match="given='specificity'"):
         roc_curve(sens)
 
 
 def test_reliability_diagram_draws_the_bins(small_demo):
-    rel = reliability_curve(small_demo, finding="any", level="study", n_bins=5)
+    rel = reliability_curve(small_demo, findings="any", level="study", n_bins=5)
     ax = reliability_diagram(rel)
-    assert "perfect calibration" in [l.get_label() for l in ax.get_lines()]
+    assert "perfect calibration" in [line.get_label() for line in ax.get_lines()]
     series = {c.get_label(): c for c in ax.containers}  # one errorbar container per model
     assert set(series) == {"model_a", "model_b"}
     part = rel[rel.model == "model_b"].sort_values("mean_predicted")
     data_line = series["model_b"].lines[0]
     np.testing.assert_allclose(data_line.get_xdata(), part.mean_predicted)
-    np.testing.assert_allclose(data_line.get_ydata(), part.observed)
+    np.testing.assert_allclose(data_line.get_ydata(), part.estimate)
     # error bars span the Wilson interval of each bin
     segments = series["model_b"].lines[2][0].get_segments()
     np.testing.assert_allclose([seg[:, 1].min() for seg in segments], part.ci_low)

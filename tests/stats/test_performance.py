@@ -11,6 +11,7 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 from hemstats.errors import InputError
+from hemstats.stats.diagnostic.arrays import from_arrays
 from hemstats.stats.diagnostic.operating_points import (
     BAND_COLUMNS,
     METRICS,
@@ -33,7 +34,7 @@ def _case(name):
 def test_threshold_metrics_match_pROC_coords(name):
     ref = REF[name]
     y, s = _case(name)
-    res = threshold_metrics(s, y, threshold=ref["threshold"], n_resamples=100, rng=0).set_index("metric")
+    res = threshold_metrics(from_arrays(y, s), threshold=ref["threshold"], n_resamples=100, rng=0).set_index("metric")
     assert tuple(res.reset_index()[list(THRESHOLD_COLUMNS)].columns) == THRESHOLD_COLUMNS
     # pROC: coords(r1, x=threshold, input="threshold", ret=c("sensitivity","specificity","ppv","npv","accuracy"))
     co = ref["coords_at_threshold"]
@@ -45,7 +46,7 @@ def test_threshold_metrics_match_pROC_coords(name):
     # statsmodels: proportion_confint(tp, tp + fn, alpha=0.05, method="wilson")
     lo, hi = proportion_confint(tp, tp + fn, alpha=0.05, method="wilson")
     assert (res.ci_low["sensitivity"], res.ci_high["sensitivity"]) == pytest.approx((lo, hi), abs=1e-12)
-    exact = threshold_metrics(s, y, threshold=ref["threshold"], ci="clopper-pearson", n_resamples=50, rng=0)
+    exact = threshold_metrics(from_arrays(y, s), threshold=ref["threshold"], interval="clopper-pearson", n_resamples=50, rng=0)
     lo, hi = proportion_confint(tn, tn + fp, alpha=0.05, method="beta")
     row = exact.set_index("metric").loc["specificity"]
     assert (row.ci_low, row.ci_high) == pytest.approx((lo, hi), abs=1e-12)
@@ -54,7 +55,7 @@ def test_threshold_metrics_match_pROC_coords(name):
 
 def test_target_operating_points_reach_their_targets():
     y, s = _case("ties_n600")
-    res = threshold_metrics(s, y, threshold=None, target_sensitivity=0.9, target_specificity=0.8,
+    res = threshold_metrics(from_arrays(y, s), threshold=None, target_sensitivity=0.9, target_specificity=0.8,
                             n_resamples=50, rng=0)
     sens = res.query("operating_point == 'sensitivity>=0.9' and metric == 'sensitivity'").iloc[0]
     assert sens.estimate >= 0.9
@@ -70,19 +71,19 @@ def test_target_operating_points_reach_their_targets():
 
 
 def test_bootstrap_metric_replicates_equal_a_loop_on_the_same_indices():
-    from hemstats.stats.diagnostic.operating_points import _Metric
+    from hemstats.stats.diagnostic.operating_points import OperatingPointStatistic
     from hemstats.stats.resampling.engine import bootstrap_distribution, resample_indices
 
     y, s = _case("ties_n80")
     chunks = list(resample_indices(y, n_resamples=200, rng=3))
-    dist = bootstrap_distribution(_Metric("ppv", 0.6), y, s, n_resamples=200, rng=3).distribution[0]
+    dist = bootstrap_distribution(statistic=OperatingPointStatistic("ppv", 0.6), y=y, score=s, n_resamples=200, rng=3).distribution[0]
     loop = [((s[i] >= 0.6) & (y[i] == 1)).sum() / (s[i] >= 0.6).sum() for c in chunks for i in c]
     np.testing.assert_allclose(dist, loop, atol=1e-12)
 
 
 def test_threshold_outside_score_range_gives_nan_with_reason():
     y, s = _case("weak_n40")
-    res = threshold_metrics(s, y, threshold=2.0, ci="bootstrap", n_resamples=50, rng=0).set_index("metric")
+    res = threshold_metrics(from_arrays(y, s), threshold=2.0, interval="bootstrap", n_resamples=50, rng=0).set_index("metric")
     assert np.isnan(res.estimate["ppv"]) and "zero denominator" in res.reason["ppv"]
     assert res.estimate["sensitivity"] == 0 and res.estimate["specificity"] == 1
     assert res.reason.str.contains("outside the score range").all()
@@ -90,15 +91,15 @@ def test_threshold_outside_score_range_gives_nan_with_reason():
 
 def test_threshold_metrics_bad_input():
     y, s = _case("weak_n40")
-    with pytest.raises(InputError, match="ci must be"):
-        threshold_metrics(s, y, ci="exact-ish")
+    with pytest.raises(InputError, match="interval must be"):
+        threshold_metrics(from_arrays(y, s), interval="exact-ish")
     with pytest.raises(InputError, match="target_sensitivity"):
-        threshold_metrics(s, y, target_sensitivity=1.5)
+        threshold_metrics(from_arrays(y, s), target_sensitivity=1.5)
     with pytest.raises(InputError, match="threshold must be a finite"):
-        threshold_metrics(s, y, threshold=np.nan)
+        threshold_metrics(from_arrays(y, s), threshold=np.nan)
     with pytest.raises(InputError, match="assumes independent rows"):
-        # ci="auto" (the default since issue 10) picks the cluster bootstrap; wilson asked for explicitly refuses
-        threshold_metrics(s, y, cluster=np.arange(len(y)) // 2, ci="wilson")
+        # interval="auto" (the default since issue 10) picks the cluster bootstrap; wilson asked for explicitly refuses
+        threshold_metrics(from_arrays(y, s, cluster=np.arange(len(y)) // 2), interval="wilson")
 
 
 def _mc_tol(width, b_ours, b_ref):
@@ -113,14 +114,14 @@ def test_roc_band_within_monte_carlo_error_of_pROC_ci_se_and_ci_sp(name):
     ref = REF[name]
     y, s = _case(name)
     # pROC: set.seed(2); ci.se(r1, specificities=..., boot.n=B, boot.stratified=TRUE)
-    band = roc_band(s, y, values=ref["ci_se_specificities"], n_resamples=10_000, rng=0)
+    band = roc_band(from_arrays(y, s), values=ref["ci_se_specificities"], n_resamples=10_000, rng=0)
     assert tuple(band.columns) == BAND_COLUMNS
     expected = np.array(ref["ci_se"])
     tol = _mc_tol((band.ci_high - band.ci_low).to_numpy(), 10_000, ref["boot_n"])
     assert (np.abs(band.ci_low - expected[:, 0]) <= tol).all()
     assert (np.abs(band.ci_high - expected[:, 2]) <= tol).all()
     # pROC: set.seed(3); ci.sp(r1, sensitivities=..., boot.n=B)
-    band = roc_band(s, y, given="sensitivity", values=ref["ci_sp_sensitivities"], n_resamples=10_000, rng=0)
+    band = roc_band(from_arrays(y, s), given="sensitivity", values=ref["ci_sp_sensitivities"], n_resamples=10_000, rng=0)
     expected = np.array(ref["ci_sp"])
     tol = _mc_tol((band.ci_high - band.ci_low).to_numpy(), 10_000, ref["boot_n"])
     assert (np.abs(band.ci_low - expected[:, 0]) <= tol).all()
@@ -130,16 +131,17 @@ def test_roc_band_within_monte_carlo_error_of_pROC_ci_se_and_ci_sp(name):
 def test_roc_band_estimate_reads_the_empirical_curve():
     y = np.array([0, 0, 0, 0, 1, 1, 1, 1])
     s = np.array([0.1, 0.2, 0.3, 0.6, 0.4, 0.7, 0.8, 0.9])
-    band = roc_band(s, y, values=[0.0, 0.5, 0.75, 0.875, 1.0], n_resamples=20, rng=0)
+    band = roc_band(from_arrays(y, s), values=[0.0, 0.5, 0.75, 0.875, 1.0], n_resamples=20, rng=0)
     # ROC (ascending threshold): sp 0,.25,.5,.75,.75,1,1,1,1 / se 1,1,1,1,.75,.75,.5,.25,0
     # sp=0.75 is hit exactly: the first (highest-se) point; 0.875 lies halfway between (.75,.75) and (1,.75)
     np.testing.assert_allclose(band.estimate, [1.0, 1.0, 1.0, 0.75, 0.75])
 
 
 def test_reader_operating_points_on_demo(demo_cohort):
-    pts = reader_operating_points(demo_cohort, finding="any")
+    pts = reader_operating_points(demo_cohort, findings="any")
     assert set(pts.rater) == {"R1", "R2", "R3"}
-    assert ((pts.sens_ci_low <= pts.sensitivity) & (pts.sensitivity <= pts.sens_ci_high)).all()
+    assert list(pts.metric.unique()) == ["sensitivity", "specificity"]
+    assert ((pts.ci_low <= pts.estimate) & (pts.estimate <= pts.ci_high)).all()
 
 
 # -- Monte Carlo coverage (slow) --------------------------------------------------------------
@@ -204,7 +206,7 @@ def test_calibration_matches_R_glm():
 
     ref = REF["calibration_n400"]
     y, p = np.array(ref["data"]["y"]), np.array(ref["data"]["p"])
-    res = calibration(p, y, n_resamples=200, rng=0).set_index("metric")
+    res = calibration(from_arrays(y, p), n_resamples=200, rng=0).set_index("metric")
     assert tuple(res.reset_index()[list(CALIBRATION_COLUMNS)].columns) == CALIBRATION_COLUMNS
     # R: mean((p - y)^2)
     assert abs(res.estimate["brier"] - ref["brier"]) < 1e-12
@@ -224,9 +226,9 @@ def test_calibration_rejects_non_probabilities_and_clips_extremes():
 
     y, s = _case("weak_n40")
     with pytest.raises(InputError, match=r"probabilities in \[0, 1\]"):
-        calibration(s * 3, y)
-    res = calibration(np.where(s > 0.5, 1.0, s), y, n_resamples=50, rng=0)
-    assert res.reason.str.contains("clipped").fillna(False).any()
+        calibration(from_arrays(y, s * 3))
+    res = calibration(from_arrays(y, np.where(s > 0.5, 1.0, s)), n_resamples=50, rng=0)
+    assert res.reason.fillna("").str.contains("clipped").any()
 
 
 def test_reliability_curve_matches_sklearn_and_wilson():
@@ -236,15 +238,15 @@ def test_reliability_curve_matches_sklearn_and_wilson():
 
     ref = REF["calibration_n400"]
     y, p = np.array(ref["data"]["y"]), np.array(ref["data"]["p"])
-    rel = reliability_curve(p, y, n_bins=10, strategy="uniform")
+    rel = reliability_curve(from_arrays(y, p), n_bins=10, strategy="uniform")
     prob_true, prob_pred = calibration_curve(y, p, n_bins=10, strategy="uniform")
-    np.testing.assert_allclose(rel.observed, prob_true, atol=1e-12)
+    np.testing.assert_allclose(rel.estimate, prob_true, atol=1e-12)
     np.testing.assert_allclose(rel.mean_predicted, prob_pred, atol=1e-12)
     row = rel.iloc[0]
     assert (row.ci_low, row.ci_high) == pytest.approx(
         proportion_confint(row.n_positive, row.n, alpha=0.05, method="wilson"), abs=1e-12)
     assert rel.n.sum() == len(y)
-    q = reliability_curve(p, y, n_bins=5)
+    q = reliability_curve(from_arrays(y, p), n_bins=5)
     assert q.n.sum() == len(y) and len(q) == 5
 
 
@@ -258,7 +260,7 @@ def test_segmentation_per_case_from_masks_and_tables():
     pred[:2, :1] = 2
     pred[3, 3, 3] = 1  # another label: ignored with label=2
     out = segmentation_per_case({"a": ref, "b": np.zeros_like(ref)}, {"a": pred, "b": np.zeros_like(ref)},
-                                spacing_mm=(0.5, 0.5, 4.0), label=2, dataset="toy", finding="iph")
+                                spacing_mm=(0.5, 0.5, 4.0), label=2, dataset="toy", findings="iph")
     a = out.set_index("study_id").loc["a"]
     # 16 reference voxels, 8 predicted, 8 shared; voxel = 1 mm3 = 0.001 ml
     assert a.dice == pytest.approx(2 * 8 / 24) and a.iou == pytest.approx(8 / 16)
@@ -301,14 +303,14 @@ def test_segmentation_metrics_clustered_ci_equals_loop_over_patients():
 def test_performance_on_demo_has_every_metric(demo_cohort):
     from hemstats.stats.diagnostic.operating_points import PERFORMANCE_COLUMNS, performance
 
-    res = performance(demo_cohort, finding=["any", "sdh"], level="study", n_resamples=200, rng=0)
+    res = performance(demo_cohort, findings=["any", "sdh"], level="study", n_resamples=200, rng=0)
     assert tuple(res.columns) == PERFORMANCE_COLUMNS
     expected = {"auc", "average_precision", *METRICS, "brier", "calibration_intercept", "calibration_slope"}
     for _, g in res.groupby(["finding", "model"], observed=True):
         assert set(g.metric) == expected
     ok = res.dropna(subset=["ci_low"])
     assert ((ok.ci_low <= ok.estimate + 1e-12) & (ok.estimate <= ok.ci_high + 1e-12)).all()
-    clustered = performance(demo_cohort, finding="any", level="slice", cluster="study_id",
+    clustered = performance(demo_cohort, findings="any", level="slice", cluster="study_id",
                             include=("auc", "threshold"), n_resamples=200, rng=0)
     # method codes say the design since issue 11: stratified for AUC/sensitivity/specificity, cohort for PPV...
     assert clustered.method.str.contains("cluster-bootstrap-percentile").all()
@@ -322,8 +324,8 @@ def test_performance_on_demo_has_every_metric(demo_cohort):
 def test_performance_is_reproducible_with_a_seed(demo_cohort):
     from hemstats.stats.diagnostic.operating_points import performance
 
-    a = performance(demo_cohort, finding="any", level="study", n_resamples=100, rng=3)
-    b = performance(demo_cohort, finding="any", level="study", n_resamples=100, rng=3)
+    a = performance(demo_cohort, findings="any", level="study", n_resamples=100, rng=3)
+    b = performance(demo_cohort, findings="any", level="study", n_resamples=100, rng=3)
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -338,7 +340,7 @@ def test_calibration_intercept_survives_extreme_offsets_where_glm_diverges():
     p = np.round(rng.beta(0.3, 3, 500), 2)  # many exact zeros
     y = (rng.random(500) < np.clip(p + 0.02, 0, 1)).astype(int)
     y[np.flatnonzero(p == 0)[:3]] = 1  # positives scored 0: offsets of -13.8
-    res = calibration(p, y, n_resamples=50, rng=0).set_index("metric")
+    res = calibration(from_arrays(y, p), n_resamples=50, rng=0).set_index("metric")
     a = res.estimate["calibration_intercept"]
     lp = logit(np.clip(p, 1e-6, 1 - 1e-6))
     assert abs(np.sum(y - expit(a + lp))) < 1e-8
@@ -358,7 +360,7 @@ def test_cq500_calibration_and_reliability_run_on_real_probabilities(shared_data
     cohort = cq500.load(shared_data / "cq500")
     cal = calibration(cohort, n_resamples=100, rng=0)
     assert np.isfinite(cal.estimate).all() and (cal.estimate.abs() < 10).all()
-    rel = reliability_curve(cohort, finding="ivh", n_bins=10)
+    rel = reliability_curve(cohort, findings="ivh", n_bins=10)
     ax = reliability_diagram(rel)  # bins with observed 0: error bars must not go negative
     assert len(ax.containers) == 1
 
@@ -368,7 +370,7 @@ def test_degenerate_operating_point_gets_wilson_not_a_zero_width_bootstrap():
     # 6 positives, all above the threshold: the bootstrap printed "1.000 (1.000 to 1.000)"
     y = np.r_[np.ones(6), np.zeros(30)].astype(int)
     s = np.r_[np.linspace(0.7, 0.95, 6), np.linspace(0.0, 0.6, 30)]
-    res = threshold_metrics(s, y, threshold=0.5, ci="bootstrap", n_resamples=300, rng=0).set_index("metric")
+    res = threshold_metrics(from_arrays(y, s), threshold=0.5, interval="bootstrap", n_resamples=300, rng=0).set_index("metric")
     sens = res.loc["sensitivity"]
     assert sens.estimate == 1.0 and sens.method == "wilson" and "zero width" in sens.reason
     lo, hi = proportion_confint(6, 6, alpha=0.05, method="wilson")  # statsmodels Wilson, 6 of 6
@@ -378,16 +380,16 @@ def test_degenerate_operating_point_gets_wilson_not_a_zero_width_bootstrap():
 
 def test_resampling_design_per_metric_is_named_in_method():
     y, s = _case("weak_n40")
-    res = threshold_metrics(s, y, ci="bootstrap", n_resamples=200, rng=0).set_index("metric").method
+    res = threshold_metrics(from_arrays(y, s), interval="bootstrap", n_resamples=200, rng=0).set_index("metric").method
     for m in ("sensitivity", "specificity", "balanced_accuracy", "youden_j"):
         assert res[m] == "stratified-bootstrap-percentile", m
     for m in ("ppv", "npv", "f1", "accuracy"):  # depend on prevalence: cohort (unstratified) resampling
         assert res[m] == "bootstrap-percentile", m
-    forced = threshold_metrics(s, y, ci="bootstrap", stratify=True, n_resamples=200, rng=0).set_index("metric")
+    forced = threshold_metrics(from_arrays(y, s), interval="bootstrap", stratify=True, n_resamples=200, rng=0).set_index("metric")
     assert forced.method["ppv"] == "stratified-bootstrap-percentile"
     from hemstats.stats.diagnostic.calibration import calibration
 
-    cal = calibration(np.clip(s / (1 + np.abs(s)) + 0.5, 0, 1), y, n_resamples=200, rng=0).set_index("metric")
+    cal = calibration(from_arrays(y, np.clip(s / (1 + np.abs(s)) + 0.5, 0, 1)), n_resamples=200, rng=0).set_index("metric")
     assert cal.method["brier"] == "bootstrap-percentile"  # was the class-stratified bootstrap
 
 
@@ -420,7 +422,8 @@ def test_reader_operating_points_count_units_without_a_majority():
             rows.append({"dataset": "d", "study_id": i, "slice_id": pd.NA, "level": "study", "finding": "any",
                          "rater": r, "value": t})
     pts = reader_operating_points(pd.DataFrame(rows), reference="majority")
-    assert (pts.n[pts.rater != "R1"] == 5).all() and pts.n[pts.rater == "R1"].iloc[0] == 5
+    units = pts.groupby("rater").n.sum()  # cases (sensitivity) + controls (specificity)
+    assert (units == 5).all() and len(pts) == 6
     assert pts.reason.str.startswith("1 units without a majority").all()
     assert (pts.method == "wilson").all()
 
@@ -428,6 +431,6 @@ def test_reader_operating_points_count_units_without_a_majority():
 def test_reliability_curve_counts_clusters(demo_cohort):
     from hemstats.stats.diagnostic.calibration import RELIABILITY_COLUMNS, reliability_curve
 
-    rel = reliability_curve(demo_cohort, finding="any", level="slice", n_bins=4)
+    rel = reliability_curve(demo_cohort, findings="any", level="slice", n_bins=4)
     assert tuple(rel.columns) == RELIABILITY_COLUMNS
     assert (rel.n_clusters <= rel.n).all() and (rel.n_clusters < rel.n).any()  # slices share patients

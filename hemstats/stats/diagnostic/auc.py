@@ -4,18 +4,19 @@ The DeLong variance uses the fast algorithm of Sun & Xu (2014): midranks of the 
 the positive and the negative scores give every case's and control's placement value in
 O(n log n), for several paired models at once.
 
-Inputs are a Cohort (or its ``predictions`` and ``labels`` tables), or plain arrays
-(``auc(scores, y)``); :mod:`hemstats.stats.diagnostic._data` joins them (the reference
-standard is the ``consensus`` rater by default; ``reference=``: a rater id, or
-``"majority"``: more than half of all the dataset's readers, :mod:`hemstats.consensus`).
-Slices are clustered by patient by default (``cluster="auto"``).
+Input: a Cohort, or the canonical ``predictions`` table with ``labels=`` (and ``studies=``)
+keyword-only; :mod:`hemstats.stats.diagnostic._data` joins them (the reference standard is the
+``consensus`` rater by default; ``reference=``: a rater id, or ``"majority"``: more than half
+of all the dataset's readers, :mod:`hemstats.consensus`).  Plain arrays become a Cohort with
+:func:`hemstats.stats.diagnostic.arrays.from_arrays`; the array kernel is :func:`delong`
+(``y`` first).  Slices are clustered by patient by default (``cluster="auto"``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import combinations
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -23,19 +24,23 @@ from scipy.special import ndtri
 from scipy.stats import norm, rankdata
 
 from hemstats.errors import InputError, JoinError, OneClassError
+from hemstats.stats._core.columns import result_columns, result_frame
+from hemstats.stats._core.options import check_bootstrap_options, method_code
+from hemstats.stats._core.types import CONFIDENCE_LEVEL, N_RESAMPLES, BootstrapMethod, By, Findings, Level, Seed
 from hemstats.stats.diagnostic._data import (
     GROUP_COLUMNS,
-    _finish,
-    _groups,
-    _is_auto,
-    _is_table,
-    _prepare,
-    _reason_join,
-    _unmatched_note,
-    _wide,
+    groups,
+    holm,
     paired_scores,
+    prepare,
+    reason_join,
+    unmatched_note,
+    wide_scores,
 )
-from hemstats.stats.resampling.engine import _check_y, bootstrap_distribution, check_bootstrap_options, method_code
+from hemstats.stats.resampling.engine import bootstrap_distribution
+
+if TYPE_CHECKING:
+    from hemstats.cohort import Cohort
 
 __all__ = [
     "auc",
@@ -46,20 +51,19 @@ __all__ = [
     "JoinError",
     "AUC_COLUMNS",
     "COMPARE_COLUMNS",
+    "AucInterval",
 ]
 
-BootstrapMethod = Literal["percentile", "basic", "bca"]
+#: Interval of an AUC: DeLong, the bootstrap, or ``auto`` (DeLong for independent rows, the
+#: cluster bootstrap for clustered ones).
+AucInterval: TypeAlias = Literal["auto", "delong", "bootstrap"]
+_AUC_INTERVALS: tuple[str, ...] = ("auto", "delong", "bootstrap")
 
 #: Columns of :func:`auc` and :func:`average_precision`.
-AUC_COLUMNS: tuple[str, ...] = (
-    *GROUP_COLUMNS, "model", "estimate", "ci_low", "ci_high", "n", "n_positive", "n_clusters",
-    "method", "confidence_level", "n_resamples", "n_failed_resamples", "reason",
-)
+AUC_COLUMNS: tuple[str, ...] = tuple(result_columns(extra=("model",)))
+_COMPARE_AFTER = ("auc_1", "auc_2", "z", "p_value", "p_holm")
 #: Columns of :func:`compare_auc`.
-COMPARE_COLUMNS: tuple[str, ...] = (
-    *GROUP_COLUMNS, "model_1", "model_2", "auc_1", "auc_2", "estimate", "ci_low", "ci_high", "z", "p_value", "p_holm",
-    "n", "n_positive", "n_clusters", "method", "confidence_level", "n_resamples", "n_failed_resamples", "reason",
-)
+COMPARE_COLUMNS: tuple[str, ...] = tuple(result_columns(extra=("model_1", "model_2"), after=_COMPARE_AFTER))
 
 
 # --------------------------------------------------------------------------------------------
@@ -117,47 +121,45 @@ def _delong_ci(estimate: float, var: float, confidence_level: float) -> tuple[fl
 # --------------------------------------------------------------------------------------------
 # public statistics
 # --------------------------------------------------------------------------------------------
-def _check_common(method: str, allowed: Sequence[str], confidence_level: float, bootstrap_method: str,
-                  n_resamples: Any = 2000, rng: Any = None) -> None:
-    if not isinstance(method, str) or method not in allowed:
-        raise InputError(f"method must be one of {tuple(allowed)}, got {method!r}")
-    check_bootstrap_options(n_resamples=n_resamples, confidence_level=confidence_level,
-                            bootstrap_method=bootstrap_method, rng=rng)
+def _check_interval(interval: Any, allowed: Sequence[str], where: str) -> str:
+    if not isinstance(interval, str) or interval not in allowed:
+        raise InputError(f"{where}: interval must be one of {tuple(allowed)}, got {interval!r}")
+    return interval
 
 
-def _stratify(stratify: Any, default: bool) -> bool:
+def _stratify(stratify: Any, default: bool, where: str) -> bool:
     """``stratify=None`` is the metric's design: by class only for prevalence-free metrics."""
     if stratify is None:
         return default
-    if not isinstance(stratify, (bool, np.bool_)):
-        raise InputError(f"stratify must be True, False or None (the metric's default), got {stratify!r}")
+    if not isinstance(stratify, bool | np.bool_):
+        raise InputError(f"{where}: stratify must be True, False or None (the metric's default), got {stratify!r}")
     return bool(stratify)
 
 
-def _resolve_method(method: str, clustered: bool, explicit_cluster: bool, group: dict) -> str:
+def _resolve_interval(interval: str, clustered: bool, explicit_cluster: bool, group: dict[str, Any]) -> str:
     """``auto``: DeLong for independent rows, the cluster bootstrap for clustered ones."""
-    if method == "auto":
+    if interval == "auto":
         return "bootstrap" if clustered else "delong"
-    if method == "delong" and clustered:
-        why = "cluster=" if explicit_cluster else "slices are clustered by patient by default"
+    if interval == "delong" and clustered:
+        why = "cluster=" if explicit_cluster else "slices and repeated studies are clustered by patient by default"
         raise InputError(
-            f"method='delong' assumes independent rows, but the {group['level']} rows of dataset "
-            f"{group['dataset']!r} are clustered ({why}): use method='bootstrap' (or 'auto'), or cluster=None"
+            f"interval='delong' assumes independent rows, but the {group['level']} rows of dataset "
+            f"{group['dataset']!r} are clustered ({why}): use interval='bootstrap' (or 'auto'), or cluster=None"
         )
-    return method
+    return interval
 
 
 def _ranked_statistic(
     statistic: str,
     data: Any,
-    labels: Any,
     *,
-    method: str,
-    bootstrap_method: str,
+    labels: pd.DataFrame | None,
+    studies: pd.DataFrame | None,
+    interval: str,
+    bootstrap_method: BootstrapMethod,
     reference: str,
-    finding: Any,
+    findings: Any,
     level: Any,
-    studies: Any,
     cluster: Any,
     stratify: bool,
     by: Any,
@@ -165,14 +167,15 @@ def _ranked_statistic(
     n_resamples: int,
     rng: Any,
 ) -> pd.DataFrame:
-    joined, unmatched, cluster_col = _prepare(data, labels, studies, reference=reference, finding=finding,
-                                              level=level, cluster=cluster, by=by)
+    joined, unmatched, cluster_col = prepare(data, where=statistic, labels=labels, studies=studies,
+                                             reference=reference, findings=findings, level=level,
+                                             cluster=cluster, by=by)
     gen = np.random.default_rng(rng)
-    rows = []
-    for key, part in _groups(joined):
-        group = dict(zip(GROUP_COLUMNS, key))
-        wide, y, clusters = _wide(part, cluster_col)
-        m_eff = _resolve_method(method, clusters is not None, not (cluster is None or _is_auto(cluster)), group)
+    explicit = cluster not in (None, "auto")
+    rows: list[dict[str, Any]] = []
+    for group, part in groups(joined):
+        wide, y, clusters = wide_scores(part, cluster_col)
+        how = _resolve_interval(interval, clusters is not None, explicit, group)
         complete = wide.notna().all(axis=1).to_numpy()
         # paired when every model scored the same cases; otherwise each model on its own cases
         batches = [list(wide.columns)] if complete.all() else [[m] for m in wide.columns]
@@ -182,109 +185,103 @@ def _ranked_statistic(
             cc = None if clusters is None else clusters[ok]
             n_pos = int(yy.sum())
             n_clusters = len(yy) if cc is None else len(pd.unique(cc))
-            base = {**group, "n": len(yy), "n_positive": n_pos, "n_clusters": n_clusters,
-                    "confidence_level": float(confidence_level)}
-            notes = {m: _unmatched_note(unmatched, (group["dataset"], group["level"], group["finding"], m))
-                     for m in models}
-            label = "delong" if m_eff == "delong" else method_code(bootstrap_method, stratified=stratify,
-                                                                  clustered=cc is not None)
+            label = "delong" if how == "delong" else method_code(bootstrap_method, stratified=stratify,
+                                                                clustered=cc is not None)
+            base = {**group, "metric": statistic, "n": len(yy), "n_positive": n_pos, "n_clusters": n_clusters,
+                    "method": label, "confidence_level": float(confidence_level)}
+            notes = {m: unmatched_note(unmatched, group, m) for m in models}
             if n_pos == 0 or n_pos == len(yy):
                 for m in models:
-                    rows.append({**base, "model": m, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                                 "method": label, "n_resamples": 0, "n_failed_resamples": 0,
-                                 "reason": _reason_join(f"one class only ({n_pos} of {len(yy)} positive): {statistic} undefined", notes[m])})
+                    rows.append({**base, "model": str(m), "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                                 "n_resamples": 0, "n_failed_resamples": 0,
+                                 "reason": reason_join(f"one class only ({n_pos} of {len(yy)} positive): "
+                                                       f"{statistic} undefined", notes[m])})
                 continue
-            if m_eff == "delong":
+            if how == "delong":
                 est, cov = delong(yy, ss)
                 for k, m in enumerate(models):
                     lo, hi = _delong_ci(float(est[k]), float(cov[k, k]), confidence_level)
-                    rows.append({**base, "model": m, "estimate": float(est[k]), "ci_low": lo, "ci_high": hi,
-                                 "method": label, "n_resamples": 0, "n_failed_resamples": 0,
-                                 "reason": _reason_join(notes[m])})
+                    rows.append({**base, "model": str(m), "estimate": float(est[k]), "ci_low": lo, "ci_high": hi,
+                                 "n_resamples": 0, "n_failed_resamples": 0, "reason": reason_join(notes[m])})
             else:
-                dist = bootstrap_distribution(statistic, yy, ss, model=models, cluster=cc, stratify=stratify,
-                                              n_resamples=n_resamples, rng=gen, jackknife=bootstrap_method == "bca")
-                ci = dist.ci(method=bootstrap_method, confidence_level=confidence_level)
+                dist = bootstrap_distribution(statistic=statistic, y=yy, score=ss, model=[str(m) for m in models],
+                                              cluster=cc, stratify=stratify, n_resamples=n_resamples, rng=gen,
+                                              jackknife=bootstrap_method == "bca")
+                ci = dist.ci(bootstrap_method=bootstrap_method, confidence_level=confidence_level)
                 for rec in ci.to_dict("records"):
                     rows.append({**base, "model": rec["model"], "estimate": rec["estimate"], "ci_low": rec["ci_low"],
-                                 "ci_high": rec["ci_high"], "method": label, "n_resamples": rec["n_resamples"],
+                                 "ci_high": rec["ci_high"], "n_resamples": rec["n_resamples"],
                                  "n_failed_resamples": rec["n_failed_resamples"],
-                                 "reason": _reason_join(rec["reason"], notes[rec["model"]])})
-    return _finish(rows, AUC_COLUMNS)
-
-
-def _check_plain_labels(data: Any, labels: Any) -> None:
-    if not _is_table(data, labels):
-        y_arr = _check_y(labels, "labels")
-        if len(y_arr) == 0:
-            raise InputError("labels: empty; the AUC needs cases and controls")
-        if len(np.unique(y_arr)) < 2:
-            raise OneClassError(f"labels: all {len(y_arr)} labels are one class; the AUC needs cases and controls")
+                                 "reason": reason_join(rec["reason"], notes[rec["model"]])})
+    return result_frame(rows, extra=("model",))
 
 
 def auc(
-    data: Any,
-    labels: Any = None,
+    data: Cohort | pd.DataFrame,
     *,
-    method: Literal["auto", "delong", "bootstrap"] = "auto",
-    bootstrap_method: BootstrapMethod = "percentile",
-    reference: str = "consensus",
-    finding: str | Sequence[str] | None = None,
-    level: Literal["study", "slice"] | None = None,
+    labels: pd.DataFrame | None = None,
     studies: pd.DataFrame | None = None,
-    cluster: Any = "auto",
+    findings: Findings = None,
+    level: Level | None = None,
+    by: By = None,
+    reference: str = "consensus",
+    interval: AucInterval = "auto",
+    bootstrap_method: BootstrapMethod = "percentile",
+    cluster: str | None = "auto",
     stratify: bool | None = None,
-    by: str | None = None,
-    confidence_level: float = 0.95,
-    n_resamples: int = 2000,
-    rng: int | np.random.Generator | None = None,
+    confidence_level: float = CONFIDENCE_LEVEL,
+    n_resamples: int = N_RESAMPLES,
+    rng: Seed = None,
 ) -> pd.DataFrame:
     """ROC AUC with a DeLong or bootstrap confidence interval, per dataset x level x finding x model.
 
     Parameters
     ----------
-    data : Cohort, predictions table, or scores
-        A Cohort; a canonical ``predictions`` table (then ``labels`` is the labels table);
-        or plain scores: an array (n,), an (n, k) array / DataFrame of paired models (then
-        ``labels`` is the 0/1 array).
-    labels : DataFrame or array
-        The labels table, or the 0/1 labels of plain scores.
-    method : {"auto", "delong", "bootstrap"}
-        DeLong (``pROC::ci.auc(method="delong")``) or the bootstrap engine; ``auto`` (default):
-        DeLong for independent rows, the cluster bootstrap for clustered ones (slices).
-    bootstrap_method : {"percentile", "basic", "bca"}
-        Intervals are clipped to [0, 1] (a ``basic`` interval can leave it; ``reason`` says so).
+    data : Cohort or pandas.DataFrame
+        A Cohort, or the canonical ``predictions`` table (then ``labels=`` is required).  For
+        plain arrays build a Cohort with :func:`hemstats.stats.diagnostic.arrays.from_arrays`.
+    labels, studies : pandas.DataFrame, optional
+        The canonical labels and studies tables beside a predictions table (a Cohort brings
+        its own).  ``studies`` gives ``patient_id`` (clustering) and ``by`` columns.
+    findings : str or list of str, optional
+        Restrict to these findings (a string is one code).
+    level : {"study", "slice"}, optional
+        Restrict to this label granularity.
+    by : str or list of str, optional
+        Subgroup column(s), of predictions or studies (``"kernel_family"``, ``["site", "sex"]``),
+        reported in ``subgroup``/``subgroup_value``.  A subgroup with one class gets NaN and a
+        ``reason``, never an error.
     reference : str, default "consensus"
         Rater whose labels are the truth, or ``"majority"``: more than half of all the dataset's
         readers (:func:`hemstats.consensus.majority_labels`); units without a majority are left
         out and counted in ``reason``.
-    finding, level : optional
-        Restrict to these findings / this level.
-    studies : DataFrame, optional
-        Needed when ``cluster`` or ``by`` names a ``studies`` column (a Cohort brings its own).
-    cluster : "auto", str, array or None
+    interval : {"auto", "delong", "bootstrap"}
+        DeLong (``pROC::ci.auc(method="delong")``) or the bootstrap engine; ``auto`` (default):
+        DeLong for independent rows, the cluster bootstrap for clustered ones.
+    bootstrap_method : {"percentile", "basic", "bca"}
+        Intervals are clipped to [0, 1] (a ``basic`` interval can leave it; ``reason`` says so).
+    cluster : "auto", str or None
         ``"auto"`` (default): rows are resampled by the studies' ``patient_id`` when a patient
         holds several of a group's units (slices, or repeated studies), else by row; slices of
         a table without ``patient_id`` by ``study_id``.  A column name (``"patient_id"``)
-        clusters every group; for plain arrays the ids themselves; ``None``: independent rows.
+        clusters every group; ``None``: independent rows.
     stratify : bool or None
         Resampling design.  ``None`` (default): stratified by class (the AUC does not depend on
         prevalence; as pROC): cases and controls (with clusters: case and control patients)
         are resampled separately.  The ``method`` code says the design:
         ``stratified-bootstrap-percentile``, ``stratified-cluster-bootstrap-bca``...
-    by : str, optional
-        A subgroup column (of predictions or studies, e.g. ``"kernel"``).
     confidence_level, n_resamples, rng
         As :func:`scipy.stats.bootstrap`; ``n_resamples`` an integer in [2, 10**7].
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``dataset, level, finding, subgroup, subgroup_value, model, estimate, ci_low,
-        ci_high, n, n_positive, n_clusters, method, confidence_level, n_resamples,
-        n_failed_resamples, reason``.  A group with one class gets NaN and a ``reason``;
-        predictions without a reference label are left out and counted in ``reason``.  With
-        one cluster the interval is NaN, with fewer than 10 ``reason`` warns.
+        Columns ``dataset, level, finding, subgroup, subgroup_value, model, metric, estimate,
+        ci_low, ci_high, n, n_positive, method, confidence_level, n_resamples,
+        n_failed_resamples, n_clusters, reason``; ``metric`` is ``auc``.  A group with one class
+        gets NaN and a ``reason``; predictions without a reference label are left out and
+        counted in ``reason``.  With one cluster the interval is NaN, with fewer than 10
+        ``reason`` warns.
 
     Raises
     ------
@@ -293,8 +290,6 @@ def auc(
     InputError
         NaN/inf scores (naming the study and model), labels not 0/1, duplicated predictions or
         labels (naming the rows), DeLong with clusters, bad options (naming the option).
-    OneClassError
-        Plain arrays with one class.
 
     Notes
     -----
@@ -310,7 +305,7 @@ def auc(
     --------
     >>> from hemstats.datasets import demo
     >>> cohort = demo.load(n_studies=200)
-    >>> res = auc(cohort, finding="any", level="study", cluster=None)
+    >>> res = auc(cohort, findings="any", level="study", cluster=None)
     >>> res[["finding", "model", "n", "method"]].to_string(index=False)
     'finding   model   n method\\n    any model_a 200 delong\\n    any model_b 200 delong'
     >>> bool(((res.ci_low < res.estimate) & (res.estimate < res.ci_high)).all())
@@ -318,49 +313,54 @@ def auc(
 
     The demo's 200 studies belong to 182 patients, so by default they are resampled by patient:
 
-    >>> res = auc(cohort, finding="any", level="study", n_resamples=200, rng=0)
+    >>> res = auc(cohort, findings="any", level="study", n_resamples=200, rng=0)
     >>> str(res.method[0]), int(res.n_clusters[0])
     ('stratified-cluster-bootstrap-percentile', 182)
-    >>> float(auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]).estimate[0])
+
+    Plain arrays, ``y`` first:
+
+    >>> from hemstats.stats.diagnostic.arrays import from_arrays
+    >>> float(auc(from_arrays([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])).estimate[0])
     0.75
     """
-    _check_common(method, ("auto", "delong", "bootstrap"), confidence_level, bootstrap_method, n_resamples, rng)
-    _check_plain_labels(data, labels)
-    return _ranked_statistic("auc", data, labels, method=method, bootstrap_method=bootstrap_method,
-                             reference=reference, finding=finding, level=level, studies=studies, cluster=cluster,
-                             stratify=_stratify(stratify, True), by=by, confidence_level=confidence_level,
-                             n_resamples=n_resamples, rng=rng)
+    _check_interval(interval, _AUC_INTERVALS, "auc")
+    check_bootstrap_options(n_resamples=n_resamples, confidence_level=confidence_level,
+                            bootstrap_method=bootstrap_method, rng=rng)
+    return _ranked_statistic("auc", data, labels=labels, studies=studies, interval=interval,
+                             bootstrap_method=bootstrap_method, reference=reference, findings=findings, level=level,
+                             cluster=cluster, stratify=_stratify(stratify, True, "auc"), by=by,
+                             confidence_level=confidence_level, n_resamples=n_resamples, rng=rng)
 
 
 def average_precision(
-    data: Any,
-    labels: Any = None,
+    data: Cohort | pd.DataFrame,
     *,
-    bootstrap_method: BootstrapMethod = "percentile",
-    reference: str = "consensus",
-    finding: str | Sequence[str] | None = None,
-    level: Literal["study", "slice"] | None = None,
+    labels: pd.DataFrame | None = None,
     studies: pd.DataFrame | None = None,
-    cluster: Any = "auto",
+    findings: Findings = None,
+    level: Level | None = None,
+    by: By = None,
+    reference: str = "consensus",
+    bootstrap_method: BootstrapMethod = "percentile",
+    cluster: str | None = "auto",
     stratify: bool | None = None,
-    by: str | None = None,
-    confidence_level: float = 0.95,
-    n_resamples: int = 2000,
-    rng: int | np.random.Generator | None = None,
+    confidence_level: float = CONFIDENCE_LEVEL,
+    n_resamples: int = N_RESAMPLES,
+    rng: Seed = None,
 ) -> pd.DataFrame:
     """Average precision (area under the precision-recall steps) with a bootstrap CI.
 
-    Arguments as :func:`auc`, except the resampling design: average precision depends on
-    prevalence (its chance level *is* the prevalence), so ``stratify=None`` (default) resamples
-    the cohort as it was sampled, unstratified (``bootstrap-percentile``,
-    ``cluster-bootstrap-percentile``); resamples holding one class are counted in
-    ``n_failed_resamples`` and left out.  The estimate is
+    Arguments as :func:`auc` (the interval is always the bootstrap), except the resampling
+    design: average precision depends on prevalence (its chance level *is* the prevalence), so
+    ``stratify=None`` (default) resamples the cohort as it was sampled, unstratified
+    (``bootstrap-percentile``, ``cluster-bootstrap-percentile``); resamples holding one class
+    are counted in ``n_failed_resamples`` and left out.  The estimate is
     :func:`sklearn.metrics.average_precision_score`; intervals are clipped to [0, 1].
 
     Returns
     -------
     pandas.DataFrame
-        The columns of :func:`auc`.
+        The columns of :func:`auc`; ``metric`` is ``average_precision``.
 
     Notes
     -----
@@ -371,16 +371,16 @@ def average_precision(
     --------
     >>> from hemstats.datasets import demo
     >>> cohort = demo.load(n_studies=200)
-    >>> res = average_precision(cohort, finding="any", level="study", n_resamples=200, rng=0)
+    >>> res = average_precision(cohort, findings="any", level="study", n_resamples=200, rng=0)
     >>> res.model.tolist(), bool((res.ci_low <= res.estimate).all()), res.method[0]
     (['model_a', 'model_b'], True, 'cluster-bootstrap-percentile')
     """
-    _check_common("bootstrap", ("bootstrap",), confidence_level, bootstrap_method, n_resamples, rng)
-    _check_plain_labels(data, labels)
-    return _ranked_statistic("average_precision", data, labels, method="bootstrap", bootstrap_method=bootstrap_method,
-                             reference=reference, finding=finding, level=level, studies=studies, cluster=cluster,
-                             stratify=_stratify(stratify, False), by=by, confidence_level=confidence_level,
-                             n_resamples=n_resamples, rng=rng)
+    check_bootstrap_options(n_resamples=n_resamples, confidence_level=confidence_level,
+                            bootstrap_method=bootstrap_method, rng=rng)
+    return _ranked_statistic("average_precision", data, labels=labels, studies=studies, interval="bootstrap",
+                             bootstrap_method=bootstrap_method, reference=reference, findings=findings, level=level,
+                             cluster=cluster, stratify=_stratify(stratify, False, "average_precision"), by=by,
+                             confidence_level=confidence_level, n_resamples=n_resamples, rng=rng)
 
 
 def _two_sided_p(z: float) -> tuple[float, str | None]:
@@ -393,22 +393,22 @@ def _two_sided_p(z: float) -> tuple[float, str | None]:
 
 
 def compare_auc(
-    data: Any,
-    labels: Any = None,
+    data: Cohort | pd.DataFrame,
     *,
-    models: tuple[str, str] | None = None,
-    method: Literal["auto", "delong", "bootstrap"] = "auto",
-    bootstrap_method: BootstrapMethod = "percentile",
-    reference: str = "consensus",
-    finding: str | Sequence[str] | None = None,
-    level: Literal["study", "slice"] | None = None,
+    labels: pd.DataFrame | None = None,
     studies: pd.DataFrame | None = None,
-    cluster: Any = "auto",
+    models: tuple[str, str] | None = None,
+    findings: Findings = None,
+    level: Level | None = None,
+    by: By = None,
+    reference: str = "consensus",
+    interval: AucInterval = "auto",
+    bootstrap_method: BootstrapMethod = "percentile",
+    cluster: str | None = "auto",
     stratify: bool | None = None,
-    by: str | None = None,
-    confidence_level: float = 0.95,
-    n_resamples: int = 2000,
-    rng: int | np.random.Generator | None = None,
+    confidence_level: float = CONFIDENCE_LEVEL,
+    n_resamples: int = N_RESAMPLES,
+    rng: Seed = None,
 ) -> pd.DataFrame:
     """Paired comparison of two models' AUCs on the cases both scored.
 
@@ -418,16 +418,16 @@ def compare_auc(
     "bootstrap")`` does, and ``reason`` says so.  ``p_value`` is computed in log space
     (``scipy.stats.norm.logsf``), so it is exactly 0 only below the smallest float (then
     ``reason`` gives ``log10 p``).  ``p_holm`` adjusts the p-values of all the pairs of one
-    dataset x level x finding x subgroup (Holm).  ``ci_low, ci_high`` bound the difference
-    ``auc_1 - auc_2``: DeLong's normal interval (as ``roc.test``'s ``conf.int``) or the paired
-    bootstrap (the same stratified resamples for both models, patient-clustered for slices,
-    clipped to [-1, 1]).
+    dataset x level x finding x subgroup (Holm).  ``estimate, ci_low, ci_high`` are the
+    difference ``auc_1 - auc_2`` and its interval: DeLong's normal interval (as ``roc.test``'s
+    ``conf.int``) or the paired bootstrap (the same stratified resamples for both models,
+    patient-clustered for slices, clipped to [-1, 1]).
 
     Parameters
     ----------
     models : (str, str), optional
         The pair; default every pair of models present, in order of appearance.
-    method : {"auto", "delong", "bootstrap"}
+    interval : {"auto", "delong", "bootstrap"}
         ``auto``: DeLong for independent rows, the paired cluster bootstrap for clustered ones.
     Other parameters
         As :func:`auc`.
@@ -435,9 +435,10 @@ def compare_auc(
     Returns
     -------
     pandas.DataFrame
-        Columns ``dataset, level, finding, subgroup, subgroup_value, model_1, model_2, auc_1,
-        auc_2, estimate, ci_low, ci_high, z, p_value, p_holm, n, n_positive, n_clusters, method,
-        confidence_level, n_resamples, n_failed_resamples, reason``.
+        Columns ``dataset, level, finding, subgroup, subgroup_value, model_1, model_2, metric,
+        estimate, ci_low, ci_high, n, n_positive, method, confidence_level, auc_1, auc_2, z,
+        p_value, p_holm, n_resamples, n_failed_resamples, n_clusters, reason``; ``metric`` is
+        ``auc_difference``.
 
     Notes
     -----
@@ -448,33 +449,33 @@ def compare_auc(
     --------
     >>> from hemstats.datasets import demo
     >>> cohort = demo.load(n_studies=200)
-    >>> res = compare_auc(cohort, finding="any", level="study", cluster=None)
+    >>> res = compare_auc(cohort, findings="any", level="study", cluster=None)
     >>> res[["model_1", "model_2", "n"]].values.tolist()
     [['model_a', 'model_b', 200]]
     >>> bool(0 <= res.p_value[0] <= 1), bool(res.p_holm[0] == res.p_value[0])
     (True, True)
     """
-    from hemstats.stats.acquisition.mix import holm
-
-    _check_common(method, ("auto", "delong", "bootstrap"), confidence_level, bootstrap_method, n_resamples, rng)
+    _check_interval(interval, _AUC_INTERVALS, "compare_auc")
+    check_bootstrap_options(n_resamples=n_resamples, confidence_level=confidence_level,
+                            bootstrap_method=bootstrap_method, rng=rng)
     if models is not None and (isinstance(models, str) or len(models) != 2):
-        raise InputError(f"models: expected a pair of model names, got {models!r}")
-    strat = _stratify(stratify, True)
-    joined, unmatched, cluster_col = _prepare(data, labels, studies, reference=reference, finding=finding,
-                                              level=level, cluster=cluster, by=by)
+        raise InputError(f"compare_auc: models must be a pair of model names, got {models!r}")
+    strat = _stratify(stratify, True, "compare_auc")
+    joined, _, cluster_col = prepare(data, where="compare_auc", labels=labels, studies=studies, reference=reference,
+                                     findings=findings, level=level, cluster=cluster, by=by)
+    explicit = cluster not in (None, "auto")
     gen = np.random.default_rng(rng)
-    rows = []
+    rows: list[dict[str, Any]] = []
     q = -ndtri((1 - confidence_level) / 2)
-    for key, part in _groups(joined):
-        group = dict(zip(GROUP_COLUMNS, key))
-        wide, y, clusters = _wide(part, cluster_col)
-        m_eff = _resolve_method(method, clusters is not None, not (cluster is None or _is_auto(cluster)), group)
+    for group, part in groups(joined):
+        wide, y, clusters = wide_scores(part, cluster_col)
+        how = _resolve_interval(interval, clusters is not None, explicit, group)
         present = [str(m) for m in wide.columns]
         if models is not None:
             missing = [m for m in models if m not in present]
             if missing:
                 raise InputError(
-                    f"models: {missing} have no predictions for dataset {group['dataset']!r}, finding "
+                    f"compare_auc: models {missing} have no predictions for dataset {group['dataset']!r}, finding "
                     f"{group['finding']!r}; models present: {present}"
                 )
             pairs = [tuple(models)]
@@ -485,51 +486,53 @@ def compare_auc(
             yy, ss = y[ok], wide.loc[ok, [a, b]].to_numpy(dtype=np.float64)
             cc = None if clusters is None else clusters[ok]
             n_pos = int(yy.sum())
-            label = "delong" if m_eff == "delong" else method_code(bootstrap_method, stratified=strat,
-                                                                  clustered=cc is not None)
-            base = {**group, "model_1": a, "model_2": b, "n": len(yy), "n_positive": n_pos,
-                    "n_clusters": len(yy) if cc is None else len(pd.unique(cc)), "method": label,
-                    "confidence_level": float(confidence_level)}
+            label = "delong" if how == "delong" else method_code(bootstrap_method, stratified=strat,
+                                                                clustered=cc is not None)
+            base = {**group, "model_1": a, "model_2": b, "metric": "auc_difference", "n": len(yy),
+                    "n_positive": n_pos, "n_clusters": len(yy) if cc is None else len(pd.unique(cc)),
+                    "method": label, "confidence_level": float(confidence_level)}
             left_out = int((~ok).sum())
             note = f"{left_out} cases scored by only one model left out" if left_out else None
             if n_pos == 0 or n_pos == len(yy):
                 rows.append({**base, "auc_1": np.nan, "auc_2": np.nan, "estimate": np.nan, "ci_low": np.nan,
                              "ci_high": np.nan, "z": np.nan, "p_value": np.nan, "n_resamples": 0,
                              "n_failed_resamples": 0,
-                             "reason": _reason_join(f"one class only ({n_pos} of {len(yy)} positive)", note)})
+                             "reason": reason_join(f"one class only ({n_pos} of {len(yy)} positive)", note)})
                 continue
             est, cov = delong(yy, ss)
             diff = float(est[0] - est[1])
             var = float(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1])
             z = p = np.nan
             if cc is not None:
-                note = _reason_join(note, "rows are clustered: z and p from the paired cluster bootstrap "
-                                          "(difference / SD of the bootstrap differences), not DeLong")
+                note = reason_join(note, "rows are clustered: z and p from the paired cluster bootstrap "
+                                         "(difference / SD of the bootstrap differences), not DeLong")
             elif var > 0:
                 z = diff / np.sqrt(var)
                 p, p_note = _two_sided_p(z)
-                note = _reason_join(note, p_note)
+                note = reason_join(note, p_note)
             else:
-                note = _reason_join(note, "the two models rank every pair alike: zero variance, no z")
-            if m_eff == "delong":
+                note = reason_join(note, "the two models rank every pair alike: zero variance, no z")
+            if how == "delong":
                 sd = np.sqrt(var) if var > 0 else np.nan
                 rec = {"estimate": diff, "ci_low": diff - q * sd, "ci_high": diff + q * sd,
                        "n_resamples": 0, "n_failed_resamples": 0}
             else:
-                dist = bootstrap_distribution("auc", yy, ss, model=[a, b], cluster=cc, stratify=strat,
-                                              n_resamples=n_resamples, rng=gen,
+                dist = bootstrap_distribution(statistic="auc", y=yy, score=ss, model=[a, b], cluster=cc,
+                                              stratify=strat, n_resamples=n_resamples, rng=gen,
                                               jackknife=bootstrap_method == "bca").difference(a, b)
-                ci = dist.ci(method=bootstrap_method, confidence_level=confidence_level).iloc[0]
+                ci = dist.ci(bootstrap_method=bootstrap_method, confidence_level=confidence_level).iloc[0]
                 rec = {"estimate": diff, "ci_low": ci["ci_low"], "ci_high": ci["ci_high"],
                        "n_resamples": int(ci["n_resamples"]), "n_failed_resamples": int(ci["n_failed_resamples"])}
-                note = _reason_join(note, ci["reason"])
+                note = reason_join(note, ci["reason"])
                 boot_sd = float(np.nanstd(dist.distribution[0], ddof=1))
                 if cc is not None and boot_sd > 0 and np.isfinite(ci["ci_low"]):
                     z = diff / boot_sd  # pROC::roc.test(method = "bootstrap"): D = diff / sd(boot diffs)
                     p, p_note = _two_sided_p(z)
-                    note = _reason_join(note, p_note)
+                    note = reason_join(note, p_note)
             rows.append({**base, "auc_1": float(est[0]), "auc_2": float(est[1]), **rec, "z": z, "p_value": p,
-                         "reason": _reason_join(note)})
-    out = _finish(rows, [c for c in COMPARE_COLUMNS if c != "p_holm"])
-    out.insert(COMPARE_COLUMNS.index("p_holm"), "p_holm", holm(out, list(GROUP_COLUMNS)))
+                         "reason": reason_join(note)})
+    out = result_frame(rows, extra=("model_1", "model_2"), after=_COMPARE_AFTER)
+    out["p_holm"] = holm(out, list(GROUP_COLUMNS))
+    for c in ("auc_1", "auc_2", "z", "p_value", "p_holm"):
+        out[c] = out[c].astype(np.float64)
     return out

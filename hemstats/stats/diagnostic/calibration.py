@@ -13,42 +13,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit, logit, ndtri
 
 from hemstats.errors import InputError
-from hemstats.stats._core.intervals import interval as _interval
-from hemstats.stats.diagnostic._data import (
-    GROUP_COLUMNS,
-    _finish,
-    _model_arrays,
-    _prepare,
-    _reason_join,
-    _unmatched_note,
-)
-from hemstats.stats.resampling.engine import (
-    _check_confidence_level,
-    bootstrap_distribution,
-    check_bootstrap_options,
-    method_code,
-)
+from hemstats.stats._core.columns import result_columns, result_frame
+from hemstats.stats._core.intervals import interval as proportion_interval
+from hemstats.stats._core.options import check_bootstrap_options, check_confidence_level, method_code
+from hemstats.stats._core.types import CONFIDENCE_LEVEL, N_RESAMPLES, By, Findings, Level, Seed
+from hemstats.stats.diagnostic._data import model_arrays, prepare, reason_join, unmatched_note
+from hemstats.stats.resampling.engine import bootstrap_distribution
+
+if TYPE_CHECKING:
+    from hemstats.cohort import Cohort
 
 __all__ = ["calibration", "reliability_curve", "CALIBRATION_COLUMNS", "RELIABILITY_COLUMNS"]
 
 #: Columns of :func:`calibration`.
-CALIBRATION_COLUMNS: tuple[str, ...] = (
-    *GROUP_COLUMNS, "model", "metric", "estimate", "ci_low", "ci_high", "n", "n_positive", "n_clusters",
-    "method", "confidence_level", "n_resamples", "n_failed_resamples", "reason",
-)
+CALIBRATION_COLUMNS: tuple[str, ...] = tuple(result_columns(extra=("model",)))
+_BIN_OWN: tuple[str, ...] = ("model", "bin", "bin_low", "bin_high", "mean_predicted")
 #: Columns of :func:`reliability_curve`.
-RELIABILITY_COLUMNS: tuple[str, ...] = (
-    *GROUP_COLUMNS, "model", "bin", "bin_low", "bin_high", "mean_predicted", "observed", "ci_low", "ci_high",
-    "n", "n_positive", "n_clusters", "method", "confidence_level",
-)
+RELIABILITY_COLUMNS: tuple[str, ...] = tuple(result_columns(extra=_BIN_OWN))
 _EPS = 1e-6
 
 
@@ -119,19 +107,19 @@ def _slope_fit(y: np.ndarray, lp: np.ndarray, confidence_level: float):
 
 
 def calibration(
-    data: Any,
-    labels: Any = None,
+    data: Cohort | pd.DataFrame,
     *,
-    reference: str = "consensus",
-    finding: str | Sequence[str] | None = None,
-    level: Literal["study", "slice"] | None = None,
+    labels: pd.DataFrame | None = None,
     studies: pd.DataFrame | None = None,
-    cluster: Any = "auto",
-    by: str | None = None,
-    confidence_level: float = 0.95,
-    n_resamples: int = 2000,
-    rng: int | np.random.Generator | None = None,
+    findings: Findings = None,
+    level: Level | None = None,
+    by: By = None,
+    reference: str = "consensus",
+    cluster: str | None = "auto",
     stratify: bool | None = None,
+    confidence_level: float = CONFIDENCE_LEVEL,
+    n_resamples: int = N_RESAMPLES,
+    rng: Seed = None,
 ) -> pd.DataFrame:
     """Brier score, calibration intercept and calibration slope per dataset x finding x model.
 
@@ -140,9 +128,9 @@ def calibration(
 
     Parameters
     ----------
-    data, labels, reference, finding, level, studies, by
-        As :func:`hemstats.stats.auc`.
-    cluster : "auto", str, array or None
+    data, labels, studies, findings, level, by, reference
+        As :func:`hemstats.stats.auc`: a Cohort, or the predictions table with ``labels=``.
+    cluster : "auto", str or None
         Patient-clustered bootstrap for the Brier score (slices by patient by default, as
         :func:`hemstats.stats.auc`).  The Wald intervals of intercept and slope assume
         independent rows: with clustered rows they are NaN with a reason.
@@ -157,9 +145,9 @@ def calibration(
     -------
     pandas.DataFrame
         Columns ``dataset, level, finding, subgroup, subgroup_value, model, metric, estimate,
-        ci_low, ci_high, n, n_positive, n_clusters, method, confidence_level, n_resamples,
-        n_failed_resamples, reason``; ``metric`` is ``brier``, ``calibration_intercept`` or
-        ``calibration_slope``.
+        ci_low, ci_high, n, n_positive, method, confidence_level, n_resamples,
+        n_failed_resamples, n_clusters, reason``; ``metric`` is ``brier``,
+        ``calibration_intercept`` or ``calibration_slope``.
 
     Notes
     -----
@@ -176,32 +164,33 @@ def calibration(
     --------
     >>> from hemstats.datasets import demo
     >>> cohort = demo.load(n_studies=200)
-    >>> res = calibration(cohort, finding="any", level="study", n_resamples=200, rng=0)
+    >>> res = calibration(cohort, findings="any", level="study", n_resamples=200, rng=0)
     >>> res.query("model == 'model_a'").metric.tolist()
     ['brier', 'calibration_intercept', 'calibration_slope']
     """
     check_bootstrap_options(n_resamples=n_resamples, confidence_level=confidence_level, rng=rng)
-    if stratify is not None and not isinstance(stratify, (bool, np.bool_)):
-        raise InputError(f"stratify must be True, False or None (unstratified), got {stratify!r}")
-    joined, unmatched, cluster_col = _prepare(data, labels, studies, reference=reference, finding=finding,
-                                              level=level, cluster=cluster, by=by)
+    if stratify is not None and not isinstance(stratify, bool | np.bool_):
+        raise InputError(f"calibration: stratify must be True, False or None (unstratified), got {stratify!r}")
+    joined, unmatched, cluster_col = prepare(data, where="calibration", labels=labels, studies=studies,
+                                             reference=reference, findings=findings, level=level, cluster=cluster,
+                                             by=by)
     gen = np.random.default_rng(rng)
-    rows: list[dict] = []
-    for group, model, y, s, cc in _model_arrays(joined, cluster_col):
+    rows: list[dict[str, Any]] = []
+    for group, model, y, s, cc in model_arrays(joined, cluster_col):
         _check_probabilities(s, f"predictions.score (dataset {group['dataset']!r}, finding "
                                 f"{group['finding']!r}, model {model!r})")
         base = {**group, "model": str(model), "n": len(y), "n_positive": int(y.sum()),
                 "n_clusters": len(y) if cc is None else len(pd.unique(cc)),
                 "confidence_level": float(confidence_level)}
-        note = _unmatched_note(unmatched, (group["dataset"], group["level"], group["finding"], model))
+        note = unmatched_note(unmatched, group, model)
         strat = bool(stratify) and len(np.unique(y)) == 2
-        dist = bootstrap_distribution(_brier, y, s, model=[str(model)], cluster=cc,
+        dist = bootstrap_distribution(statistic=_brier, y=y, score=s, model=[str(model)], cluster=cc,
                                       stratify=strat, n_resamples=n_resamples, rng=gen)
         ci = dist.ci(confidence_level=confidence_level, bounds=(0.0, 1.0)).iloc[0]
         rows.append({**base, "metric": "brier", "estimate": float(ci.estimate), "ci_low": ci.ci_low,
                      "ci_high": ci.ci_high, "n_resamples": n_resamples,
                      "method": method_code("percentile", stratified=strat, clustered=cc is not None),
-                     "n_failed_resamples": int(ci.n_failed_resamples), "reason": _reason_join(note, ci.reason)})
+                     "n_failed_resamples": int(ci.n_failed_resamples), "reason": reason_join(note, ci.reason)})
         clipped = int(((s < _EPS) | (s > 1 - _EPS)).sum())
         lp = logit(np.clip(s, _EPS, 1 - _EPS))
         clip_note = f"{clipped} scores clipped to [1e-6, 1 - 1e-6] for the logit" if clipped else None
@@ -209,25 +198,25 @@ def calibration(
             est, lo, hi, why = fit(y.astype(np.float64), lp, confidence_level)
             if cc is not None:
                 lo = hi = np.nan
-                why = _reason_join(why, "Wald interval assumes independent rows: not given with cluster")
+                why = reason_join(why, "Wald interval assumes independent rows: not given with cluster")
             rows.append({**base, "metric": metric, "estimate": est, "ci_low": lo, "ci_high": hi,
                          "method": "wald", "n_resamples": 0, "n_failed_resamples": 0,
-                         "reason": _reason_join(note, clip_note, why)})
-    return _finish(rows, CALIBRATION_COLUMNS)
+                         "reason": reason_join(note, clip_note, why)})
+    return result_frame(rows, extra=("model",))
 
 
 def reliability_curve(
-    data: Any,
-    labels: Any = None,
+    data: Cohort | pd.DataFrame,
     *,
+    labels: pd.DataFrame | None = None,
+    studies: pd.DataFrame | None = None,
     n_bins: int = 10,
     strategy: Literal["quantile", "uniform"] = "quantile",
+    findings: Findings = None,
+    level: Level | None = None,
+    by: By = None,
     reference: str = "consensus",
-    finding: str | Sequence[str] | None = None,
-    level: Literal["study", "slice"] | None = None,
-    studies: pd.DataFrame | None = None,
-    by: str | None = None,
-    confidence_level: float = 0.95,
+    confidence_level: float = CONFIDENCE_LEVEL,
 ) -> pd.DataFrame:
     """Observed fraction of positives per bin of predicted probability, with Wilson intervals.
 
@@ -244,8 +233,9 @@ def reliability_curve(
     -------
     pandas.DataFrame
         Columns ``dataset, level, finding, subgroup, subgroup_value, model, bin, bin_low,
-        bin_high, mean_predicted, observed, ci_low, ci_high, n, n_positive, n_clusters, method,
-        confidence_level``; empty bins are left out.  ``n_clusters`` counts the patients of a
+        bin_high, mean_predicted, metric, estimate, ci_low, ci_high, n, n_positive, method,
+        confidence_level, n_resamples, n_failed_resamples, n_clusters, reason``; ``metric`` is
+        ``fraction_positive`` (the observed fraction, in ``estimate``); empty bins are left out.  ``n_clusters`` counts the patients of a
         bin when its rows are clustered (slices, repeated studies; see
         :func:`hemstats.stats.auc`): the Wilson interval assumes independent rows, so it is too
         narrow when ``n_clusters`` is well below ``n``.
@@ -259,20 +249,19 @@ def reliability_curve(
     --------
     >>> from hemstats.datasets import demo
     >>> cohort = demo.load(n_studies=200)
-    >>> rel = reliability_curve(cohort, finding="any", level="study", n_bins=5)
+    >>> rel = reliability_curve(cohort, findings="any", level="study", n_bins=5)
     >>> int(rel.query("model == 'model_a'").n.sum())
     200
     """
-    _check_confidence_level(confidence_level)
+    check_confidence_level(confidence_level)
     if strategy not in ("quantile", "uniform"):
-        raise InputError(f"strategy must be 'quantile' or 'uniform', got {strategy!r}")
-    if int(n_bins) < 1:
-        raise InputError(f"n_bins must be a positive integer, got {n_bins!r}")
-    joined, _, cluster_col = _prepare(data, labels, studies, reference=reference, finding=finding, level=level,
-                                      cluster="auto", by=by)
-    alpha = 1 - confidence_level
-    rows = []
-    for group, model, y, s, cc in _model_arrays(joined, cluster_col):
+        raise InputError(f"reliability_curve: strategy must be 'quantile' or 'uniform', got {strategy!r}")
+    if isinstance(n_bins, bool) or not isinstance(n_bins, int | np.integer) or n_bins < 1:
+        raise InputError(f"reliability_curve: n_bins must be a positive integer, got {n_bins!r}")
+    joined, _, cluster_col = prepare(data, where="reliability_curve", labels=labels, studies=studies,
+                                     reference=reference, findings=findings, level=level, cluster="auto", by=by)
+    rows: list[dict[str, Any]] = []
+    for group, model, y, s, cc in model_arrays(joined, cluster_col):
         _check_probabilities(s, f"predictions.score (model {model!r})")
         if strategy == "uniform":
             edges = np.linspace(0, 1, int(n_bins) + 1)
@@ -286,12 +275,13 @@ def reliability_curve(
             if not m.any():
                 continue
             n, pos = int(m.sum()), int(y[m].sum())
-            lo, hi = _interval(pos, n, 1 - alpha, "wilson")
-            rows.append({**group, "model": str(model), "bin": k, "bin_low": float(edges[k]),
+            lo, hi = proportion_interval(pos, n, confidence_level, "wilson")
+            rows.append({**group, "model": model, "bin": k, "bin_low": float(edges[k]),
                          "bin_high": float(edges[k + 1]), "mean_predicted": float(s[m].mean()),
-                         "observed": pos / n, "ci_low": float(lo), "ci_high": float(hi), "n": n,
-                         "n_positive": pos, "n_clusters": n if cc is None else len(pd.unique(cc[m])),
-                         "method": "wilson", "confidence_level": float(confidence_level)})
-    out = pd.DataFrame(rows, columns=list(RELIABILITY_COLUMNS))
-    out["model"] = out["model"].astype("string")
+                         "metric": "fraction_positive", "estimate": pos / n, "ci_low": float(lo), "ci_high": float(hi),
+                         "n": n, "n_positive": pos, "n_clusters": n if cc is None else len(pd.unique(cc[m])),
+                         "method": "wilson", "confidence_level": float(confidence_level), "n_resamples": 0,
+                         "n_failed_resamples": 0})
+    out = result_frame(rows, extra=_BIN_OWN)
+    out["bin"] = out["bin"].astype("Int64")
     return out

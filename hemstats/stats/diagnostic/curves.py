@@ -9,44 +9,47 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from hemstats.errors import InputError
-from hemstats.stats._core.intervals import interval as _interval
-from hemstats.stats.diagnostic._data import (
-    GROUP_COLUMNS,
-    _check_duplicates,
-    _finish,
-    _model_arrays,
-    _prepare,
-    _reason_join,
-    _reference_and_undecided,
-    _unmatched_note,
-)
-from hemstats.stats.resampling.engine import (
-    _check_confidence_level,
-    _chunk,
-    _design,
-    _replicates,
-    _warn_if_slow,
+from hemstats.stats._core.columns import result_columns, result_frame
+from hemstats.stats._core.intervals import interval as proportion_interval
+from hemstats.stats._core.options import (
     check_bootstrap_options,
     check_cluster_count,
+    check_confidence_level,
     method_code,
+    warn_if_slow,
 )
-from hemstats.stats.resampling.statistics import _CodedStatistic, tie_group_codes
+from hemstats.stats._core.resolve import resolve
+from hemstats.stats._core.types import CONFIDENCE_LEVEL, N_RESAMPLES, By, Findings, Level, Seed
+from hemstats.stats.diagnostic._data import (
+    check_duplicates,
+    findings_list,
+    model_arrays,
+    prepare,
+    reason_join,
+    reference_and_undecided,
+    unmatched_note,
+)
+from hemstats.stats.resampling.engine import chunk_rows, make_design, replicates
+from hemstats.stats.resampling.statistics import CodedStatistic, tie_group_codes
 
-__all__ = ["roc_band", "reader_operating_points", "BAND_COLUMNS"]
+if TYPE_CHECKING:
+    from hemstats.cohort import Cohort
+
+__all__ = ["roc_band", "reader_operating_points", "BAND_COLUMNS", "READER_COLUMNS"]
 
 _MAX_BAND_BYTES = 2 * 2**30  # the (n_resamples x values) replicates of one band
 
+_BAND_OWN: tuple[str, ...] = ("model", "given", "value")
 #: Columns of :func:`roc_band`.
-BAND_COLUMNS: tuple[str, ...] = (
-    *GROUP_COLUMNS, "model", "given", "value", "estimate", "ci_low", "ci_high", "n", "n_positive", "n_clusters",
-    "method", "confidence_level", "n_resamples", "n_failed_resamples", "reason",
-)
+BAND_COLUMNS: tuple[str, ...] = tuple(result_columns(extra=_BAND_OWN))
+#: Columns of :func:`reader_operating_points`.
+READER_COLUMNS: tuple[str, ...] = tuple(result_columns(extra=("rater",)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -81,7 +84,7 @@ def _at(x_coord: np.ndarray, other: np.ndarray, values: np.ndarray) -> np.ndarra
     return out
 
 
-class _Band(_CodedStatistic):
+class _Band(CodedStatistic):
     """The ROC curve read at fixed specificities (or sensitivities): (b, len(values))."""
 
     def __init__(self, given: str, values: np.ndarray) -> None:
@@ -100,21 +103,21 @@ class _Band(_CodedStatistic):
 
 
 def roc_band(
-    data: Any,
-    labels: Any = None,
+    data: Cohort | pd.DataFrame,
     *,
+    labels: pd.DataFrame | None = None,
+    studies: pd.DataFrame | None = None,
     given: Literal["specificity", "sensitivity"] = "specificity",
     values: Sequence[float] | np.ndarray | None = None,
+    findings: Findings = None,
+    level: Level | None = None,
+    by: By = None,
     reference: str = "consensus",
-    finding: str | Sequence[str] | None = None,
-    level: Literal["study", "slice"] | None = None,
-    studies: pd.DataFrame | None = None,
-    cluster: Any = "auto",
+    cluster: str | None = "auto",
     stratify: bool | None = None,
-    by: str | None = None,
-    confidence_level: float = 0.95,
-    n_resamples: int = 2000,
-    rng: int | np.random.Generator | None = None,
+    confidence_level: float = CONFIDENCE_LEVEL,
+    n_resamples: int = N_RESAMPLES,
+    rng: Seed = None,
 ) -> pd.DataFrame:
     """Sensitivity at fixed specificities (or specificity at fixed sensitivities) with a bootstrap band.
 
@@ -126,13 +129,14 @@ def roc_band(
     Parameters
     ----------
     given : {"specificity", "sensitivity"}
-        The fixed coordinate (``ci.se`` fixes specificities).
+        The fixed coordinate (``ci.se`` fixes specificities); the estimate is the other one
+        (``metric``).
     values : array, default 0, 0.02, ..., 1
     stratify : bool or None
         ``None`` (default): stratified by class (sensitivity and specificity do not depend on
         prevalence), as pROC; the ``method`` code says the design
         (``stratified-bootstrap-percentile``, ``stratified-cluster-bootstrap-percentile``).
-    cluster : "auto", str, array or None
+    cluster : "auto", str or None
         As :func:`hemstats.stats.auc`: slices are resampled by patient by default.  One
         cluster gives NaN, fewer than 10 a warning in ``reason``.
     Other parameters
@@ -142,8 +146,9 @@ def roc_band(
     -------
     pandas.DataFrame
         Columns ``dataset, level, finding, subgroup, subgroup_value, model, given, value,
-        estimate, ci_low, ci_high, n, n_positive, n_clusters, method, confidence_level,
-        n_resamples, n_failed_resamples, reason``.
+        metric, estimate, ci_low, ci_high, n, n_positive, method, confidence_level,
+        n_resamples, n_failed_resamples, n_clusters, reason``; ``metric`` is ``sensitivity``
+        (``given="specificity"``) or ``specificity``.
 
     Notes
     -----
@@ -154,51 +159,54 @@ def roc_band(
     --------
     >>> from hemstats.datasets import demo
     >>> cohort = demo.load(n_studies=200)
-    >>> band = roc_band(cohort, finding="any", level="study", values=[0.8, 0.9], n_resamples=200, rng=0)
-    >>> band[["model", "value"]].values.tolist()
-    [['model_a', 0.8], ['model_a', 0.9], ['model_b', 0.8], ['model_b', 0.9]]
+    >>> band = roc_band(cohort, findings="any", level="study", values=[0.8, 0.9], n_resamples=200, rng=0)
+    >>> band[["model", "value", "metric"]].values.tolist()[:2]
+    [['model_a', 0.8, 'sensitivity'], ['model_a', 0.9, 'sensitivity']]
     """
+    where = "roc_band"
     n_resamples, confidence_level, _ = check_bootstrap_options(
         n_resamples=n_resamples, confidence_level=confidence_level, rng=rng)
-    if stratify is not None and not isinstance(stratify, (bool, np.bool_)):
-        raise InputError(f"stratify must be True, False or None (stratified), got {stratify!r}")
-    stratify = True if stratify is None else bool(stratify)
+    if stratify is not None and not isinstance(stratify, bool | np.bool_):
+        raise InputError(f"{where}: stratify must be True, False or None (stratified), got {stratify!r}")
+    strat = True if stratify is None else bool(stratify)
     if given not in ("specificity", "sensitivity"):
-        raise InputError(f"given must be 'specificity' or 'sensitivity', got {given!r}")
+        raise InputError(f"{where}: given must be 'specificity' or 'sensitivity', got {given!r}")
     try:
         vals = np.linspace(0, 1, 51) if values is None else np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
-        raise InputError(f"values must be {given} values in [0, 1], got {values!r}") from None
+        raise InputError(f"{where}: values must be {given} values in [0, 1], got {values!r}") from None
     if vals.ndim != 1 or len(vals) == 0 or not np.all((vals >= 0) & (vals <= 1)):
-        raise InputError(f"values must be {given} values in [0, 1], got {values!r}")
+        raise InputError(f"{where}: values must be {given} values in [0, 1], got {values!r}")
     need = 8 * n_resamples * len(vals)
     if need > _MAX_BAND_BYTES:
         raise InputError(
-            f"n_resamples={n_resamples} x {len(vals)} values needs {need / 2**30:.1f} GiB of replicates; "
+            f"{where}: n_resamples={n_resamples} x {len(vals)} values needs {need / 2**30:.1f} GiB of replicates; "
             f"use fewer n_resamples or values (at most {_MAX_BAND_BYTES // 2**30} GiB)"
         )
-    joined, unmatched, cluster_col = _prepare(data, labels, studies, reference=reference, finding=finding,
-                                              level=level, cluster=cluster, by=by)
+    joined, unmatched, cluster_col = prepare(data, where=where, labels=labels, studies=studies, reference=reference,
+                                             findings=findings, level=level, cluster=cluster, by=by)
     gen = np.random.default_rng(rng)
     band = _Band(given, vals)
+    metric = "sensitivity" if given == "specificity" else "specificity"
     alpha = (1 - confidence_level) / 2
-    rows = []
-    for group, model, y, s, cc in _model_arrays(joined, cluster_col):
+    rows: list[dict[str, Any]] = []
+    for group, model, y, s, cc in model_arrays(joined, cluster_col):
         n_clusters = len(y) if cc is None else len(pd.unique(cc))
-        base = {**group, "model": str(model), "given": given, "n": len(y), "n_positive": int(y.sum()),
+        base = {**group, "model": model, "given": given, "metric": metric, "n": len(y), "n_positive": int(y.sum()),
                 "n_clusters": n_clusters,
-                "method": method_code("percentile", stratified=stratify, clustered=cc is not None),
+                "method": method_code("percentile", stratified=strat, clustered=cc is not None),
                 "confidence_level": float(confidence_level)}
         few = check_cluster_count(n_clusters, cc is not None)
-        note = _unmatched_note(unmatched, (group["dataset"], group["level"], group["finding"], model))
+        note = unmatched_note(unmatched, group, model)
         if len(np.unique(y)) < 2:
-            rows.extend({**base, "value": v, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                         "n_resamples": 0, "n_failed_resamples": 0, "reason": "one class only: no ROC curve"}
+            rows.extend({**base, "value": float(v), "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                         "n_resamples": 0, "n_failed_resamples": 0,
+                         "reason": reason_join("one class only: no ROC curve", note)}
                         for v in vals)
             continue
         est = band(y, s, np.ones((1, len(y))))[0]
         seed = int(gen.integers(2**63 - 1))
-        dist = _band_distribution(band, y, s, cc, stratify, n_resamples, seed)
+        dist = _band_distribution(band, y, s, cc, strat, n_resamples, seed)
         for j, v in enumerate(vals):
             d = dist[:, j]
             good = np.isfinite(d)
@@ -208,37 +216,41 @@ def roc_band(
             failed = int((~good).sum())
             rows.append({**base, "value": float(v), "estimate": float(est[j]), "ci_low": float(lo),
                          "ci_high": float(hi), "n_resamples": int(n_resamples), "n_failed_resamples": failed,
-                         "reason": _reason_join(f"{failed} resamples held one class; left out" if failed else None,
-                                                few, note)})
-    return _finish(rows, BAND_COLUMNS)
+                         "reason": reason_join(f"{failed} resamples held one class; left out" if failed else None,
+                                               few, note)})
+    return result_frame(rows, extra=_BAND_OWN)
 
 
-def _band_distribution(band: _Band, y, s, cc, stratify, n_resamples, seed) -> np.ndarray:
+def _band_distribution(band: _Band, y: np.ndarray, s: np.ndarray, cc: np.ndarray | None, stratify: bool,
+                       n_resamples: int, seed: int) -> np.ndarray:
     """(n_resamples, len(values)) bootstrap readings through the engine (chunked, no resample loop)."""
     y8 = y.astype(np.int8)
-    design = _design(y8, cc, stratify)
+    design = make_design(y8, cc, stratify)
     gen = np.random.default_rng(seed)
-    _warn_if_slow(n_resamples, design.n_rows, 1)
-    return _replicates(band, y8, s[:, None], design, n_resamples, gen, _chunk(None, design.n_rows, n_resamples))[0]
+    warn_if_slow(n_resamples, design.n_rows, 1)
+    return replicates(band, y8, s[:, None], design, n_resamples, gen, chunk_rows(None, design.n_rows, n_resamples))[0]
 
 
 def reader_operating_points(
-    labels: Any,
+    data: Cohort | pd.DataFrame,
     *,
+    findings: Findings = None,
+    level: Level | None = "study",
     reference: str = "consensus",
-    finding: str | Sequence[str] | None = None,
-    level: Literal["study", "slice"] | None = "study",
-    confidence_level: float = 0.95,
+    confidence_level: float = CONFIDENCE_LEVEL,
 ) -> pd.DataFrame:
     """Each reader's sensitivity and specificity against the reference, with Wilson intervals.
 
     Parameters
     ----------
-    labels : Cohort or labels table
-        Readers are the raters other than ``consensus``.  With ``reference="majority"`` (more
-        than half of all the dataset's readers, :func:`hemstats.consensus.majority_labels`;
-        units without a majority are left out) a reader's own vote is part of the reference
-        (say so in a figure caption).
+    data : Cohort or labels table
+        Readers are the raters other than ``consensus`` (and other than ``reference``).  With
+        ``reference="majority"`` (more than half of all the dataset's readers,
+        :func:`hemstats.consensus.majority_labels`; units without a majority are left out) a
+        reader's own vote is part of the reference (say so in a figure caption).
+    findings : str or list of str, optional
+        Restrict to these findings.
+    level : {"study", "slice"} or None, default "study"
     confidence_level : float
         Of the Wilson intervals (exact-coverage closed forms, never a bootstrap: a reader with
         every case right gets a Wilson interval below 1, not a zero-width one).
@@ -246,9 +258,13 @@ def reader_operating_points(
     Returns
     -------
     pandas.DataFrame
-        Columns ``dataset, level, finding, rater, sensitivity, sens_ci_low, sens_ci_high,
-        specificity, spec_ci_low, spec_ci_high, n, n_positive, method, reason``; ``method`` is
-        ``wilson``; ``reason`` counts the units left out for want of a majority.
+        Long: two rows per dataset x level x finding x rater, ``metric`` ``sensitivity`` and
+        ``specificity``.  Columns ``dataset, level, finding, subgroup, subgroup_value, rater,
+        metric, estimate, ci_low, ci_high, n, n_positive, method, confidence_level,
+        n_resamples, n_failed_resamples, n_clusters, reason``; ``n`` is the metric's
+        denominator (cases for sensitivity, controls for specificity), ``n_positive`` the
+        cases; ``method`` is ``wilson``; ``reason`` counts the units left out for want of a
+        majority.
 
     Notes
     -----
@@ -258,46 +274,44 @@ def reader_operating_points(
     Examples
     --------
     >>> from hemstats.datasets import demo
-    >>> pts = reader_operating_points(demo.load(n_studies=200), finding="any")
-    >>> pts.rater.tolist()
-    ['R1', 'R2', 'R3']
+    >>> pts = reader_operating_points(demo.load(n_studies=200), findings="any")
+    >>> pts.rater.unique().tolist(), pts.metric.unique().tolist()
+    (['R1', 'R2', 'R3'], ['sensitivity', 'specificity'])
     """
-    from hemstats.cohort import Cohort
-
-    _check_confidence_level(confidence_level)
-    lab = labels.labels if isinstance(labels, Cohort) else labels
-    if not isinstance(lab, pd.DataFrame):
-        raise InputError(f"labels: expected a Cohort or the labels table, got {type(lab).__name__}")
-    ref, undecided = _reference_and_undecided(lab, reference)
+    where = "reader_operating_points"
+    check_confidence_level(confidence_level)
+    if not isinstance(reference, str) or not reference:
+        raise InputError(f"{where}: reference must be a rater id or 'majority', got {reference!r}")
+    if level is not None and level not in ("study", "slice"):
+        raise InputError(f"{where}: level must be 'study', 'slice' or None, got {level!r}")
+    wanted = findings_list(findings, where)
+    lab = resolve(data, "labels", where=where).main
+    ref, undecided = reference_and_undecided(lab, reference)
     n_undecided = {} if undecided is None else undecided.groupby(["dataset", "level", "finding"]).size().to_dict()
     raters = lab["rater"].astype(object)
     readers = lab[(raters != "consensus") & (raters != reference)]
-    if finding is not None:
-        wanted = [finding] if isinstance(finding, str) else list(finding)
+    if wanted is not None:
         readers = readers[readers["finding"].astype(object).isin(wanted)]
     if level is not None:
         readers = readers[readers["level"].astype(object) == level]
-    _check_duplicates(readers, ["dataset", "study_id", "slice_id", "level", "finding", "rater"], "labels")
-    readers = readers.assign(slice_id=readers["slice_id"].astype(object).fillna(""))
+    check_duplicates(readers, ["dataset", "study_id", "slice_id", "level", "finding", "rater"], "labels")
+    readers = readers.assign(slice_id=readers["slice_id"].astype(object).fillna("") if "slice_id" in readers else "")
     keys = ["dataset", "study_id", "slice_id", "level", "finding"]
     left = readers[keys + ["rater", "value"]].astype({k: object for k in keys + ["rater"]})
     merged = left.merge(ref.astype({k: object for k in keys}).rename(columns={"value": "truth"}), on=keys)
-    rows = []
-    alpha = 1 - confidence_level
+    rows: list[dict[str, Any]] = []
     for (ds, lv, fi, ra), g in merged.groupby(["dataset", "level", "finding", "rater"], sort=False):
         t, v = g["truth"].to_numpy(), g["value"].to_numpy()
         tp, fn = int(((t == 1) & (v == 1)).sum()), int(((t == 1) & (v == 0)).sum())
         tn, fp = int(((t == 0) & (v == 0)).sum()), int(((t == 0) & (v == 1)).sum())
-        se_ci = _interval(tp, tp + fn, 1 - alpha, "wilson") if tp + fn else (np.nan, np.nan)
-        sp_ci = _interval(tn, tn + fp, 1 - alpha, "wilson") if tn + fp else (np.nan, np.nan)
-        rows.append({"dataset": ds, "level": lv, "finding": fi, "rater": ra,
-                     "sensitivity": tp / (tp + fn) if tp + fn else np.nan, "sens_ci_low": se_ci[0], "sens_ci_high": se_ci[1],
-                     "specificity": tn / (tn + fp) if tn + fp else np.nan, "spec_ci_low": sp_ci[0], "spec_ci_high": sp_ci[1],
-                     "n": len(g), "n_positive": tp + fn, "method": "wilson",
-                     "reason": (f"{n_undecided[(ds, lv, fi)]} units without a majority (more than half of all the "
-                                "dataset's readers) left out") if (ds, lv, fi) in n_undecided else pd.NA})
-    cols = ["dataset", "level", "finding", "rater", "sensitivity", "sens_ci_low", "sens_ci_high",
-            "specificity", "spec_ci_low", "spec_ci_high", "n", "n_positive", "method", "reason"]
-    out = pd.DataFrame(rows, columns=cols)
-    out["reason"] = out["reason"].astype("string")
-    return out
+        why = (f"{n_undecided[(ds, lv, fi)]} units without a majority (more than half of all the dataset's "
+               "readers) left out") if (ds, lv, fi) in n_undecided else None
+        base = {"dataset": ds, "level": lv, "finding": fi, "rater": ra, "n_positive": tp + fn, "method": "wilson",
+                "confidence_level": float(confidence_level), "n_resamples": 0, "n_failed_resamples": 0}
+        for metric, k, n in (("sensitivity", tp, tp + fn), ("specificity", tn, tn + fp)):
+            lo, hi = proportion_interval(k, n, confidence_level, "wilson") if n else (np.nan, np.nan)
+            rows.append({**base, "metric": metric, "estimate": k / n if n else np.nan, "ci_low": float(lo),
+                         "ci_high": float(hi), "n": n,
+                         "reason": reason_join(why, None if n else f"no {'cases' if metric == 'sensitivity' else 'controls'}: "
+                                               f"{metric} undefined")})
+    return result_frame(rows, extra=("rater",))

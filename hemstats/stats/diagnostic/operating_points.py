@@ -17,31 +17,32 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 
 import numpy as np
 import pandas as pd
 
 from hemstats.errors import InputError
-from hemstats.stats._core.intervals import interval as _interval
-from hemstats.stats.diagnostic._data import (
-    GROUP_COLUMNS,
-    _finish,
-    _model_arrays,
-    _prepare,
-    _reason_join,
-    _unmatched_note,
-)
-from hemstats.stats.diagnostic.auc import auc, average_precision
+from hemstats.stats._core.columns import result_columns, result_frame
+from hemstats.stats._core.intervals import interval as proportion_interval
+from hemstats.stats._core.options import check_bootstrap_options, method_code
+from hemstats.stats._core.types import CONFIDENCE_LEVEL, N_RESAMPLES, BootstrapMethod, By, Findings, Level, Seed
+from hemstats.stats.diagnostic._data import model_arrays, prepare, reason_join, unmatched_note
+from hemstats.stats.diagnostic.auc import AucInterval, auc, average_precision
 from hemstats.stats.diagnostic.curves import BAND_COLUMNS, reader_operating_points, roc_band
-from hemstats.stats.resampling.engine import bootstrap_distribution, check_bootstrap_options, method_code
-from hemstats.stats.resampling.statistics import _CodedStatistic
+from hemstats.stats.resampling.engine import bootstrap_distribution
+from hemstats.stats.resampling.statistics import CodedStatistic
+
+if TYPE_CHECKING:
+    from hemstats.cohort import Cohort
 
 __all__ = [
     "threshold_metrics",
     "roc_band",
     "reader_operating_points",
     "performance",
+    "OperatingPointStatistic",
+    "ProportionsInterval",
     "METRICS",
     "THRESHOLD_COLUMNS",
     "BAND_COLUMNS",
@@ -53,17 +54,15 @@ METRICS: tuple[str, ...] = (
     "sensitivity", "specificity", "ppv", "npv", "f1", "accuracy", "balanced_accuracy", "youden_j",
 )
 _PROPORTIONS = ("sensitivity", "specificity", "ppv", "npv", "accuracy")
+#: Interval of the operating-point proportions: Wilson, Clopper-Pearson, the bootstrap, or
+#: ``auto`` (Wilson for independent rows, the cluster bootstrap for clustered ones).
+ProportionsInterval: TypeAlias = Literal["auto", "wilson", "clopper-pearson", "bootstrap"]
+_INTERVALS: tuple[str, ...] = ("auto", "wilson", "clopper-pearson", "bootstrap")
+_OWN: tuple[str, ...] = ("model", "operating_point", "threshold")
 #: Columns of :func:`threshold_metrics`.
-THRESHOLD_COLUMNS: tuple[str, ...] = (
-    *GROUP_COLUMNS, "model", "operating_point", "threshold", "metric", "estimate", "ci_low", "ci_high",
-    "n", "n_positive", "n_clusters", "method", "confidence_level", "n_resamples", "n_failed_resamples", "reason",
-)
-#: Columns of :func:`performance`.
-PERFORMANCE_COLUMNS: tuple[str, ...] = (
-    *GROUP_COLUMNS, "model", "metric", "operating_point", "threshold", "estimate", "ci_low", "ci_high", "n",
-    "n_positive", "n_clusters", "method", "confidence_level", "n_resamples", "n_failed_resamples", "reason",
-)
-
+THRESHOLD_COLUMNS: tuple[str, ...] = tuple(result_columns(extra=_OWN))
+#: Columns of :func:`performance` (those of :func:`threshold_metrics`).
+PERFORMANCE_COLUMNS: tuple[str, ...] = THRESHOLD_COLUMNS
 
 
 # --------------------------------------------------------------------------------------------
@@ -94,8 +93,16 @@ def _denominators(tp, fp, tn, fn) -> dict[str, tuple[int, int]]:
     }
 
 
-class _Metric(_CodedStatistic):
-    """One operating-point metric at a fixed threshold, as a vectorised bootstrap statistic."""
+class OperatingPointStatistic(CodedStatistic):
+    """One operating-point metric at a fixed threshold, as a vectorised bootstrap statistic.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> stat = OperatingPointStatistic("sensitivity", 0.5)
+    >>> float(stat(np.array([0, 1, 1]), np.array([0.2, 0.7, 0.4]), np.ones((1, 3)))[0])
+    0.5
+    """
 
     def __init__(self, metric: str, threshold: float) -> None:
         self.metric, self.threshold, self.name = metric, threshold, metric
@@ -108,6 +115,9 @@ class _Metric(_CodedStatistic):
             return _metric_values(t[:, 3], t[:, 2], t[:, 0], t[:, 1])[self.metric]
 
         return codes, 4, finalize
+
+
+_Metric = OperatingPointStatistic  # old private name, still imported by stats/coverage/diagnostic.py
 
 
 def _target_threshold(y: np.ndarray, s: np.ndarray, kind: str, target: float) -> float:
@@ -142,24 +152,24 @@ CLASS_CONDITIONAL: tuple[str, ...] = ("sensitivity", "specificity", "balanced_ac
 
 
 def threshold_metrics(
-    data: Any,
-    labels: Any = None,
+    data: Cohort | pd.DataFrame,
     *,
+    labels: pd.DataFrame | None = None,
+    studies: pd.DataFrame | None = None,
     threshold: float | None = 0.5,
     target_sensitivity: float | None = None,
     target_specificity: float | None = None,
-    ci: Literal["auto", "wilson", "clopper-pearson", "bootstrap"] = "auto",
-    bootstrap_method: Literal["percentile", "basic", "bca"] = "percentile",
+    findings: Findings = None,
+    level: Level | None = None,
+    by: By = None,
     reference: str = "consensus",
-    finding: str | Sequence[str] | None = None,
-    level: Literal["study", "slice"] | None = None,
-    studies: pd.DataFrame | None = None,
-    cluster: Any = "auto",
+    interval: ProportionsInterval = "auto",
+    bootstrap_method: BootstrapMethod = "percentile",
+    cluster: str | None = "auto",
     stratify: bool | None = None,
-    by: str | None = None,
-    confidence_level: float = 0.95,
-    n_resamples: int = 2000,
-    rng: int | np.random.Generator | None = None,
+    confidence_level: float = CONFIDENCE_LEVEL,
+    n_resamples: int = N_RESAMPLES,
+    rng: Seed = None,
 ) -> pd.DataFrame:
     """Sensitivity, specificity, PPV, NPV, F1, accuracy, balanced accuracy and Youden's J.
 
@@ -177,11 +187,13 @@ def threshold_metrics(
 
     Parameters
     ----------
-    data, labels
-        A Cohort, or ``predictions`` and ``labels`` tables, or plain scores and 0/1 labels.
+    data, labels, studies, findings, level, by, reference
+        As :func:`hemstats.stats.auc`: a Cohort, or the predictions table with ``labels=``.
+        A ``by`` subgroup with one class gets NaN where a metric is undefined, with a
+        ``reason``, never an error.
     threshold : float or None, default 0.5
     target_sensitivity, target_specificity : float in (0, 1], optional
-    ci : {"auto", "wilson", "clopper-pearson", "bootstrap"}
+    interval : {"auto", "wilson", "clopper-pearson", "bootstrap"}
         Interval of the five proportions: Wilson / Clopper-Pearson (statsmodels
         ``proportion_confint``: ``wilson`` or ``beta``), or the bootstrap.  ``auto`` (default):
         Wilson for independent rows, the cluster bootstrap for clustered ones (slices).  A
@@ -189,24 +201,24 @@ def threshold_metrics(
         every resample agrees) is replaced by the Wilson interval, and ``reason`` says so.
         F1, balanced accuracy and Youden's J always get a bootstrap interval (held at the
         threshold; clipped to the metric's range).
-    cluster : "auto", str, array or None
+    cluster : "auto", str or None
         As :func:`hemstats.stats.auc`: slices are clustered by patient by default.  The closed
         forms assume independent rows, so an explicit ``wilson``/``clopper-pearson`` with
         clustered rows raises.
     stratify : bool or None
         ``None``: the design above; ``True``/``False`` force it for every metric.
-    Other parameters
+    bootstrap_method, confidence_level, n_resamples, rng
         As :func:`hemstats.stats.auc`.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``dataset, level, finding, subgroup, subgroup_value, model, operating_point,
-        threshold, metric, estimate, ci_low, ci_high, n, n_positive, n_clusters, method,
-        confidence_level, n_resamples, n_failed_resamples, reason``.  ``n`` is the metric's
-        denominator (cases for sensitivity, calls for PPV...).  A zero denominator (e.g. PPV
-        when the threshold is above every score) gives NaN and a ``reason``; a threshold
-        outside the score range is noted in ``reason``.
+        threshold, metric, estimate, ci_low, ci_high, n, n_positive, method, confidence_level,
+        n_resamples, n_failed_resamples, n_clusters, reason``.  ``n`` is the metric's
+        denominator (cases for sensitivity, calls for PPV...); ``n_positive`` the cases.  A
+        zero denominator (e.g. PPV when the threshold is above every score) gives NaN and a
+        ``reason``; a threshold outside the score range is noted in ``reason``.
 
     Notes
     -----
@@ -218,7 +230,7 @@ def threshold_metrics(
     --------
     >>> from hemstats.datasets import demo
     >>> cohort = demo.load(n_studies=200)
-    >>> res = threshold_metrics(cohort, finding="any", level="study", threshold=0.5, cluster=None,
+    >>> res = threshold_metrics(cohort, findings="any", level="study", threshold=0.5, cluster=None,
     ...                         n_resamples=200, rng=0)
     >>> res.query("model == 'model_a'")[["metric", "method"]].values.tolist()[:3]
     [['sensitivity', 'wilson'], ['specificity', 'wilson'], ['ppv', 'wilson']]
@@ -228,32 +240,33 @@ def threshold_metrics(
     >>> res.query("model == 'model_a'").set_index("metric").method[["f1", "youden_j"]].tolist()
     ['bootstrap-percentile', 'stratified-bootstrap-percentile']
     """
-    if ci not in ("auto", "wilson", "clopper-pearson", "bootstrap"):
-        raise InputError(f"ci must be 'auto', 'wilson', 'clopper-pearson' or 'bootstrap', got {ci!r}")
+    where = "threshold_metrics"
+    if not isinstance(interval, str) or interval not in _INTERVALS:
+        raise InputError(f"{where}: interval must be one of {_INTERVALS}, got {interval!r}")
     check_bootstrap_options(n_resamples=n_resamples, confidence_level=confidence_level,
                             bootstrap_method=bootstrap_method, rng=rng)
-    if stratify is not None and not isinstance(stratify, (bool, np.bool_)):
-        raise InputError(f"stratify must be True, False or None (each metric's design), got {stratify!r}")
+    if stratify is not None and not isinstance(stratify, bool | np.bool_):
+        raise InputError(f"{where}: stratify must be True, False or None (each metric's design), got {stratify!r}")
     _check_target("target_sensitivity", target_sensitivity)
     _check_target("target_specificity", target_specificity)
     if threshold is None and target_sensitivity is None and target_specificity is None:
-        raise InputError("give a threshold, a target_sensitivity or a target_specificity")
+        raise InputError(f"{where}: give a threshold, a target_sensitivity or a target_specificity")
     if threshold is not None and not (isinstance(threshold, numbers.Real) and not isinstance(threshold, bool)
                                       and np.isfinite(threshold)):
-        raise InputError(f"threshold must be a finite number, got {threshold!r}")
-    joined, unmatched, cluster_col = _prepare(data, labels, studies, reference=reference, finding=finding,
-                                              level=level, cluster=cluster, by=by)
+        raise InputError(f"{where}: threshold must be a finite number, got {threshold!r}")
+    joined, unmatched, cluster_col = prepare(data, where=where, labels=labels, studies=studies, reference=reference,
+                                             findings=findings, level=level, cluster=cluster, by=by)
     gen = np.random.default_rng(rng)
-    rows: list[dict] = []
-    for group, model, y, s, cc in _model_arrays(joined, cluster_col):
-        if cc is not None and ci in ("wilson", "clopper-pearson"):
+    rows: list[dict[str, Any]] = []
+    for group, model, y, s, cc in model_arrays(joined, cluster_col):
+        if cc is not None and interval in ("wilson", "clopper-pearson"):
             raise InputError(
-                f"ci={ci!r} assumes independent rows, but the {group['level']} rows of dataset {group['dataset']!r} "
-                "are clustered: use ci='bootstrap' (or 'auto'), or cluster=None"
+                f"{where}: interval={interval!r} assumes independent rows, but the {group['level']} rows of dataset "
+                f"{group['dataset']!r} are clustered: use interval='bootstrap' (or 'auto'), or cluster=None"
             )
-        p_ci = ("bootstrap" if cc is not None else "wilson") if ci == "auto" else ci
+        how = ("bootstrap" if cc is not None else "wilson") if interval == "auto" else interval
         n_clusters = len(y) if cc is None else len(pd.unique(cc))
-        note = _unmatched_note(unmatched, (group["dataset"], group["level"], group["finding"], model))
+        note = unmatched_note(unmatched, group, model)
         points = []
         if threshold is not None:
             points.append(("threshold", float(threshold)))
@@ -262,13 +275,14 @@ def threshold_metrics(
                 points.append((f"{kind}>={target:g}", _target_threshold(y, s, kind, target)))
         seed = int(gen.integers(2**63 - 1))
         for name, thr in points:
-            rows.extend(_point_rows(group, str(model), name, thr, y, s, cc, n_clusters, note, p_ci,
+            rows.extend(_point_rows(group, model, name, thr, y, s, cc, n_clusters, note, how,
                                     bootstrap_method, stratify, confidence_level, n_resamples, seed))
-    return _finish(rows, THRESHOLD_COLUMNS)
+    return result_frame(rows, extra=_OWN)
 
 
-def _point_rows(group, model, name, thr, y, s, cc, n_clusters, note, ci, bootstrap_method, stratify,
-                confidence_level, n_resamples, seed) -> list[dict]:
+def _point_rows(group: dict[str, Any], model: str, name: str, thr: float, y: np.ndarray, s: np.ndarray,
+                cc: np.ndarray | None, n_clusters: int, note: str | None, ci: str, bootstrap_method: BootstrapMethod,
+                stratify: bool | None, confidence_level: float, n_resamples: int, seed: int) -> list[dict[str, Any]]:
     call = s >= thr
     pos = y.astype(bool)
     tp, fp = int((pos & call).sum()), int((~pos & call).sum())
@@ -287,7 +301,7 @@ def _point_rows(group, model, name, thr, y, s, cc, n_clusters, note, ci, bootstr
     if len(np.unique(y)) == 2 and len(y) >= 2 and np.isfinite(thr):
         for metric in need_boot:
             dists[metric] = bootstrap_distribution(
-                _Metric(metric, thr), y, s, model=[model], cluster=cc, stratify=strat[metric],
+                statistic=OperatingPointStatistic(metric, thr), y=y, score=s, model=[model], cluster=cc, stratify=strat[metric],
                 n_resamples=n_resamples, rng=seed, jackknife=bootstrap_method == "bca",
             )
     for metric in METRICS:
@@ -308,27 +322,27 @@ def _point_rows(group, model, name, thr, y, s, cc, n_clusters, note, ci, bootstr
                           "Wilson interval instead (assumes independent rows)")
         if closed is not None:
             k, n = dens[metric]
-            lo, hi = _interval(k, n, confidence_level, closed) if n > 0 else (np.nan, np.nan)
+            lo, hi = proportion_interval(k, n, confidence_level, cast(Any, closed)) if n > 0 else (np.nan, np.nan)
             out.append({**base, "ci_low": float(lo), "ci_high": float(hi), "method": closed, "n_resamples": 0,
-                        "n_failed_resamples": 0, "reason": _reason_join(*reason)})
+                        "n_failed_resamples": 0, "reason": reason_join(*reason)})
             continue
         if metric not in dists:
             out.append({**base, "ci_low": np.nan, "ci_high": np.nan, "method": codes[metric],
                         "n_resamples": 0, "n_failed_resamples": 0,
-                        "reason": _reason_join(*reason, "one class only: no bootstrap interval")})
+                        "reason": reason_join(*reason, "one class only: no bootstrap interval")})
             continue
         if np.isfinite(est):
-            rec = dists[metric].ci(method=bootstrap_method, confidence_level=confidence_level).iloc[0]
+            rec = dists[metric].ci(bootstrap_method=bootstrap_method, confidence_level=confidence_level).iloc[0]
             lo, hi, failed, why = rec["ci_low"], rec["ci_high"], int(rec["n_failed_resamples"]), rec["reason"]
             if failed:
-                why = _reason_join(f"{failed} of {n_resamples} resamples left {metric} undefined; the interval "
+                why = reason_join(f"{failed} of {n_resamples} resamples left {metric} undefined; the interval "
                                    "uses the others", *[p for p in str(why).split("; ") if "held one class" not in p])
         else:
             lo = hi = np.nan
             failed, why = 0, None
         out.append({**base, "ci_low": lo, "ci_high": hi, "method": codes[metric],
                     "n_resamples": int(n_resamples), "n_failed_resamples": failed,
-                    "reason": _reason_join(*reason, why)})
+                    "reason": reason_join(*reason, why)})
     return out
 
 
@@ -339,31 +353,31 @@ _PARTS = ("auc", "average_precision", "threshold", "calibration")
 
 
 def performance(
-    data: Any,
-    labels: Any = None,
+    data: Cohort | pd.DataFrame,
     *,
+    labels: pd.DataFrame | None = None,
+    studies: pd.DataFrame | None = None,
     threshold: float | None = 0.5,
     target_sensitivity: float | None = None,
     target_specificity: float | None = None,
-    include: Sequence[str] = _PARTS,
-    auc_method: Literal["auto", "delong", "bootstrap"] = "auto",
-    ci: Literal["auto", "wilson", "clopper-pearson", "bootstrap"] = "auto",
-    bootstrap_method: Literal["percentile", "basic", "bca"] = "percentile",
+    include: str | Sequence[str] = _PARTS,
+    findings: Findings = None,
+    level: Level | None = None,
+    by: By = None,
     reference: str = "consensus",
-    finding: str | Sequence[str] | None = None,
-    level: Literal["study", "slice"] | None = None,
-    studies: pd.DataFrame | None = None,
-    cluster: Any = "auto",
+    auc_interval: AucInterval = "auto",
+    interval: ProportionsInterval = "auto",
+    bootstrap_method: BootstrapMethod = "percentile",
+    cluster: str | None = "auto",
     stratify: bool | None = None,
-    by: str | None = None,
-    confidence_level: float = 0.95,
-    n_resamples: int = 2000,
-    rng: int | np.random.Generator | None = None,
+    confidence_level: float = CONFIDENCE_LEVEL,
+    n_resamples: int = N_RESAMPLES,
+    rng: Seed = None,
 ) -> pd.DataFrame:
     """AUC, average precision, operating-point metrics and calibration for every group at once.
 
     One long frame for every dataset x level x finding x model (x ``by`` subgroup) of a
-    Cohort (or of ``predictions`` and ``labels`` tables, or plain arrays).
+    Cohort (or of a predictions table with ``labels=``).
 
     Parameters
     ----------
@@ -371,12 +385,12 @@ def performance(
         Operating points, as :func:`threshold_metrics`.
     include : sequence of {"auc", "average_precision", "threshold", "calibration"}
         The parts to compute (calibration needs scores in [0, 1]).
-    auc_method : {"auto", "delong", "bootstrap"}
-        ``auto``: DeLong for independent rows, the cluster bootstrap for clustered ones
-        (slices are clustered by patient by default, ``cluster="auto"``).
-    ci : {"auto", "wilson", "clopper-pearson", "bootstrap"}
-        Interval of the operating-point proportions; ``auto``: Wilson for independent rows,
-        the cluster bootstrap for clustered ones.
+    auc_interval : {"auto", "delong", "bootstrap"}
+        The ``interval`` of :func:`hemstats.stats.auc`.  ``auto``: DeLong for independent
+        rows, the cluster bootstrap for clustered ones (slices are clustered by patient by
+        default, ``cluster="auto"``).
+    interval : {"auto", "wilson", "clopper-pearson", "bootstrap"}
+        The ``interval`` of :func:`threshold_metrics` (the operating-point proportions).
     stratify : bool or None
         ``None`` (default): each metric's design, stratified by class for the AUC,
         sensitivity, specificity, balanced accuracy and Youden's J, unstratified (cohort
@@ -388,12 +402,10 @@ def performance(
     Returns
     -------
     pandas.DataFrame
-        Columns ``dataset, level, finding, subgroup, subgroup_value, model, metric,
-        operating_point, threshold, estimate, ci_low, ci_high, n, n_positive, n_clusters,
-        method, confidence_level, n_resamples, n_failed_resamples, reason``.  ``metric`` is
-        ``auc``, ``average_precision``, one of :data:`METRICS`, ``brier``,
-        ``calibration_intercept`` or ``calibration_slope``; ``operating_point`` and
-        ``threshold`` are missing for threshold-free metrics.
+        The columns of :func:`threshold_metrics`.  ``metric`` is ``auc``,
+        ``average_precision``, one of :data:`METRICS`, ``brier``, ``calibration_intercept`` or
+        ``calibration_slope``; ``operating_point`` and ``threshold`` are missing for
+        threshold-free metrics.
 
     Notes
     -----
@@ -405,45 +417,41 @@ def performance(
     --------
     >>> from hemstats.datasets import demo
     >>> cohort = demo.load(n_studies=200)
-    >>> res = performance(cohort, finding="any", level="study", cluster=None, n_resamples=200, rng=0)
+    >>> res = performance(cohort, findings="any", level="study", cluster=None, n_resamples=200, rng=0)
     >>> sorted(res.metric.unique())[:4]
     ['accuracy', 'auc', 'average_precision', 'balanced_accuracy']
     >>> res.query("metric == 'auc'")[["model", "method"]].values.tolist()
     [['model_a', 'delong'], ['model_b', 'delong']]
     """
-    from hemstats.stats.diagnostic.calibration import calibration as _calibration
+    from hemstats.stats.diagnostic.calibration import calibration
 
-    include = (include,) if isinstance(include, str) else tuple(include)
-    unknown = sorted(set(include) - set(_PARTS))
+    parts = (include,) if isinstance(include, str) else tuple(include)
+    unknown = sorted(set(parts) - set(_PARTS))
     if unknown:
-        raise InputError(f"include: unknown parts {unknown}; choose from {_PARTS}")
-    if auc_method not in ("auto", "delong", "bootstrap"):
-        raise InputError(f"auc_method must be auto, delong or bootstrap, got {auc_method!r}")
-    if ci not in ("auto", "wilson", "clopper-pearson", "bootstrap"):
-        raise InputError(f"ci must be auto, wilson, clopper-pearson or bootstrap, got {ci!r}")
+        raise InputError(f"performance: include has unknown parts {unknown}; choose from {_PARTS}")
+    if not isinstance(auc_interval, str) or auc_interval not in ("auto", "delong", "bootstrap"):
+        raise InputError(f"performance: auc_interval must be one of ('auto', 'delong', 'bootstrap'), "
+                         f"got {auc_interval!r}")
+    if not isinstance(interval, str) or interval not in _INTERVALS:
+        raise InputError(f"performance: interval must be one of {_INTERVALS}, got {interval!r}")
     check_bootstrap_options(n_resamples=n_resamples, confidence_level=confidence_level,
                             bootstrap_method=bootstrap_method, rng=rng)
-    a_method, p_ci = auc_method, ci  # "auto" is resolved per group (clustered or not)
     gen = np.random.default_rng(rng)
-    common = dict(reference=reference, finding=finding, level=level, studies=studies, cluster=cluster, by=by,
-                  confidence_level=confidence_level)
-    boot = dict(n_resamples=n_resamples, rng=gen)
+    common: dict[str, Any] = dict(labels=labels, studies=studies, reference=reference, findings=findings,
+                                  level=level, cluster=cluster, by=by, confidence_level=confidence_level,
+                                  n_resamples=n_resamples, rng=gen, stratify=stratify)
     frames = []
-    if "auc" in include:
-        frames.append(auc(data, labels, method=a_method, bootstrap_method=bootstrap_method, stratify=stratify,
-                          **common, **boot).assign(metric="auc"))
-    if "average_precision" in include:
-        frames.append(average_precision(data, labels, bootstrap_method=bootstrap_method, stratify=stratify,
-                                        **common, **boot).assign(metric="average_precision"))
-    if "threshold" in include and not (threshold is None and target_sensitivity is None and target_specificity is None):
-        frames.append(threshold_metrics(data, labels, threshold=threshold, target_sensitivity=target_sensitivity,
-                                        target_specificity=target_specificity, ci=p_ci,
-                                        bootstrap_method=bootstrap_method, stratify=stratify, **common, **boot))
-    if "calibration" in include:
-        frames.append(_calibration(data, labels, stratify=stratify, **common, **boot))
+    if "auc" in parts:
+        frames.append(auc(data, interval=auc_interval, bootstrap_method=bootstrap_method, **common))
+    if "average_precision" in parts:
+        frames.append(average_precision(data, bootstrap_method=bootstrap_method, **common))
+    if "threshold" in parts and not (threshold is None and target_sensitivity is None and target_specificity is None):
+        frames.append(threshold_metrics(data, threshold=threshold, target_sensitivity=target_sensitivity,
+                                        target_specificity=target_specificity, interval=interval,
+                                        bootstrap_method=bootstrap_method, **common))
+    if "calibration" in parts:
+        frames.append(calibration(data, **common))
+    if not frames:
+        return result_frame([], extra=_OWN)
     out = pd.concat([f.reindex(columns=list(PERFORMANCE_COLUMNS)) for f in frames], ignore_index=True)
-    out["operating_point"] = out["operating_point"].astype("string")
-    out["threshold"] = out["threshold"].astype("float64")
-    for c in ("metric", "model", "method", "reason"):
-        out[c] = out[c].astype("string")
-    return out
+    return result_frame(out, extra=_OWN)

@@ -9,13 +9,20 @@ patients (``cluster``), so several studies of one patient count once.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
 from hemstats.errors import InputError
-from hemstats.stats.resampling.engine import bootstrap_distribution, check_bootstrap_options, method_code
+from hemstats.stats._core.columns import result_columns, result_frame
+from hemstats.stats._core.options import check_bootstrap_options, method_code
+from hemstats.stats._core.resolve import check_columns
+from hemstats.stats._core.types import CONFIDENCE_LEVEL, N_RESAMPLES, BootstrapMethod, Seed
+from hemstats.stats.resampling.engine import bootstrap_distribution
+
+if TYPE_CHECKING:
+    from hemstats.cohort import Cohort
 
 __all__ = ["segmentation_per_case", "segmentation_metrics", "SEGMENTATION_CASE_COLUMNS", "SEGMENTATION_COLUMNS"]
 
@@ -25,14 +32,11 @@ SEGMENTATION_CASE_COLUMNS: tuple[str, ...] = (
     "abs_volume_error_ml", "reason",
 )
 #: Columns of :func:`segmentation_metrics`.
-SEGMENTATION_COLUMNS: tuple[str, ...] = (
-    "dataset", "finding", "model", "metric", "estimate", "ci_low", "ci_high", "n", "n_clusters", "method",
-    "confidence_level", "n_resamples", "n_failed_resamples", "reason",
-)
+SEGMENTATION_COLUMNS: tuple[str, ...] = tuple(result_columns(extra=("model",)))
 _METRICS = ("dice", "iou", "abs_volume_error_ml")
 
 
-def _mask_row(ref: np.ndarray, pred: np.ndarray, voxel_ml: float, where: str) -> dict:
+def _mask_row(ref: np.ndarray, pred: np.ndarray, voxel_ml: float, where: str) -> dict[str, Any]:
     ref, pred = np.asarray(ref), np.asarray(pred)
     if ref.shape != pred.shape:
         raise InputError(f"{where}: reference mask has shape {ref.shape}, prediction {pred.shape}")
@@ -51,8 +55,8 @@ def _mask_row(ref: np.ndarray, pred: np.ndarray, voxel_ml: float, where: str) ->
 
 
 def segmentation_per_case(
-    reference: Any,
-    prediction: Any,
+    reference: Cohort | pd.DataFrame | Sequence[Any] | Mapping[str, Any],
+    prediction: pd.DataFrame | Sequence[Any] | Mapping[str, Any],
     *,
     voxel_volume_ml: float | Sequence[float] | None = None,
     spacing_mm: Sequence[float] | Sequence[Sequence[float]] | None = None,
@@ -60,18 +64,24 @@ def segmentation_per_case(
     case_ids: Sequence[str] | None = None,
     cluster: Sequence[Any] | None = None,
     dataset: str | None = None,
-    finding: str | None = None,
+    findings: str | None = None,
     model: str = "model",
 ) -> pd.DataFrame:
-    """Dice, IoU and volumes of each case.
+    """Dice, IoU and volumes of each case (a per-case table, one row per case and model).
+
+    An array kernel for masks (reference first, as scikit-learn puts ``y_true`` first), and a
+    volume comparison for tables.
 
     Parameters
     ----------
-    reference, prediction : sequences of arrays, mappings case id -> array, or lesions tables
-        Masks: one pair per case (binary, or label maps with ``label`` selecting a value).
-        Tables: two canonical ``lesions`` tables (``dataset, study_id, finding, volume_ml``);
-        ``prediction`` may hold a ``model`` column.  Tables give volumes only (Dice and IoU
-        are NaN with a reason); a case missing from one table counts as 0 ml there.
+    reference : Cohort, lesions table, sequence of arrays or mapping case id -> array
+        Masks: one per case (binary, or label maps with ``label`` selecting a value).
+        Tables: a Cohort (its ``lesions``) or the canonical ``lesions`` table (``dataset,
+        study_id, finding, volume_ml``) of the reference.
+    prediction : lesions table, sequence of arrays or mapping case id -> array
+        The predicted masks (as ``reference``), or a lesions table of predicted volumes, which
+        may hold a ``model`` column.  Tables give volumes only (Dice and IoU are NaN with a
+        reason); a case missing from one table counts as 0 ml there.
     voxel_volume_ml, spacing_mm
         Voxel size: one volume in ml (or one per case), or the voxel spacing in mm (one
         triple, or one per case; ml = product / 1000).  Required for masks.
@@ -79,8 +89,10 @@ def segmentation_per_case(
         The mask value to compare (default: any non-zero voxel).
     case_ids, cluster : sequences, optional
         Case ids (default the mapping keys or 0..n-1) and each case's patient id.
-    dataset, finding, model : str, optional
-        Written into the output columns.
+    dataset, model : str, optional
+        Written into the output columns (masks).
+    findings : str, optional
+        Masks: written into ``finding``.  Tables: keep this finding only.
 
     Returns
     -------
@@ -97,8 +109,14 @@ def segmentation_per_case(
     >>> float(row.dice), float(row.iou), float(row.abs_volume_error_ml)
     (0.5, 0.3333333333333333, 0.0)
     """
+    from hemstats.cohort import Cohort
+
+    if findings is not None and not isinstance(findings, str):
+        raise InputError(f"segmentation_per_case: findings must be one finding code, got {findings!r}")
+    if isinstance(reference, Cohort):
+        reference = reference.lesions
     if isinstance(reference, pd.DataFrame) or isinstance(prediction, pd.DataFrame):
-        return _from_tables(reference, prediction, finding=finding, model=model)
+        return _from_tables(reference, prediction, finding=findings, model=model)
     if isinstance(reference, Mapping):
         ids = list(reference) if case_ids is None else list(case_ids)
         if not isinstance(prediction, Mapping):
@@ -108,7 +126,7 @@ def segmentation_per_case(
             raise InputError(f"prediction: no mask for cases {missing[:5]} (of {len(missing)})")
         refs, preds = [reference[i] for i in ids], [prediction[i] for i in ids]
     else:
-        refs, preds = list(reference), list(prediction)
+        refs, preds = list(cast(Sequence[Any], reference)), list(cast(Sequence[Any], prediction))
         if len(refs) != len(preds):
             raise InputError(f"{len(refs)} reference masks but {len(preds)} predicted masks")
         ids = [str(i) for i in range(len(refs))] if case_ids is None else list(case_ids)
@@ -132,27 +150,27 @@ def segmentation_per_case(
         r, p = np.asarray(refs[i]), np.asarray(preds[i])
         if label is not None:
             r, p = r == label, p == label
-        rows.append({"dataset": dataset, "study_id": str(ids[i]), "finding": finding, "model": model,
+        rows.append({"dataset": dataset, "study_id": str(ids[i]), "finding": findings, "model": model,
                      "cluster": clusters[i], **_mask_row(r, p, float(vox[i]), f"case {ids[i]!r}")})
     return _frame(rows)
 
 
-def _frame(rows: list[dict]) -> pd.DataFrame:
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=list(SEGMENTATION_CASE_COLUMNS))
     out["reason"] = out["reason"].astype("string")
     return out
 
 
-def _from_tables(reference: pd.DataFrame, prediction: pd.DataFrame, *, finding: str | None, model: str) -> pd.DataFrame:
+def _from_tables(reference: Any, prediction: Any, *, finding: str | None, model: str) -> pd.DataFrame:
     for name, t in (("reference", reference), ("prediction", prediction)):
         if not isinstance(t, pd.DataFrame):
-            raise InputError(f"{name}: expected a lesions table like the other argument")
-        missing = sorted({"dataset", "study_id", "finding", "volume_ml"} - set(t.columns))
-        if missing:
-            raise InputError(f"{name}: lesions table lacks columns {missing}")
+            raise InputError(f"segmentation_per_case: {name} must be a lesions table like the other argument, "
+                             f"got {type(t).__name__}")
+        check_columns(t, "lesions", where=f"segmentation_per_case ({name})",
+                      columns=("dataset", "study_id", "finding", "volume_ml"))
     key = ["dataset", "study_id", "finding"]
     ref = reference[key + ["volume_ml"]].astype({k: object for k in key})
-    pred = prediction.assign(model=prediction["model"] if "model" in prediction else model)
+    pred = prediction.assign(model=prediction.get("model", model))
     pred = pred[key + ["model", "volume_ml"]].astype({k: object for k in key + ["model"]})
     if finding is not None:
         ref, pred = ref[ref["finding"] == finding], pred[pred["finding"] == finding]
@@ -179,10 +197,10 @@ def segmentation_metrics(
     *,
     studies: pd.DataFrame | None = None,
     cluster: str | None = "cluster",
-    method: Literal["percentile", "basic", "bca"] = "percentile",
-    confidence_level: float = 0.95,
-    n_resamples: int = 2000,
-    rng: int | np.random.Generator | None = None,
+    bootstrap_method: BootstrapMethod = "percentile",
+    confidence_level: float = CONFIDENCE_LEVEL,
+    n_resamples: int = N_RESAMPLES,
+    rng: Seed = None,
 ) -> pd.DataFrame:
     """Mean Dice, IoU and absolute volume error with patient-clustered bootstrap CIs.
 
@@ -195,7 +213,7 @@ def segmentation_metrics(
     cluster : str or None, default "cluster"
         Column of ``per_case`` (or of ``studies``) whose values are resampled whole;
         ``None`` resamples cases.
-    method, confidence_level, n_resamples, rng
+    bootstrap_method, confidence_level, n_resamples, rng
         As :func:`hemstats.stats.bootstrap_ci` (unstratified: there are no classes).  The
         ``method`` column says the design: ``cluster-bootstrap-percentile`` (patients resampled
         whole) or ``bootstrap-percentile`` (``cluster=None``); Dice and IoU intervals are
@@ -204,8 +222,10 @@ def segmentation_metrics(
     Returns
     -------
     pandas.DataFrame
-        Columns ``dataset, finding, model, metric, estimate, ci_low, ci_high, n, n_clusters,
-        method, confidence_level, n_resamples, n_failed_resamples, reason``; ``metric`` is
+        Columns ``dataset, level, finding, subgroup, subgroup_value, model, metric, estimate,
+        ci_low, ci_high, n, n_positive, method, confidence_level, n_resamples,
+        n_failed_resamples, n_clusters, reason`` (``level``, ``subgroup``, ``subgroup_value`` and
+        ``n_positive`` missing: masks have no label level and no classes); ``metric`` is
         ``dice``, ``iou`` or ``abs_volume_error_ml``; cases where a metric is undefined
         (both masks empty) are left out of that metric and counted in ``reason``.
 
@@ -224,17 +244,21 @@ def segmentation_metrics(
     >>> res[["metric", "n", "n_clusters"]].values.tolist()
     [['dice', 6, 3], ['iou', 6, 3], ['abs_volume_error_ml', 6, 3]]
     """
-    n_resamples, confidence_level, method = check_bootstrap_options(
-        n_resamples=n_resamples, confidence_level=confidence_level, bootstrap_method=method, rng=rng)
+    where = "segmentation_metrics"
+    n_resamples, confidence_level, checked = check_bootstrap_options(
+        n_resamples=n_resamples, confidence_level=confidence_level, bootstrap_method=bootstrap_method, rng=rng)
+    method = cast(BootstrapMethod, checked)
     if not isinstance(per_case, pd.DataFrame):
-        raise InputError(f"per_case: expected the table of segmentation_per_case, got {type(per_case).__name__}")
+        raise InputError(f"{where}: per_case must be the table of segmentation_per_case, got {type(per_case).__name__}")
     missing = sorted(set(SEGMENTATION_CASE_COLUMNS) - {"reason"} - set(per_case.columns))
     if missing:
-        raise InputError(f"per_case: missing columns {missing}; use segmentation_per_case")
+        raise InputError(f"{where}: per_case is missing columns {missing}; use segmentation_per_case")
+    if cluster is not None and not isinstance(cluster, str):
+        raise InputError(f"{where}: cluster must be a column name or None, got {cluster!r}")
     frame = per_case
     if cluster is not None and cluster not in frame.columns:
         if studies is None or cluster not in studies.columns:
-            raise InputError(f"cluster {cluster!r} is neither a per_case column nor a studies column")
+            raise InputError(f"{where}: cluster {cluster!r} is neither a per_case column nor a studies column")
         st = studies[["dataset", "study_id", cluster]].astype({"dataset": object, "study_id": object})
         frame = frame.astype({"dataset": object, "study_id": object}).merge(st, on=["dataset", "study_id"], how="left")
     gen = np.random.default_rng(rng)
@@ -258,15 +282,14 @@ def segmentation_metrics(
                              "ci_high": np.nan, "n_resamples": 0, "n_failed_resamples": 0,
                              "reason": "; ".join(x for x in (note, "fewer than 2 cases: no interval") if x)})
                 continue
-            dist = bootstrap_distribution(_weighted_mean, np.zeros(int(ok.sum()), dtype=np.int8), vals[ok],
+            dist = bootstrap_distribution(statistic=_weighted_mean, y=np.zeros(int(ok.sum()), dtype=np.int8),
+                                          score=vals[ok],
                                           model=[str(group["model"])], cluster=cl, stratify=False,
                                           n_resamples=n_resamples, rng=gen, jackknife=method == "bca")
             bounds = (0.0, 1.0) if metric in ("dice", "iou") else (0.0, np.inf)
-            ci = dist.ci(method=method, confidence_level=confidence_level, bounds=bounds).iloc[0]
+            ci = dist.ci(bootstrap_method=method, confidence_level=confidence_level, bounds=bounds).iloc[0]
             rows.append({**base, "estimate": float(ci.estimate), "ci_low": ci.ci_low, "ci_high": ci.ci_high,
                          "n_resamples": n_resamples, "n_failed_resamples": int(ci.n_failed_resamples),
                          "reason": "; ".join(str(x) for x in (note, ci.reason) if x is not None and x is not pd.NA)
                          or None})
-    out = pd.DataFrame(rows, columns=list(SEGMENTATION_COLUMNS))
-    out["reason"] = out["reason"].astype("string")
-    return out
+    return result_frame(rows, extra=("model",))
