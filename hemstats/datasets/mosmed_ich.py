@@ -47,9 +47,10 @@ import csv
 import logging
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -68,6 +69,9 @@ from hemstats.io.tables import (
     sex_codes,
 )
 from hemstats.privacy import project_salt, pseudonymize
+
+if TYPE_CHECKING:
+    from hemstats.io.dicom import ScanResult
 
 __all__ = ["ROLE_PATTERNS", "FINDING_ROLES", "match_columns", "read_registry", "load"]
 
@@ -120,7 +124,7 @@ def _role_of(header: object) -> str | None:
 
 
 def match_columns(
-    headers: list[object], *, columns: Mapping[str, str] | None = None, path: str | Path = "registry"
+    headers: Sequence[object], *, columns: Mapping[str, str] | None = None, path: str | Path = "registry"
 ) -> dict[str, str]:
     """Role -> header for a registry's headers; ``columns`` overrides the patterns.
 
@@ -156,9 +160,9 @@ def match_columns(
     for h in headers:
         if str(h) in taken:
             continue
-        role = _role_of(h)
-        if role is not None and role not in out:
-            found.setdefault(role, []).append(str(h))
+        guess = _role_of(h)
+        if guess is not None and guess not in out:
+            found.setdefault(guess, []).append(str(h))
     for role, hits in found.items():
         if len(hits) > 1:
             raise DataFormatError(
@@ -227,7 +231,7 @@ def read_registry(
     return table, mapping, unmapped
 
 
-def _rows(mask, first_row: int) -> str:
+def _rows(mask: Iterable[object], first_row: int) -> str:
     positions = [int(i) for i, m in enumerate(mask) if m]
     shown = ", ".join(str(p + first_row) for p in positions[:5]) + (", ..." if len(positions) > 5 else "")
     return f"{len(positions)} row{'s' * (len(positions) != 1)}, spreadsheet row {shown}"
@@ -275,17 +279,20 @@ def _agree(field: str, registry: object, dicom: object) -> bool:
         if field == "kernel":
             return a == b or a in b.split("/")
         return a == b or a.startswith(b + " ") or b.startswith(a + " ")
-    a, b = float(registry), float(dicom)
+    x, y = float(registry), float(dicom)  # type: ignore[arg-type]  # numbers: the fields above are text
     if field == "tube_current_ma":
-        return math.isclose(a, b, rel_tol=0.05, abs_tol=0.5)
+        return math.isclose(x, y, rel_tol=0.05, abs_tol=0.5)
     if field == "age_years":
-        return abs(a - b) <= 1.0
-    return math.isclose(a, b, rel_tol=0.01, abs_tol=0.01)
+        return abs(x - y) <= 1.0
+    return math.isclose(x, y, rel_tol=0.01, abs_tol=0.01)
 
 
-def _cross_check(studies: pd.DataFrame, series: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[dict], dict]:
+def _cross_check(
+    studies: pd.DataFrame, series: pd.DataFrame, name: str
+) -> tuple[pd.DataFrame, list[dict[str, Any]], dict[str, int]]:
     """Fill missing technical fields from the main series and note disagreements."""
-    notes, filled = [], {}
+    notes: list[dict[str, Any]] = []
+    filled: dict[str, int] = {}
     fields = (*_TEXT_TECH, *_NUM_TECH, "sex", "age_years")
     series = series.assign(study=series["folder"].str.split("/").str[0])
     listed = set(studies["study_id"])
@@ -409,25 +416,25 @@ def load(
         return _load(root, name, registry, sheet, columns, studies_dir, executor, progress, salt)
 
 
-def _load(root: Path, name: str, registry: str, sheet: str | int, columns: Mapping[str, str] | None,
-          studies_dir: str | None, executor: Executor | None, progress: bool, salt: str | None) -> Cohort:
-    path = root / registry
-    table, mapping, unmapped = read_registry(path, columns=columns, sheet=sheet)
-    first = table.attrs["first_row"]
-    salt = project_salt(salt)
-
-    sid_col = mapping["study"]
-    sids = table[sid_col].map(
+def _study_ids(table: pd.DataFrame, column: str, path: Path, first: int) -> pd.Series:
+    """Study ids as text (an Excel whole number without ``.0``); blank or repeated ids are errors."""
+    sids = table[column].map(
         lambda v: None if pd.isna(v) else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip())
     )
     if sids.isna().any():
         raise DataFormatError(
-            f"{path}, column {sid_col!r}: expected a study id in every row; {_rows(sids.isna(), first)}"
+            f"{path}, column {column!r}: expected a study id in every row; {_rows(sids.isna(), first)}"
         )
     dup = sids.duplicated(keep=False)
     if dup.any():
-        raise DataFormatError(f"{path}, column {sid_col!r}: expected unique study ids; {_rows(dup, first)}")
+        raise DataFormatError(f"{path}, column {column!r}: expected unique study ids; {_rows(dup, first)}")
+    return sids
 
+
+def _registry_studies(
+    table: pd.DataFrame, mapping: Mapping[str, str], sids: pd.Series, *, path: Path, first: int, name: str, salt: str
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """The studies table from the registry (hashed patient, sex, age, technique) and out-of-range age notes."""
     studies = pd.DataFrame({"dataset": name, "study_id": sids})
     studies["patient_id"] = (
         pseudonymize(table[mapping["patient"]], salt=salt).to_numpy() if "patient" in mapping else pd.NA
@@ -435,7 +442,7 @@ def _load(root: Path, name: str, registry: str, sheet: str | int, columns: Mappi
     studies["sex"] = (
         _sex(table[mapping["sex"]], path=path, column=mapping["sex"], first_row=first) if "sex" in mapping else None
     )
-    age_notes: list[dict] = []
+    age_notes: list[dict[str, Any]] = []
     if "age" in mapping:
         ages = _parse(table[mapping["age"]], "age", path=path, column=mapping["age"], first_row=first)
         ages, texts = age_in_range(ages.set_axis(pd.RangeIndex(len(ages)) + first - 2), path=path.name,
@@ -456,65 +463,71 @@ def _load(root: Path, name: str, registry: str, sheet: str | int, columns: Mappi
             if field in mapping
             else pd.NA
         )
-    flags = {
+    return studies, age_notes
+
+
+def _registry_flags(table: pd.DataFrame, mapping: Mapping[str, str], *, path: Path, first: int) -> dict[str, pd.Series]:
+    """Role -> parsed 0/1 flags, for the finding roles and ``multiple`` the registry has."""
+    return {
         role: _parse(table[mapping[role]], "flag", path=path, column=mapping[role], first_row=first)
         for role in (*FINDING_ROLES, "multiple")
         if role in mapping
     }
 
-    notes: list[dict] = list(age_notes)
-    if "multiple" in flags:
-        subtypes = [flags[r] for r in ("edh", "sdh", "sah", "iph", "ivh") if r in flags]
-        if subtypes:
-            n_pos = pd.concat(subtypes, axis=1).fillna(0).sum(axis=1)
-            complete = pd.concat(subtypes, axis=1).notna().all(axis=1)
-            implied = (n_pos >= 2).astype("Int8")
-            off = complete & flags["multiple"].notna() & (flags["multiple"] != implied)
-            for i in off[off.fillna(False)].index:
-                notes.append(
-                    {
-                        "dataset": name,
-                        "study_id": sids[i],
-                        "kind": "registry_inconsistent",
-                        "detail": f"multiple-hemorrhage flag {int(flags['multiple'][i])} but {int(n_pos[i])} subtypes positive",
-                        "field": "multiple",
-                    }
-                )
 
-    filled: dict[str, int] = {}
-    n_series = 0
-    scan_dir = root / studies_dir if studies_dir is not None else None
-    if scan_dir is not None and scan_dir.is_dir():
-        from hemstats.io.dicom import scan_dicom
+def _multiple_flag_notes(flags: dict[str, pd.Series], sids: pd.Series, name: str) -> list[dict[str, Any]]:
+    """A ``registry_inconsistent`` note where the multiple-hemorrhage flag contradicts the subtype flags."""
+    notes: list[dict[str, Any]] = []
+    subtypes = [flags[r] for r in ("edh", "sdh", "sah", "iph", "ivh") if r in flags]
+    if "multiple" not in flags or not subtypes:
+        return notes
+    n_pos = pd.concat(subtypes, axis=1).fillna(0).sum(axis=1)
+    complete = pd.concat(subtypes, axis=1).notna().all(axis=1)
+    implied = (n_pos >= 2).astype("Int8")
+    off = complete & flags["multiple"].notna() & (flags["multiple"] != implied)
+    for i in off[off.fillna(False)].index:
+        notes.append(
+            {
+                "dataset": name,
+                "study_id": sids[i],
+                "kind": "registry_inconsistent",
+                "detail": f"multiple-hemorrhage flag {int(flags['multiple'][i])} but {int(n_pos[i])} subtypes positive",
+                "field": "multiple",
+            }
+        )
+    return notes
 
-        scan = scan_dicom(scan_dir, executor=executor, progress=progress, salt=salt)
-        n_series = len(scan.series)
-        studies, cross, filled = _cross_check(studies, scan.series, name)
-        notes.extend(cross)
-        for row in scan.failures.itertuples(index=False):
-            study = row.path.split("/")[0]
-            notes.append(
-                {
-                    "dataset": name,
-                    "study_id": study if study in set(sids) else pd.NA,
-                    "kind": "dicom_failure",
-                    "detail": f"studies/{row.path}: {row.reason}",
-                }
-            )
-        for row in scan.notes.itertuples(index=False):  # header values read as missing
-            study = str(row.folder).split("/")[0]
-            notes.append(
-                {
-                    "dataset": name,
-                    "study_id": study if study in set(sids) else pd.NA,
-                    "kind": "dicom_value_missing",
-                    "detail": f"{row.field} read as missing in {row.n_files} file(s) of series {row.series_key}: "
-                    f"{row.reason}",
-                }
-            )
-        _log.info("%s: %d series scanned, %d notes", name, n_series, len(notes))
-    studies["patient_id"] = studies["patient_id"].where(studies["patient_id"].notna(), studies["study_id"])
 
+def _scan_notes(scan: ScanResult, sids: pd.Series, name: str) -> list[dict[str, Any]]:
+    """Notes of the files the scan could not read and of header values read as missing."""
+    known = set(sids)
+    notes: list[dict[str, Any]] = []
+    for row in scan.failures.itertuples(index=False):
+        study = row.path.split("/")[0]
+        notes.append(
+            {
+                "dataset": name,
+                "study_id": study if study in known else pd.NA,
+                "kind": "dicom_failure",
+                "detail": f"studies/{row.path}: {row.reason}",
+            }
+        )
+    for row in scan.notes.itertuples(index=False):  # header values read as missing
+        study = str(row.folder).split("/")[0]
+        notes.append(
+            {
+                "dataset": name,
+                "study_id": study if study in known else pd.NA,
+                "kind": "dicom_value_missing",
+                "detail": f"{row.field} read as missing in {row.n_files} file(s) of series {row.series_key}: "
+                f"{row.reason}",
+            }
+        )
+    return notes
+
+
+def _labels_table(flags: dict[str, pd.Series], sids: pd.Series, name: str) -> pd.DataFrame:
+    """Study-level consensus labels of the finding roles present; blank flags give no row."""
     label_frames = [
         pd.DataFrame({"study_id": sids, "finding": FINDING_ROLES[role], "value": flags[role]}).dropna(subset=["value"])
         for role in FINDING_ROLES
@@ -525,9 +538,37 @@ def _load(root: Path, name: str, registry: str, sheet: str | int, columns: Mappi
         if label_frames
         else pd.DataFrame(columns=["study_id", "finding", "value"])
     )
-    labels = labels.sort_values(["study_id"], kind="stable").assign(
+    return labels.sort_values(["study_id"], kind="stable").assign(
         dataset=name, slice_id=pd.NA, level="study", rater="consensus", value=lambda d: d["value"].astype("int8")
     )
+
+
+def _load(root: Path, name: str, registry: str, sheet: str | int, columns: Mapping[str, str] | None,
+          studies_dir: str | None, executor: Executor | None, progress: bool, salt: str | None) -> Cohort:
+    path = root / registry
+    table, mapping, unmapped = read_registry(path, columns=columns, sheet=sheet)
+    first = table.attrs["first_row"]
+    key_salt = project_salt(salt)
+
+    sids = _study_ids(table, mapping["study"], path, first)
+    studies, age_notes = _registry_studies(table, mapping, sids, path=path, first=first, name=name, salt=key_salt)
+    flags = _registry_flags(table, mapping, path=path, first=first)
+    notes = age_notes + _multiple_flag_notes(flags, sids, name)
+
+    filled: dict[str, int] = {}
+    n_series = 0
+    scan_dir = root / studies_dir if studies_dir is not None else None
+    if scan_dir is not None and scan_dir.is_dir():
+        from hemstats.io.dicom import scan_dicom
+
+        scan = scan_dicom(scan_dir, executor=executor, progress=progress, salt=key_salt)
+        n_series = len(scan.series)
+        studies, cross, filled = _cross_check(studies, scan.series, name)
+        notes += cross + _scan_notes(scan, sids, name)
+        _log.info("%s: %d series scanned, %d notes", name, n_series, len(notes))
+    studies["patient_id"] = studies["patient_id"].where(studies["patient_id"].notna(), studies["study_id"])
+
+    labels = _labels_table(flags, sids, name)
     notes_df = pd.DataFrame(notes, columns=["dataset", "study_id", "kind", "detail", "field"])
     info = {
         name: {
