@@ -25,7 +25,19 @@ from hemstats.stats._core.intervals import (
 )
 from hemstats.stats._core.types import CONFIDENCE_LEVEL, Seed
 
-__all__ = ["proportion_coverage", "clustered_proportion_coverage"]
+__all__ = ["proportion_coverage", "clustered_proportion_coverage", "PROPORTION_COVERAGE_COLUMNS",
+           "CLUSTERED_COVERAGE_COLUMNS"]
+
+#: The columns of :func:`proportion_coverage`, in order.
+PROPORTION_COVERAGE_COLUMNS: tuple[str, ...] = (
+    "method", "n", "prevalence", "coverage", "mc_se", "exact_coverage", "mean_width", "n_simulations",
+    "confidence_level",
+)  # fmt: skip
+#: The columns of :func:`clustered_proportion_coverage`, in order.
+CLUSTERED_COVERAGE_COLUMNS: tuple[str, ...] = (
+    "icc", "method", "coverage", "mc_se", "mean_width", "mean_design_effect", "n_clusters", "cluster_size",
+    "prevalence", "n_simulations", "confidence_level",
+)  # fmt: skip
 
 
 def _check_n_simulations(n_simulations: object) -> int:
@@ -115,9 +127,7 @@ def proportion_coverage(
                     (method, size, p, simulated, float(np.sqrt(exact * (1.0 - exact) / n_sim)), exact,
                      float(np.sum(pmf * (high - low))), n_sim, level)
                 )
-    columns = ["method", "n", "prevalence", "coverage", "mc_se", "exact_coverage", "mean_width", "n_simulations",
-               "confidence_level"]  # fmt: skip
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=list(PROPORTION_COVERAGE_COLUMNS))
 
 
 def _beta_binomial(generator: np.random.Generator, prevalence: float, icc: float, shape: tuple[int, int], size: int) -> np.ndarray:
@@ -202,5 +212,4 @@ def clustered_proportion_coverage(
                 (rho, name, cov, float(np.sqrt(cov * (1 - cov) / n_sim)), float(np.nanmean(hi - lo)), deff,
                  n_clusters, cluster_size, prevalence, n_sim, level)
             )
-    cols = ["icc", "method", "coverage", "mc_se", "mean_width", "mean_design_effect", "n_clusters", "cluster_size"]
-    return pd.DataFrame(rows, columns=cols + ["prevalence", "n_simulations", "confidence_level"])
+    return pd.DataFrame(rows, columns=list(CLUSTERED_COVERAGE_COLUMNS))

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hemstats.findings import SUBTYPES
-from hemstats.stats._core.columns import result_frame, subgroup_name, subgroup_value
+from hemstats.stats._core.columns import result_columns, result_frame, subgroup_name, subgroup_value
 from hemstats.stats._core.resolve import resolve
 from hemstats.stats._core.types import By, Findings, Unit
 from hemstats.stats.descriptive._prevalence_input import check_findings, grouping, unit_values
@@ -23,13 +23,24 @@ from hemstats.stats.descriptive._prevalence_input import check_findings, groupin
 if TYPE_CHECKING:
     from hemstats.cohort import Cohort
 
-__all__ = ["cooccurrence", "combinations", "COOCCURRENCE_EXTRA", "COOCCURRENCE_AFTER", "COMBINATIONS_EXTRA"]
+__all__ = [
+    "cooccurrence",
+    "combinations",
+    "COOCCURRENCE_COLUMNS",
+    "COOCCURRENCE_EXTRA",
+    "COOCCURRENCE_AFTER",
+    "COMBINATIONS_COLUMNS",
+    "COMBINATIONS_EXTRA",
+]
 
 #: The fixed columns of :func:`cooccurrence` besides the result vocabulary.
 COOCCURRENCE_EXTRA: tuple[str, ...] = ("unit", "rater", "finding_a", "finding_b")
 COOCCURRENCE_AFTER: tuple[str, ...] = ("n_positive_a", "n_positive_b", "both", "only_a", "only_b", "neither")
 #: The fixed columns of :func:`combinations` besides the result vocabulary.
 COMBINATIONS_EXTRA: tuple[str, ...] = ("unit", "rater", "findings", "combination", "degree")
+#: The columns of :func:`cooccurrence` and :func:`combinations`, in order.
+COOCCURRENCE_COLUMNS: tuple[str, ...] = tuple(result_columns(COOCCURRENCE_EXTRA, COOCCURRENCE_AFTER))
+COMBINATIONS_COLUMNS: tuple[str, ...] = tuple(result_columns(COMBINATIONS_EXTRA))
 
 
 def _wide(units: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

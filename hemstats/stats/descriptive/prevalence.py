@@ -60,8 +60,10 @@ if TYPE_CHECKING:
 __all__ = [
     "prevalence",
     "compare_prevalence",
+    "PREVALENCE_COLUMNS",
     "PREVALENCE_EXTRA",
     "PREVALENCE_AFTER",
+    "COMPARE_COLUMNS",
     "COMPARE_EXTRA",
     "COMPARE_AFTER",
 ]
@@ -74,6 +76,12 @@ COMPARE_EXTRA: tuple[str, ...] = ("unit", "rater", "comparison", "group_a", "gro
 COMPARE_AFTER: tuple[str, ...] = (
     "n_a", "n_positive_a", "n_b", "n_positive_b", "test", "statistic", "p_value", "p_adjusted",
 )  # fmt: skip
+
+
+#: The columns of :func:`prevalence`, in order.
+PREVALENCE_COLUMNS: tuple[str, ...] = tuple(result_columns(PREVALENCE_EXTRA, PREVALENCE_AFTER))
+#: The columns of :func:`compare_prevalence`, in order.
+COMPARE_COLUMNS: tuple[str, ...] = tuple(result_columns(COMPARE_EXTRA, COMPARE_AFTER))
 
 
 # -- prevalence ---------------------------------------------------------------------------------

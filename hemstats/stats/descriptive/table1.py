@@ -33,7 +33,7 @@ import pandas as pd
 from hemstats._coerce import describe_rows, to_float
 from hemstats.errors import InputError, Problem, SchemaError
 from hemstats.schema import TABLES
-from hemstats.stats._core.columns import result_frame, subgroup_name, subgroup_value
+from hemstats.stats._core.columns import result_columns, result_frame, subgroup_name, subgroup_value
 from hemstats.stats._core.intervals import check_confidence_level
 from hemstats.stats._core.resolve import resolve
 from hemstats.stats._core.types import CONFIDENCE_LEVEL, By
@@ -43,7 +43,7 @@ from hemstats.stats.descriptive._table1_tests import Masks, describe_categorical
 if TYPE_CHECKING:
     from hemstats.cohort import Cohort
 
-__all__ = ["Table1", "table1", "TABLE1_EXTRA", "TABLE1_AFTER"]
+__all__ = ["Table1", "table1", "TABLE1_COLUMNS", "TABLE1_EXTRA", "TABLE1_AFTER"]
 
 OVERALL = "Overall"
 _WHERE = "table1"
@@ -54,6 +54,8 @@ _COLUMNS = [
 #: The fixed columns of :attr:`Table1.long` besides the result vocabulary.
 TABLE1_EXTRA: tuple[str, ...] = ("variable", "category")
 TABLE1_AFTER: tuple[str, ...] = ("n_missing", "test", "p_value", "smd")
+#: The columns of :attr:`Table1.long`, in order.
+TABLE1_COLUMNS: tuple[str, ...] = tuple(result_columns(TABLE1_EXTRA, TABLE1_AFTER))
 
 
 @dataclass(frozen=True, eq=False)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from hemstats._coerce import describe_rows
 from hemstats.errors import InputError
-from hemstats.stats._core.columns import result_frame
+from hemstats.stats._core.columns import result_columns, result_frame
 from hemstats.stats._core.resolve import resolve
 from hemstats.stats._core.types import By, Findings
 from hemstats.stats.descriptive._prevalence_input import (
@@ -23,12 +23,14 @@ from hemstats.stats.descriptive._prevalence_input import (
 if TYPE_CHECKING:
     from hemstats.cohort import Cohort
 
-__all__ = ["lesion_volumes", "VOLUME_METRICS", "VOLUMES_AFTER"]
+__all__ = ["lesion_volumes", "VOLUME_METRICS", "VOLUMES_COLUMNS", "VOLUMES_AFTER"]
 
 #: The summaries of :func:`lesion_volumes`, in the order of its rows.
 VOLUME_METRICS: tuple[str, ...] = ("mean", "sd", "median", "q1", "q3", "min", "max")
 #: The fixed columns of :func:`lesion_volumes` after the estimate columns.
 VOLUMES_AFTER: tuple[str, ...] = ("n_zero", "n_missing")
+#: The columns of :func:`lesion_volumes`, in order.
+VOLUMES_COLUMNS: tuple[str, ...] = tuple(result_columns(after=VOLUMES_AFTER))
 _WHERE = "lesion_volumes"
 
 
