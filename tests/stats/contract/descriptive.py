@@ -45,9 +45,9 @@ CASES = [
         keywords=("labels",),
         kwargs={"by": "site", "columns": ["age_years", "sex", "kernel", "any"]},
         variants=[{"by": None}, {"by": ["site", "sex"], "columns": ["age_years"]}, {"nonnormal": "age_years"},
-                  {"t_test": "student", "by": "any", "columns": ["age_years", "sdh"]}],  # fmt: skip
+                  {"t_test": "student", "by": "any", "columns": ["age_years", "sdh"]}],
         bad={"t_test": "pooled", "confidence_level": 95, "by": "hospital", "columns": ["weight"],
-             "nonnormal": ["sex"], "categorical": ["weight"]},  # fmt: skip
+             "nonnormal": ["sex"], "categorical": ["weight"]},
         random=False,
         result=lambda t: t.long,
     ),
@@ -58,9 +58,9 @@ CASES = [
         keywords=("studies",),
         variants=[{"by": "site"}, {"by": ["site", "manufacturer"], "findings": "any"}, {"unit": "slice"}, {"unit": "patient"},
                   {"interval": "clopper-pearson", "cluster": None}, {"findings": ["any", "sdh"]},
-                  {"unit": "slice", "cluster_interval": "bootstrap", "n_resamples": 50}],  # fmt: skip
+                  {"unit": "slice", "cluster_interval": "bootstrap", "n_resamples": 50}],
         bad={**LABELS_BAD, "interval": "exact", "cluster_interval": "bca", "confidence_level": 95, "n_resamples": 1,
-             "cluster": "hospital"},  # fmt: skip
+             "cluster": "hospital"},
     ),
     Case(
         compare_prevalence,
