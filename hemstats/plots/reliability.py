@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from hemstats.errors import HemstatsError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["agreement_heatmap"]
 
@@ -22,26 +27,27 @@ _LABELS = {
 def agreement_heatmap(
     result: pd.DataFrame,
     *,
-    measure: str = "cohen_kappa",
+    metric: str = "cohen_kappa",
     dataset: str | None = None,
     method: str | None = None,
     annotate: bool = True,
     cmap: str = "viridis",
-    ax=None,
-):
-    """Heatmap of one agreement measure: findings (rows) x rater pairs or sets (columns).
+    ax: Axes | None = None,
+) -> Axes:
+    """Heatmap of one agreement coefficient: findings (rows) x rater pairs or sets (columns).
 
     Parameters
     ----------
     result : pandas.DataFrame
         A frame of :func:`hemstats.stats.agreement` (or :func:`~hemstats.stats.cohen_kappa`, ...).
-    measure : str
-        Which ``measure`` to draw.
+    metric : str
+        Which ``metric`` (coefficient) to draw, e.g. ``"cohen_kappa"``.
     dataset : str, optional
         Which dataset; needed when ``result`` holds several.
     method : str, optional
         Which interval ``method`` rows to take the estimates from (the estimate is the
-        same in each); default the first one present.
+        same in each, e.g. ``"fleiss-cohen-everitt-1969"`` or ``"cluster-robust-linearised"``);
+        default the first one present.
     annotate : bool
         Write each value (two decimals) in its cell; an undefined value shows ``n/a``.
     cmap : str
@@ -60,25 +66,25 @@ def agreement_heatmap(
     --------
     >>> from hemstats.datasets import demo
     >>> from hemstats.stats.reliability.agreement import agreement
-    >>> res = agreement(demo.load(n_studies=200).labels)
-    >>> ax = agreement_heatmap(res, measure="cohen_kappa")
+    >>> res = agreement(demo.load(n_studies=200))
+    >>> ax = agreement_heatmap(res, metric="cohen_kappa")
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['R1|R2', 'R1|R3', 'R2|R3']
     """
     import matplotlib.pyplot as plt
 
-    need = {"dataset", "finding", "measure", "raters", "estimate", "method"}
+    need = {"dataset", "finding", "metric", "raters", "estimate", "method"}
     if not isinstance(result, pd.DataFrame) or not need <= set(result.columns):
         raise HemstatsError(f"result: expected an agreement result frame with columns {sorted(need)}")
-    sel = result[result["measure"] == measure]
+    sel = result[result["metric"] == metric]
     if sel.empty:
-        raise HemstatsError(f"measure: no rows for {measure!r}; measures present: {sorted(result['measure'].unique())}")
+        raise HemstatsError(f"metric: no rows for {metric!r}; metrics present: {sorted(result['metric'].unique())}")
     datasets = list(pd.unique(sel["dataset"]))
     if dataset is None and len(datasets) > 1:
         raise HemstatsError(f"dataset: result holds {datasets}; name one")
     sel = sel[sel["dataset"] == (dataset if dataset is not None else datasets[0])]
     if sel.empty:
-        raise HemstatsError(f"dataset: no {measure!r} rows for {dataset!r}; datasets present: {datasets}")
+        raise HemstatsError(f"dataset: no {metric!r} rows for {dataset!r}; datasets present: {datasets}")
     method = method if method is not None else sel["method"].iloc[0]
     sel = sel[sel["method"] == method]
     findings = list(pd.unique(sel["finding"]))
@@ -89,12 +95,12 @@ def agreement_heatmap(
         _, ax = plt.subplots(figsize=(1.2 + 1.1 * len(raters), 0.9 + 0.45 * len(findings)))
     vmin = 0.0 if np.nanmin(np.append(mat, 0.0)) >= 0 else -1.0
     image = ax.imshow(np.ma.masked_invalid(mat), cmap=cmap, vmin=vmin, vmax=1.0, aspect="auto")
-    ax.figure.colorbar(image, ax=ax, label=_LABELS.get(measure, measure))
+    ax.figure.colorbar(image, ax=ax, label=_LABELS.get(metric, metric))
     ax.set_xticks(range(len(raters)), labels=raters)
     ax.set_yticks(range(len(findings)), labels=findings)
     ax.set_xlabel("raters")
     ax.set_ylabel("finding")
-    ax.set_title(_LABELS.get(measure, measure))
+    ax.set_title(_LABELS.get(metric, metric))
     if annotate:
         cm = plt.get_cmap(cmap)
         for i in range(len(findings)):

@@ -16,7 +16,7 @@ from hemstats.plots.reliability import agreement_heatmap
 
 
 def result(rows):
-    cols = ["dataset", "finding", "measure", "raters", "estimate", "method"]
+    cols = ["dataset", "finding", "metric", "raters", "estimate", "method"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -24,12 +24,12 @@ def result(rows):
 def res():
     return result(
         [
-            ("d", "any", "cohen_kappa", "R1|R2", 0.781, "fleiss_cohen_everitt_1969"),
-            ("d", "any", "cohen_kappa", "R1|R2", 0.781, "bootstrap_percentile"),
-            ("d", "any", "cohen_kappa", "R1|R3", 0.5, "fleiss_cohen_everitt_1969"),
-            ("d", "edh", "cohen_kappa", "R1|R2", np.nan, "fleiss_cohen_everitt_1969"),
-            ("d", "edh", "cohen_kappa", "R1|R3", 0.25, "fleiss_cohen_everitt_1969"),
-            ("d", "any", "fleiss_kappa", "R1|R2|R3", 0.6, "gwet_2014"),
+            ("d", "any", "cohen_kappa", "R1|R2", 0.781, "fleiss-cohen-everitt-1969"),
+            ("d", "any", "cohen_kappa", "R1|R2", 0.781, "bootstrap-percentile"),
+            ("d", "any", "cohen_kappa", "R1|R3", 0.5, "fleiss-cohen-everitt-1969"),
+            ("d", "edh", "cohen_kappa", "R1|R2", np.nan, "fleiss-cohen-everitt-1969"),
+            ("d", "edh", "cohen_kappa", "R1|R3", 0.25, "fleiss-cohen-everitt-1969"),
+            ("d", "any", "fleiss_kappa", "R1|R2|R3", 0.6, "gwet-2014"),
         ]
     )
 
@@ -56,15 +56,15 @@ def test_negative_values_widen_scale_and_other_measure(res):
     ax = agreement_heatmap(res, annotate=False)
     assert ax.get_images()[0].get_clim() == (-1.0, 1.0)
     assert len(ax.texts) == 0
-    ax2 = agreement_heatmap(res, measure="fleiss_kappa")
+    ax2 = agreement_heatmap(res, metric="fleiss_kappa")
     assert [t.get_text() for t in ax2.get_xticklabels()] == ["R1|R2|R3"]
     assert [t.get_text() for t in ax2.texts] == ["0.60"]
     plt.close("all")
 
 
 def test_errors(res):
-    with pytest.raises(HemstatsError, match="no rows for 'icc'"):
-        agreement_heatmap(res, measure="icc")
+    with pytest.raises(HemstatsError, match="metric: no rows for 'icc'"):
+        agreement_heatmap(res, metric="icc")
     two = pd.concat([res, res.assign(dataset="e")])
     with pytest.raises(HemstatsError, match=r"result holds \['d', 'e'\]"):
         agreement_heatmap(two)

@@ -50,6 +50,8 @@ def toy() -> pd.DataFrame:
 
 
 def row(df: pd.DataFrame, **where) -> pd.Series:
+    if "raters" in where and "raters" not in df.columns:  # reader_vs_reference: rater and reference
+        where["rater"], where["reference"] = where.pop("raters").split("|")
     sel = df
     for k, v in where.items():
         sel = sel[sel[k] == v]
@@ -69,7 +71,7 @@ def test_cohen_matches_psych(toy, ref):
     assert r.ci_low == pytest.approx(ref["ci_low"], abs=TOL)
     assert r.ci_high == pytest.approx(ref["ci_high"], abs=TOL)
     assert r.n == ref["n"]
-    assert r.method == "fleiss_cohen_everitt_1969"
+    assert r.method == "fleiss-cohen-everitt-1969"
 
 
 def test_fleiss_matches_irr_and_irrcac_formulas(toy):
@@ -84,7 +86,7 @@ def test_fleiss_matches_irr_and_irrcac_formulas(toy):
     assert "7 studies without a rating from every rater left out" in r.reason
     n = row(fleiss_kappa(toy, variance="fleiss_nee_landis"))
     assert n.se == pytest.approx(irr["se_null"], abs=TOL)
-    assert n.method == "fleiss_nee_landis_1979"
+    assert n.method == "fleiss-nee-landis-1979"
 
 
 def test_fleiss_estimate_matches_statsmodels(toy):
@@ -113,7 +115,7 @@ def test_ac1_matches_irrcac_formula(toy):
 def test_alpha_matches_coincidence_formula_and_krippendorff_package(toy):
     # kripp_nominal(): irr::kripp.alpha(t(ratings), "nominal") written out on the coincidence matrix
     ref = REF["toy"]["alpha"]
-    r = row(krippendorff_alpha(toy, ci="both", n_resamples=200, rng=0), method="none")
+    r = row(krippendorff_alpha(toy, interval=["analytic", "bootstrap"], n_resamples=200, rng=0), method="none")
     assert r.estimate == pytest.approx(ref["alpha"], abs=TOL)
     assert r.n == ref["n_units"] == 79
     assert np.isnan(r.ci_low) and "no analytic interval" in r.reason
@@ -135,7 +137,7 @@ def test_reader_vs_consensus_matches_prop_test(toy, ref):
     # prop.test(x, n, correct = FALSE)$conf.int (Wilson); psych::cohen.kappa for kappa
     labels = pd.concat([toy, long_labels({"consensus": REF["toy"]["consensus"]})], ignore_index=True)
     res = reader_vs_reference(labels)
-    sens, spec, kap = (row(res, raters=ref["raters"], measure=m) for m in ("sensitivity", "specificity", "cohen_kappa"))
+    sens, spec, kap = (row(res, raters=ref["raters"], metric=m) for m in ("sensitivity", "specificity", "cohen_kappa"))
     assert (sens.estimate, sens.ci_low, sens.ci_high) == pytest.approx(
         (ref["sensitivity"], ref["sens_low"], ref["sens_high"]), abs=TOL
     )
@@ -192,7 +194,7 @@ def test_icc_matches_psych():
     ref = REF["icc"]
     wide = pd.DataFrame(ref["ratings"])
     fr = wide.rename_axis("target").reset_index().melt(id_vars="target", var_name="reader", value_name="vol")
-    res = icc(fr, targets="target", raters="reader", ratings="vol")
+    res = icc(fr, target="target", rater="reader", rating="vol")
     assert len(res) == 6 and (res.n == 30).all()
     np.testing.assert_allclose(res.estimate, ref["estimate"], atol=TOL)
     np.testing.assert_allclose(res.ci_low, ref["ci_low"], atol=TOL)
@@ -226,15 +228,15 @@ def test_cq500_matches_r(cq500_labels):
     assert REF["cq500"]["n_studies"] == 491
     for f in REF["cq500"]["findings"]:
         fin = res[res.finding == f["finding"]]
-        fl = row(fin, measure="fleiss_kappa")
+        fl = row(fin, metric="fleiss_kappa")
         assert (fl.estimate, fl.se, fl.ci_low, fl.ci_high, fl.n) == pytest.approx(
             (f["fleiss_kappa"], f["fleiss_se_gwet"], f["fleiss_ci_low"], f["fleiss_ci_high"], 491), abs=TOL
         ), f["source"]
-        ac = row(fin, measure="gwet_ac1", raters="R1|R2|R3")
+        ac = row(fin, metric="gwet_ac1", raters="R1|R2|R3")
         assert (ac.estimate, ac.se) == pytest.approx((f["ac1"], f["ac1_se"]), abs=TOL)
-        assert row(fin, measure="krippendorff_alpha").estimate == pytest.approx(f["alpha"], abs=TOL)
+        assert row(fin, metric="krippendorff_alpha").estimate == pytest.approx(f["alpha"], abs=TOL)
         for c in f["cohen"]:
-            ck = row(fin, measure="cohen_kappa", raters=c["raters"])
+            ck = row(fin, metric="cohen_kappa", raters=c["raters"])
             assert (ck.estimate, ck.se, ck.ci_low, ck.ci_high) == pytest.approx(
                 (c["kappa"], c["se"], c["ci_low"], c["ci_high"]), abs=TOL
             ), (f["source"], c["raters"])
@@ -246,7 +248,7 @@ def test_cq500_matches_r(cq500_labels):
 @pytest.mark.shared_data
 def test_cq500_edh_rare_but_defined(cq500_labels):
     # EDH: 10 / 17 / 13 positives of 491; Fleiss 0.615 (statsmodels, shared/data/cq500/SOURCE.md)
-    r = row(fleiss_kappa(cq500_labels, findings=["edh"], ci="bootstrap", n_resamples=1000, rng=1))
+    r = row(fleiss_kappa(cq500_labels, findings=["edh"], interval="bootstrap", n_resamples=1000, rng=1))
     assert r.estimate == pytest.approx(0.615, abs=5e-4)
     assert r.ci_low < r.estimate < r.ci_high
 
@@ -269,37 +271,45 @@ def test_cq500_adapter_if_present(shared_data, cq500_labels):
 # behaviour
 # --------------------------------------------------------------------------------------------
 def test_columns_and_dtypes(toy):
-    res = agreement(toy, ci="both", n_resamples=100, rng=0)
+    res = agreement(toy, interval=["analytic", "bootstrap"], n_resamples=100, rng=0)
     assert tuple(res.columns) == COLUMNS
     for col in ("estimate", "se", "ci_low", "ci_high", "confidence_level"):
         assert res[col].dtype == np.float64
-    assert set(res.method) == {"fleiss_cohen_everitt_1969", "clopper_pearson", "gwet_2008", "gwet_2014", "none",
+    assert set(res.method) == {"fleiss-cohen-everitt-1969", "clopper-pearson", "gwet-2008", "gwet-2014", "none",
                                "bootstrap-percentile"}
+    for col in ("n", "n_positive", "n_resamples", "n_failed_resamples", "n_clusters"):
+        assert str(res[col].dtype) == "Int64"
+    boot = res.method == "bootstrap-percentile"
+    assert (res.loc[boot, "n_resamples"] == 100).all() and res.loc[~boot, "n_resamples"].isna().all()
+    assert (res.loc[boot, "n_failed_resamples"] >= 0).all() and res.loc[~boot, "n_failed_resamples"].isna().all()
+    assert res[["subgroup", "subgroup_value", "n_positive"]].isna().all().all()
+    # the same columns whatever the interval asked for
+    assert tuple(agreement(toy).columns) == COLUMNS
 
 
 def test_input_not_modified(toy):
     before = toy.copy()
-    agreement(toy, ci="both", n_resamples=50, rng=0)
+    agreement(toy, interval=["analytic", "bootstrap"], n_resamples=50, rng=0)
     pd.testing.assert_frame_equal(toy, before)
 
 
 def test_no_variation_is_nan_with_reason():
     lab = long_labels({"R1": [0] * 20, "R2": [0] * 20, "R3": [0] * 20}, finding="edh")
-    res = agreement(lab, ci="both", n_resamples=50, rng=0)
+    res = agreement(lab, interval=["analytic", "bootstrap"], n_resamples=50, rng=0)
     for m in ("cohen_kappa", "fleiss_kappa", "krippendorff_alpha"):
-        sub = res[res.measure == m]
+        sub = res[res.metric == m]
         assert sub.estimate.isna().all() and sub.ci_low.isna().all(), m
         assert sub.reason.str.contains("no variation").all(), m
     # AC1 and PABAK are defined (1) when every rating agrees: that is their definition, not an accident
-    assert (res[res.measure.isin(["gwet_ac1", "pabak"])].estimate == 1).all()
+    assert (res[res.metric.isin(["gwet_ac1", "pabak"])].estimate == 1).all()
 
 
 def test_bootstrap_reproducible_and_shared_by_agreement(toy):
-    a = fleiss_kappa(toy, ci="bootstrap", n_resamples=300, rng=5)
-    b = fleiss_kappa(toy, ci="bootstrap", n_resamples=300, rng=5)
+    a = fleiss_kappa(toy, interval="bootstrap", n_resamples=300, rng=5)
+    b = fleiss_kappa(toy, interval="bootstrap", n_resamples=300, rng=5)
     pd.testing.assert_frame_equal(a, b)
-    c = agreement(toy, ci="bootstrap", n_resamples=300, rng=5)
-    pd.testing.assert_frame_equal(c[c.measure == "fleiss_kappa"].reset_index(drop=True), a)
+    c = agreement(toy, interval="bootstrap", n_resamples=300, rng=5)
+    pd.testing.assert_frame_equal(c[c.metric == "fleiss_kappa"].reset_index(drop=True), a)
 
 
 def test_bootstrap_equals_loop_over_resamples(toy):
@@ -315,8 +325,8 @@ def test_bootstrap_equals_loop_over_resamples(toy):
 
 
 def test_basic_bootstrap_reflects_percentile(toy):
-    p = row(cohen_kappa(toy, raters=["R1", "R2"], ci="bootstrap", n_resamples=400, rng=2))
-    b = row(cohen_kappa(toy, raters=["R1", "R2"], ci="bootstrap", bootstrap="basic", n_resamples=400, rng=2))
+    p = row(cohen_kappa(toy, raters=["R1", "R2"], interval="bootstrap", n_resamples=400, rng=2))
+    b = row(cohen_kappa(toy, raters=["R1", "R2"], interval="bootstrap", bootstrap_method="basic", n_resamples=400, rng=2))
     assert b.ci_low == pytest.approx(2 * p.estimate - p.ci_high)
     assert b.ci_high == pytest.approx(min(1, 2 * p.estimate - p.ci_low))
 
@@ -329,7 +339,7 @@ def test_slice_level_resamples_whole_studies():
             for r, flip in (("R1", s % 7 == 0), ("R2", sl == 3 and s % 5 == 0)):
                 rows.append(("toy", f"s{s}", f"s{s}-{sl}", "slice", "any", r, int(truth != flip)))
     lab = pd.DataFrame(rows, columns=["dataset", "study_id", "slice_id", "level", "finding", "rater", "value"])
-    r = row(cohen_kappa(lab, level="slice", ci="bootstrap", n_resamples=200, rng=0))
+    r = row(cohen_kappa(lab, level="slice", interval="bootstrap", n_resamples=200, rng=0))
     assert r.n == 120 and r.level == "slice"
     with pytest.raises(InputError, match="no rows at level 'study'"):
         cohen_kappa(lab)
@@ -338,7 +348,7 @@ def test_slice_level_resamples_whole_studies():
 def test_missing_ratings_documented(toy):
     ck = cohen_kappa(toy)
     assert row(ck, raters="R1|R2").n == 76  # pairwise complete: 80 - (5, 60, 70, 71)
-    assert row(krippendorff_alpha(toy, ci="analytic")).n == 79  # study 71 has one rating
+    assert row(krippendorff_alpha(toy, interval="analytic")).n == 79  # study 71 has one rating
 
 
 def test_single_rater_dataset_and_consensus_excluded():
@@ -352,7 +362,7 @@ def test_single_rater_dataset_and_consensus_excluded():
 @pytest.mark.parametrize(
     "mutate, match",
     [
-        (lambda d: d.drop(columns="rater"), r"required column\(s\) \['rater'\]"),
+        (lambda d: d.drop(columns="rater"), r"cohen_kappa: the labels table is missing column\(s\) \['rater'\]"),
         (lambda d: d.assign(value=d.value.astype(float).where(d.index != 4, 0.5)),
          r"labels.value: expected an integer category code >= 0; 1 row, first: row 4 \(0.5\)"),
         (lambda d: d.assign(value=d.value.astype(object).where(d.index != 2, None)),
@@ -380,12 +390,12 @@ def test_bad_options(toy):
         cohen_kappa(toy, raters=["R1", "R9"])
     with pytest.raises(InputError, match="weights"):
         cohen_kappa(toy, weights="cubic")
-    with pytest.raises(InputError, match="ci: expected"):
-        fleiss_kappa(toy, ci="exact")
+    with pytest.raises(InputError, match="interval: expected"):
+        fleiss_kappa(toy, interval="exact")
     with pytest.raises(InputError, match="reference: no rater 'consensus'"):
         reader_vs_reference(toy)
-    with pytest.raises(InputError, match="frame.v: expected finite numbers; 1 row, first: row 0"):
-        icc(pd.DataFrame({"t": [1], "r": [1], "v": ["big"]}), targets="t", raters="r", ratings="v")
+    with pytest.raises(InputError, match="ratings.v: expected finite numbers; 1 row, first: row 0"):
+        icc(pd.DataFrame({"t": [1], "r": [1], "v": ["big"]}), target="t", rater="r", rating="v")
 
 
 # --------------------------------------------------------------------------------------------
@@ -438,28 +448,28 @@ def test_cluster_robust_matches_survey(slices, by):
     for c in ref["vs_consensus"]:
         for m in ("sensitivity", "specificity"):
             # svyciprop(~I(R == 1), svydesign(ids = ~patient_id, data = d[d$consensus == 1, ]), method = "beta")
-            r = row(vs, raters=c["raters"], measure=m)
+            r = row(vs, raters=c["raters"], metric=m)
             _check(r, c[m], ("estimate", "ci_low", "ci_high"))
             assert (r.n, r.n_clusters, r.method) == (c[m]["n"], c[m]["n_clusters"], "cluster-robust-korn-graubard")
-        _check(row(vs, raters=c["raters"], measure="cohen_kappa"), c["kappa"])
+        _check(row(vs, raters=c["raters"], metric="cohen_kappa"), c["kappa"])
     if by == "study_id":  # a bare labels table at slice level is clustered by study, and says so
         assert ck.reason.str.contains("clustered by study_id").all()
 
 
 def test_cluster_methods_and_independent_on_request(slices):
     cohort, _ = slices
-    res = agreement(cohort, level="slice", ci="both", n_resamples=200, rng=0)
+    res = agreement(cohort, level="slice", interval=["analytic", "bootstrap"], n_resamples=200, rng=0)
     assert tuple(res.columns) == COLUMNS and (res.n_clusters == 40).all()
     assert set(res.method) == {"cluster-robust-linearised", "cluster-robust-korn-graubard", "none",
                                "cluster-bootstrap-percentile"}
-    ind = cohen_kappa(cohort, level="slice", cluster=False, ci="both", n_resamples=200, rng=0)
+    ind = cohen_kappa(cohort, level="slice", cluster=False, interval=["analytic", "bootstrap"], n_resamples=200, rng=0)
     assert set(ind.method) == {"fleiss-cohen-everitt-1969-independent-rows", "bootstrap-percentile-independent-rows"}
     assert (ind.n_clusters == 252).all()
     # same estimate, another (the FCE) standard error
     clu = cohen_kappa(cohort, level="slice")
     assert ind.estimate.iloc[0] == pytest.approx(clu.estimate.iloc[0]) and ind.se.iloc[0] != pytest.approx(clu.se.iloc[0])
     # study level of a bare table: one unit per cluster, the independent methods are exact and keep their names
-    assert set(cohen_kappa(long_labels(REF["toy"]["ratings"])).method) == {"fleiss_cohen_everitt_1969"}
+    assert set(cohen_kappa(long_labels(REF["toy"]["ratings"])).method) == {"fleiss-cohen-everitt-1969"}
 
 
 def test_repeated_studies_of_a_patient_are_clustered_at_study_level(slices):
@@ -474,19 +484,19 @@ def test_repeated_studies_of_a_patient_are_clustered_at_study_level(slices):
     assert (res.n == 56).all() and (res.n_clusters == 40).all()
     assert set(res.method) == {"cluster-robust-linearised", "cluster-robust-korn-graubard", "none"}
     plain = agreement(study)  # a bare table knows no patient: one study per cluster
-    assert (plain.n_clusters == 56).all() and "fleiss_cohen_everitt_1969" in set(plain.method)
+    assert (plain.n_clusters == 56).all() and "fleiss-cohen-everitt-1969" in set(plain.method)
     np.testing.assert_allclose(res.estimate, plain.estimate)
     vs = reader_vs_reference(both, reference="majority")
     # each estimate is clustered when its own units share a patient: here the 8 reference-negative
     # studies belong to 8 patients, so specificity keeps the Wilson interval
     assert set(vs.method) == {"cluster-robust-korn-graubard", "cluster-robust-linearised", "wilson"}
-    assert (vs[vs.method == "wilson"].measure == "specificity").all()
+    assert (vs[vs.method == "wilson"].metric == "specificity").all()
 
 
 def test_cluster_bootstrap_bca_and_basic(slices):
     cohort, _ = slices
     for method in ("percentile", "basic", "bca"):
-        r = row(fleiss_kappa(cohort, level="slice", ci="bootstrap", bootstrap=method, n_resamples=400, rng=3))
+        r = row(fleiss_kappa(cohort, level="slice", interval="bootstrap", bootstrap_method=method, n_resamples=400, rng=3))
         assert r.method == f"cluster-bootstrap-{method}" and r.ci_low < r.estimate < r.ci_high
         # the cluster bootstrap SE agrees with the sandwich SE (Monte Carlo error of 400 resamples ~ 4%)
         assert r.se == pytest.approx(CLU["patient_id"]["fleiss"]["se"], rel=0.2)
@@ -508,15 +518,15 @@ def test_bootstrap_matches_scipy(method):
 
     ref = stats.bootstrap((w.R1.to_numpy(), w.R2.to_numpy()), kappa, paired=True, vectorized=True, n_resamples=999,
                           method="BCa" if method == "bca" else method, random_state=np.random.default_rng(42))
-    r = row(cohen_kappa(lab, ci="bootstrap", bootstrap=method, n_resamples=999, rng=42))
+    r = row(cohen_kappa(lab, interval="bootstrap", bootstrap_method=method, n_resamples=999, rng=42))
     assert (r.ci_low, r.ci_high, r.se) == pytest.approx((*ref.confidence_interval, ref.standard_error), abs=1e-12)
     assert r.method == f"bootstrap-{method}"
 
 
 def test_one_unit_per_cluster_bootstrap_equals_unit_bootstrap():
     toy = long_labels(REF["toy"]["ratings"])
-    a = fleiss_kappa(toy, ci="bootstrap", n_resamples=300, rng=5)
-    b = fleiss_kappa(toy, ci="bootstrap", n_resamples=300, rng=5, cluster="study_id")
+    a = fleiss_kappa(toy, interval="bootstrap", n_resamples=300, rng=5)
+    b = fleiss_kappa(toy, interval="bootstrap", n_resamples=300, rng=5, cluster="study_id")
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -526,7 +536,7 @@ def test_few_clusters_warned_and_one_cluster_nan(slices):
     r = row(cohen_kappa(few, level="slice", raters=["R1", "R2"]))
     assert r.n_clusters == 5 and np.isfinite(r.ci_low) and "only 5 clusters" in r.reason
     one = labels[labels.study_id == labels.study_id.iloc[0]]
-    res = agreement(one, level="slice", ci="both", n_resamples=50, rng=0)
+    res = agreement(one, level="slice", interval=["analytic", "bootstrap"], n_resamples=50, rng=0)
     assert (res.n_clusters == 1).all() and res.ci_low.isna().all()
     assert res.reason.str.contains("fewer than 2 clusters|no variation|no analytic interval").all()
 
@@ -540,8 +550,8 @@ def test_findings_string_is_one_finding(toy):
 
 @pytest.mark.parametrize("bad", [10**9, 2.5, 0, 1, True, "100", None])
 def test_n_resamples_validated(toy, bad):
-    with pytest.raises(InputError, match=r"n_resamples: expected an integer from 2 to 100,000"):
-        agreement(toy, ci="bootstrap", n_resamples=bad)
+    with pytest.raises(InputError, match=r"n_resamples must be an integer in \[2, 10000000\]"):
+        agreement(toy, interval="bootstrap", n_resamples=bad)
 
 
 def test_bootstrap_memory_is_bounded_by_chunks():
@@ -555,7 +565,7 @@ def test_bootstrap_memory_is_bounded_by_chunks():
                          int(t != (rng.random() < 0.1))) for i, t in enumerate(truth) for r in ("R1", "R2")],
                        columns=["dataset", "study_id", "slice_id", "level", "finding", "rater", "value"])
     tracemalloc.start()
-    r = row(cohen_kappa(lab, level="slice", ci="bootstrap", n_resamples=20_000, rng=0))
+    r = row(cohen_kappa(lab, level="slice", interval="bootstrap", n_resamples=20_000, rng=0))
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 150e6, peak
@@ -570,8 +580,8 @@ def test_majority_is_more_than_half_of_all_readers():
     lab = long_labels({"R1": [1, 0, 1, 1, 0, 1], "R2": [1, 0, None, 0, 0, 1], "R3": [0, 0, None, None, 1, 1]})
     res = reader_vs_reference(lab, reference="majority")
     # majority: s000 1 (2 of 3), s001 0, s002 none (1 of 3), s003 none (1 vs 1), s004 0, s005 1
-    sens = row(res, raters="R1|majority", measure="sensitivity")
-    spec = row(res, raters="R1|majority", measure="specificity")
+    sens = row(res, raters="R1|majority", metric="sensitivity")
+    spec = row(res, raters="R1|majority", metric="specificity")
     assert (sens.n, sens.estimate, spec.n, spec.estimate) == (2, 1.0, 2, 1.0)
     assert "2 study units without a majority of the 3 readers have no reference label" in sens.reason
     # hemstats.consensus.majority_labels is the one rule: a majority of the readers present would label s002
@@ -584,8 +594,8 @@ def test_majority_is_more_than_half_of_all_readers():
 def test_icc_duplicate_ratings_are_an_error_not_averaged():
     fr = pd.DataFrame({"t": [1, 1, 2, 2, 3, 3, 3], "r": ["A", "B", "A", "B", "A", "B", "B"],
                        "v": [1.0, 1.1, 2.0, 2.2, 3.0, 3.3, 9.9]})
-    with pytest.raises(InputError, match=r"frame: more than one rating per \(t, r\); 2 rows, first: row 5, row 6"):
-        icc(fr, targets="t", raters="r", ratings="v")
+    with pytest.raises(InputError, match=r"ratings: more than one rating per \(t, r\); 2 rows, first: row 5, row 6"):
+        icc(fr, target="t", rater="r", rating="v")
 
 
 # --------------------------------------------------------------------------------------------
@@ -601,7 +611,7 @@ ratings = st.integers(min_value=2, max_value=40).flatmap(
 def test_kappa_laws(r):
     lab = long_labels({"A": r[0], "B": r[1], "C": r[2]})
     res = agreement(lab)
-    kap = res[res.measure.isin(["cohen_kappa", "fleiss_kappa", "gwet_ac1", "pabak"])]
+    kap = res[res.metric.isin(["cohen_kappa", "fleiss_kappa", "gwet_ac1", "pabak"])]
     est = kap.estimate.dropna()
     assert ((est >= -1 - 1e-12) & (est <= 1 + 1e-12)).all()
     ok = kap.dropna(subset=["estimate", "ci_low"])
@@ -610,9 +620,9 @@ def test_kappa_laws(r):
     # swapping raters changes nothing
     swapped = agreement(long_labels({"A": r[1], "B": r[0], "C": r[2]}))
     for m in ("fleiss_kappa", "krippendorff_alpha"):
-        np.testing.assert_allclose(res[res.measure == m].estimate, swapped[swapped.measure == m].estimate)
-    np.testing.assert_allclose(row(res, measure="cohen_kappa", raters="A|B").estimate,
-                               row(swapped, measure="cohen_kappa", raters="A|B").estimate)
+        np.testing.assert_allclose(res[res.metric == m].estimate, swapped[swapped.metric == m].estimate)
+    np.testing.assert_allclose(row(res, metric="cohen_kappa", raters="A|B").estimate,
+                               row(swapped, metric="cohen_kappa", raters="A|B").estimate)
 
 
 @settings(max_examples=40, deadline=None)
@@ -620,7 +630,7 @@ def test_kappa_laws(r):
 def test_identical_raters_agree_perfectly(v):
     res = agreement(long_labels({"A": v, "B": v, "C": v}))
     if len(set(v)) == 1:
-        assert res[res.measure.isin(["cohen_kappa", "fleiss_kappa"])].estimate.isna().all()
+        assert res[res.metric.isin(["cohen_kappa", "fleiss_kappa"])].estimate.isna().all()
     else:
         np.testing.assert_allclose(res.estimate, 1.0)
 
@@ -628,7 +638,7 @@ def test_identical_raters_agree_perfectly(v):
 @settings(max_examples=30, deadline=None)
 @given(ratings, st.integers(0, 2**31))
 def test_bootstrap_interval_bounds(r, seed):
-    res = agreement(long_labels({"A": r[0], "B": r[1], "C": r[2]}), ci="bootstrap", n_resamples=60, rng=seed)
+    res = agreement(long_labels({"A": r[0], "B": r[1], "C": r[2]}), interval="bootstrap", n_resamples=60, rng=seed)
     ok = res.dropna(subset=["ci_low"])
     assert ((ok.ci_low <= ok.ci_high) & (ok.ci_low >= -1) & (ok.ci_high <= 1)).all()
 
@@ -641,28 +651,30 @@ def test_coverage_table():
     # 400 simulated data sets per cell, 400 resamples each; single-threaded BLAS (about 20 s)
     from threadpoolctl import threadpool_limits
 
-    from hemstats.stats.reliability.kappa import kappa_coverage
+    from hemstats.stats.coverage.agreement import kappa_coverage
 
     with threadpool_limits(1):
-        tab = kappa_coverage(n=(30, 100, 500), prevalence=(0.02, 0.1, 0.4), n_sim=400, n_resamples=400, rng=20261122)
-    cov = tab.set_index(["method", "n", "prevalence"]).coverage
+        tab = kappa_coverage(n=(30, 100, 500), prevalence=(0.02, 0.1, 0.4), n_simulations=400, n_resamples=400,
+                             rng=20261122)
+    cov = tab.set_index(["metric", "method", "n", "prevalence"]).coverage
     # four Monte Carlo standard errors (0.044): 18 comparisons, a false alarm about 1 in 1,000
     mc = 4 * np.sqrt(0.95 * 0.05 / 400)
-    methods = ("cohen_fce", "cohen_bootstrap_percentile", "fleiss_gwet", "fleiss_bootstrap_percentile",
-               "ac1_gwet", "ac1_bootstrap_percentile")
+    methods = (("cohen_kappa", "fleiss-cohen-everitt-1969"), ("cohen_kappa", "bootstrap-percentile"),
+               ("fleiss_kappa", "gwet-2014"), ("fleiss_kappa", "bootstrap-percentile"), ("gwet_ac1", "gwet-2008"),
+               ("gwet_ac1", "bootstrap-percentile"))
     # where the large-sample theory holds every method covers: n = 500 (prevalence >= 10%), n = 100 at 40%
     for method in methods:
         for n, p in ((500, 0.1), (500, 0.4), (100, 0.4)):
-            assert abs(cov[method, n, p] - 0.95) <= mc, (method, n, p, cov[method, n, p])
+            assert abs(cov[(*method, n, p)] - 0.95) <= mc, (method, n, p, cov[(*method, n, p)])
         # n = 100 at 10%: mild under-coverage of the kappa intervals (0.915 Cohen, 0.922 Fleiss
         # with 1,000 simulations), documented, bounded here
-        assert cov[method, 100, 0.1] >= 0.88, (method, cov[method, 100, 0.1])
+        assert cov[(*method, 100, 0.1)] >= 0.88, (method, cov[(*method, 100, 0.1)])
     # documented failures: a rare finding in a small sample (prevalence 2%, n = 30: Cohen 0.20 among
     # the data sets where kappa is defined), and the Fleiss-Nee-Landis (null) SE at 2% even with n = 500
-    assert cov["cohen_fce", 30, 0.02] < 0.6
-    assert cov["fleiss_nee_landis", 500, 0.02] < 0.6
-    assert abs(cov["fleiss_nee_landis", 500, 0.4] - 0.95) <= mc  # fine when the finding is common
-    assert (tab.n_sim == 400).all() and (tab.n_defined <= 400).all()
+    assert cov["cohen_kappa", "fleiss-cohen-everitt-1969", 30, 0.02] < 0.6
+    assert cov["fleiss_kappa", "fleiss-nee-landis-1979", 500, 0.02] < 0.6
+    assert abs(cov["fleiss_kappa", "fleiss-nee-landis-1979", 500, 0.4] - 0.95) <= mc  # fine when the finding is common
+    assert (tab.n_simulations == 400).all() and (tab.n_defined <= 400).all()
 
 
 @pytest.mark.slow
@@ -675,17 +687,17 @@ def test_slice_level_cluster_coverage():
     from hemstats.stats.coverage.agreement import cluster_coverage
 
     with threadpool_limits(1):
-        tab = cluster_coverage(icc=(0.3, 0.7), n_sim=1500, rng=20261201)
+        tab = cluster_coverage(icc=(0.3, 0.7), n_simulations=1500, rng=20261201)
     robust = tab[tab.method.str.startswith("cluster-robust")]
-    assert set(robust.measure) == {"cohen_kappa", "fleiss_kappa", "gwet_ac1", "reader_kappa", "sensitivity",
+    assert set(robust.metric) == {"cohen_kappa", "fleiss_kappa", "gwet_ac1", "reader_kappa", "sensitivity",
                                    "specificity"}
     assert (robust.n_defined == 1500).all()
     # required band 93-97%: a row fails when its coverage is more than 2 Monte Carlo SEs outside it
     # (with 5,000 data sets per ICC every row measured 94.8-96.1%, seed 20261201)
     mc = 2 * np.sqrt(0.95 * 0.05 / 1500)
-    assert robust.coverage.between(0.93 - mc, 0.97 + mc).all(), robust[["measure", "icc", "coverage"]]
+    assert robust.coverage.between(0.93 - mc, 0.97 + mc).all(), robust[["metric", "icc", "coverage"]]
     # pooled over the 12 rows (SE about 0.16 points): within 1 point of nominal
     assert abs(robust.coverage.mean() - 0.95) <= 0.01
     # treating slices as independent fails badly (about 0.55-0.80): what issue 11 reported
     naive = tab[tab.method == "independent-rows"]
-    assert (naive.coverage < 0.85).all(), naive[["measure", "icc", "coverage"]]
+    assert (naive.coverage < 0.85).all(), naive[["metric", "icc", "coverage"]]

@@ -1,22 +1,23 @@
 """Input handling of :mod:`hemstats.stats.reliability.agreement`: checks, and the ratings cube of each dataset.
 
-:func:`_prepare` checks the long ``labels`` table (or a :class:`~hemstats.Cohort`) and turns
-each dataset's rows at one level into a :class:`_Ratings` array ``values[finding, unit, rater]``
-(NaN = no rating) together with the cluster (patient) of every unit; :func:`_options` checks
-the interval options.  Every bad input raises :class:`InputError` naming the
-argument or column, the rows and what was expected.
+:func:`_tables` applies the one input rule (:func:`~hemstats.stats._core.resolve.resolve`: a
+Cohort, or the canonical ``labels`` table with ``studies=`` keyword-only); :func:`_prepare`
+checks the labels and turns each dataset's rows at one level into a :class:`_Ratings` array
+``values[finding, unit, rater]`` (NaN = no rating) together with the cluster (patient) of
+every unit; :func:`_options` checks the interval options.  Every bad input raises
+:class:`InputError` naming the argument or column, the rows and what was expected.
 
-Clusters: ``cluster=None`` takes ``patient_id`` (a column of ``labels``, or of the Cohort's
-``studies`` joined on ``dataset, study_id``), else ``study_id`` (a bare labels table has no
-patient: slices are then clustered by study, and the rows say so); ``cluster="col"`` names
-the column; ``cluster=False`` treats every unit as independent.
+Clusters: ``cluster=None`` takes ``patient_id`` (a column of ``labels``, or of ``studies``
+joined on ``dataset, study_id``), else ``study_id`` (a bare labels table has no patient:
+slices are then clustered by study, and the rows say so); ``cluster="col"`` names the
+column; ``cluster=False`` treats every unit as independent.
 """
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -24,11 +25,11 @@ import pandas as pd
 from hemstats._coerce import describe_rows
 from hemstats.errors import InputError
 from hemstats.findings import FINDINGS
+from hemstats.stats._core.options import check_bootstrap_method, check_confidence_level, check_n_resamples, check_rng
+from hemstats.stats._core.resolve import resolve
 
-_REQUIRED = ("dataset", "study_id", "finding", "rater", "value")
-#: Documented range of ``n_resamples`` (memory: a chunk of about 4 million weights at a time,
-#: plus 8 bytes per resample for every bootstrapped estimate).
-N_RESAMPLES_RANGE: tuple[int, int] = (2, 100_000)
+#: The interval families of the agreement statistics.
+INTERVALS: tuple[str, ...] = ("analytic", "bootstrap")
 
 
 @dataclass
@@ -51,11 +52,11 @@ def _finding_order(f: str) -> tuple[int, str]:
     return (FINDINGS.index(f) if f in FINDINGS else len(FINDINGS), f)
 
 
-def _fail(msg: str) -> None:
+def _fail(msg: str) -> NoReturn:
     raise InputError(msg)
 
 
-def _names(value, what: str) -> list[str] | None:
+def _names(value: Any, what: str) -> list[str] | None:
     """A sequence of names; one string is one name, never split into characters."""
     if value is None:
         return None
@@ -72,21 +73,24 @@ def _names(value, what: str) -> list[str] | None:
     return out
 
 
-def _unpack(labels) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """(labels, studies or None) from a labels table or a Cohort."""
-    from hemstats.cohort import Cohort
+def _tables(data: Any, studies: pd.DataFrame | None, where: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """(labels, studies or None) of a Cohort or a labels table, by the one input rule."""
+    t = resolve(data, "labels", where=where, studies=studies)
+    return t.main, t.studies
 
-    if isinstance(labels, Cohort):
-        return labels.labels, labels.studies
-    if isinstance(labels, tuple) and len(labels) == 2:  # internal: (labels, studies)
-        return labels
-    if not isinstance(labels, pd.DataFrame):
-        _fail(f"labels: expected a pandas DataFrame or a Cohort, got {type(labels).__name__}")
-    return labels, None
+
+def _intervals(interval: Any) -> tuple[str, ...]:
+    """``interval=``: one family or a list of them, in the order :data:`INTERVALS` gives."""
+    given = [interval] if isinstance(interval, str) else interval
+    ok = isinstance(given, (list, tuple)) and len(given) > 0 and all(
+        isinstance(v, str) and v in INTERVALS for v in given)
+    if not ok:
+        _fail(f"interval: expected 'analytic', 'bootstrap' or a list of them, got {interval!r}")
+    return tuple(v for v in INTERVALS if v in given)
 
 
 def _cluster_ids(labels: pd.DataFrame, studies: pd.DataFrame | None, at: np.ndarray, level: str,
-                 cluster) -> tuple[np.ndarray | None, str | None]:
+                 cluster: Any) -> tuple[np.ndarray | None, str | None]:
     """Cluster id of every row at the level (object array), and a note on how they were formed."""
     if cluster is False:
         return None, None
@@ -103,11 +107,11 @@ def _cluster_ids(labels: pd.DataFrame, studies: pd.DataFrame | None, at: np.ndar
         vals = studies[name].astype(object).to_numpy()
         ids = np.where(pos >= 0, vals[np.maximum(pos, 0)], None)
     else:
-        _fail(f"cluster: column {name!r} is in neither labels nor the Cohort's studies")
+        _fail(f"cluster: column {name!r} is in neither labels nor studies")
     miss = pd.isna(ids)
     note = None
     if name == "study_id" and cluster is None and level == "slice":
-        note = "clustered by study_id (labels carry no patient_id: pass the Cohort to cluster by patient)"
+        note = "clustered by study_id (labels carry no patient_id: pass the Cohort or studies= to cluster by patient)"
     if miss.any():
         n_miss = len(set(zip(rows["dataset"].astype(object).to_numpy()[miss], study[miss])))
         ids = np.where(miss, np.array(["\x00study:" + str(s) for s in study], dtype=object), ids)
@@ -116,31 +120,29 @@ def _cluster_ids(labels: pd.DataFrame, studies: pd.DataFrame | None, at: np.ndar
 
 
 def _prepare(
-    labels,
+    labels: pd.DataFrame,
+    studies: pd.DataFrame | None,
     *,
     level: str,
     raters: Sequence[str] | None,
-    findings: Sequence[str] | None,
+    findings: str | Sequence[str] | None,
     categories: Sequence[int] | None,
     reference: str | None = "consensus",
     binary: bool = False,
-    cluster=None,
+    cluster: Any = None,
 ) -> list[_Ratings]:
-    labels, studies = _unpack(labels)
     raters, findings = _names(raters, "raters"), _names(findings, "findings")
-    absent = [c for c in _REQUIRED if c not in labels.columns]
-    if absent:
-        _fail(f"labels: required column(s) {absent} absent; columns are {list(labels.columns)}")
     if not isinstance(level, str) or level not in ("study", "slice"):
         _fail(f"level: expected 'study' or 'slice', got {level!r}")
     if level == "slice" and "slice_id" not in labels.columns:
         _fail("labels: level='slice' needs a slice_id column")
-    at = labels["level"].astype(object).eq(level).to_numpy() if "level" in labels.columns else np.ones(len(labels), bool)
+    at = labels["level"].astype(object).eq(level).to_numpy()
     if findings is not None:
         present_f = set(labels.loc[at, "finding"].astype(object))
         unknown = [f for f in findings if f not in present_f]
         if unknown:
-            _fail(f"findings: {unknown} have no labels at level {level!r}; findings present: {sorted(present_f, key=_finding_order)}")
+            _fail(f"findings: {unknown} have no labels at level {level!r}; findings present: "
+                  f"{sorted(present_f, key=_finding_order)}")
         at &= labels["finding"].astype(object).isin(findings).to_numpy()
     for col in ("dataset", "study_id", "finding", "rater") + (("slice_id",) if level == "slice" else ()):
         miss = at & labels[col].isna().to_numpy()
@@ -189,7 +191,8 @@ def _prepare(
             unit_cluster = np.zeros(len(units), dtype=np.int64)
             unit_cluster[unit_codes] = cl_codes
         rs = raters if raters is not None else [r for r in sorted(set(d["rater"])) if r != reference]
-        fs = list(dict.fromkeys(f for f in (findings or sorted(set(d["finding"]), key=_finding_order)) if f in set(d["finding"])))
+        fs = list(dict.fromkeys(f for f in (findings or sorted(set(d["finding"]), key=_finding_order))
+                                if f in set(d["finding"])))
         vals = np.full((len(fs), len(units), len(rs)), np.nan)
         f_idx = pd.Index(fs).get_indexer(d["finding"])
         r_idx = pd.Index(rs).get_indexer(d["rater"])
@@ -213,22 +216,12 @@ def _prepare(
     return out
 
 
-def _check_rng(rng) -> None:
-    ok = rng is None or isinstance(rng, (np.random.Generator, np.random.SeedSequence)) or (
-        isinstance(rng, (numbers.Integral, np.integer)) and not isinstance(rng, (bool, np.bool_)) and rng >= 0)
-    if not ok:
-        _fail(f"rng: expected None, a non-negative integer seed or a numpy Generator, got {rng!r}")
-
-
-def _options(ci: str, bootstrap: str, n_resamples: int, confidence_level: float) -> None:
-    if not isinstance(ci, str) or ci not in ("analytic", "bootstrap", "both"):
-        _fail(f"ci: expected 'analytic', 'bootstrap' or 'both', got {ci!r}")
-    if not isinstance(bootstrap, str) or bootstrap not in ("percentile", "basic", "bca"):
-        _fail(f"bootstrap: expected 'percentile', 'basic' or 'bca', got {bootstrap!r}")
-    lo, hi = N_RESAMPLES_RANGE
-    if isinstance(n_resamples, (bool, np.bool_)) or not isinstance(n_resamples, (numbers.Integral, np.integer)) \
-            or not lo <= n_resamples <= hi:
-        _fail(f"n_resamples: expected an integer from {lo} to {hi:,}, got {n_resamples!r}")
-    if isinstance(confidence_level, (bool, np.bool_)) or not isinstance(confidence_level, numbers.Real) \
-            or not 0 < confidence_level < 1:
-        _fail(f"confidence_level: expected a number in (0, 1), got {confidence_level!r}")
+def _options(interval: Any, bootstrap_method: Any, n_resamples: Any, confidence_level: Any,
+             rng: Any = None) -> tuple[tuple[str, ...], str, int, float]:
+    """The checked interval options: (interval families, bootstrap_method, n_resamples, confidence_level)."""
+    families = _intervals(interval)
+    method = check_bootstrap_method(bootstrap_method, "bootstrap_method")
+    n = check_n_resamples(n_resamples)
+    level = check_confidence_level(confidence_level)
+    check_rng(rng)
+    return families, method, n, level

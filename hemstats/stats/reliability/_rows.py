@@ -4,40 +4,54 @@
 of every dataset: :func:`_pair_rows` for the pairwise measures, :func:`_set_measure` for the
 rater-set ones, :func:`_reader_rows` for readers against a reference, :func:`_emit` for the
 analytic and bootstrap rows of one estimate, :func:`_bootstrap` for every bootstrap row at
-once (cluster resamples drawn chunk by chunk, shared by every measure of a dataset) and
-:func:`_frame` for the frame with the columns and dtypes of :data:`COLUMNS`.  The numeric
-kernels are in :mod:`hemstats.stats.reliability.kappa`.
+once and :func:`_frame` for the result table (:func:`~hemstats.stats._core.columns.result_frame`
+with the columns of :data:`COLUMNS`).  The numeric kernels are in
+:mod:`hemstats.stats.reliability.kappa`.
+
+Resampling goes through the one engine: the resample indices are those of
+:func:`hemstats.stats.resampling.engine.resample_indices` (whole clusters, unstratified, chunk
+by chunk so memory stays bounded; the same resamples for every measure of a dataset), the
+intervals those of :func:`hemstats.stats.resampling.engine.interval_from_distribution`
+(percentile, basic, BCa with the leave-one-cluster-out jackknife).
 
 Clustering of one estimate: ``n_clusters`` counts the clusters of the units it uses; when
 some cluster holds more than one of them the estimate is *clustered* and gets the
 cluster-robust analytic interval (``cluster-robust-linearised``, ``cluster-robust-korn-graubard``)
 and the cluster bootstrap (``cluster-bootstrap-<method>``); with one unit per cluster the
-independent-units methods are exact and keep their names (``fleiss_cohen_everitt_1969``...,
-``bootstrap-percentile``);
-``cluster=False`` forces them and says so (``...-independent-rows``).
+independent-units methods are exact and keep their names (``fleiss-cohen-everitt-1969``...,
+``bootstrap-percentile``); ``cluster=False`` forces them and says so (``...-independent-rows``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
 from itertools import combinations
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from hemstats.stats._core.intervals import interval as _interval
-from hemstats.stats._core.options import MIN_CLUSTERS, method_code
+from hemstats.stats._core.columns import result_columns, result_frame
+from hemstats.stats._core.intervals import interval as _proportion_interval
+from hemstats.stats._core.options import CHUNK_CELLS, MIN_CLUSTERS, method_code
 from hemstats.stats.reliability import kappa as _k
-from hemstats.stats.reliability._input import _check_rng, _options, _prepare, _Ratings
+from hemstats.stats.reliability._input import _options, _prepare, _Ratings
 from hemstats.stats.resampling.engine import interval_from_distribution, resample_indices
 
-#: Columns of every frame this module returns, in order.
-COLUMNS: tuple[str, ...] = (
-    "dataset", "level", "finding", "measure", "raters", "estimate", "se",
-    "ci_low", "ci_high", "n", "n_clusters", "method", "confidence_level", "reason",
-)
-_CHUNK_CELLS = 1 << 22  # weights per bootstrap chunk (~32 MB of float64)
+#: The agreement statistics' own fixed columns: ``raters`` (before the estimate), ``se`` (after it).
+EXTRA: tuple[str, ...] = ("raters",)
+AFTER: tuple[str, ...] = ("se",)
+#: Columns of every agreement result (:func:`~hemstats.stats._core.columns.result_columns`).
+COLUMNS: tuple[str, ...] = tuple(result_columns(EXTRA, AFTER))
+#: The own columns of :func:`~hemstats.stats.reliability.agreement.reader_vs_reference`.
+READER_EXTRA: tuple[str, ...] = ("rater", "reference")
+READER_COLUMNS: tuple[str, ...] = tuple(result_columns(READER_EXTRA, AFTER))
+_CHUNK_CELLS = 4 * CHUNK_CELLS  # weights per bootstrap chunk (~32 MB of float64)
+_BOOTSTRAP_METHOD_KW = ("bootstrap_method" if "bootstrap_method" in inspect.signature(interval_from_distribution).parameters
+                        else "method")
 
 
 @dataclass
@@ -48,37 +62,32 @@ class _Job:
     estimate: float
     boot: Callable[[np.ndarray], np.ndarray]
     clusters: np.ndarray  # cluster index (in the dataset) of each used unit
-    parts: list
+    parts: list[np.ndarray] = field(default_factory=list)
 
 
-def _frame(rows: list[dict]) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=list(COLUMNS))
-    for col in ("estimate", "se", "ci_low", "ci_high", "confidence_level"):
-        df[col] = df[col].astype(np.float64)
-    for col in ("n", "n_clusters"):
-        df[col] = df[col].astype(np.int64)
-    for col in ("dataset", "level", "finding", "measure", "raters", "method"):
-        df[col] = df[col].astype(object)
-    df["reason"] = df["reason"].astype("string")
-    return df
+def _frame(rows: list[dict[str, Any]], extra: Sequence[str] = EXTRA) -> pd.DataFrame:
+    out = result_frame(rows, extra=extra, after=AFTER)
+    out["se"] = out["se"].astype(np.float64)
+    return out
 
 
 def _independent(method: str) -> str:
-    return method if method == "none" else method.replace("_", "-") + "-independent-rows"
+    return method if method == "none" else f"{method}-independent-rows"
 
 
-def _emit(rows, jobs, d: _Ratings, finding, measure, raters, used, estimate, why, *, ci, plain, robust, boot,
-          bootstrap, confidence_level, note=None, robust_name="cluster-robust-linearised"):
+def _emit(rows, jobs, d: _Ratings, finding, measure, raters, used, estimate, why, *, intervals, plain, robust, boot,
+          bootstrap_method, confidence_level, note=None, robust_name="cluster-robust-linearised", keys=None):
     """Append the analytic and/or bootstrap rows of one estimate.
 
     ``plain`` is ``(method, se, ci_low, ci_high, *notes)`` ignoring clusters, ``robust`` a
     callable giving the cluster-robust tuple (method ``robust_name``); ``boot`` maps unit
-    weights to replicates.
+    weights to replicates; ``keys`` the own columns (default ``raters``).
     """
     clusters = d.unit_cluster[used]
     n_clusters = int(np.unique(clusters).size)
     clustered = not d.independent and n_clusters < clusters.size
-    base = dict(dataset=d.dataset, level=d.level, finding=finding, measure=measure, raters="|".join(raters),
+    base = dict(dataset=d.dataset, level=d.level, finding=finding, metric=measure,
+                **(keys if keys is not None else {"raters": "|".join(raters)}),
                 estimate=estimate, n=int(clusters.size), n_clusters=n_clusters, confidence_level=confidence_level)
     reasons = [r for r in (why, note) if r]
     no_interval = None
@@ -88,7 +97,7 @@ def _emit(rows, jobs, d: _Ratings, finding, measure, raters, used, estimate, why
             no_interval = f"fewer than 2 clusters ({n_clusters}): no cluster-robust interval"
         elif n_clusters < MIN_CLUSTERS:
             reasons.append(f"only {n_clusters} clusters: the cluster-robust interval may be unreliable")
-    if ci in ("analytic", "both"):
+    if "analytic" in intervals:
         if clustered and not why and not no_interval:
             method, se, lo, hi, *extra = robust()
         else:
@@ -98,45 +107,58 @@ def _emit(rows, jobs, d: _Ratings, finding, measure, raters, used, estimate, why
             se = lo = hi = np.nan
         rows.append({**base, "se": se, "ci_low": lo, "ci_high": hi, "method": method,
                      "reason": "; ".join(reasons + extra + ([no_interval] if no_interval else [])) or None})
-    if ci in ("bootstrap", "both"):
-        method = method_code(bootstrap, stratified=False, clustered=clustered)
+    if "bootstrap" in intervals:
+        method = method_code(bootstrap_method, stratified=False, clustered=clustered)
         method = f"{method}-independent-rows" if d.independent else method
         rows.append({**base, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "method": method,
                      "reason": "; ".join(reasons + ([no_interval] if no_interval else [])) or None})
         if not why and not no_interval:
-            jobs.setdefault(d.dataset, []).append(_Job(len(rows) - 1, estimate, boot, clusters, []))
+            jobs.setdefault(d.dataset, []).append(_Job(len(rows) - 1, estimate, boot, clusters))
 
 
-def _bootstrap(rows, jobs, data: list[_Ratings], *, n_resamples, rng, bootstrap, confidence_level) -> None:
-    """Fill every bootstrap row: clusters resampled chunk by chunk (memory bounded), the same
-    resamples for every measure of a dataset."""
+def _multiplicities(idx: np.ndarray, n_units: int) -> np.ndarray:
+    """``(b, n_units)`` float multiplicities of the engine's ``(b, n_draws)`` resample indices."""
+    return _k.counts_from_indices(idx, n_units)
+
+
+def _bootstrap(rows, jobs, data: list[_Ratings], *, n_resamples, rng, bootstrap_method, confidence_level) -> None:
+    """Fill every bootstrap row: whole clusters resampled by the engine chunk by chunk (memory
+    bounded), the same resamples for every measure of a dataset."""
     gen = np.random.default_rng(rng)
     for d in data:  # every dataset draws, so its resamples do not depend on which measures were asked
         todo = jobs.get(d.dataset, [])
-        chunk = max(1, _CHUNK_CELLS // max(d.values.shape[1], d.n_clusters, 1))
-        for idx in resample_indices(np.zeros(d.n_clusters, np.int8), stratify=False, n_resamples=n_resamples,
-                                    rng=gen, chunk_size=chunk):
+        n_units = d.values.shape[1]
+        chunk = max(1, _CHUNK_CELLS // max(n_units, d.n_clusters, 1))
+        # the engine numbers clusters in order of first appearance, as _prepare does (checked)
+        engine_cluster = pd.unique(d.unit_cluster)
+        same_order = bool(np.array_equal(engine_cluster, np.arange(d.n_clusters)))
+        for idx in resample_indices(np.zeros(n_units, np.int8), cluster=d.unit_cluster, stratify=False,
+                                    n_resamples=n_resamples, rng=gen, chunk_size=chunk):
             if not todo:
                 continue
-            W = _k.counts_from_indices(idx, d.n_clusters)
+            W = _multiplicities(idx, d.n_clusters)
+            if not same_order:
+                W[:, engine_cluster] = W.copy()
             for job in todo:
                 job.parts.append(np.asarray(job.boot(W[:, job.clusters]), dtype=np.float64))
         for job in todo:
             dist = np.concatenate(job.parts)
             job.parts = []
+            ok = np.isfinite(dist)
+            failed = int((~ok).sum())
+            lo = hi = se = np.nan
+            if ok.sum() >= 2 and np.isfinite(job.estimate):
+                lo, hi = interval_from_distribution(
+                    job.estimate, dist[ok], **{_BOOTSTRAP_METHOD_KW: bootstrap_method},
+                    confidence_level=confidence_level,
+                    jackknife=_jackknife(job) if bootstrap_method == "bca" else None)
+                if bootstrap_method == "basic":  # the reflected interval can leave [-1, 1]
+                    lo, hi = max(-1.0, lo), min(1.0, hi)
+                se = float(dist[ok].std(ddof=1))
             row = rows[job.row]
-            if bootstrap == "bca":
-                ok = np.isfinite(dist)
-                lo, hi = interval_from_distribution(job.estimate, dist[ok], method="bca",
-                                                    confidence_level=confidence_level, jackknife=_jackknife(job))
-                se = float(dist[ok].std(ddof=1)) if ok.sum() > 1 else np.nan
-                dropped = int((~ok).sum())
-            else:
-                lo, hi, se, dropped = _k.bootstrap_interval(job.estimate, dist, method=bootstrap,
-                                                            confidence_level=confidence_level)
-            row.update(se=se, ci_low=lo, ci_high=hi)
-            if dropped:
-                more = f"{dropped} of {dist.size} resamples undefined and left out"
+            row.update(se=se, ci_low=lo, ci_high=hi, n_resamples=n_resamples, n_failed_resamples=failed)
+            if failed:
+                more = f"{failed} of {dist.size} resamples undefined and left out"
                 row["reason"] = f"{row['reason']}; {more}" if row["reason"] else more
 
 
@@ -153,13 +175,40 @@ def _codes(x: np.ndarray, cats: np.ndarray) -> np.ndarray:
     return np.searchsorted(cats, x).astype(np.int64)
 
 
-def _robust_normal(est, infl, clusters, confidence_level):
+def _robust_normal(est: float, infl: np.ndarray, clusters: np.ndarray, confidence_level: float) -> tuple[Any, ...]:
     var, g = _k.cluster_variance(infl, clusters)
     se = float(np.sqrt(var)) if np.isfinite(var) else np.nan
     return ("cluster-robust-linearised", se, *_k.z_interval(est, se, confidence_level, df=g - 1))
 
 
-def _pair_rows(rows, jobs, d: _Ratings, measure: str, pairs, *, ci, bootstrap, confidence_level, weights=None):
+def _robust_set(est: float, counts: np.ndarray, kind: Literal["fleiss", "ac1"], clusters: np.ndarray,
+                confidence_level: float) -> tuple[Any, ...]:
+    return _robust_normal(est, _k.set_influence(counts, kind)[1], clusters, confidence_level)
+
+
+def _robust_pabak(agree: np.ndarray, clusters: np.ndarray, k: int, confidence_level: float) -> tuple[Any, ...]:
+    _, lo, hi = _k.korn_graubard(agree, clusters, confidence_level)
+    return ("cluster-robust-korn-graubard", np.nan, (k * lo - 1) / (k - 1), (k * hi - 1) / (k - 1))
+
+
+def _robust_proportion(hit: np.ndarray, clusters: np.ndarray, confidence_level: float) -> tuple[Any, ...]:
+    return ("cluster-robust-korn-graubard", np.nan, *_k.korn_graubard(hit, clusters, confidence_level)[1:])
+
+
+def _tuple(value: tuple[Any, ...]) -> tuple[Any, ...]:
+    return value
+
+
+def _cohen_boot(cells: np.ndarray, k: int, wm: np.ndarray | None, W: np.ndarray) -> np.ndarray:
+    return _k.cohen_from_cells(cells, k, W, weights=wm)
+
+
+def _pabak_boot(cells: np.ndarray, k: int, W: np.ndarray) -> np.ndarray:
+    return _k.pabak_from_cells(cells, k, W)
+
+
+def _pair_rows(rows, jobs, d: _Ratings, measure: str, pairs, *, intervals, bootstrap_method, confidence_level,
+               weights=None):
     for fi, f in enumerate(d.findings):
         cats = d.categories[f]
         k = cats.size
@@ -171,36 +220,36 @@ def _pair_rows(rows, jobs, d: _Ratings, measure: str, pairs, *, ci, bootstrap, c
             cells = _codes(x[ok], cats) * k + _codes(y[ok], cats)
             clusters = d.unit_cluster[ok]
             why = None if n >= 2 else f"fewer than two {d.level} units rated by both {a} and {b}"
+            plain: tuple[Any, ...]
+            robust: Callable[[], tuple[Any, ...]]
+            boot: Callable[[np.ndarray], np.ndarray]
             if measure == "cohen_kappa":
                 est, infl = _k.cohen_influence(cells, k, weights=wm)
                 if not why and not np.isfinite(est):
                     why = f"undefined: no variation (both raters gave every unit the rating {cats[cells[0] // k]:g})"
                 se = np.sqrt(_k.cohen_variance(cells, k, weights=wm)) if not why else np.nan
-                plain = ("fleiss_cohen_everitt_1969", se, *_k.normal_interval(est, se, confidence_level))
-                robust = lambda e=est, i=infl, c=clusters: _robust_normal(e, i, c, confidence_level)
-                boot = lambda Wx, c=cells: _k.cohen_from_cells(c, k, Wx, weights=wm)
+                plain = ("fleiss-cohen-everitt-1969", se, *_k.normal_interval(est, se, confidence_level))
+                robust = partial(_robust_normal, est, infl, clusters, confidence_level)
+                boot = partial(_cohen_boot, cells, k, wm)
             elif measure == "pabak":
                 est = float(_k.pabak_from_cells(cells, k)[0]) if n else np.nan
                 agree = (cells // k == cells % k).astype(np.float64)
-                lo, hi = _interval(int(agree.sum()), max(n, 1), confidence_level, "clopper-pearson")
-                plain = ("clopper_pearson", np.nan, (k * lo - 1) / (k - 1), (k * hi - 1) / (k - 1))
+                lo, hi = _proportion_interval(int(agree.sum()), max(n, 1), confidence_level, "clopper-pearson")
+                plain = ("clopper-pearson", np.nan, (k * lo - 1) / (k - 1), (k * hi - 1) / (k - 1))
 
-                def robust(g=agree, c=clusters):
-                    _, lo_, hi_ = _k.korn_graubard(g, c, confidence_level)
-                    return ("cluster-robust-korn-graubard", np.nan, (k * lo_ - 1) / (k - 1), (k * hi_ - 1) / (k - 1))
-
-                boot = lambda Wx, c=cells: _k.pabak_from_cells(c, k, Wx)
+                robust = partial(_robust_pabak, agree, clusters, k, confidence_level)
+                boot = partial(_pabak_boot, cells, k)
             else:  # pairwise AC1 = rater-set AC1 of two raters
-                _set_measure(rows, jobs, d, "gwet_ac1", [a, b], fi, ci=ci, bootstrap=bootstrap,
-                             confidence_level=confidence_level)
+                _set_measure(rows, jobs, d, "gwet_ac1", [a, b], fi, intervals=intervals,
+                             bootstrap_method=bootstrap_method, confidence_level=confidence_level)
                 continue
-            _emit(rows, jobs, d, f, measure, (a, b), ok, est, why, ci=ci, plain=plain, robust=robust, boot=boot,
-                  bootstrap=bootstrap, confidence_level=confidence_level,
+            _emit(rows, jobs, d, f, measure, (a, b), ok, est, why, intervals=intervals, plain=plain, robust=robust,
+                  boot=boot, bootstrap_method=bootstrap_method, confidence_level=confidence_level,
                   robust_name="cluster-robust-korn-graubard" if measure == "pabak" else "cluster-robust-linearised")
 
 
-def _set_measure(rows, jobs, d: _Ratings, measure: str, raters, fi: int, *, ci, bootstrap, confidence_level,
-                 variance="gwet"):
+def _set_measure(rows, jobs, d: _Ratings, measure: str, raters, fi: int, *, intervals, bootstrap_method,
+                 confidence_level, variance="gwet"):
     f = d.findings[fi]
     cats = d.categories[f]
     k = cats.size
@@ -222,86 +271,94 @@ def _set_measure(rows, jobs, d: _Ratings, measure: str, raters, fi: int, *, ci, 
     n = int(use.sum())
     fn = {"fleiss_kappa": _k.fleiss_from_counts, "gwet_ac1": _k.ac1_from_counts,
           "krippendorff_alpha": _k.alpha_from_counts}[measure]
-    why = None if n >= 2 else f"fewer than two {unit} rated by " + ("every rater" if measure != "krippendorff_alpha" else "two raters")
+    why = None if n >= 2 else f"fewer than two {unit} rated by " + (
+        "every rater" if measure != "krippendorff_alpha" else "two raters")
     est = float(fn(counts)[0]) if n else np.nan
     if not why and not np.isfinite(est):
         only = cats[counts.sum(axis=0) > 0]
         why = f"undefined: no variation (every rating is {', '.join(f'{c:g}' for c in only)})"
     clusters = d.unit_cluster[use]
     robust_name = "cluster-robust-linearised"
+    plain: tuple[Any, ...]
+    robust: Callable[[], tuple[Any, ...]]
     if measure == "fleiss_kappa" and variance == "fleiss_nee_landis":
         se = np.sqrt(_k.fleiss_null_variance(counts)) if not why else np.nan
-        plain = ("fleiss_nee_landis_1979", se, *_k.normal_interval(est, se, confidence_level),
+        plain = ("fleiss-nee-landis-1979", se, *_k.normal_interval(est, se, confidence_level),
                  "SE under kappa = 0 (a test, not an interval for kappa != 0)")
         robust_name = _independent(plain[0])
-        robust = lambda: (robust_name, *plain[1:], "ignores clustering")
+        robust = partial(_tuple, (robust_name, *plain[1:], "ignores clustering"))
     elif measure in ("fleiss_kappa", "gwet_ac1"):
-        kind = "fleiss" if measure == "fleiss_kappa" else "ac1"
+        kind: Literal["fleiss", "ac1"] = "fleiss" if measure == "fleiss_kappa" else "ac1"
         var_fn = _k.fleiss_variance if kind == "fleiss" else _k.ac1_variance
         se = np.sqrt(var_fn(counts)) if not why else np.nan
-        plain = ("gwet_2014" if kind == "fleiss" else "gwet_2008", se,
+        plain = ("gwet-2014" if kind == "fleiss" else "gwet-2008", se,
                  *_k.normal_interval(est, se, confidence_level, df=n - 1))
-        robust = lambda: _robust_normal(est, _k.set_influence(counts, kind)[1], clusters, confidence_level)
+        robust = partial(_robust_set, est, counts, kind, clusters, confidence_level)
     else:
-        plain = ("none", np.nan, np.nan, np.nan, "no analytic interval: use ci='bootstrap'")
-        robust, robust_name = (lambda: plain), "none"
-    _emit(rows, jobs, d, f, measure, raters, use, est, why, ci=ci, plain=plain, robust=robust,
-          boot=lambda Wx: fn(counts, Wx), bootstrap=bootstrap, confidence_level=confidence_level, note=note,
-          robust_name=robust_name)
+        plain = ("none", np.nan, np.nan, np.nan, "no analytic interval: use interval='bootstrap'")
+        robust, robust_name = partial(_tuple, plain), "none"
+    _emit(rows, jobs, d, f, measure, raters, use, est, why, intervals=intervals, plain=plain, robust=robust,
+          boot=partial(fn, counts), bootstrap_method=bootstrap_method, confidence_level=confidence_level,
+          note=note, robust_name=robust_name)
 
 
-def _reader_rows(rows, jobs, d: _Ratings, reference: str, readers, *, confidence_level, notes) -> None:
+def _reader_rows(rows, d: _Ratings, reference: str, readers, *, confidence_level, notes) -> None:
     """Sensitivity, specificity (Wilson, or Korn-Graubard when clustered) and kappa of each reader."""
-    _pair_rows(rows, jobs, d, "cohen_kappa", [(r, reference) for r in readers], ci="analytic",
-               bootstrap="percentile", confidence_level=confidence_level)
-    for row in rows:
-        if row["dataset"] == d.dataset and notes.get(row["finding"]) and row["measure"] == "cohen_kappa":
+    start = len(rows)
+    _pair_rows(rows, {}, d, "cohen_kappa", [(r, reference) for r in readers], intervals=("analytic",),
+               bootstrap_method="percentile", confidence_level=confidence_level)
+    for row in rows[start:]:
+        rater, ref = row.pop("raters").split("|")
+        row.update(rater=rater, reference=ref)
+        if notes.get(row["finding"]):
             row["reason"] = "; ".join(filter(None, [row["reason"], notes[row["finding"]]]))
-    ref = d.values[:, :, d.raters.index(reference)]
+    ref_values = d.values[:, :, d.raters.index(reference)]
     for fi, f in enumerate(d.findings):
         for r in readers:
             x = d.values[fi, :, d.raters.index(r)]
-            ok = ~np.isnan(x) & ~np.isnan(ref[fi])
+            ok = ~np.isnan(x) & ~np.isnan(ref_values[fi])
             for measure, truth in (("sensitivity", 1), ("specificity", 0)):
-                sel = ok & (ref[fi] == truth)
+                sel = ok & (ref_values[fi] == truth)
                 n = int(sel.sum())
                 hit = (x[sel] == truth).astype(np.float64)
-                lo, hi = _interval(int(hit.sum()), n, confidence_level, "wilson") if n else (np.nan,) * 2
+                lo, hi = _proportion_interval(int(hit.sum()), n, confidence_level, "wilson") if n else (np.nan,) * 2
                 why = None if n else f"no reference-{'positive' if truth else 'negative'} {d.level} units"
                 est = float(hit.mean()) if n else np.nan
 
-                def robust(h=hit, c=d.unit_cluster[sel]):
-                    return ("cluster-robust-korn-graubard", np.nan, *_k.korn_graubard(h, c, confidence_level)[1:])
+                _emit(rows, {}, d, f, measure, (r, reference), sel, est, why, intervals=("analytic",),
+                      plain=("wilson", np.nan, lo, hi),
+                      robust=partial(_robust_proportion, hit, d.unit_cluster[sel], confidence_level), boot=None, bootstrap_method="percentile",
+                      confidence_level=confidence_level, note=notes.get(f), robust_name="cluster-robust-korn-graubard",
+                      keys={"rater": r, "reference": reference})
 
-                _emit(rows, jobs, d, f, measure, (r, reference), sel, est, why, ci="analytic",
-                      plain=("wilson", np.nan, lo, hi), robust=robust, boot=None, bootstrap="percentile",
-                      confidence_level=confidence_level, note=notes.get(f), robust_name="cluster-robust-korn-graubard")
 
-
-def _run(labels, specs, *, level, raters, findings, categories, ci, bootstrap, n_resamples, confidence_level,
-         rng, cluster=None) -> pd.DataFrame:
+def _run(labels: pd.DataFrame, studies: pd.DataFrame | None, specs, *, level, raters, findings, categories,
+         interval, bootstrap_method, n_resamples, confidence_level, rng, cluster=None) -> pd.DataFrame:
     """Rows of every ``(kind, options)`` in ``specs`` on the same ratings and bootstrap resamples."""
-    _options(ci, bootstrap, n_resamples, confidence_level)
-    _check_rng(rng)
-    data = _prepare(labels, level=level, raters=raters, findings=findings, categories=categories, cluster=cluster)
+    intervals, bootstrap_method, n_resamples, confidence_level = _options(
+        interval, bootstrap_method, n_resamples, confidence_level, rng)
+    data = _prepare(labels, studies, level=level, raters=raters, findings=findings, categories=categories,
+                    cluster=cluster)
     rows: list[dict] = []
     jobs: dict[str, list[_Job]] = {}
-    opts = dict(ci=ci, bootstrap=bootstrap, confidence_level=confidence_level)
+    opts = dict(intervals=intervals, bootstrap_method=bootstrap_method, confidence_level=confidence_level)
     for kind, extra in specs:
         for d in data:
             if len(d.raters) < 2:
                 for f in d.findings:
-                    rows.append(dict(dataset=d.dataset, level=d.level, finding=f, measure=kind,
-                                     raters="|".join(d.raters), estimate=np.nan, se=np.nan, ci_low=np.nan,
-                                     ci_high=np.nan, n=0, n_clusters=0, method="none",
-                                     confidence_level=confidence_level, reason="fewer than two raters in this dataset"))
+                    for _family in intervals:
+                        rows.append(dict(dataset=d.dataset, level=d.level, finding=f, metric=kind,
+                                         raters="|".join(d.raters), estimate=np.nan, se=np.nan, ci_low=np.nan,
+                                         ci_high=np.nan, n=0, n_clusters=0, method="none",
+                                         confidence_level=confidence_level,
+                                         reason="fewer than two raters in this dataset"))
                 continue
             if kind in ("cohen_kappa", "pabak") or extra.get("pairwise"):
                 _pair_rows(rows, jobs, d, kind, list(combinations(d.raters, 2)), weights=extra.get("weights"), **opts)
             else:
                 for fi in range(len(d.findings)):
                     _set_measure(rows, jobs, d, kind, d.raters, fi, variance=extra.get("variance", "gwet"), **opts)
-    if ci != "analytic":
-        _bootstrap(rows, jobs, data, n_resamples=n_resamples, rng=rng, bootstrap=bootstrap,
+    if "bootstrap" in intervals:
+        _bootstrap(rows, jobs, data, n_resamples=n_resamples, rng=rng, bootstrap_method=bootstrap_method,
                    confidence_level=confidence_level)
     return _frame(rows)

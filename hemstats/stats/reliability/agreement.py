@@ -1,18 +1,31 @@
 """Inter-rater agreement per finding: Cohen, Fleiss, Krippendorff, PABAK, Gwet's AC1, ICC.
 
-Every function takes a :class:`~hemstats.Cohort` or its long ``labels`` table (columns
-``dataset, study_id, slice_id, level, finding, rater, value``) and returns one long frame
-with the columns of :data:`COLUMNS`: one row per dataset x finding x measure x rater set
-x interval method.  ``raters`` names the raters joined by ``"|"`` (``"R1|R2"``); ``se`` is
-the standard error behind an analytic interval, the standard deviation of the resampled
+Every function takes, as its first argument, a :class:`~hemstats.Cohort` or its canonical
+``labels`` table (columns ``dataset, study_id, slice_id, level, finding, rater, value``; the
+``studies`` table, which gives ``patient_id``, keyword-only: ``studies=``) and returns one
+long table with the columns of :data:`COLUMNS` (:func:`~hemstats.stats._core.columns.result_frame`):
+one row per dataset x finding x metric x rater set x interval family.  ``metric`` names the
+coefficient (``cohen_kappa``, ``pabak``, ``gwet_ac1``, ``fleiss_kappa``,
+``krippendorff_alpha``); ``raters`` names the raters joined by ``"|"`` (``"R1|R2"``); ``se``
+is the standard error behind an analytic interval, the standard deviation of the resampled
 values for a bootstrap row, NaN where there is none; ``n`` counts the units (studies or
-slices), ``n_clusters`` the clusters (patients) they belong to; ``reason`` says why a value
-is NaN, or notes what was left out.
+slices), ``n_clusters`` the clusters (patients) they belong to; bootstrap rows carry
+``n_resamples`` and ``n_failed_resamples`` (resamples where the coefficient was undefined,
+left out); ``reason`` says why a value is NaN, or notes what was left out.  ``subgroup``,
+``subgroup_value`` and ``n_positive`` are missing (agreement has no ``by=``).
+
+Options (the glossary of :mod:`hemstats.stats._core.types`): ``findings=`` one code or a list
+(a string is one finding); ``level=`` the label granularity, ``"study"`` or ``"slice"``;
+``interval=`` the interval family, ``"analytic"`` (the coefficient's own variance: the
+``method`` column names which), ``"bootstrap"`` (the engine's (cluster) bootstrap), or a list
+of both for one row of each; ``bootstrap_method=`` ``"percentile"``, ``"basic"`` or ``"bca"``;
+``n_resamples``, ``confidence_level``, ``rng`` as scipy; ``cluster=`` the column resampled or
+sandwiched together.
 
 Clustering. Slices of one patient, or several studies of one patient, are not independent:
 treating them so gave 84% coverage for a nominal 95% (100 patients x 10 slices, kappa 0.5).
 The unit of resampling and of the variance is the *cluster*: ``cluster=None`` (default)
-takes ``patient_id`` (from ``labels`` or, given a Cohort, from its ``studies``), else
+takes ``patient_id`` (from ``labels`` or from ``studies``: a Cohort brings its own), else
 ``study_id``; slices of a bare labels table are therefore clustered by study, and the rows
 say so. When some cluster holds several units of an estimate, its analytic interval is
 cluster-robust: the coefficient's per-unit influence values (its linearisation: for Cohen's
@@ -27,14 +40,16 @@ cluster effective sample size (``survey::svyciprop(method = "beta")``),
 the delta method, deterministic and cheap, and its coverage was measured (94.8-96.1% in 100
 patients x 10 slices at ICC 0.3-0.7,
 :func:`~hemstats.stats.coverage.agreement.cluster_coverage`); the cluster bootstrap
-(``ci="bootstrap"``: whole patients drawn with all their units, through
-:func:`hemstats.stats.resampling.engine.resample_indices`, chunk by chunk so memory stays bounded,
-``method = "cluster-bootstrap-percentile" | "-basic" | "-bca"``) is the choice for
-Krippendorff's alpha, which has no linearisation here. With one unit per cluster the
-independent-units methods are exact and keep their names (``fleiss_cohen_everitt_1969``,
-``gwet_2014``; bootstrap rows ``bootstrap-percentile``...). ``cluster=False`` asks for independent units
-anyway, labelled ``...-independent-rows``. Fewer than 2 clusters: NaN interval with the
-reason; fewer than 10: the interval, with a warning in ``reason``.
+(``interval="bootstrap"``: whole patients drawn with all their units by the one resampling
+engine, :func:`hemstats.stats.resampling.engine.resample_indices`, chunk by chunk so memory
+stays bounded, intervals by :func:`~hemstats.stats.resampling.engine.interval_from_distribution`;
+``method = "cluster-bootstrap-percentile" | "-basic" | "-bca"``, BCa with the
+leave-one-cluster-out jackknife) is the choice for Krippendorff's alpha, which has no
+linearisation here. With one unit per cluster the independent-units methods are exact and
+keep their names (``fleiss-cohen-everitt-1969``, ``gwet-2014``; bootstrap rows
+``bootstrap-percentile``...). ``cluster=False`` asks for independent units anyway, labelled
+``...-independent-rows``. Fewer than 2 clusters: NaN interval with the reason; fewer than 10:
+the interval, with a warning in ``reason``.
 
 Missing ratings: a rater who did not read a study simply has no row for it.
 Pairwise measures (Cohen, PABAK, pairwise AC1) use the units both raters read
@@ -46,7 +61,7 @@ left out unless named in ``raters``.
 A coefficient that is undefined (chance agreement of 1: every rating in one category)
 is NaN with the reason in ``reason``; it is never reported as 0 or 1 (PABAK and AC1 stay
 defined there and equal 1, as their definitions give).  Resamples where the coefficient is
-undefined are left out and counted in ``reason``.
+undefined are left out and counted in ``n_failed_resamples``.
 
 The input checks live in :mod:`hemstats.stats.reliability._input`, the assembly of the long
 frame in :mod:`hemstats.stats.reliability._rows`, the numeric kernels in :mod:`hemstats.stats.reliability.kappa`.
@@ -55,7 +70,7 @@ frame in :mod:`hemstats.stats.reliability._rows`, the numeric kernels in :mod:`h
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -64,12 +79,26 @@ from hemstats._coerce import describe_rows
 from hemstats.cohort import Cohort
 from hemstats.consensus import majority_labels
 from hemstats.errors import InputError
-from hemstats.stats.reliability._input import _fail, _finding_order, _names, _options, _prepare, _unpack
-from hemstats.stats.reliability._rows import COLUMNS, _frame, _reader_rows, _run
+from hemstats.stats._core.columns import result_columns, result_frame, subgroup_name, subgroup_value
+from hemstats.stats._core.options import check_confidence_level
+from hemstats.stats._core.types import CONFIDENCE_LEVEL, N_RESAMPLES, BootstrapMethod, Findings, Level, Seed
+from hemstats.stats.reliability._input import INTERVALS, _fail, _finding_order, _names, _prepare, _tables
+from hemstats.stats.reliability._rows import (
+    COLUMNS,
+    READER_COLUMNS,
+    READER_EXTRA,
+    _frame,
+    _reader_rows,
+    _run,
+)
 
 __all__ = [
     "InputError",
     "COLUMNS",
+    "READER_COLUMNS",
+    "ICC_COLUMNS",
+    "INTERVALS",
+    "AgreementInterval",
     "cohen_kappa",
     "fleiss_kappa",
     "krippendorff_alpha",
@@ -80,25 +109,30 @@ __all__ = [
     "icc",
 ]
 
-CI = Literal["analytic", "bootstrap", "both"]
-Bootstrap = Literal["percentile", "basic", "bca"]
-Labels = pd.DataFrame | Cohort
-Cluster = str | Literal[False] | None
+#: The interval family of an agreement row: the coefficient's analytic variance, or the bootstrap.
+AgreementInterval: TypeAlias = Literal["analytic", "bootstrap"]
+#: ``interval=``: one family, or a list of them for one row of each.
+Intervals: TypeAlias = AgreementInterval | Sequence[AgreementInterval]
+#: ``cluster=``: None (patient_id, else study_id), False (independent units) or a column name.
+Cluster: TypeAlias = str | Literal[False] | None
+#: Columns of :func:`icc` (its own column ``raters`` before the estimate).
+ICC_COLUMNS: tuple[str, ...] = tuple(result_columns(("raters",)))
 
 
 def cohen_kappa(
-    labels: Labels,
+    labels: Cohort | pd.DataFrame,
     *,
+    studies: pd.DataFrame | None = None,
     raters: Sequence[str] | None = None,
     weights: Literal["linear", "quadratic"] | None = None,
-    level: Literal["study", "slice"] = "study",
-    findings: str | Sequence[str] | None = None,
+    level: Level = "study",
+    findings: Findings = None,
     categories: Sequence[int] | None = None,
-    ci: CI = "analytic",
-    bootstrap: Bootstrap = "percentile",
-    n_resamples: int = 2000,
-    confidence_level: float = 0.95,
-    rng: int | np.random.Generator | None = None,
+    interval: Intervals = "analytic",
+    bootstrap_method: BootstrapMethod = "percentile",
+    n_resamples: int = N_RESAMPLES,
+    confidence_level: float = CONFIDENCE_LEVEL,
+    rng: Seed = None,
     cluster: Cluster = None,
 ) -> pd.DataFrame:
     """Cohen's kappa for every pair of raters and every finding.
@@ -106,8 +140,11 @@ def cohen_kappa(
     Parameters
     ----------
     labels : Cohort or pandas.DataFrame
-        A Cohort (its ``patient_id`` clusters the units), or its ``labels`` table (long:
-        one row per study or slice x finding x rater).
+        A Cohort (its ``studies`` give ``patient_id``, which clusters the units), or its
+        canonical ``labels`` table (long: one row per study or slice x finding x rater).
+    studies : pandas.DataFrame, optional
+        The canonical ``studies`` table, with a labels table: its ``patient_id`` clusters the
+        units as a Cohort's does.
     raters : sequence of str, optional
         Raters to compare; default every rater except ``"consensus"``.
     weights : {None, "linear", "quadratic"}
@@ -116,18 +153,21 @@ def cohen_kappa(
     level : {"study", "slice"}
         Which labels to use.
     findings : str or sequence of str, optional
-        Restrict to this finding or these findings (each must have labels).
+        Restrict to this finding or these findings (each must have labels); a string is one
+        finding.
     categories : sequence of int, optional
         Category codes (default: the values seen, and at least 0 and 1).
-    ci : {"analytic", "bootstrap", "both"}
-        Analytic interval, a (cluster) bootstrap interval, or both rows.  Analytic: with
-        one unit per cluster the Fleiss, Cohen & Everitt (1969) variance with a normal
-        quantile, clipped to [-1, 1], as ``psych::cohen.kappa``; clustered, the
-        cluster-robust linearised variance, ``t(G - 1)`` interval on Fisher's z scale (module notes).
-    bootstrap : {"percentile", "basic", "bca"}
-        Bootstrap interval method (BCa: jackknife over clusters, as scipy).
+    interval : {"analytic", "bootstrap"} or a list of them
+        The interval family; a list gives one row of each.  Analytic: with one unit per
+        cluster the Fleiss, Cohen & Everitt (1969) variance with a normal quantile, clipped
+        to [-1, 1], as ``psych::cohen.kappa``; clustered, the cluster-robust linearised
+        variance, ``t(G - 1)`` interval on Fisher's z scale (module notes).  Bootstrap: the
+        engine's (cluster) bootstrap.
+    bootstrap_method : {"percentile", "basic", "bca"}
+        How the bootstrap interval is read off the resamples (BCa: jackknife over clusters,
+        as scipy).
     n_resamples : int
-        Bootstrap resamples, an integer from 2 to 100,000 (memory: chunks of about 4
+        Bootstrap resamples (the engine's range; memory is bounded: chunks of about 4
         million weights, plus 8 bytes per resample and estimate).
     confidence_level : float
         Confidence level of the intervals, in (0, 1).
@@ -140,11 +180,12 @@ def cohen_kappa(
     Returns
     -------
     pandas.DataFrame
-        Columns of :data:`COLUMNS`: ``dataset, level, finding, measure`` (``"cohen_kappa"``),
-        ``raters`` (``"R1|R2"``), ``estimate, se, ci_low, ci_high, n`` (units read by
-        both), ``n_clusters``, ``method`` (``"fleiss_cohen_everitt_1969"``,
-        ``"cluster-robust-linearised"``, ``"bootstrap-percentile"``,
-        ``"cluster-bootstrap-percentile"``...), ``confidence_level, reason``.
+        Columns of :data:`COLUMNS`: ``dataset, level, finding, subgroup, subgroup_value``,
+        ``raters`` (``"R1|R2"``), ``metric`` (``"cohen_kappa"``), ``estimate, ci_low,
+        ci_high, n`` (units read by both), ``n_positive`` (missing), ``method``
+        (``"fleiss-cohen-everitt-1969"``, ``"cluster-robust-linearised"``,
+        ``"bootstrap-percentile"``, ``"cluster-bootstrap-percentile"``...),
+        ``confidence_level, se, n_resamples, n_failed_resamples, n_clusters, reason``.
 
     Notes
     -----
@@ -167,7 +208,7 @@ def cohen_kappa(
     --------
     >>> from hemstats.datasets import demo
     >>> cohort = demo.load(n_studies=200)
-    >>> k = cohen_kappa(cohort.labels)
+    >>> k = cohen_kappa(cohort)
     >>> k.query("finding == 'any'").raters.tolist(), k.n.unique().tolist()
     (['R1|R2', 'R1|R3', 'R2|R3'], [200])
     >>> bool(((k.ci_low <= k.estimate) & (k.estimate <= k.ci_high)).all())
@@ -175,15 +216,27 @@ def cohen_kappa(
     """
     if weights not in (None, "linear", "quadratic"):
         _fail(f"weights: expected None, 'linear' or 'quadratic', got {weights!r}")
-    return _run(labels, [("cohen_kappa", dict(weights=weights))], level=level, raters=raters, findings=findings,
-                categories=categories, ci=ci, bootstrap=bootstrap, n_resamples=n_resamples,
-                confidence_level=confidence_level, rng=rng, cluster=cluster)
+    table, studies = _tables(labels, studies, "cohen_kappa")
+    return _run(table, studies, [("cohen_kappa", dict(weights=weights))], level=level, raters=raters,
+                findings=findings, categories=categories, interval=interval, bootstrap_method=bootstrap_method,
+                n_resamples=n_resamples, confidence_level=confidence_level, rng=rng, cluster=cluster)
 
 
-def pabak(labels: Labels, *, raters: Sequence[str] | None = None, level: Literal["study", "slice"] = "study",
-          findings: str | Sequence[str] | None = None, categories: Sequence[int] | None = None, ci: CI = "analytic",
-          bootstrap: Bootstrap = "percentile", n_resamples: int = 2000, confidence_level: float = 0.95,
-          rng: int | np.random.Generator | None = None, cluster: Cluster = None) -> pd.DataFrame:
+def pabak(
+    labels: Cohort | pd.DataFrame,
+    *,
+    studies: pd.DataFrame | None = None,
+    raters: Sequence[str] | None = None,
+    level: Level = "study",
+    findings: Findings = None,
+    categories: Sequence[int] | None = None,
+    interval: Intervals = "analytic",
+    bootstrap_method: BootstrapMethod = "percentile",
+    n_resamples: int = N_RESAMPLES,
+    confidence_level: float = CONFIDENCE_LEVEL,
+    rng: Seed = None,
+    cluster: Cluster = None,
+) -> pd.DataFrame:
     """Prevalence- and bias-adjusted kappa ``2 po - 1`` (Byrt et al. 1993) for every pair of raters.
 
     Parameters are those of :func:`cohen_kappa`.  The analytic interval maps the
@@ -193,7 +246,7 @@ def pabak(labels: Labels, *, raters: Sequence[str] | None = None, level: Literal
     Returns
     -------
     pandas.DataFrame
-        Columns of :data:`COLUMNS`, ``measure = "pabak"``, ``method = "clopper_pearson"``,
+        Columns of :data:`COLUMNS`, ``metric = "pabak"``, ``method = "clopper-pearson"``,
         ``"cluster-robust-korn-graubard"`` or a bootstrap method; ``se`` is NaN for the
         analytic rows.
 
@@ -205,42 +258,53 @@ def pabak(labels: Labels, *, raters: Sequence[str] | None = None, level: Literal
     --------
     >>> from hemstats.datasets import demo
     >>> p = pabak(demo.load(n_studies=200).labels, findings="edh")
-    >>> p[["raters", "measure", "method"]].iloc[0].tolist()
-    ['R1|R2', 'pabak', 'clopper_pearson']
+    >>> p[["raters", "metric", "method"]].iloc[0].tolist()
+    ['R1|R2', 'pabak', 'clopper-pearson']
     """
-    return _run(labels, [("pabak", {})], level=level, raters=raters, findings=findings, categories=categories, ci=ci,
-                bootstrap=bootstrap, n_resamples=n_resamples, confidence_level=confidence_level, rng=rng,
-                cluster=cluster)
+    table, studies = _tables(labels, studies, "pabak")
+    return _run(table, studies, [("pabak", {})], level=level, raters=raters, findings=findings, categories=categories,
+                interval=interval, bootstrap_method=bootstrap_method, n_resamples=n_resamples,
+                confidence_level=confidence_level, rng=rng, cluster=cluster)
 
 
-def fleiss_kappa(labels: Labels, *, raters: Sequence[str] | None = None,
-                 variance: Literal["gwet", "fleiss_nee_landis"] = "gwet", level: Literal["study", "slice"] = "study",
-                 findings: str | Sequence[str] | None = None, categories: Sequence[int] | None = None,
-                 ci: CI = "analytic", bootstrap: Bootstrap = "percentile", n_resamples: int = 2000,
-                 confidence_level: float = 0.95, rng: int | np.random.Generator | None = None,
-                 cluster: Cluster = None) -> pd.DataFrame:
+def fleiss_kappa(
+    labels: Cohort | pd.DataFrame,
+    *,
+    studies: pd.DataFrame | None = None,
+    raters: Sequence[str] | None = None,
+    variance: Literal["gwet", "fleiss_nee_landis"] = "gwet",
+    level: Level = "study",
+    findings: Findings = None,
+    categories: Sequence[int] | None = None,
+    interval: Intervals = "analytic",
+    bootstrap_method: BootstrapMethod = "percentile",
+    n_resamples: int = N_RESAMPLES,
+    confidence_level: float = CONFIDENCE_LEVEL,
+    rng: Seed = None,
+    cluster: Cluster = None,
+) -> pd.DataFrame:
     """Fleiss' (1971) kappa of a set of raters, per finding, on the units every rater read.
 
     Parameters
     ----------
     variance : {"gwet", "fleiss_nee_landis"}
-        ``"gwet"`` (default): Gwet's (2014) linearisation variance, valid for any kappa,
-        interval with a ``t(n - 1)`` quantile as ``irrCAC::fleiss.kappa.raw`` (clustered:
-        its per-unit terms summed within clusters, ``t(G - 1)``).
-        ``"fleiss_nee_landis"``: the Fleiss, Nee & Landis (1979) variance that
-        ``irr::kappam.fleiss(detail = TRUE)`` reports.  It holds under kappa = 0 only
-        (with two categories it is ``2 / (n m (m - 1))`` whatever the prevalence), so
-        its interval is for testing, and under-covers for rare findings (see
-        :func:`~hemstats.stats.reliability.kappa.kappa_coverage`); it ignores clusters and says so.
+        The analytic variance. ``"gwet"`` (default): Gwet's (2014) linearisation variance,
+        valid for any kappa, interval with a ``t(n - 1)`` quantile as
+        ``irrCAC::fleiss.kappa.raw`` (clustered: its per-unit terms summed within clusters,
+        ``t(G - 1)``).  ``"fleiss_nee_landis"``: the Fleiss, Nee & Landis (1979) variance
+        that ``irr::kappam.fleiss(detail = TRUE)`` reports.  It holds under kappa = 0 only
+        (with two categories it is ``2 / (n m (m - 1))`` whatever the prevalence), so its
+        interval is for testing, and under-covers for rare findings (see
+        :func:`~hemstats.stats.coverage.agreement.kappa_coverage`); it ignores clusters and says so.
     Other parameters are those of :func:`cohen_kappa`.
 
     Returns
     -------
     pandas.DataFrame
-        Columns of :data:`COLUMNS`, ``measure = "fleiss_kappa"``, ``raters = "R1|R2|R3"``,
+        Columns of :data:`COLUMNS`, ``metric = "fleiss_kappa"``, ``raters = "R1|R2|R3"``,
         ``n`` = units rated by every rater (``reason`` counts those left out),
-        ``method = "gwet_2014"``, ``"cluster-robust-linearised"``,
-        ``"fleiss_nee_landis_1979"`` or a bootstrap method.
+        ``method = "gwet-2014"``, ``"cluster-robust-linearised"``,
+        ``"fleiss-nee-landis-1979"`` or a bootstrap method.
 
     Notes
     -----
@@ -252,33 +316,48 @@ def fleiss_kappa(labels: Labels, *, raters: Sequence[str] | None = None,
     Examples
     --------
     >>> from hemstats.datasets import demo
-    >>> f = fleiss_kappa(demo.load(n_studies=200).labels, ci="both", n_resamples=500, rng=0)
-    >>> sorted(f.method.unique())
-    ['bootstrap-percentile', 'gwet_2014']
+    >>> f = fleiss_kappa(demo.load(n_studies=200), interval=["analytic", "bootstrap"], n_resamples=500, rng=0)
+    >>> sorted(f.method.unique())  # 200 studies of 182 patients: clustered by patient
+    ['cluster-bootstrap-percentile', 'cluster-robust-linearised']
+    >>> sorted(fleiss_kappa(demo.load(n_studies=200).labels).method.unique())  # a bare table knows no patient
+    ['gwet-2014']
     """
     if variance not in ("gwet", "fleiss_nee_landis"):
         _fail(f"variance: expected 'gwet' or 'fleiss_nee_landis', got {variance!r}")
-    return _run(labels, [("fleiss_kappa", dict(variance=variance))], level=level, raters=raters, findings=findings,
-                categories=categories, ci=ci, bootstrap=bootstrap, n_resamples=n_resamples,
-                confidence_level=confidence_level, rng=rng, cluster=cluster)
+    table, studies = _tables(labels, studies, "fleiss_kappa")
+    return _run(table, studies, [("fleiss_kappa", dict(variance=variance))], level=level, raters=raters,
+                findings=findings, categories=categories, interval=interval, bootstrap_method=bootstrap_method,
+                n_resamples=n_resamples, confidence_level=confidence_level, rng=rng, cluster=cluster)
 
 
-def gwet_ac1(labels: Labels, *, raters: Sequence[str] | None = None, pairwise: bool = False,
-             level: Literal["study", "slice"] = "study", findings: str | Sequence[str] | None = None,
-             categories: Sequence[int] | None = None, ci: CI = "analytic", bootstrap: Bootstrap = "percentile",
-             n_resamples: int = 2000, confidence_level: float = 0.95,
-             rng: int | np.random.Generator | None = None, cluster: Cluster = None) -> pd.DataFrame:
+def gwet_ac1(
+    labels: Cohort | pd.DataFrame,
+    *,
+    studies: pd.DataFrame | None = None,
+    raters: Sequence[str] | None = None,
+    pairwise: bool = False,
+    level: Level = "study",
+    findings: Findings = None,
+    categories: Sequence[int] | None = None,
+    interval: Intervals = "analytic",
+    bootstrap_method: BootstrapMethod = "percentile",
+    n_resamples: int = N_RESAMPLES,
+    confidence_level: float = CONFIDENCE_LEVEL,
+    rng: Seed = None,
+    cluster: Cluster = None,
+) -> pd.DataFrame:
     """Gwet's AC1 of the rater set (or of every pair with ``pairwise=True``), per finding.
 
     AC1 stays stable when a finding is rare, where kappa collapses (the kappa paradox).
     The analytic interval uses Gwet's (2008) variance with a ``t(n - 1)`` quantile, as
     ``irrCAC::gwet.ac1.raw`` (clustered: summed within clusters, ``t(G - 1)``); units
-    not read by every rater of the set are left out.
+    not read by every rater of the set are left out.  Other parameters are those of
+    :func:`cohen_kappa`.
 
     Returns
     -------
     pandas.DataFrame
-        Columns of :data:`COLUMNS`, ``measure = "gwet_ac1"``, ``method = "gwet_2008"``,
+        Columns of :data:`COLUMNS`, ``metric = "gwet_ac1"``, ``method = "gwet-2008"``,
         ``"cluster-robust-linearised"`` or a bootstrap method.
 
     Notes
@@ -289,31 +368,44 @@ def gwet_ac1(labels: Labels, *, raters: Sequence[str] | None = None, pairwise: b
     Examples
     --------
     >>> from hemstats.datasets import demo
-    >>> a = gwet_ac1(demo.load(n_studies=200).labels, findings=["edh"])
-    >>> a[["raters", "method"]].iloc[0].tolist()
-    ['R1|R2|R3', 'gwet_2008']
+    >>> a = gwet_ac1(demo.load(n_studies=200), findings=["edh"])
+    >>> r = a.iloc[0]
+    >>> r.raters, r.method, int(r.n), int(r.n_clusters)
+    ('R1|R2|R3', 'cluster-robust-linearised', 200, 182)
     """
     if not isinstance(pairwise, bool):
         _fail(f"pairwise: expected True or False, got {pairwise!r}")
-    return _run(labels, [("gwet_ac1", dict(pairwise=pairwise))], level=level, raters=raters, findings=findings,
-                categories=categories, ci=ci, bootstrap=bootstrap, n_resamples=n_resamples,
-                confidence_level=confidence_level, rng=rng, cluster=cluster)
+    table, studies = _tables(labels, studies, "gwet_ac1")
+    return _run(table, studies, [("gwet_ac1", dict(pairwise=pairwise))], level=level, raters=raters,
+                findings=findings, categories=categories, interval=interval, bootstrap_method=bootstrap_method,
+                n_resamples=n_resamples, confidence_level=confidence_level, rng=rng, cluster=cluster)
 
 
-def krippendorff_alpha(labels: Labels, *, raters: Sequence[str] | None = None,
-                       level: Literal["study", "slice"] = "study", findings: str | Sequence[str] | None = None,
-                       categories: Sequence[int] | None = None, ci: CI = "bootstrap",
-                       bootstrap: Bootstrap = "percentile", n_resamples: int = 2000, confidence_level: float = 0.95,
-                       rng: int | np.random.Generator | None = None, cluster: Cluster = None) -> pd.DataFrame:
+def krippendorff_alpha(
+    labels: Cohort | pd.DataFrame,
+    *,
+    studies: pd.DataFrame | None = None,
+    raters: Sequence[str] | None = None,
+    level: Level = "study",
+    findings: Findings = None,
+    categories: Sequence[int] | None = None,
+    interval: Intervals = "bootstrap",
+    bootstrap_method: BootstrapMethod = "percentile",
+    n_resamples: int = N_RESAMPLES,
+    confidence_level: float = CONFIDENCE_LEVEL,
+    rng: Seed = None,
+    cluster: Cluster = None,
+) -> pd.DataFrame:
     """Krippendorff's alpha (nominal) per finding; missing ratings allowed.
 
     Every unit with at least two ratings counts (``n``).  There is no analytic interval:
     the analytic row has NaN bounds and says so; the default is the (cluster) bootstrap.
+    Parameters are those of :func:`cohen_kappa`.
 
     Returns
     -------
     pandas.DataFrame
-        Columns of :data:`COLUMNS`, ``measure = "krippendorff_alpha"``, ``method = "none"``
+        Columns of :data:`COLUMNS`, ``metric = "krippendorff_alpha"``, ``method = "none"``
         (analytic row) or a bootstrap method.
 
     Notes
@@ -323,39 +415,49 @@ def krippendorff_alpha(labels: Labels, *, raters: Sequence[str] | None = None,
     Examples
     --------
     >>> from hemstats.datasets import demo
-    >>> a = krippendorff_alpha(demo.load(n_studies=200).labels, n_resamples=500, rng=0)
+    >>> a = krippendorff_alpha(demo.load(n_studies=200), n_resamples=500, rng=0)
     >>> a.method.unique().tolist()
-    ['bootstrap-percentile']
+    ['cluster-bootstrap-percentile']
     """
-    return _run(labels, [("krippendorff_alpha", {})], level=level, raters=raters, findings=findings,
-                categories=categories, ci=ci, bootstrap=bootstrap, n_resamples=n_resamples,
-                confidence_level=confidence_level, rng=rng, cluster=cluster)
+    table, studies = _tables(labels, studies, "krippendorff_alpha")
+    return _run(table, studies, [("krippendorff_alpha", {})], level=level, raters=raters, findings=findings,
+                categories=categories, interval=interval, bootstrap_method=bootstrap_method,
+                n_resamples=n_resamples, confidence_level=confidence_level, rng=rng, cluster=cluster)
 
 
-def reader_vs_reference(labels: Labels, *, reference: str = "consensus", raters: Sequence[str] | None = None,
-                        level: Literal["study", "slice"] = "study", findings: str | Sequence[str] | None = None,
-                        confidence_level: float = 0.95, cluster: Cluster = None) -> pd.DataFrame:
+def reader_vs_reference(
+    labels: Cohort | pd.DataFrame,
+    *,
+    studies: pd.DataFrame | None = None,
+    reference: str = "consensus",
+    raters: Sequence[str] | None = None,
+    level: Level = "study",
+    findings: Findings = None,
+    confidence_level: float = CONFIDENCE_LEVEL,
+    cluster: Cluster = None,
+) -> pd.DataFrame:
     """Each reader against the reference: sensitivity, specificity and Cohen's kappa.
 
     Parameters
     ----------
+    labels, studies, level, findings, confidence_level, cluster
+        As in :func:`cohen_kappa`.
     reference : str
         The reference rater (default ``"consensus"``), or ``"majority"``: the label given
         by more than half of *all* the dataset's readers (:func:`hemstats.consensus.majority_labels`);
         units without such a majority get no reference label, and ``reason`` counts them.
     raters : sequence of str, optional
         Readers to compare; default every rater but the reference.
-    cluster : None, False or str
-        As in :func:`cohen_kappa`.
 
     Returns
     -------
     pandas.DataFrame
-        Columns of :data:`COLUMNS`, ``measure`` in ``sensitivity, specificity, cohen_kappa``,
-        ``raters = "R1|consensus"``, ``n`` = reference positives (sensitivity), negatives
-        (specificity) or units (kappa); ``method = "wilson"`` or ``"fleiss_cohen_everitt_1969"``
-        with one unit per cluster, else ``"cluster-robust-korn-graubard"`` (proportions)
-        and ``"cluster-robust-linearised"`` (kappa).
+        Columns of :data:`READER_COLUMNS` (those of :data:`COLUMNS` with ``rater`` and
+        ``reference`` in place of ``raters``): ``metric`` in ``sensitivity, specificity,
+        cohen_kappa``, ``n`` = reference positives (sensitivity), negatives (specificity)
+        or units (kappa); ``method = "wilson"`` or ``"fleiss-cohen-everitt-1969"`` with one
+        unit per cluster, else ``"cluster-robust-korn-graubard"`` (proportions) and
+        ``"cluster-robust-linearised"`` (kappa).  Analytic intervals only.
 
     Notes
     -----
@@ -366,40 +468,41 @@ def reader_vs_reference(labels: Labels, *, reference: str = "consensus", raters:
     Examples
     --------
     >>> from hemstats.datasets import demo
-    >>> r = reader_vs_reference(demo.load(n_studies=200).labels, findings=["any"])
-    >>> r.pivot(index="raters", columns="measure", values="n").columns.tolist()
+    >>> r = reader_vs_reference(demo.load(n_studies=200), findings="any")
+    >>> r.pivot(index="rater", columns="metric", values="n").columns.tolist()
     ['cohen_kappa', 'sensitivity', 'specificity']
     """
-    _options("analytic", "percentile", 2, confidence_level)
+    confidence_level = check_confidence_level(confidence_level)
     if not isinstance(reference, str):
         _fail(f"reference: expected a rater name or 'majority', got {reference!r}")
+    table, studies = _tables(labels, studies, "reader_vs_reference")
     notes: dict[tuple[str, str], str] = {}
     if reference == "majority":
-        labels, notes = _with_majority(labels, level=level, findings=findings, cluster=cluster)
-    data = _prepare(labels, level=level, raters=None, findings=findings, categories=None, reference=None, binary=True,
-                    cluster=cluster)
-    rows: list[dict] = []
+        table, notes = _with_majority(table, studies, level=level, findings=findings, cluster=cluster)
+    data = _prepare(table, studies, level=level, raters=None, findings=findings, categories=None, reference=None,
+                    binary=True, cluster=cluster)
+    rows: list[dict[str, Any]] = []
     for d in data:
         if reference not in d.raters:
             _fail(f"reference: no rater {reference!r} in dataset {d.dataset!r}; raters: {d.raters}")
-        readers = [r for r in (raters or d.raters) if r != reference]
+        readers = [r for r in (_names(raters, "raters") or d.raters) if r != reference]
         unknown = [r for r in readers if r not in d.raters]
         if unknown:
             _fail(f"raters: {unknown} not in dataset {d.dataset!r}; raters: {d.raters}")
-        _reader_rows(rows, {}, d, reference, readers, confidence_level=confidence_level,
+        _reader_rows(rows, d, reference, readers, confidence_level=confidence_level,
                      notes={f: notes.get((d.dataset, f)) for f in d.findings})
-    out = _frame(rows)
-    rank = out["measure"].map({"sensitivity": 0, "specificity": 1, "cohen_kappa": 2})
+    out = _frame(rows, READER_EXTRA)
+    rank = out["metric"].map({"sensitivity": 0, "specificity": 1, "cohen_kappa": 2})
     frank = out["finding"].map(lambda f: _finding_order(f)[0])
     dsrank = out["dataset"].map({d.dataset: i for i, d in enumerate(data)})
-    order = np.lexsort((rank.to_numpy(), out["raters"].to_numpy(), frank.to_numpy(), dsrank.to_numpy()))
+    order = np.lexsort((rank.to_numpy(), out["rater"].to_numpy(), frank.to_numpy(), dsrank.to_numpy()))
     return out.iloc[order].reset_index(drop=True)
 
 
-def _with_majority(labels, *, level, findings, cluster):
+def _with_majority(table: pd.DataFrame, studies: pd.DataFrame | None, *, level, findings, cluster):
     """The labels plus a ``majority`` rater, and per (dataset, finding) a note on the units without one."""
-    _prepare(labels, level=level, raters=None, findings=findings, categories=None, binary=True, cluster=cluster)
-    table, studies = _unpack(labels)
+    _prepare(table, studies, level=level, raters=None, findings=findings, categories=None, binary=True,
+             cluster=cluster)
     if (table["rater"].astype(object) == "majority").any():
         _fail("reference: 'majority' is computed from the readers, but labels already have a rater named 'majority'")
     decided, undecided = majority_labels(table)
@@ -410,27 +513,40 @@ def _with_majority(labels, *, level, findings, cluster):
                                                   undecided["finding"].astype(object)], sort=False)}
     merged = pd.concat([table.astype({c: object for c in table.columns if c != "value"}),
                         decided.astype({c: object for c in decided.columns if c != "value"})], ignore_index=True)
-    return (merged if studies is None else (merged, studies)), notes
+    return merged, notes
 
 
-def agreement(labels: Labels, *, level: Literal["study", "slice"] = "study",
-              raters: Sequence[str] | None = None, findings: str | Sequence[str] | None = None, ci: CI = "analytic",
-              bootstrap: Bootstrap = "percentile", n_resamples: int = 2000, confidence_level: float = 0.95,
-              rng: int | np.random.Generator | None = None, cluster: Cluster = None) -> pd.DataFrame:
+def agreement(
+    labels: Cohort | pd.DataFrame,
+    *,
+    studies: pd.DataFrame | None = None,
+    level: Level = "study",
+    raters: Sequence[str] | None = None,
+    findings: Findings = None,
+    interval: Intervals = "analytic",
+    bootstrap_method: BootstrapMethod = "percentile",
+    n_resamples: int = N_RESAMPLES,
+    confidence_level: float = CONFIDENCE_LEVEL,
+    rng: Seed = None,
+    cluster: Cluster = None,
+) -> pd.DataFrame:
     """Every agreement measure for every finding at once, on the same bootstrap resamples.
 
     Pairwise: Cohen's kappa, PABAK, Gwet's AC1; rater set: Fleiss' kappa, Gwet's AC1,
-    Krippendorff's alpha (whose analytic row has NaN bounds: use ``ci="both"``).
+    Krippendorff's alpha (whose analytic row has NaN bounds: ask for
+    ``interval=["analytic", "bootstrap"]``).
 
     Parameters
     ----------
     labels : Cohort or pandas.DataFrame
-        A Cohort or its ``labels`` table.
+        A Cohort or its canonical ``labels`` table.
+    studies : pandas.DataFrame, optional
+        With a labels table, the ``studies`` table whose ``patient_id`` clusters the units.
     level : {"study", "slice"}
         Which labels to use.
-    raters, findings : sequence of str, optional
+    raters, findings : str or sequence of str, optional
         Restrict to these raters (default all but ``"consensus"``) and findings.
-    ci, bootstrap, n_resamples, confidence_level, rng, cluster
+    interval, bootstrap_method, n_resamples, confidence_level, rng, cluster
         As in :func:`cohen_kappa`; the cluster resamples are drawn once per dataset, chunk
         by chunk, and shared by every measure.
 
@@ -448,15 +564,16 @@ def agreement(labels: Labels, *, level: Literal["study", "slice"] = "study",
     Examples
     --------
     >>> from hemstats.datasets import demo
-    >>> res = agreement(demo.load(n_studies=200).labels)
-    >>> sorted(res.measure.unique())
+    >>> res = agreement(demo.load(n_studies=200))
+    >>> sorted(res.metric.unique())
     ['cohen_kappa', 'fleiss_kappa', 'gwet_ac1', 'krippendorff_alpha', 'pabak']
     """
+    table, studies = _tables(labels, studies, "agreement")
     specs = [("cohen_kappa", {}), ("pabak", {}), ("gwet_ac1", dict(pairwise=True)), ("fleiss_kappa", {}),
              ("gwet_ac1", {}), ("krippendorff_alpha", {})]
-    return _run(labels, specs, level=level, raters=raters, findings=findings, categories=None, ci=ci,
-                bootstrap=bootstrap, n_resamples=n_resamples, confidence_level=confidence_level, rng=rng,
-                cluster=cluster)
+    return _run(table, studies, specs, level=level, raters=raters, findings=findings, categories=None,
+                interval=interval, bootstrap_method=bootstrap_method, n_resamples=n_resamples,
+                confidence_level=confidence_level, rng=rng, cluster=cluster)
 
 
 def _icc_table(x: np.ndarray, confidence_level: float) -> list[tuple[str, float, float, float]]:
@@ -496,9 +613,33 @@ def _icc_table(x: np.ndarray, confidence_level: float) -> list[tuple[str, float,
     ]
 
 
-def icc(frame: pd.DataFrame, *, targets: str, raters: str, ratings: str, by: Sequence[str] | None = None,
-        confidence_level: float = 0.95) -> pd.DataFrame:
-    """Intraclass correlations of continuous ratings (e.g. lesion volumes), per group.
+
+
+def _icc_input(ratings: Any, rater: str) -> pd.DataFrame:
+    """The ratings table of :func:`icc`: a DataFrame, or a Cohort's lesions table (with a rater column)."""
+    if isinstance(ratings, Cohort):
+        lesions = ratings.tables().get("lesions")
+        if lesions is None:
+            _fail("icc: the Cohort has no lesions table; pass a table of ratings (one row per target x rater)")
+        if rater not in lesions.columns:
+            _fail(f"icc: the Cohort's lesions table has no {rater!r} column (rater=); pass a table of ratings "
+                  "(one row per target x rater)")
+        return lesions
+    if not isinstance(ratings, pd.DataFrame):
+        _fail(f"ratings: expected a Cohort or a pandas DataFrame, got {type(ratings).__name__}")
+    return ratings
+
+
+def icc(
+    ratings: Cohort | pd.DataFrame,
+    *,
+    target: str = "study_id",
+    rater: str = "rater",
+    rating: str = "volume_ml",
+    by: str | Sequence[str] | None = None,
+    confidence_level: float = CONFIDENCE_LEVEL,
+) -> pd.DataFrame:
+    """Intraclass correlations of continuous ratings (e.g. lesion volumes), per dataset, finding and group.
 
     The six ICCs of ``pingouin.intraclass_corr`` (Shrout & Fleiss 1979; McGraw & Wong
     1996), computed from the two-way ANOVA mean squares with the same formulas, with
@@ -508,22 +649,28 @@ def icc(frame: pd.DataFrame, *, targets: str, raters: str, ratings: str, by: Seq
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        Long table: one row per target x rater.
-    targets, raters, ratings : str
-        Column names of the rated units, the raters and the (numeric) ratings.
-    by : sequence of str, optional
-        Grouping columns (default those of ``dataset``, ``finding`` present in ``frame``).
+    ratings : Cohort or pandas.DataFrame
+        The long table of continuous ratings: one row per target x rater (e.g. a lesions
+        table with a ``rater`` column: one volume per study, finding and reader), or a
+        Cohort, whose lesions table is used (it needs the ``rater`` column).
+    target, rater, rating : str
+        Column names of the rated units (default ``study_id``), of the rater (default
+        ``rater``; the column, while ``raters`` elsewhere is a list of rater names) and of
+        the numeric rating (default ``volume_ml``).
+    by : str or sequence of str, optional
+        Grouping columns, reported in ``subgroup`` / ``subgroup_value``; ``dataset`` and
+        ``finding``, when ``ratings`` has them, always split the table (they are keys).
     confidence_level : float
         Confidence level of the intervals.
 
     Returns
     -------
     pandas.DataFrame
-        Columns of :data:`COLUMNS`; ``measure`` is ``ICC(1,1), ICC(A,1), ICC(C,1), ICC(1,k),
-        ICC(A,k), ICC(C,k)``, ``n`` (and ``n_clusters``) the targets rated by every rater,
-        ``method = "f_test"``.  Two ratings of one target by one rater are an error
-        naming the rows (never averaged).
+        Columns of :data:`ICC_COLUMNS`; ``metric`` is ``ICC(1,1), ICC(A,1), ICC(C,1), ICC(1,k),
+        ICC(A,k), ICC(C,k)``, ``raters`` the rater set (``"A|B"``), ``n`` (and ``n_clusters``)
+        the targets rated by every rater, ``method = "f-test"``.  ``level`` is missing, as are
+        ``dataset`` and ``finding`` when ``ratings`` has no such column.  Two ratings of one
+        target by one rater are an error naming the rows (never averaged).
 
     Notes
     -----
@@ -535,45 +682,48 @@ def icc(frame: pd.DataFrame, *, targets: str, raters: str, ratings: str, by: Seq
     >>> import pandas as pd
     >>> fr = pd.DataFrame({"lesion": [1, 1, 2, 2, 3, 3, 4, 4], "reader": list("ABABABAB"),
     ...                    "volume_ml": [1.0, 1.2, 5.0, 4.6, 9.0, 9.5, 2.0, 2.5]})
-    >>> res = icc(fr, targets="lesion", raters="reader", ratings="volume_ml")
-    >>> res.measure.iloc[0], round(float(res.estimate.iloc[0]), 3)
+    >>> res = icc(fr, target="lesion", rater="reader")
+    >>> res.metric.iloc[0], round(float(res.estimate.iloc[0]), 3)
     ('ICC(1,1)', 0.993)
     """
-    _options("analytic", "percentile", 2, confidence_level)
-    if not isinstance(frame, pd.DataFrame):
-        _fail(f"frame: expected a pandas DataFrame, got {type(frame).__name__}")
-    for col in (targets, raters, ratings):
+    confidence_level = check_confidence_level(confidence_level)
+    frame = _icc_input(ratings, rater)
+    for name, col in (("target", target), ("rater", rater), ("rating", rating)):
         if not isinstance(col, str) or col not in frame.columns:
-            _fail(f"frame: column {col!r} absent; columns are {list(frame.columns)}")
-    value = pd.to_numeric(frame[ratings], errors="coerce")
-    bad = (frame[ratings].notna().to_numpy() & value.isna().to_numpy()) | np.isinf(value.to_numpy(float, na_value=0))
+            _fail(f"{name}: column {col!r} absent from ratings; columns are {list(frame.columns)}")
+    value = pd.to_numeric(frame[rating], errors="coerce")
+    bad = (frame[rating].notna().to_numpy() & value.isna().to_numpy()) | np.isinf(value.to_numpy(float, na_value=0))
     if bad.any():
-        _fail(f"frame.{ratings}: expected finite numbers; {describe_rows(frame, bad, ratings)}")
-    if frame[raters].nunique() < 2:
-        _fail(f"frame.{raters}: ICC needs at least two raters, got {frame[raters].nunique()}")
-    by = [c for c in ("dataset", "finding") if c in frame.columns] if by is None else _names(by, "by")
-    absent = [c for c in by if c not in frame.columns]
+        _fail(f"ratings.{rating}: expected finite numbers; {describe_rows(frame, bad, rating)}")
+    if frame[rater].nunique() < 2:
+        _fail(f"ratings.{rater}: ICC needs at least two raters, got {frame[rater].nunique()}")
+    keys = [c for c in ("dataset", "finding") if c in frame.columns]
+    extra_by = [c for c in (_names(by, "by") or []) if c not in keys]
+    absent = [c for c in extra_by if c not in frame.columns]
     if absent:
-        _fail(f"by: column(s) {absent} absent; columns are {list(frame.columns)}")
-    dup = frame.duplicated(by + [targets, raters], keep=False).to_numpy()
+        _fail(f"by: column(s) {absent} absent from ratings; columns are {list(frame.columns)}")
+    groups_by = keys + extra_by
+    dup = frame.duplicated(groups_by + [target, rater], keep=False).to_numpy()
     if dup.any():
-        _fail(f"frame: more than one rating per ({', '.join(by + [targets, raters])}); {describe_rows(frame, dup)}")
+        _fail(f"ratings: more than one rating per ({', '.join(groups_by + [target, rater])}); "
+              f"{describe_rows(frame, dup)}")
     rows = []
-    data = frame.assign(**{ratings: value})
-    groups = data.groupby(by, sort=False, observed=True) if by else [((), data)]
+    data = frame.assign(**{rating: value})
+    groups = data.groupby(groups_by, sort=False, observed=True) if groups_by else [((), data)]
     for key, g in groups:
         key = key if isinstance(key, tuple) else (key,)
-        info = dict(zip(by, key))
-        wide = g.pivot_table(index=targets, columns=raters, values=ratings, observed=True).dropna()
+        info = dict(zip(groups_by, key))
+        wide = g.pivot_table(index=target, columns=rater, values=rating, observed=True).dropna()
         n = len(wide)
-        base = dict(dataset=info.get("dataset", ""), level="", finding=info.get("finding", ""),
-                    raters="|".join(map(str, wide.columns)), se=np.nan, n=n, n_clusters=n,
-                    confidence_level=confidence_level)
+        base = dict(dataset=info.get("dataset"), level=None, finding=info.get("finding"),
+                    subgroup=subgroup_name(extra_by),
+                    subgroup_value=subgroup_value(tuple(info[c] for c in extra_by)) if extra_by else None,
+                    raters="|".join(map(str, wide.columns)), n=n, n_clusters=n, confidence_level=confidence_level)
         if n < 3 or wide.shape[1] < 2:
-            rows.append({**base, "measure": "ICC", "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+            rows.append({**base, "metric": "ICC", "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
                          "method": "none", "reason": "needs at least three targets rated by at least two raters"})
             continue
         for name, est, lo, hi in _icc_table(wide.to_numpy(float), confidence_level):
-            rows.append({**base, "measure": name, "estimate": float(est), "ci_low": float(lo), "ci_high": float(hi),
-                         "method": "f_test", "reason": None})
-    return _frame(rows)
+            rows.append({**base, "metric": name, "estimate": float(est), "ci_low": float(lo), "ci_high": float(hi),
+                         "method": "f-test", "reason": None})
+    return result_frame(rows, extra=("raters",))

@@ -1,10 +1,13 @@
 """Numerical kernels of the agreement coefficients, vectorised over bootstrap resamples.
 
-Private engine of :mod:`hemstats.stats.reliability.agreement` (the public, frame-based API).  Every
+Kernels of :mod:`hemstats.stats.reliability.agreement` (the public, frame-based API).  Every
 estimator is written as *sums over units* followed by a few scalar operations, so the
 same code gives the point estimate (one row of unit weights, all ones) and a whole
 bootstrap distribution (a ``(n_resamples, n_units)`` matrix of multiplicities: how many
-times each unit was drawn).  There is no Python loop over resamples.
+times each unit was drawn, from the resample indices of the one engine,
+:func:`hemstats.stats.resampling.engine.resample_indices`, turned into multiplicities by
+:func:`counts_from_indices`).  There is no Python loop over resamples.  Intervals from the
+resampled values are the engine's :func:`~hemstats.stats.resampling.engine.interval_from_distribution`.
 
 Units are studies (or slices); ratings come as
 
@@ -42,7 +45,6 @@ from scipy import special as _sp
 from hemstats.stats._core.cluster import cluster_total_variance
 
 __all__ = [
-    "multiplicities",
     "fleiss_from_counts",
     "ac1_from_counts",
     "alpha_from_counts",
@@ -57,29 +59,22 @@ __all__ = [
     "cluster_variance",
     "korn_graubard",
     "agreement_weights",
-    "bootstrap_interval",
     "normal_interval",
     "z_interval",
     "counts_from_indices",
-    "simulate_ratings",
-    "kappa_coverage",
 ]
 
 _EPS = 1e-12
 
 
-def multiplicities(n_units: int, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
-    """``(n_resamples, n_units)`` float matrix: how often each unit is drawn in each resample.
-
-    Draws ``rng.integers(0, n_units, size=(n_resamples, n_units))`` (the resample indices)
-    and counts them with one ``bincount``.
-    """
-    idx = rng.integers(0, n_units, size=(n_resamples, n_units))
-    return counts_from_indices(idx, n_units)
-
-
 def counts_from_indices(idx: np.ndarray, n_units: int) -> np.ndarray:
-    """Multiplicities of a ``(n_resamples, n_draws)`` matrix of unit indices."""
+    """``(n_resamples, n_units)`` float multiplicities of a ``(n_resamples, n_draws)`` matrix of unit indices.
+
+    Examples
+    --------
+    >>> counts_from_indices(np.array([[0, 0, 2], [1, 2, 2]]), 3).tolist()
+    [[2.0, 0.0, 1.0], [0.0, 1.0, 2.0]]
+    """
     b = idx.shape[0]
     flat = (idx + (np.arange(b, dtype=np.int64) * n_units)[:, None]).ravel()
     return np.bincount(flat, minlength=b * n_units).reshape(b, n_units).astype(np.float64)
@@ -355,122 +350,11 @@ def z_interval(estimate: float, se: float, confidence_level: float, *, df: float
     return (float(np.tanh(z - q * sz)), float(np.tanh(z + q * sz)))
 
 
-def bootstrap_interval(
-    estimate: float,
-    distribution: np.ndarray,
-    *,
-    method: Literal["percentile", "basic"],
-    confidence_level: float,
-) -> tuple[float, float, float, int]:
-    """(ci_low, ci_high, bootstrap SE, number of undefined resamples dropped).
+def __getattr__(name: str) -> object:
+    # Bridge while hemstats/stats/__init__.py still imports kappa_coverage from here (it moved to
+    # hemstats.stats.coverage.agreement); remove once the public face imports it from there.
+    if name in ("kappa_coverage", "simulate_ratings"):
+        from hemstats.stats.coverage import agreement as _coverage
 
-    Quantiles interpolate linearly (``numpy.quantile`` default, R type 7), as
-    :func:`scipy.stats.bootstrap`.  ``basic`` reflects the percentile interval about
-    the estimate and is clipped to [-1, 1].
-    """
-    dist = np.asarray(distribution, dtype=np.float64)
-    ok = np.isfinite(dist)
-    dropped = int((~ok).sum())
-    dist = dist[ok]
-    if dist.size < 2 or not np.isfinite(estimate):
-        return (np.nan, np.nan, np.nan, dropped)
-    alpha = (1 - confidence_level) / 2
-    low, high = np.quantile(dist, [alpha, 1 - alpha])
-    if method == "basic":
-        low, high = max(-1.0, 2 * estimate - high), min(1.0, 2 * estimate - low)
-    return (float(low), float(high), float(dist.std(ddof=1)), dropped)
-
-
-def simulate_ratings(
-    n: int, prevalence: float, kappa: float, *, n_raters: int = 3, n_sim: int = 1, rng: np.random.Generator
-) -> np.ndarray:
-    """``(n_sim, n, n_raters)`` 0/1 ratings from the exchangeable "common cause" model.
-
-    With probability ``kappa`` every rater copies one shared Bernoulli(``prevalence``) draw,
-    otherwise each rater draws independently.  Every rater's marginal is ``prevalence``, and
-    the population Cohen and Fleiss kappa both equal ``kappa``; the population AC1 is
-    ``(Po - 2pq) / (1 - 2pq)`` with ``Po = kappa + (1 - kappa)(p^2 + q^2)``.
-    """
-    shared = rng.random((n_sim, n, 1)) < prevalence
-    own = rng.random((n_sim, n, n_raters)) < prevalence
-    copy = rng.random((n_sim, n, 1)) < kappa
-    return np.where(copy, shared, own).astype(np.int8)
-
-
-def kappa_coverage(
-    *,
-    n: tuple[int, ...] = (30, 100, 500),
-    prevalence: tuple[float, ...] = (0.02, 0.1, 0.4),
-    kappa: float = 0.6,
-    n_sim: int = 1000,
-    n_resamples: int = 1000,
-    confidence_level: float = 0.95,
-    rng: int | np.random.Generator | None = None,
-):
-    """Monte Carlo coverage of the kappa intervals, for the methods chapter.
-
-    Three raters are simulated by :func:`simulate_ratings`; Cohen's kappa uses the first
-    two, Fleiss' kappa and Gwet's AC1 all three.  An interval covers when it contains the
-    population value.  Data sets where an estimate is undefined (no positive rating at all)
-    are left out of that method's coverage and counted in ``n_defined``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per method x n x prevalence: ``method`` (``cohen_fce``,
-        ``cohen_bootstrap_percentile``, ``fleiss_gwet``, ``fleiss_nee_landis``,
-        ``fleiss_bootstrap_percentile``, ``ac1_gwet``, ``ac1_bootstrap_percentile``), ``n``,
-        ``prevalence``, ``true_value``, ``coverage``, ``mc_se`` (its Monte Carlo SE),
-        ``mean_width``, ``n_sim``, ``n_defined``, ``confidence_level``.
-
-    Examples
-    --------
-    >>> tab = kappa_coverage(n=(50,), prevalence=(0.3,), n_sim=20, n_resamples=50, rng=0)
-    >>> tab.method.iloc[0], int(tab.n_defined.iloc[0])
-    ('cohen_fce', 20)
-    """
-    import pandas as pd
-
-    gen = np.random.default_rng(rng)
-    rows = []
-    for size in n:
-        for p in prevalence:
-            q = 1 - p
-            po = kappa + (1 - kappa) * (p**2 + q**2)
-            truth = {"cohen": kappa, "fleiss": kappa, "ac1": (po - 2 * p * q) / (1 - 2 * p * q)}
-            sims = simulate_ratings(size, p, kappa, n_sim=n_sim, rng=gen)
-            hits: dict[str, list[tuple[float, float]]] = {}
-            for r in sims:
-                cells = r[:, 0].astype(np.int64) * 2 + r[:, 1]
-                ones = r.sum(axis=1).astype(float)
-                counts = np.stack([3 - ones, ones], axis=1)
-                W = multiplicities(size, n_resamples, gen)
-                for name, est_fn, boot_fn, analytic in (
-                    ("cohen", lambda: cohen_from_cells(cells, 2)[0], lambda: cohen_from_cells(cells, 2, W),
-                     (("fce", lambda e: normal_interval(e, np.sqrt(cohen_variance(cells, 2)), confidence_level)),)),
-                    ("fleiss", lambda: fleiss_from_counts(counts)[0], lambda: fleiss_from_counts(counts, W),
-                     (("gwet", lambda e: normal_interval(e, np.sqrt(fleiss_variance(counts)), confidence_level, df=size - 1)),
-                      ("nee_landis", lambda e: normal_interval(e, np.sqrt(fleiss_null_variance(counts)), confidence_level)))),
-                    ("ac1", lambda: ac1_from_counts(counts)[0], lambda: ac1_from_counts(counts, W),
-                     (("gwet", lambda e: normal_interval(e, np.sqrt(ac1_variance(counts)), confidence_level, df=size - 1)),)),
-                ):
-                    est = float(est_fn())
-                    for label, interval in analytic:
-                        hits.setdefault(f"{name}_{label}", []).append(interval(est) if np.isfinite(est) else (np.nan, np.nan))
-                    lo, hi, _, _ = bootstrap_interval(est, boot_fn(), method="percentile", confidence_level=confidence_level)
-                    hits.setdefault(f"{name}_bootstrap_percentile", []).append((lo, hi))
-            for method, ci in hits.items():
-                ci = np.asarray(ci)
-                ok = np.isfinite(ci).all(axis=1)
-                t = truth[method.split("_")[0]]
-                cov = float(((ci[ok, 0] <= t) & (t <= ci[ok, 1])).mean()) if ok.any() else np.nan
-                rows.append(dict(method=method, n=size, prevalence=p, true_value=t, coverage=cov,
-                                 mc_se=float(np.sqrt(cov * (1 - cov) / max(ok.sum(), 1))),
-                                 mean_width=float((ci[ok, 1] - ci[ok, 0]).mean()) if ok.any() else np.nan,
-                                 n_sim=n_sim, n_defined=int(ok.sum()), confidence_level=confidence_level))
-    order = ["cohen_fce", "cohen_bootstrap_percentile", "fleiss_gwet", "fleiss_nee_landis",
-             "fleiss_bootstrap_percentile", "ac1_gwet", "ac1_bootstrap_percentile"]
-    out = pd.DataFrame(rows)
-    out["_o"] = out["method"].map(order.index)
-    return out.sort_values(["_o", "n", "prevalence"]).drop(columns="_o").reset_index(drop=True)
-
+        return getattr(_coverage, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
