@@ -52,7 +52,7 @@ def stream(seed: int, name: str) -> np.random.Generator:
 
 
 class SectionInputs(Protocol):
-    """What a section function reads: the cohort, the interval settings and a stream per table."""
+    """What a section function reads: the cohort, the interval settings, the root seed and a stream per table."""
 
     @property
     def cohort(self) -> Cohort: ...
@@ -62,6 +62,9 @@ class SectionInputs(Protocol):
 
     @property
     def n_resamples(self) -> int: ...
+
+    @property
+    def seed(self) -> int: ...
 
     def rng(self, stream: str) -> np.random.Generator: ...
 
