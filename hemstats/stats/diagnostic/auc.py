@@ -47,6 +47,7 @@ __all__ = [
     "compare_auc",
     "average_precision",
     "delong",
+    "delong_ci",
     "paired_scores",
     "JoinError",
     "AUC_COLUMNS",
@@ -110,13 +111,22 @@ def delong(y: Sequence[int] | np.ndarray, scores: np.ndarray) -> tuple[np.ndarra
     return aucs, s10 / m + s01 / n
 
 
-def _delong_ci(estimate: float, var: float, confidence_level: float) -> tuple[float, float]:
-    """pROC's ``ci.auc(method="delong")``: normal interval, clipped to [0, 1]."""
+def delong_ci(estimate: float, var: float, confidence_level: float) -> tuple[float, float]:
+    """pROC's ``ci.auc(method="delong")``: normal interval, clipped to [0, 1].
+
+    Examples
+    --------
+    >>> tuple(round(v, 4) for v in delong_ci(0.8, 0.0025, 0.95))
+    (0.702, 0.898)
+    """
     if not np.isfinite(var) or var < 0:
         return (np.nan, np.nan)
     q = -ndtri((1 - confidence_level) / 2)
     sd = np.sqrt(var)
-    return (max(0.0, estimate - q * sd), min(1.0, estimate + q * sd))
+    return (float(max(0.0, estimate - q * sd)), float(min(1.0, estimate + q * sd)))
+
+_delong_ci = delong_ci  # old private name, still imported by stats/coverage/diagnostic.py
+
 
 # --------------------------------------------------------------------------------------------
 # public statistics
@@ -200,7 +210,7 @@ def _ranked_statistic(
             if how == "delong":
                 est, cov = delong(yy, ss)
                 for k, m in enumerate(models):
-                    lo, hi = _delong_ci(float(est[k]), float(cov[k, k]), confidence_level)
+                    lo, hi = delong_ci(float(est[k]), float(cov[k, k]), confidence_level)
                     rows.append({**base, "model": str(m), "estimate": float(est[k]), "ci_low": lo, "ci_high": hi,
                                  "n_resamples": 0, "n_failed_resamples": 0, "reason": reason_join(notes[m])})
             else:

@@ -1,0 +1,143 @@
+"""The Model performance chapter's tables, without a book build (hemstats.report.sections.performance)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hemstats.cohort import Cohort
+from hemstats.report.sections import Settings
+from hemstats.report.sections import performance as section
+from hemstats.stats import auc, threshold_metrics
+from hemstats.stats.diagnostic.auc import AUC_COLUMNS, COMPARE_COLUMNS
+from hemstats.stats.diagnostic.calibration import CALIBRATION_COLUMNS, RELIABILITY_COLUMNS
+from hemstats.stats.diagnostic.curves import BAND_COLUMNS, READER_COLUMNS
+from hemstats.stats.diagnostic.operating_points import THRESHOLD_COLUMNS
+
+B = 60
+
+
+@pytest.fixture(scope="module")
+def one():
+    from hemstats.datasets import demo
+
+    return demo.load(n_studies=80, seed=5, name="demo_a")
+
+
+@pytest.fixture(scope="module")
+def two(one):
+    from hemstats.datasets import demo
+
+    return Cohort.concat([one, demo.load(n_studies=60, seed=6, name="demo_b")])
+
+
+@pytest.fixture(scope="module")
+def ctx(two):
+    return Settings(two, n_resamples=B, seed=3)
+
+
+def test_every_table_has_its_fixed_columns(ctx):
+    assert section.has_predictions(ctx, "study") and section.has_predictions(ctx, "slice") and section.has_pairs(ctx)
+    assert list(section.auc_table(ctx).columns) == list(AUC_COLUMNS)
+    assert list(section.average_precision_table(ctx).columns) == list(AUC_COLUMNS)
+    curves = section.roc_curves(ctx)
+    assert list(curves.bands.columns) == list(BAND_COLUMNS) and list(curves.readers.columns) == list(READER_COLUMNS)
+    assert list(section.compare_table(ctx).columns) == list(COMPARE_COLUMNS)
+    assert list(section.operating_points(ctx).columns) == list(THRESHOLD_COLUMNS)
+    assert list(section.calibration_table(ctx).columns) == list(CALIBRATION_COLUMNS)
+    assert list(section.reliability_table(ctx, n_bins=5).columns) == list(RELIABILITY_COLUMNS)
+    assert list(section.slice_auc(ctx).columns) == [*AUC_COLUMNS, "resampling"]
+
+
+def test_auc_table_is_auc_of_each_dataset_with_its_own_stream(ctx, two):
+    table = section.auc_table(ctx)
+    assert set(table.dataset) == {"demo_a", "demo_b"} and (table.level == "study").all()
+    expected = auc(two.select("demo_b"), level="study", n_resamples=B, rng=ctx.rng("performance/auc/demo_b"))
+    got = table[table.dataset == "demo_b"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_categorical=False)
+
+
+@pytest.mark.parametrize("name", ["auc_table", "average_precision_table", "operating_points", "calibration_table"])
+def test_adding_a_dataset_leaves_the_other_intervals_unchanged(name, ctx, one):
+    alone = getattr(section, name)(Settings(one, n_resamples=B, seed=3))
+    both = getattr(section, name)(ctx)
+    both = both[both.dataset == "demo_a"].reset_index(drop=True)
+    assert len(alone) and bool(alone["method"].str.contains("bootstrap").any())  # randomness is exercised
+    pd.testing.assert_frame_equal(alone, both, check_dtype=False, check_categorical=False)
+
+
+def test_same_seed_same_tables_another_seed_other_intervals(ctx, two):
+    a = section.operating_points(ctx)
+    pd.testing.assert_frame_equal(a, section.operating_points(Settings(two, n_resamples=B, seed=3)))
+    other = section.operating_points(Settings(two, n_resamples=B, seed=4))
+    boot = a["method"].str.contains("bootstrap").to_numpy()
+    assert not np.allclose(a.loc[boot, "ci_low"], other.loc[boot, "ci_low"], equal_nan=True)
+
+
+def test_operating_points_are_threshold_metrics_of_any(ctx, two):
+    ops = section.operating_points(ctx, threshold=0.5, target_sensitivity=0.9)
+    assert set(ops.finding) == {"any"} and set(ops.operating_point) == {"threshold", "sensitivity>=0.9"}
+    expected = threshold_metrics(two.select("demo_a"), findings="any", level="study", threshold=0.5,
+                                 target_sensitivity=0.9, n_resamples=B, rng=ctx.rng("performance/operating_points/demo_a"))
+    pd.testing.assert_frame_equal(ops[ops.dataset == "demo_a"].reset_index(drop=True), expected,
+                                  check_dtype=False, check_categorical=False)
+    wide = section.operating_points_wide(ops)
+    assert {"sensitivity", "specificity", "ppv", "youden_j"} <= set(wide.columns)
+    assert len(wide) == ops.groupby(["dataset", "model", "operating_point"]).ngroups
+
+
+def test_discrimination_puts_the_average_precision_beside_the_auc(ctx):
+    aucs, aps = section.auc_table(ctx), section.average_precision_table(ctx)
+    disc = section.discrimination(aucs, aps)
+    assert len(disc) == len(aucs)
+    np.testing.assert_allclose(disc["auc"], aucs["estimate"])
+    np.testing.assert_allclose(disc["ap"], aps["estimate"])
+
+
+def test_roc_curves_one_finding_per_dataset_with_readers(ctx):
+    from hemstats.plots import roc_curve
+
+    curves = section.roc_curves(ctx)
+    assert curves.datasets() == ["demo_a", "demo_b"]
+    for dataset in curves.datasets():
+        band, readers = curves.of(dataset)
+        assert set(band.finding) == {"any"} and set(band.metric) == {"sensitivity"}
+        assert readers is not None and set(readers.metric) == {"sensitivity", "specificity"}
+        ax = roc_curve(band, readers=readers)
+        assert ax.get_xlabel() == "1 - specificity"
+
+
+def test_calibration_and_reliability_only_for_probabilities(ctx, two):
+    cal = section.calibration_table(ctx)
+    assert set(cal.metric) == {"brier", "calibration_intercept", "calibration_slope"}
+    rel = section.reliability_table(ctx, n_bins=5)
+    assert set(rel.finding) == {"any"} and (rel.metric == "fraction_positive").all()
+    # a model with scores outside [0, 1] has no calibration
+    preds = two.predictions.assign(score=two.predictions["score"].astype(float) * 10)
+    logits = Cohort(two.studies, labels=two.labels, predictions=preds)
+    assert section.calibration_table(Settings(logits, n_resamples=B)).empty
+    assert section.reliability_table(Settings(logits)).empty
+
+
+def test_slice_auc_rows_against_patients(ctx):
+    both = section.slice_auc(ctx)
+    assert set(both.resampling) == {"slices", "patients"}
+    rows = both[both.resampling == "slices"].reset_index(drop=True)
+    patients = both[both.resampling == "patients"].reset_index(drop=True)
+    assert (rows.method == "stratified-bootstrap-percentile").all()
+    assert (patients.method == "stratified-cluster-bootstrap-percentile").all()
+    assert (patients.n_clusters < patients.n).all()
+
+
+def test_a_cohort_without_predictions_gives_empty_tables(one):
+    bare = Cohort(one.studies, labels=one.labels)
+    ctx = Settings(bare, n_resamples=B)
+    assert not section.has_predictions(ctx) and not section.has_pairs(ctx)
+    assert section.auc_table(ctx).empty and list(section.auc_table(ctx).columns) == list(AUC_COLUMNS)
+    assert section.operating_points(ctx).empty and section.calibration_table(ctx).empty
+    assert section.roc_curves(ctx).bands.empty and section.slice_auc(ctx).empty
