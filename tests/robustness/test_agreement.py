@@ -139,5 +139,13 @@ def test_bad_icc_input(case):
         icc(frame, **args)
 
 
+def test_icc_of_a_cohort_needs_a_rater_column_in_its_lesions():
+    from hemstats.datasets import demo
+
+    cohort = demo.load(n_studies=40)
+    with pytest.raises(InputError, match=r"icc: the Cohort's lesions table has no 'rater' column \(rater=\)"):
+        icc(cohort)
+
+
 def test_agreement_input_error_is_a_hemstats_error():
     assert issubclass(InputError, HemstatsError) and issubclass(InputError, ValueError)
