@@ -75,7 +75,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias, overload
 
 import numpy as np
 import pandas as pd
@@ -120,6 +120,10 @@ VENDORS: tuple[tuple[str, str], ...] = (
 _VENDOR_RE = [(re.compile(p, re.IGNORECASE), v) for p, v in VENDORS]
 
 
+#: A column of values: the scalar functions below map each element and return a Series.
+ValueColumn: TypeAlias = "pd.Series | np.ndarray | pd.Index | pd.Categorical"
+
+
 def _missing(x: Any) -> bool:
     if x is None or x is pd.NA:
         return True
@@ -152,7 +156,11 @@ def _elementwise(func: Callable[..., Any], x: Any, *args: Any, dtype: str | None
     return func(x, *args)
 
 
-def normalize_vendor(name: Any) -> Any:
+@overload
+def normalize_vendor(name: ValueColumn) -> pd.Series: ...
+@overload
+def normalize_vendor(name: object) -> Any: ...  # str, or pandas.NA when missing
+def normalize_vendor(name: object) -> Any:
     """The vendor of a DICOM ``Manufacturer`` value: ``GE``, ``SIEMENS``, ``Philips``, ``Canon``, ...
 
     Parameters
@@ -314,6 +322,10 @@ def _family_one(kernel: Any, manufacturer: Any) -> Any:
     return found.pop() if len(found) == 1 else "unknown"
 
 
+@overload
+def kernel_family(kernel: ValueColumn, *, manufacturer: object = None) -> pd.Series: ...
+@overload
+def kernel_family(kernel: object, *, manufacturer: object = None) -> Any: ...  # str, or pandas.NA when missing
 def kernel_family(kernel: Any, *, manufacturer: Any = None) -> Any:
     """The family of a reconstruction kernel: ``soft``, ``standard``, ``sharp``, ``bone`` or ``unknown``.
 
@@ -373,7 +385,11 @@ def kernel_family(kernel: Any, *, manufacturer: Any = None) -> Any:
     return _family_one(kernel, manufacturer)
 
 
-def kernel_class(family: Any) -> Any:
+@overload
+def kernel_class(family: ValueColumn) -> pd.Series: ...
+@overload
+def kernel_class(family: object) -> Any: ...  # str, or pandas.NA when missing
+def kernel_class(family: object) -> Any:
     """Coarsen kernel families: ``smooth`` (soft, standard), ``sharp`` (sharp, bone), ``unknown``.
 
     Examples
@@ -394,6 +410,10 @@ def kernel_class(family: Any) -> Any:
 
 
 # -- slice thickness ----------------------------------------------------------------------------
+@overload
+def thickness_bin(mm: ValueColumn | list[Any] | tuple[Any, ...]) -> pd.Series: ...
+@overload
+def thickness_bin(mm: object) -> Any: ...  # str, or pandas.NA when missing
 def thickness_bin(mm: Any) -> Any:
     """Slice-thickness bin: ``<=1.5``, ``1.5-3``, ``3-5`` or ``>5`` mm (upper bounds inclusive).
 
