@@ -1,0 +1,166 @@
+"""The Cohort and Prevalence chapters' tables (hemstats.report.sections.cohort / .prevalence), without a book build."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hemstats.stats as st
+from hemstats.cohort import Cohort
+from hemstats.datasets import demo
+from hemstats.report.sections import Settings
+from hemstats.report.sections import cohort as cohort_tables
+from hemstats.report.sections import prevalence as prevalence_tables
+from hemstats.stats.descriptive.prevalence import COMPARE_COLUMNS, PREVALENCE_COLUMNS
+from hemstats.stats.descriptive.table1 import TABLE1_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def cohort() -> Cohort:
+    return demo.load(n_studies=120, seed=3)
+
+
+@pytest.fixture(scope="module")
+def settings(cohort) -> Settings:
+    return Settings(cohort, seed=5, n_resamples=200)
+
+
+@pytest.fixture(scope="module")
+def two() -> Cohort:
+    return Cohort.concat([demo.load(n_studies=80, seed=3, name="alpha"), demo.load(n_studies=60, seed=4, name="beta")])
+
+
+def _bare(cohort: Cohort, **tables: pd.DataFrame) -> Cohort:
+    """``cohort`` with some tables replaced (e.g. no labels)."""
+    frames = {**cohort.tables(), **tables}
+    return Cohort(frames["studies"], labels=frames["labels"], lesions=frames["lesions"])
+
+
+@dataclass
+class Recorder:
+    """Settings that remember which random streams a section function asks for."""
+
+    cohort: Cohort
+    confidence_level: float = 0.95
+    n_resamples: int = 200
+    seed: int = 0
+    asked: list[str] = field(default_factory=list)
+
+    def rng(self, name: str) -> np.random.Generator:
+        self.asked.append(name)
+        return Settings(self.cohort, seed=self.seed).rng(name)
+
+
+# -- cohort ----------------------------------------------------------------------------------------
+def test_table1_by_dataset(settings, cohort, two):
+    t1 = cohort_tables.by_dataset(settings)
+    assert t1.by == () and t1.groups == ()  # one dataset: no groups
+    assert {"age_years", "sex", "any", "sdh"} <= set(t1.table.variable)
+    assert tuple(t1.long.columns) == TABLE1_COLUMNS
+    n_slices = t1.table.query("variable == 'n_slices'").measure.unique().tolist()
+    assert n_slices == ["median"]  # a skewed count
+    pd.testing.assert_frame_equal(t1.table, st.table1(cohort, nonnormal=["n_slices", "tube_current_ma"]).table)
+    grouped = cohort_tables.by_dataset(Settings(two))
+    assert grouped.by == ("dataset",) and grouped.groups == ("alpha", "beta")
+
+
+def test_table1_by_any(settings, two):
+    t1 = cohort_tables.by_any(settings)
+    assert t1.by == ("any",) and t1.groups == ("0", "1")
+    assert "any" not in set(t1.table.variable) and "sdh" not in set(t1.table.variable)
+    assert list(dict.fromkeys(t1.table.variable))[1:] == cohort_tables.descriptors(settings.cohort.studies)
+    crossed = cohort_tables.by_any(Settings(two))
+    assert crossed.by == ("dataset", "any") and crossed.groups[0] == "dataset=alpha, any=0"
+
+
+def test_cohort_tables_say_when_there_is_nothing(cohort):
+    no_labels = _bare(cohort, labels=cohort.labels.iloc[:0])
+    assert cohort_tables.by_any(Settings(no_labels)) is None
+    t1 = cohort_tables.by_dataset(Settings(no_labels))
+    assert "any" not in set(t1.table.variable)  # nothing joined
+    assert cohort_tables.by_dataset(Settings(_bare(cohort, studies=cohort.studies.iloc[:0],
+                                                   labels=cohort.labels.iloc[:0],
+                                                   lesions=cohort.lesions.iloc[:0]))) is None  # fmt: skip
+
+
+# -- prevalence ------------------------------------------------------------------------------------
+def test_prevalence_tables(settings, cohort):
+    prev = prevalence_tables.by_dataset(settings)
+    assert tuple(prev.columns) == PREVALENCE_COLUMNS
+    assert set(prev.unit) == {"study"} and set(prev.dataset) == {"demo"}
+    pd.testing.assert_frame_equal(prev, st.prevalence(cohort))
+    patient = prevalence_tables.by_patient(settings)
+    assert set(patient.unit) == {"patient"}
+    assert patient.query("finding == 'any'").n.item() == cohort.studies.patient_id.nunique()
+    slices = prevalence_tables.by_slice(settings)
+    assert set(slices.level) == {"slice"} and set(slices.method) == {"cluster-logit"}
+
+
+def test_each_table_draws_from_its_own_stream(cohort):
+    recorder = Recorder(cohort)
+    for name in ("by_dataset", "by_patient", "by_slice", "interval_coverage"):
+        recorder.asked.clear()
+        if name == "interval_coverage":
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(prevalence_tables, "COVERAGE_SIMULATIONS", 50)
+                getattr(prevalence_tables, name)(recorder)
+        else:
+            getattr(prevalence_tables, name)(recorder)
+        assert recorder.asked == [f"prevalence/{name}"]
+
+
+def test_interval_coverage_is_seeded(cohort, monkeypatch):
+    monkeypatch.setattr(prevalence_tables, "COVERAGE_SIMULATIONS", 200)
+    a = prevalence_tables.interval_coverage(Settings(cohort, seed=1))
+    assert len(a) == 36 and set(a.n_simulations) == {200}
+    pd.testing.assert_frame_equal(a, prevalence_tables.interval_coverage(Settings(cohort, seed=1)))
+    b = prevalence_tables.interval_coverage(Settings(cohort, seed=2))
+    assert not np.allclose(a.coverage, b.coverage)
+    np.testing.assert_allclose(a.exact_coverage, b.exact_coverage)  # exact: no simulation
+    level = prevalence_tables.interval_coverage(Settings(cohort, confidence_level=0.9))
+    assert set(level.confidence_level) == {0.9}
+
+
+def test_comparison_needs_two_datasets(settings, two):
+    assert prevalence_tables.comparison(settings) is None
+    cmp = prevalence_tables.comparison(Settings(two, confidence_level=0.9))
+    assert tuple(cmp.columns) == COMPARE_COLUMNS
+    pairs = cmp[cmp.comparison == "pairwise"]
+    assert set(pairs.subgroup_value) == {"alpha vs beta"} and pairs.dataset.isna().all()
+    assert set(pairs.confidence_level) == {0.9}
+
+
+def test_subtypes_and_volumes(settings, cohort):
+    pairs = prevalence_tables.cooccurrence(settings)
+    assert len(pairs) == 10 and set(pairs.metric) == {"jaccard"}
+    combos = prevalence_tables.combinations(settings)
+    assert combos.n_positive.sum() == 120
+    volumes = prevalence_tables.lesion_volumes(settings)
+    assert set(volumes.metric) == {"mean", "sd", "median", "q1", "q3", "min", "max"}
+    no_subtypes = _bare(cohort, labels=cohort.labels[cohort.labels.finding == "any"], lesions=cohort.lesions.iloc[:0])
+    bare = Settings(no_subtypes)
+    assert prevalence_tables.cooccurrence(bare) is None and prevalence_tables.combinations(bare) is None
+    assert prevalence_tables.lesion_volumes(bare) is None
+
+
+def test_prevalence_tables_say_when_there_is_nothing(cohort):
+    study_only = _bare(cohort, labels=cohort.labels[cohort.labels.level == "study"])
+    assert prevalence_tables.by_slice(Settings(study_only)) is None
+    one_study_each = cohort.studies.drop_duplicates("patient_id")
+    single = _bare(cohort, studies=one_study_each,
+                   labels=cohort.labels[cohort.labels.study_id.isin(one_study_each.study_id)],
+                   lesions=cohort.lesions[cohort.lesions.study_id.isin(one_study_each.study_id)])  # fmt: skip
+    assert prevalence_tables.by_patient(Settings(single)) is None
+    no_labels = Settings(_bare(cohort, labels=cohort.labels.iloc[:0]))
+    assert prevalence_tables.by_dataset(no_labels) is None and prevalence_tables.by_patient(no_labels) is None
+
+
+def test_shown_hides_constant_and_empty_columns(settings):
+    prev = prevalence_tables.by_dataset(settings)
+    table = prevalence_tables.shown(prev)
+    assert not set(prevalence_tables.HIDDEN) & set(table.columns)
+    assert "n_resamples" not in table.columns  # all missing without a bootstrap
+    assert {"dataset", "finding", "estimate", "ci_low", "ci_high", "n", "method"} <= set(table.columns)
