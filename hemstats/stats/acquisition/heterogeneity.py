@@ -407,7 +407,7 @@ def _check_options(where: str, *, level: Any, threshold: Any, interval: Any, clu
 def _findings(findings: Findings, where: str) -> list[str] | None:
     if findings is None:
         return None
-    wanted = [findings] if isinstance(findings, str) else list(findings)
+    wanted = [findings] if isinstance(findings, str) else list(findings) if isinstance(findings, Sequence) else []
     if not wanted or not all(isinstance(f, str) for f in wanted):
         raise InputError(f"{where}: findings must be a finding code or a list of them, got {findings!r}")
     unknown = [f for f in wanted if f not in FINDINGS]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import linalg
+from scipy import linalg, optimize
 from scipy import stats as _st
 from scipy.special import ndtri
 
@@ -32,8 +32,7 @@ from hemstats.findings import FINDINGS
 from hemstats.stats._core.columns import result_columns, result_frame, subgroup_name, subgroup_value
 from hemstats.stats._core.options import check_confidence_level
 from hemstats.stats._core.resolve import check_columns, resolve
-from hemstats.stats._core.types import By, Findings, Seed
-from hemstats.stats.resampling.engine import bootstrap_distribution
+from hemstats.stats._core.types import CONFIDENCE_LEVEL, By, Findings
 
 if TYPE_CHECKING:
     from hemstats.cohort import Cohort
@@ -43,6 +42,7 @@ __all__ = [
     "acquisition_distribution",
     "acquisition_effects",
     "holm",
+    "cramers_v_interval",
     "MIX_COLUMNS",
     "DISTRIBUTION_COLUMNS",
     "EFFECT_COLUMNS",
@@ -69,7 +69,7 @@ def names(value: str | Sequence[str] | None, option: str) -> list[str]:
     """``value`` as a list of names (a str is one name, never split into letters); None gives []."""
     if value is None:
         return []
-    out = [value] if isinstance(value, str) else list(value)
+    out = [value] if isinstance(value, str) else list(value) if isinstance(value, Sequence) else [value]
     if not all(isinstance(v, str) for v in out):
         raise InputError(f"{option} must be a column name or a list of column names, got {value!r}")
     return out
@@ -236,6 +236,9 @@ def _study_labels(labels: pd.DataFrame, rater: str, findings: Findings, where: s
     if lab.empty:
         raise InputError(f"{where}: rater: no study-level labels of rater {rater!r}; expected a rater of the labels table")
     if findings is not None:
+        ok = isinstance(findings, str) or (isinstance(findings, Sequence) and all(isinstance(f, str) for f in findings))
+        if not ok:
+            raise InputError(f"{where}: findings must be a finding code or a list of them, got {findings!r}")
         wanted = [findings] if isinstance(findings, str) else list(findings)
         unknown = [f for f in wanted if f not in FINDINGS]
         if unknown or not wanted:
@@ -247,29 +250,6 @@ def _study_labels(labels: pd.DataFrame, rater: str, findings: Findings, where: s
         index=["dataset", "study_id"], columns="finding", values="value", aggfunc="first")
     order = [f for f in FINDINGS if f in wide.columns]
     return wide[order]
-
-
-class _CramerV:
-    """Cramer's V of (category code, 0/1 label), vectorised over resample weights."""
-
-    name = "cramers-v"
-
-    def __init__(self, n_levels: int) -> None:
-        self.n_levels = n_levels
-
-    def prepare(self, y: np.ndarray, score: np.ndarray):
-        onehot = np.eye(self.n_levels)[score.astype(int)]
-        pos = onehot * y[:, None]
-        neg = onehot * (1 - y)[:, None]
-
-        def evaluate(w: np.ndarray) -> np.ndarray:
-            table = np.stack([w @ neg, w @ pos], axis=2)  # (b, r, 2)
-            return _cramer_from_tables(table)
-
-        return evaluate
-
-    def __call__(self, y, score, weights):
-        return self.prepare(y, score)(weights)
 
 
 def _cramer_from_tables(table: np.ndarray) -> np.ndarray:
@@ -284,18 +264,51 @@ def _cramer_from_tables(table: np.ndarray) -> np.ndarray:
         return np.where(k > 0, np.sqrt(chi2 / (n * np.where(k > 0, k, 1))), np.nan)
 
 
-def _association_row(base: dict, x: pd.Series, y: np.ndarray, patient: np.ndarray, *, n_resamples: int,
-                     confidence_level: float, rng: np.random.Generator, cluster: bool) -> dict:
+def cramers_v_interval(chi2: float, n: int, k: int, df: float, confidence_level: float) -> tuple[float, float]:
+    """Interval of Cramer's V by inverting the noncentral chi-squared (Smithson 2003).
+
+    The noncentrality ``lambda`` is bounded by the values whose ``chi2(df, lambda)`` puts the
+    observed ``chi2`` at its upper (lower) ``(1 - confidence_level) / 2`` tail (0 when none
+    does), and each bound becomes ``sqrt(lambda / (n (k - 1)))``, ``k = min(rows, columns)``:
+    the interval of R's two-sided ``effectsize::cramers_v`` (without its bias adjustment).
+    Near independence V (``sqrt(chi2 / (n (k - 1)))``, biased upward) can lie above the upper
+    bound; :func:`acquisition_effects` then gives no interval, with a ``reason``.
+
+    Examples
+    --------
+    >>> low, high = cramers_v_interval(10.0, 200, 2, 2.0, 0.95)
+    >>> round(low, 4), round(high, 4)
+    (0.0643, 0.3533)
+    """
+    alpha = (1 - confidence_level) / 2
+    scale = n * (k - 1)
+
+    def tail(lam: float) -> float:  # P(chi2(df, lam) >= chi2)
+        return float(_st.ncx2.sf(chi2, df, lam)) if lam > 0 else float(_st.chi2.sf(chi2, df))
+
+    def bound(target: float) -> float:
+        # tail() rises with lambda: the lambda where it reaches target (0 when it starts above)
+        if tail(0.0) >= target:
+            return 0.0
+        high = max(chi2, 1.0)
+        while tail(high) < target:
+            high *= 2
+        return float(optimize.brentq(lambda lam: tail(lam) - target, 0.0, high, xtol=1e-10))
+
+    return float(np.sqrt(bound(alpha) / scale)), float(np.sqrt(bound(1 - alpha) / scale))
+
+
+def _association_row(base: dict, x: pd.Series, y: np.ndarray, patient: np.ndarray, *,
+                     confidence_level: float) -> dict:
     ok = x.notna().to_numpy()
     xs, ys, pid = x[ok].astype(str).to_numpy(), y[ok].astype(int), patient[ok]
     left_out = int((~ok).sum())
     note = f"{left_out} studies without {base['variable']} left out" if left_out else None
     levels, codes = np.unique(xs, return_inverse=True)
-    n_clusters = len(pd.unique(pid)) if cluster else len(ys)
-    method = f"{'cluster-' if cluster else ''}bootstrap-percentile" if n_resamples else pd.NA
+    n_clusters = len(pd.unique(pid))
     row = {**base, "analysis": "association", "term": pd.NA, "metric": "cramers-v", "n": len(ys),
            "n_positive": int(ys.sum()), "converged": pd.NA, "confidence_level": confidence_level,
-           "method": method, "n_resamples": n_resamples or pd.NA, "n_clusters": n_clusters}
+           "method": "noncentral-chi-squared", "n_clusters": n_clusters}
     nan = {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "statistic": np.nan, "df": np.nan,
            "p_value": np.nan, "test": "chi-squared"}
     if ys.min() == ys.max():
@@ -312,18 +325,17 @@ def _association_row(base: dict, x: pd.Series, y: np.ndarray, patient: np.ndarra
         test = "fisher"
     elif small:
         note = _join(note, f"{small} of {expected.size} expected counts < 5: chi-squared p approximate")
+    if n_clusters < len(ys):
+        note = _join(note, f"{len(ys)} studies of {n_clusters} patients: the test and the interval treat studies "
+                           "as independent")
     v = float(_cramer_from_tables(table[None])[0])
-    failed: Any = pd.NA
-    if n_resamples > 0:
-        dist = bootstrap_distribution(ys, codes.astype(float), statistic=_CramerV(len(levels)), model=["v"],
-                                      cluster=pid if cluster else None, stratify=False,
-                                      n_resamples=n_resamples, rng=rng)
-        ci = dist.ci(bootstrap_method="percentile", confidence_level=confidence_level).iloc[0]
-        low, high, failed = float(ci["ci_low"]), float(ci["ci_high"]), ci.get("n_failed_resamples", pd.NA)
-    else:
+    low, high = cramers_v_interval(float(chi2), len(ys), min(table.shape), float(dof), confidence_level)
+    if high < v:
+        note = _join(note, f"chi-squared {chi2:.3g} small for its {dof} df: the noncentral interval of V ends at "
+                           f"{high:.3g}, below V (biased upward near 0); no interval, read the test")
         low = high = np.nan
     return {**row, "estimate": v, "ci_low": low, "ci_high": high, "statistic": float(chi2), "df": float(dof),
-            "p_value": float(p), "test": test, "n_failed_resamples": failed, "reason": _join(note)}
+            "p_value": float(p), "test": test, "reason": _join(note)}
 
 
 def _join(*parts: Any) -> Any:
@@ -450,9 +462,7 @@ def acquisition_effects(
     cluster: str = "patient_id",
     cov_struct: Literal["exchangeable", "independence"] = "exchangeable",
     model: bool = True,
-    n_resamples: int = 2000,
-    confidence_level: float = 0.95,
-    rng: Seed = None,
+    confidence_level: float = CONFIDENCE_LEVEL,
     maxiter: int = 100,
 ) -> pd.DataFrame:
     """Do labels depend on acquisition? Association tests and a logistic GEE, per dataset x finding.
@@ -465,9 +475,10 @@ def acquisition_effects(
     * ``analysis == "association"``, one row per column of ``columns`` (each as a category,
       kVp too): Pearson's chi-squared test of the column x label table, or Fisher's exact
       test for a 2 x 2 table with an expected count below 5 (``test``); Cramer's V
-      (``metric`` ``cramers-v``) with a percentile bootstrap CI (patients resampled, each with
-      all their studies: ``cluster-bootstrap-percentile``; V is biased upward near 0, so its
-      lower bound is > 0 even without association: read the p-value for the test).
+      (``metric`` ``cramers-v``) with the interval of the noncentral chi-squared
+      (:func:`cramers_v_interval`, ``noncentral-chi-squared``; none when V, biased upward
+      near 0, lies above it).  Both treat studies as independent; ``reason`` says when
+      patients have several studies.
     * ``analysis == "gee"``, one row per model ``term``: a logistic GEE of the label on
       ``covariates`` (categorical ones by indicators against their most frequent level, kVp per
       10 kV, age per 10 years), clustered by ``cluster``, with robust (sandwich) standard
@@ -494,10 +505,7 @@ def acquisition_effects(
         GEE working correlation.
     model : bool, default True
         Fit the GEE (False: association rows only; the columns are the same).
-    n_resamples : int, default 2000
-        Bootstrap resamples for the CI of V (0: no CI, ``method`` missing).
     confidence_level : float, default 0.95
-    rng : None, int or numpy.random.Generator
     maxiter : int, default 100
         GEE iterations; a fit that stops before converging says so (``converged`` False).
 
@@ -508,8 +516,7 @@ def acquisition_effects(
         the estimate and ``test, statistic, df, p_value, p_adjusted, converged`` after it.
         ``test`` is ``chi-squared`` or ``fisher`` (``statistic`` chi-squared, ``df``) or
         ``wald`` (``statistic`` Wald z).  ``method`` is the interval's:
-        ``cluster-bootstrap-percentile`` for V, ``gee-<cov_struct>-robust-wald`` for odds
-        ratios.  ``p_adjusted`` is Holm's, within each dataset x analysis (over findings and
+        ``noncentral-chi-squared`` for V, ``gee-<cov_struct>-robust-wald`` for odds ratios.  ``p_adjusted`` is Holm's, within each dataset x analysis (over findings and
         columns, or findings and terms).  A one-class finding, a one-level column or a failed
         fit gives NaN and a ``reason``; aliased terms are listed with NaN.
 
@@ -524,7 +531,7 @@ def acquisition_effects(
     --------
     >>> from hemstats.datasets import demo
     >>> cohort = demo.load(n_studies=300)
-    >>> eff = acquisition_effects(cohort, findings="any", n_resamples=200, rng=0)
+    >>> eff = acquisition_effects(cohort, findings="any")
     >>> eff.groupby("analysis").size().to_dict()
     {'association': 5, 'gee': 9}
     >>> eff.query("analysis == 'gee'")["term"].tolist()[:3]
@@ -536,14 +543,10 @@ def acquisition_effects(
     if cov_struct not in ("exchangeable", "independence"):
         raise InputError(f"{where}: cov_struct must be 'exchangeable' or 'independence', got {cov_struct!r}")
     confidence_level = check_confidence_level(confidence_level)
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 0 \
-            or n_resamples == 1:
-        raise InputError(f"{where}: n_resamples must be 0 (no interval) or an integer >= 2, got {n_resamples!r}")
     if not isinstance(cluster, str):
         raise InputError(f"{where}: cluster must be a column name of studies, got {cluster!r}")
     variables = names(columns, "columns")
     terms = names(covariates, "covariates")
-    gen = np.random.default_rng(rng)
     wide = _study_labels(tables.main, rater, findings, where)
     h = harmonized(tables.studies)
     _need(h, "studies", ["dataset", "study_id", cluster, *variables, *(terms if model else [])], where)
@@ -551,7 +554,6 @@ def acquisition_effects(
     joined = h.merge(wide.reset_index(), on=["dataset", "study_id"], how="inner", validate="one_to_one")
     rows: list[dict] = []
     for dataset, part in joined.groupby("dataset", sort=False):
-        # V's bootstrap resamples patients (the independent units) whatever the GEE's cluster is.
         patient = (part["patient_id"] if "patient_id" in part else part["study_id"]).astype(object).to_numpy()
         for finding in wide.columns:
             yv = part[finding]
@@ -561,9 +563,8 @@ def acquisition_effects(
             sub, y = part[has], yv[has].to_numpy(dtype=int)
             for var in variables:
                 base = {"dataset": dataset, "level": "study", "finding": finding, "variable": var}
-                rows.append(_association_row(base, sub[var].astype(object), y, patient[has], n_resamples=int(n_resamples),
-                                             confidence_level=float(confidence_level), rng=gen,
-                                             cluster="patient_id" in part))
+                rows.append(_association_row(base, sub[var].astype(object), y, patient[has],
+                                             confidence_level=float(confidence_level)))
             if model:
                 rows.extend(_gee_rows({"dataset": dataset, "level": "study", "finding": finding}, sub, y, terms,
                                       cluster=cluster, cov_struct=cov_struct, confidence_level=float(confidence_level),
