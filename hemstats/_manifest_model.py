@@ -191,8 +191,10 @@ class DatasetEntry:
         if redact:
             options = {k: REDACTED if k.lower() in SECRET_OPTIONS else v for k, v in options.items()}
             if self.path is not None:
-                inside = folder is not None and self.path.is_relative_to(folder)
-                path = self.path.relative_to(folder).as_posix() if inside else f"<elsewhere>/{self.path.name}"
+                if folder is not None and self.path.is_relative_to(folder):
+                    path = self.path.relative_to(folder).as_posix()
+                else:
+                    path = f"<elsewhere>/{self.path.name}"
         return {
             "name": self.name,
             "adapter": self.adapter,

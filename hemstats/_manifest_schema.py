@@ -128,7 +128,7 @@ class ManifestLoader(yaml.SafeLoader):
     bomb"); a manifest has no use for them.
     """
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:  # type: ignore[override]
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
             raise _Refused(

@@ -277,7 +277,8 @@ def _cohort_problems(entry: DatasetEntry, cohort: Cohort) -> list[Problem]:
     """What the report's chapters need of every dataset: two studies or more, and labels."""
     problems = []
     studies = cohort.studies[cohort.studies["dataset"] == entry.name]
-    labels = cohort.labels[cohort.labels["dataset"] == entry.name]
+    all_labels = cohort.tables()["labels"]
+    labels = all_labels[all_labels["dataset"] == entry.name]
     n = int(studies["study_id"].nunique())
     if n < MIN_STUDIES:
         problems.append(
@@ -319,11 +320,12 @@ def report_problems(manifest: Manifest, cohort: Cohort) -> list[Problem]:
 
 def _unscorable_predictions(entry: DatasetEntry, cohort: Cohort) -> list[Problem]:
     """Model scores the performance chapter cannot use: none has a consensus label of its finding."""
-    predictions = cohort.predictions[cohort.predictions["dataset"] == entry.name]
+    tables = cohort.tables()
+    predictions = tables["predictions"][tables["predictions"]["dataset"] == entry.name]
     if predictions.empty:
         return []
     keys = ["study_id", "slice_id", "level", "finding"]
-    labels = cohort.labels
+    labels = tables["labels"]
     consensus = labels[(labels["dataset"] == entry.name) & (labels["rater"] == "consensus") & labels["value"].notna()]
 
     def key_index(table: Any) -> pd.MultiIndex:
@@ -367,7 +369,8 @@ def missing_labels(cohort: Cohort, *, threshold: float = MISSING_LABELS_WARN) ->
     []
     """
     out = []
-    labels = cohort.labels[(cohort.labels["level"] == "study") & cohort.labels["value"].notna()]
+    all_labels = cohort.tables()["labels"]
+    labels = all_labels[(all_labels["level"] == "study") & all_labels["value"].notna()]
     for dataset in cohort.datasets:
         ids = set(cohort.studies.loc[cohort.studies["dataset"] == dataset, "study_id"].astype(str))
         mine = labels[labels["dataset"] == dataset]

@@ -28,7 +28,7 @@ True
 from __future__ import annotations
 
 import struct
-from typing import IO
+from typing import IO, Any
 
 from hemstats.io.dicom_header import Note, ReadFailure, header_row, header_tags, header_values
 
@@ -88,6 +88,7 @@ def _walk(fh: IO[bytes], pos: int, size: int, implicit: bool, wanted: dict) -> d
     fh.seek(0)
     buf = fh.read(pos + 12)
     raw = {}
+    vr: Any
     i, last, meta = 132, -1, True
     while i < pos:
         if i + 8 > len(buf):

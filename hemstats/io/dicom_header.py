@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 from hemstats.acquisition import out_of_range
 from hemstats.privacy import pseudonym
@@ -84,7 +85,13 @@ def header_tags() -> dict[str, int]:
     if _TAGS is None:
         from pydicom.datadict import tag_for_keyword
 
-        _TAGS = {k: int(tag_for_keyword(k)) for k in HEADER_TAGS}
+        tags: dict[str, int] = {}
+        for keyword in HEADER_TAGS:
+            tag = tag_for_keyword(keyword)
+            if tag is None:  # pragma: no cover - every keyword of HEADER_TAGS is in pydicom's dictionary
+                raise KeyError(keyword)
+            tags[keyword] = int(tag)
+        _TAGS = tags
     return _TAGS
 
 
@@ -101,14 +108,15 @@ def header_values(ds) -> dict[str, object]:
     from pydicom.values import convert_value
 
     out: dict[str, object] = {}
-    encodings = None
+    encodings: Any = None
     for keyword, tag in header_tags().items():
         elem = ds.get_item(tag)
+        value: Any
         if elem is None:
             value = None
         elif isinstance(elem, RawDataElement):
             if encodings is None and keyword != "SpecificCharacterSet":
-                charset = out.get("SpecificCharacterSet")
+                charset: Any = out.get("SpecificCharacterSet")
                 charset = None if charset is _UNREADABLE else list(charset) if _multi(charset) else charset
                 encodings = convert_encodings(charset or "ISO_IR 6")
             if keyword in _HASHED and elem.value is not None:
@@ -127,10 +135,19 @@ def header_values(ds) -> dict[str, object]:
                 _CONVERTED[key] = value
         else:
             value = elem.value
-        if (isinstance(value, (bytes, str)) and not value.strip("\0 ")) or (value is not None and not isinstance(value, (str, bytes)) and hasattr(value, "__len__") and not len(value)):
+        if _blank(value):
             value = None
         out[keyword] = value
     return out
+
+
+def _blank(value: object) -> bool:
+    """Whether a converted value holds nothing: padding only, or an empty multi-value."""
+    if isinstance(value, str):
+        return not value.strip("\0 ")
+    if isinstance(value, bytes):
+        return not value.strip(b"\0 ")
+    return value is not None and hasattr(value, "__len__") and not len(value)
 
 
 def _multi(value: object) -> bool:
@@ -142,7 +159,7 @@ def _text(values: dict, keyword: str, sep: str = "/") -> str | None:
     if value is None or value is _UNREADABLE:
         return None
     if _multi(value):
-        parts = [str(v).strip() for v in value if str(v).strip()]  # type: ignore[union-attr]
+        parts = [str(v).strip() for v in value if str(v).strip()]
         return sep.join(parts) or None
     text = str(value).strip("\0 ")
     return text or None
@@ -157,17 +174,17 @@ def _number(values: dict, keyword: str, notes: list[Note], index: int | None = N
         notes.append((keyword, "not readable as its DICOM value representation: treated as missing"))
         return math.nan
     if index is not None:
-        n = len(value) if _multi(value) else 1  # type: ignore[arg-type]
+        n = len(value) if _multi(value) else 1
         if n != 2:
             if index == 0:
                 notes.append((keyword, f"has {n} value{'s' * (n != 1)} where 2 are expected: treated as missing"))
             return math.nan
-        value = value[index]  # type: ignore[index]
+        value = value[index]
     elif _multi(value):
-        notes.append((keyword, f"has {len(value)} values where one is expected: treated as missing"))  # type: ignore[arg-type]
+        notes.append((keyword, f"has {len(value)} values where one is expected: treated as missing"))
         return math.nan
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)
     except (TypeError, ValueError):
         notes.append((keyword, "is not a number: treated as missing"))
         return math.nan

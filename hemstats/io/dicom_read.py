@@ -18,6 +18,7 @@ import io
 import os
 import stat
 from collections.abc import Sequence
+from typing import Any
 
 from hemstats.errors import HemstatsError
 from hemstats.io.dicom_header import (
@@ -64,9 +65,10 @@ def _pixel_data_problem(stream, ds, size: int) -> str | None:
     """Why the pixel data after the header at ``stream.tell()`` are absent or cut short."""
     from pydicom.filereader import data_element_generator
 
-    encoding = getattr(ds, "original_encoding", None) or (ds.is_implicit_VR, ds.is_little_endian)
+    implicit, little_endian = getattr(ds, "original_encoding", None) or (ds.is_implicit_VR, ds.is_little_endian)
+    elem: Any
     try:
-        elem = next(data_element_generator(stream, *encoding, defer_size=0), None)
+        elem = next(data_element_generator(stream, implicit, little_endian, defer_size=0), None)
     except Exception:
         elem = None
     if elem is None or (int(elem.tag) >> 16) != 0x7FE0:
@@ -167,7 +169,9 @@ ChunkResult = tuple[list[dict], list[tuple[str, str]], list[tuple[str, str, str,
 
 def _scan_chunk(paths: Sequence[str], salt: str, reader: str = "pydicom") -> ChunkResult:
     """Read the headers of ``paths`` with ``reader`` (``gdcm`` or ``pydicom``); runs in a worker process."""
-    rows, failures, notes = [], [], []
+    rows: list[dict] = []
+    failures: list[tuple[str, str]] = []
+    notes: list[tuple[str, str, str, str]] = []
     fast = reader == "gdcm"
     for path in paths:
         try:

@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 
 
-def _format_warning(message, category, filename, lineno, line=None) -> str:  # type: ignore[no-untyped-def]
+def _format_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int, line: str | None = None) -> str:
     """``Category: message`` (the signature of :func:`warnings.formatwarning`).
 
     Examples

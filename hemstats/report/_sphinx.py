@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 
 def main(argv: list[str]) -> int:
@@ -39,7 +40,7 @@ def main(argv: list[str]) -> int:
     return int(result or 0)
 
 
-def _escaped_titles(app, pagename, templatename, context, doctree) -> None:  # type: ignore[no-untyped-def]
+def _escaped_titles(app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
     """Sphinx ``html-page-context`` handler: the report title as escaped HTML on every page.
 
     Themes print the title both raw (the sidebar, the search page) and through
@@ -63,7 +64,7 @@ def _escaped_titles(app, pagename, templatename, context, doctree) -> None:  # t
             context[key] = Markup(html_text(value))
 
 
-def setup(app):  # type: ignore[no-untyped-def]
+def setup(app: Any) -> dict[str, Any]:
     """Sphinx extension (listed in the book's ``_config.yml``): escape the report title on every page."""
     app.connect("html-page-context", _escaped_titles)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -141,10 +141,8 @@ def _findings_order(values: pd.Series) -> list[str]:
 
 
 def _composition(d: str, studies: pd.DataFrame, cohort: Cohort) -> list[tuple[str, str]]:
-    labels = cohort.labels[cohort.labels["dataset"] == d]
-    preds = cohort.predictions[cohort.predictions["dataset"] == d]
-    lesions = cohort.lesions[cohort.lesions["dataset"] == d]
-    images = cohort.images[cohort.images["dataset"] == d]
+    tables = {name: t[t["dataset"] == d] for name, t in cohort.tables().items()}
+    labels, preds, lesions, images = tables["labels"], tables["predictions"], tables["lesions"], tables["images"]
     out = [("How many studies and patients?",
             f"{_count(len(studies), 'study')} of {_count(studies['patient_id'].nunique(), 'patient')}.")]
 
@@ -233,7 +231,8 @@ def _collection(studies: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def _labelling(d: str, adapter: str | None, cohort: Cohort) -> list[tuple[str, str]]:
-    labels = cohort.labels[cohort.labels["dataset"] == d]
+    all_labels = cohort.tables()["labels"]
+    labels = all_labels[all_labels["dataset"] == d]
     if labels.empty:
         return [("Who labelled the data?", "nobody: the dataset has no labels."),
                 ("How is the consensus formed?", "no labels."),
@@ -255,7 +254,8 @@ def _labelling(d: str, adapter: str | None, cohort: Cohort) -> list[tuple[str, s
 
 
 def _known_issues(d: str, cohort: Cohort) -> list[tuple[str, str]]:
-    notes = cohort.notes[cohort.notes["dataset"] == d]
+    all_notes = cohort.tables()["notes"]
+    notes = all_notes[all_notes["dataset"] == d]
     if notes.empty:
         return [("Did the loader find problems?", "no: the loader raised no data-quality note.")]
     out = []

@@ -134,8 +134,9 @@ def findings_table(cohort: Cohort) -> pd.DataFrame:
         ``finding, description``, then per dataset the labels (column names or mask
         values) its adapter maps onto the code, ``;``-separated (missing when none).
     """
-    used = set(cohort.labels["finding"].astype(object).dropna()) | set(
-        cohort.predictions["finding"].astype(object).dropna()
+    tables = cohort.tables()
+    used = set(tables["labels"]["finding"].astype(object).dropna()) | set(
+        tables["predictions"]["finding"].astype(object).dropna()
     )
     rows = []
     for code in FINDINGS:
@@ -208,7 +209,8 @@ def data_warnings(cohort: Cohort) -> pd.DataFrame:
     True
     """
     rows: list[dict[str, object]] = []
-    studies, labels, notes = cohort.studies, cohort.labels, cohort.notes
+    tables = cohort.tables()
+    studies, labels, notes = tables["studies"], tables["labels"], tables["notes"]
     for d in cohort.datasets:
         ids = set(studies.loc[studies["dataset"] == d, "study_id"].astype(str))
         n_studies = len(ids)

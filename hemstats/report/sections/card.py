@@ -36,7 +36,7 @@ def notes_by_kind(ctx: SectionInputs) -> pd.DataFrame | None:
     pandas.DataFrame or None
         ``dataset, kind, notes, studies``: the number of notes and of distinct studies they name.
     """
-    notes = ctx.cohort.notes
+    notes = ctx.cohort.tables()["notes"]
     if notes.empty:
         return None
     return (
