@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -164,3 +165,44 @@ def test_shown_hides_constant_and_empty_columns(settings):
     assert not set(prevalence_tables.HIDDEN) & set(table.columns)
     assert "n_resamples" not in table.columns  # all missing without a bootstrap
     assert {"dataset", "finding", "estimate", "ci_low", "ci_high", "n", "method"} <= set(table.columns)
+
+
+# -- the chapters run their cells --------------------------------------------------------------------
+CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+CHAPTERS = {
+    "cohort": {"cohort_table1_by_dataset", "cohort_table1_by_dataset_smd_pairs", "cohort_table1_by_any",
+               "cohort_table1_by_any_smd_pairs"},
+    "prevalence": {"prevalence_by_dataset", "prevalence_by_patient", "prevalence_by_slice", "prevalence_cooccurrence",
+                   "prevalence_combinations", "prevalence_lesion_volumes", "prevalence_ci_coverage"},
+}  # fmt: skip
+
+
+@pytest.fixture()
+def ctx(tmp_path, cohort):
+    from hemstats.report.build import dataset_fingerprints
+    from hemstats.report.context import ReportContext
+
+    cohort.to_dir(tmp_path / "cohort")
+    context = ReportContext.example(tmp_path, seed=5, datasets=tuple(cohort.datasets), synthetic=("demo",),
+                                    fingerprints=dataset_fingerprints(cohort))  # fmt: skip
+    context.write()
+    return context
+
+
+@pytest.mark.parametrize("chapter", sorted(CHAPTERS))
+def test_the_chapter_cells_run_and_save_their_tables(chapter, ctx, monkeypatch):
+    import matplotlib
+
+    from hemstats.report import ENV_VAR, find_book_source
+
+    matplotlib.use("Agg")
+    monkeypatch.setenv(ENV_VAR, str(ctx.out / "context.json"))
+    monkeypatch.chdir(ctx.out)
+    text = (find_book_source() / f"{chapter}.md").read_text(encoding="utf-8")
+    cells = [re.sub(r"^:tags:.*\n", "", c) for c in CELL.findall(text)]
+    namespace: dict[str, object] = {}
+    for cell in cells:
+        exec(compile(cell, f"{chapter}.md", "exec"), namespace)
+    assert {p.stem for p in ctx.tables_dir.glob("*.csv")} == CHAPTERS[chapter]
+    # a chapter is prose plus a few calls per cell
+    assert sum(len(c.strip().splitlines()) for c in cells) <= 8 * len(cells)

@@ -32,7 +32,10 @@ if TYPE_CHECKING:
 __all__ = [
     "SUBTYPES",
     "HIDDEN",
+    "COUNTS",
     "shown",
+    "overall_tests",
+    "pairwise_differences",
     "by_dataset",
     "by_patient",
     "by_slice",
@@ -46,7 +49,12 @@ __all__ = [
 #: The hemorrhage subtypes whose co-occurrence the chapter shows.
 SUBTYPES: tuple[str, ...] = ("edh", "sdh", "sah", "iph", "ivh")
 #: Columns the chapter's tables leave out (one value per table, said in the prose or the CSV).
-HIDDEN: tuple[str, ...] = ("level", "unit", "rater", "subgroup", "confidence_level")
+HIDDEN: tuple[str, ...] = ("level", "unit", "rater", "subgroup", "metric", "confidence_level")
+#: Count columns, shown as whole numbers.
+COUNTS: tuple[str, ...] = (
+    "n", "n_positive", "n_missing", "n_clusters", "n_resamples", "n_failed_resamples", "n_a", "n_positive_a", "n_b",
+    "n_positive_b", "both", "only_a", "only_b", "neither", "degree", "n_zero",
+)  # fmt: skip
 #: Simulated samples per cell of the interval coverage table.
 COVERAGE_SIMULATIONS = 20_000
 
@@ -62,6 +70,18 @@ def shown(table: pd.DataFrame, *, hide: Iterable[str] = HIDDEN) -> pd.DataFrame:
     """
     drop = [c for c in table.columns if c in set(hide) or table[c].isna().all()]
     return table.drop(columns=drop)
+
+
+def overall_tests(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The overall rows of :func:`comparison` as the chapter shows them (finding, counts, test, p values, reason)."""
+    rows = comparison[comparison["comparison"] == "overall"]
+    return rows[["finding", "n", "n_positive", "test", "statistic", "p_value", "p_adjusted", "reason"]]
+
+
+def pairwise_differences(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The pairwise rows of :func:`comparison` as the chapter shows them (groups, difference, counts, test)."""
+    rows = comparison[comparison["comparison"] == "pairwise"]
+    return shown(rows, hide=[*HIDDEN, "dataset", "subgroup_value", "comparison", "statistic"])
 
 
 def _consensus(cohort: Cohort, level: str) -> pd.DataFrame:
