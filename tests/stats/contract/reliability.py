@@ -18,7 +18,8 @@ from hemstats.stats import (
     reader_vs_reference,
 )
 from hemstats.stats.coverage.agreement import CLUSTER_COVERAGE_COLUMNS, KAPPA_COVERAGE_COLUMNS
-from hemstats.stats.reliability.agreement import COLUMNS, ICC_COLUMNS, READER_COLUMNS
+from hemstats.stats.reliability.agreement import COLUMNS, READER_COLUMNS
+from hemstats.stats.reliability.icc import ICC_COLUMNS
 
 from . import Case
 
