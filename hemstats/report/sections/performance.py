@@ -259,8 +259,9 @@ def _probabilities(cohort: Cohort) -> pd.DataFrame:
 def calibration_table(ctx: SectionInputs) -> pd.DataFrame:
     """Brier score, calibration intercept and slope of the models that give probabilities.
 
-    Repeated studies of one patient are resampled together (the Brier interval); empty when
-    no model's study-level scores are probabilities.
+    Studies are treated as independent rows (no ``studies=``), so intercept and slope keep
+    their Wald intervals (with patients' repeated studies clustered they would have none);
+    empty when no model's study-level scores are probabilities.
     """
     cohort = ctx.cohort
     prob = _probabilities(cohort)
@@ -269,7 +270,7 @@ def calibration_table(ctx: SectionInputs) -> pd.DataFrame:
     frames = []
     for dataset in pd.unique(prob["dataset"].astype(str)):
         part = prob[prob["dataset"].astype(str) == dataset]
-        frames.append(calibration(part, labels=cohort.labels, studies=cohort.studies, level="study",
+        frames.append(calibration(part, labels=cohort.labels, level="study",
                                   confidence_level=ctx.confidence_level, n_resamples=ctx.n_resamples,
                                   rng=ctx.rng(f"{CHAPTER}/calibration/{dataset}")))
     return pd.concat(frames, ignore_index=True)

@@ -125,8 +125,6 @@ def delong_ci(estimate: float, var: float, confidence_level: float) -> tuple[flo
     sd = np.sqrt(var)
     return (float(max(0.0, estimate - q * sd)), float(min(1.0, estimate + q * sd)))
 
-_delong_ci = delong_ci  # old private name, still imported by stats/coverage/diagnostic.py
-
 
 # --------------------------------------------------------------------------------------------
 # public statistics

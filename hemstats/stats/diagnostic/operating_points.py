@@ -117,9 +117,6 @@ class OperatingPointStatistic(CodedStatistic):
         return codes, 4, finalize
 
 
-_Metric = OperatingPointStatistic  # old private name, still imported by stats/coverage/diagnostic.py
-
-
 def _target_threshold(y: np.ndarray, s: np.ndarray, kind: str, target: float) -> float:
     """Highest threshold with sensitivity >= target, or lowest with specificity >= target."""
     pos, neg = np.sort(s[y == 1])[::-1], np.sort(s[y == 0])
