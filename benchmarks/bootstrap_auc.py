@@ -75,7 +75,7 @@ before = rss()
 if trace:
     tracemalloc.start()
 t = time.perf_counter()
-res = bootstrap_ci("auc", y, s, n_resamples=b, rng=0)
+res = bootstrap_ci(y, s, n_resamples=b, rng=0)
 seconds = time.perf_counter() - t
 peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else None
 print(json.dumps({{"seconds": seconds, "tracemalloc_peak_mb": peak, "maxrss_mb": rss(), "rss_before_mb": before,
@@ -97,7 +97,7 @@ def main() -> None:
     y, s = tied_data(n)
     print(f"1. {b} bootstrap AUCs, n = {n}, {len(np.unique(s))} distinct scores, {int(y.sum())} cases")
 
-    t_engine, res = timed(lambda: bootstrap_ci("auc", y, s, n_resamples=b, rng=0), repeat=3)
+    t_engine, res = timed(lambda: bootstrap_ci(y, s, n_resamples=b, rng=0), repeat=3)
     idx = np.vstack(list(resample_indices(y, n_resamples=b, rng=0)))
     t_loop, loop = timed(lambda: np.array([roc_auc_score(y[i], s[i]) for i in idx]))
     lo, hi = np.quantile(loop, [0.025, 0.975])
@@ -106,7 +106,7 @@ def main() -> None:
     print(f"   (a) sklearn loop, same indices {t_loop:8.3f} s   ratio {t_loop / t_engine:6.1f}x (goal >= 50x)")
     print(f"       |CI difference| = {diff:.2e} (goal <= 1e-12)")
 
-    t_un, res_un = timed(lambda: bootstrap_ci("auc", y, s, n_resamples=b, rng=0, stratify=False), repeat=3)
+    t_un, res_un = timed(lambda: bootstrap_ci(y, s, n_resamples=b, rng=0, stratify=False), repeat=3)
     t_sp, sp = timed(lambda: stats.bootstrap((y, s), rank_auc, paired=True, vectorized=True, n_resamples=b,
                                              method="percentile", rng=np.random.default_rng(0)))
     print(f"   hemstats (unstratified)        {t_un:8.3f} s   CI [{res_un.ci_low[0]:.6f}, {res_un.ci_high[0]:.6f}]")
@@ -118,8 +118,8 @@ def main() -> None:
     patient = np.repeat(np.arange(n_pat), n_rows // n_pat)
     yc = ((rng.random(n_pat) < 0.3)[patient] & (rng.random(n_rows) < 0.5)).astype(np.int8)
     sc = np.round(1.5 * yc + 0.7 * rng.normal(size=n_pat)[patient] + 0.7 * rng.normal(size=n_rows), 2)
-    t_c, rc = timed(lambda: bootstrap_ci("auc", yc, sc, cluster=patient, n_resamples=b, rng=0), repeat=2)
-    t_r, rr = timed(lambda: bootstrap_ci("auc", yc, sc, n_resamples=b, rng=0), repeat=2)
+    t_c, rc = timed(lambda: bootstrap_ci(yc, sc, cluster=patient, n_resamples=b, rng=0), repeat=2)
+    t_r, rr = timed(lambda: bootstrap_ci(yc, sc, n_resamples=b, rng=0), repeat=2)
     print(f"2. {b} resamples, {n_rows} slices / {n_pat} patients")
     print(f"   clustered   {t_c:8.3f} s   CI [{rc.ci_low[0]:.4f}, {rc.ci_high[0]:.4f}]")
     print(f"   unclustered {t_r:8.3f} s   CI [{rr.ci_low[0]:.4f}, {rr.ci_high[0]:.4f}]   "

@@ -33,7 +33,7 @@ def main(full: bool = False) -> None:
         t0 = time.process_time()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            bootstrap_ci("auc", y, s, n_resamples=b, rng=0)
+            bootstrap_ci(y, s, n_resamples=b, rng=0)
         cpu = time.process_time() - t0
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()

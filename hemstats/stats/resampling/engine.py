@@ -25,8 +25,12 @@ same integer seed, the engine draws the very indices scipy draws and returns its
 
 Options are checked once, by :func:`check_bootstrap_options` (``n_resamples`` an integer in
 ``[2, MAX_RESAMPLES]``, ``confidence_level`` in (0, 1), ``bootstrap_method`` one of
-:data:`METHODS`, ``rng`` a seed or generator); every public statistic of the performance
-modules calls it.  Memory is bounded whatever ``n_resamples``: resamples are drawn and
+:data:`METHODS`, ``rng`` a seed or generator); every public statistic that resamples calls it.
+
+:func:`bootstrap_ci` is the public face (``y`` first, as scikit-learn: ``bootstrap_ci(y, score,
+statistic="auc")``) and returns a long result table; :func:`bootstrap_distribution` keeps the
+replicates (a :class:`BootstrapDistribution`) for paired differences and for the families that
+build their own results from :meth:`BootstrapDistribution.ci`.  Memory is bounded whatever ``n_resamples``: resamples are drawn and
 evaluated ``chunk`` at a time (about 1 million cells; peak near 75 MiB), so only the ``(models x n_resamples)``
 replicates are kept; above :data:`LARGE_RESAMPLES` a warning gives the expected time.
 
@@ -37,30 +41,37 @@ than :data:`MIN_CLUSTERS` clusters the interval is given with a ``reason`` warni
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
 
 from hemstats.errors import InputError, OneClassError
+from hemstats.stats._core.columns import result_columns, result_frame
 from hemstats.stats._core.options import (
     CHUNK_CELLS,
     LARGE_RESAMPLES,
     MAX_RESAMPLES,
     METHODS,
     MIN_CLUSTERS,
-    check_confidence_level,
     check_bootstrap_method,
+    check_bootstrap_options,
+    check_cluster_count,
+    check_confidence_level,
+    check_n_resamples,
     check_rng,
     check_scores,
     check_y,
-    warn_if_slow,
-    check_bootstrap_options,
-    check_cluster_count,
-    check_n_resamples,
     method_code,
+    warn_if_slow,
+)
+from hemstats.stats._core.types import CONFIDENCE_LEVEL, N_RESAMPLES, BootstrapMethod, Seed
+from hemstats.stats.resampling.distribution import (
+    CI_COLUMNS,
+    BootstrapDistribution,
+    _bootstrap_method,
+    interval_from_distribution,
 )
 from hemstats.stats.resampling.statistics import (
     Statistic,
@@ -83,6 +94,7 @@ __all__ = [
     "weighted_auc",
     "weighted_average_precision",
     "CI_COLUMNS",
+    "RESULT_COLUMNS",
     "METHODS",
     "MAX_RESAMPLES",
     "LARGE_RESAMPLES",
@@ -103,22 +115,8 @@ __all__ = [
     "warn_if_slow",
 ]
 
-Method = Literal["percentile", "basic", "bca"]
-
-#: The columns of every frame :func:`bootstrap_ci` returns, in order.
-CI_COLUMNS: tuple[str, ...] = (
-    "model",
-    "estimate",
-    "ci_low",
-    "ci_high",
-    "n",
-    "n_clusters",
-    "method",
-    "confidence_level",
-    "n_resamples",
-    "n_failed_resamples",
-    "reason",
-)
+#: The columns of :func:`bootstrap_ci`: the result vocabulary with ``model`` as its own column.
+RESULT_COLUMNS: tuple[str, ...] = tuple(result_columns(extra=("model",)))
 
 _BUILTIN: dict[str, Any] = {"auc": auc_statistic, "average_precision": average_precision_statistic}
 
@@ -171,7 +169,7 @@ def _local_chunks(design: Design, n_resamples: int, rng: np.random.Generator, ch
     child generator (``rng.spawn``), so the resamples do not depend on the chunk size.
     """
     single = len(design.strata) == 1 and len(design.strata[0]) == design.n_units
-    children = None if single else rng.spawn(len(design.strata))
+    children = [] if single else rng.spawn(len(design.strata))
     done = 0
     while done < n_resamples:
         b = min(chunk, n_resamples - done)
@@ -221,162 +219,6 @@ def _counts(idx: np.ndarray, n_units: int) -> np.ndarray:
     b = idx.shape[0]
     flat = (idx + (np.arange(b, dtype=np.int64) * n_units)[:, None]).ravel()
     return np.bincount(flat, minlength=b * n_units).reshape(b, n_units).astype(np.float64)
-
-
-# --------------------------------------------------------------------------------------------
-# input checks
-# --------------------------------------------------------------------------------------------
-# --------------------------------------------------------------------------------------------
-# the distribution and its intervals
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class BootstrapDistribution:
-    """Bootstrap replicates of a statistic for one or more paired score columns.
-
-    Attributes
-    ----------
-    models : tuple of str
-        Names of the score columns.
-    estimate : ndarray (k,)
-        The statistic on the original sample.
-    distribution : ndarray (k, n_resamples)
-        Replicates; NaN where a resample left the statistic undefined.
-    jackknife : ndarray (k, n_units) or None
-        Leave-one-unit-out values (for BCa), computed only when asked for.
-    n, n_clusters : int
-        Rows and resampling units.
-    """
-
-    models: tuple[str, ...]
-    estimate: np.ndarray
-    distribution: np.ndarray
-    jackknife: np.ndarray | None
-    n: int
-    n_clusters: int
-    info: dict[str, Any] = field(default_factory=dict)
-
-    def difference(self, first: str, second: str) -> BootstrapDistribution:
-        """The paired distribution of ``first - second`` (same resamples, same jackknife)."""
-        i, j = self.models.index(first), self.models.index(second)
-        jack = None if self.jackknife is None else self.jackknife[[i]] - self.jackknife[[j]]
-        info = dict(self.info)
-        if info.get("bounds") is not None:
-            lo, hi = info["bounds"]
-            info["bounds"] = (lo - hi, hi - lo)
-        return BootstrapDistribution(
-            (f"{first} - {second}",),
-            self.estimate[[i]] - self.estimate[[j]],
-            self.distribution[[i]] - self.distribution[[j]],
-            jack,
-            self.n,
-            self.n_clusters,
-            info,
-        )
-
-    def ci(
-        self, *, method: Method = "percentile", confidence_level: float = 0.95,
-        bounds: tuple[float, float] | None = None,
-    ) -> pd.DataFrame:
-        """The interval of every model as a frame with :data:`CI_COLUMNS`.
-
-        ``bounds`` (default: the statistic's range, e.g. [0, 1] for the AUC, when it has
-        one) clips the interval to the parameter's range: a ``basic`` interval
-        ``2 * estimate - quantile`` can leave it (an AUC basic interval 0.94 to 1.02); the
-        ``reason`` then says it was clipped.  With clusters, one cluster gives NaN and a
-        reason, fewer than :data:`MIN_CLUSTERS` a warning in ``reason``.
-        """
-        check_bootstrap_method(method, "method")
-        check_confidence_level(confidence_level)
-        bounds = self.info.get("bounds") if bounds is None else bounds
-        cluster_note = check_cluster_count(self.n_clusters, bool(self.info.get("clustered")))
-        if method == "bca" and self.jackknife is None:
-            raise InputError("method='bca' needs the jackknife: build the distribution with method='bca'")
-        rows = []
-        for k, model in enumerate(self.models):
-            dist = self.distribution[k]
-            ok = np.isfinite(dist)
-            failed = int((~ok).sum())
-            low, high = interval_from_distribution(
-                self.estimate[k],
-                dist[ok],
-                method=method,
-                confidence_level=confidence_level,
-                jackknife=None if self.jackknife is None else self.jackknife[k],
-            )
-            notes = []
-            if failed:
-                notes.append(
-                    f"{failed} of {len(dist)} resamples held one class (statistic undefined); "
-                    "the interval uses the others"
-                )
-            if not ok.any():
-                notes = ["every resample held one class; no interval"]
-            if bounds is not None and np.isfinite(low) and (low < bounds[0] or high > bounds[1]):
-                low, high = max(low, bounds[0]), min(high, bounds[1])
-                notes.append(f"{method} interval clipped to the parameter range [{bounds[0]:g}, {bounds[1]:g}]")
-            if cluster_note is not None:
-                notes.append(cluster_note)
-                if self.n_clusters <= 1:
-                    low = high = np.nan
-            reason = "; ".join(notes) if notes else pd.NA
-            rows.append(
-                (model, float(self.estimate[k]), low, high, self.n, self.n_clusters, method,
-                 float(confidence_level), len(dist), failed, reason)
-            )
-        out = pd.DataFrame(rows, columns=list(CI_COLUMNS))
-        out["reason"] = out["reason"].astype("string")
-        return out
-
-
-def interval_from_distribution(
-    estimate: float,
-    distribution: np.ndarray,
-    *,
-    method: Method = "percentile",
-    confidence_level: float = 0.95,
-    jackknife: np.ndarray | None = None,
-) -> tuple[float, float]:
-    """Percentile, basic or BCa interval from bootstrap replicates, as scipy.stats.bootstrap.
-
-    Quantiles use linear interpolation (``numpy.quantile`` default, R type 7); BCa uses
-    the bias correction ``z0 = ndtri(mean of [theta* < theta] and [theta* <= theta])`` and the
-    jackknife acceleration of Efron & Tibshirani (1993) eq. 14.15, exactly as scipy does.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> interval_from_distribution(50.0, np.arange(101), confidence_level=0.5)
-    (25.0, 75.0)
-    >>> interval_from_distribution(70.0, np.arange(101), method="basic", confidence_level=0.5)
-    (65.0, 115.0)
-    """
-    dist = np.asarray(distribution, dtype=np.float64)
-    if dist.size == 0:
-        return (np.nan, np.nan)
-    alpha = (1 - confidence_level) / 2
-    if method == "bca":
-        if jackknife is None:
-            raise InputError("method='bca' needs jackknife values")
-        jack = np.asarray(jackknife, dtype=np.float64)
-        jack = jack[np.isfinite(jack)]
-        pct = (np.count_nonzero(dist < estimate) + np.count_nonzero(dist <= estimate)) / (2 * dist.size)
-        z0 = ndtri(pct)
-        n_j = float(jack.size)
-        u = (n_j - 1) * (jack.mean() - jack)
-        den = np.sum(u**2) / n_j**2
-        with np.errstate(invalid="ignore", divide="ignore"):
-            a_hat = (np.sum(u**3) / n_j**3) / 6 / den**1.5 if den > 0 else 0.0
-        z_a = float(ndtri(alpha))
-        n1, n2 = z0 + z_a, z0 - z_a
-        levels = (ndtr(z0 + n1 / (1 - a_hat * n1)), ndtr(z0 + n2 / (1 - a_hat * n2)))
-        if not np.all(np.isfinite(levels)):
-            return (np.nan, np.nan)
-    else:
-        levels = (alpha, 1 - alpha)
-    low, high = np.quantile(dist, levels)
-    if method == "basic":
-        low, high = 2 * estimate - high, 2 * estimate - low
-    return (float(low), float(high))
 
 
 def _prepared(statistic: Any, y: np.ndarray, score: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
@@ -458,23 +300,47 @@ def _jackknife(statistic: Any, y: np.ndarray, score: np.ndarray, design: Design,
     return np.concatenate(out)
 
 
+def _statistic_name(stat: Any) -> str:
+    name = getattr(stat, "name", None) or getattr(stat, "__name__", None)
+    return str(name) if name else "statistic"
+
+
 def bootstrap_distribution(
-    statistic: str | Statistic,
     y: Sequence[int] | np.ndarray,
     score: Any,
-    *,
-    model: Sequence[str] | None = None,
+    *legacy: Any,
+    statistic: str | Statistic = "auc",
+    model: Sequence[str] | str | None = None,
     cluster: Sequence[Any] | np.ndarray | None = None,
     stratify: bool = True,
-    n_resamples: int = 2000,
-    rng: int | np.random.Generator | None = None,
+    n_resamples: int = N_RESAMPLES,
+    rng: Seed = None,
     chunk_size: int | None = None,
     jackknife: bool = False,
 ) -> BootstrapDistribution:
-    """Bootstrap replicates of ``statistic`` (see :func:`bootstrap_ci` for the arguments).
+    """Bootstrap replicates of ``statistic`` of ``(y, score)``, kept for paired differences and intervals.
 
-    ``jackknife=True`` also computes the leave-one-unit-out values BCa needs.
+    The arguments are those of :func:`bootstrap_ci`; ``jackknife=True`` also computes the
+    leave-one-unit-out values BCa needs.  :meth:`BootstrapDistribution.ci` gives the
+    intervals, :meth:`BootstrapDistribution.difference` the paired difference of two models.
+
+    The old order ``bootstrap_distribution(statistic, y, score)`` is accepted while the
+    callers move to ``statistic=`` (transitional, to be removed).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dist = bootstrap_distribution([0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.2, 0.7],
+    ...                               n_resamples=200, rng=0)
+    >>> dist.distribution.shape
+    (1, 200)
+    >>> dist.ci(confidence_level=0.9)[["model", "metric", "method"]].to_dict("records")
+    [{'model': 'score', 'metric': 'auc', 'method': 'stratified-bootstrap-percentile'}]
     """
+    if legacy:  # transitional: bootstrap_distribution(statistic, y, score)
+        if len(legacy) > 1:
+            raise TypeError(f"bootstrap_distribution takes 2 positional arguments (y, score), got {2 + len(legacy)}")
+        statistic, y, score = y, score, legacy[0]  # type: ignore[assignment]
     stat = _resolve_statistic(statistic)
     y_arr = check_y(y, "y")
     scores, names = check_scores(score, len(y_arr), "score")
@@ -487,11 +353,13 @@ def bootstrap_distribution(
     if len(y_arr) < 2:
         raise InputError(f"y: at least 2 rows are needed, got {len(y_arr)}")
     n_resamples = check_n_resamples(n_resamples)
+    if not isinstance(stratify, (bool, np.bool_)):
+        raise InputError(f"stratify must be True or False, got {stratify!r}")
     if cluster is not None and len(np.asarray(cluster, dtype=object).ravel()) != len(y_arr):
         raise InputError(
             f"cluster: expected {len(y_arr)} ids (one per label), got {len(np.asarray(cluster, dtype=object).ravel())}"
         )
-    design = make_design(y_arr, cluster, stratify)
+    design = make_design(y_arr, cluster, bool(stratify))
     gen = np.random.default_rng(check_rng(rng))
     chunk = chunk_rows(chunk_size, design.n_rows, n_resamples)
     warn_if_slow(n_resamples, design.n_rows, scores.shape[1])
@@ -503,37 +371,40 @@ def bootstrap_distribution(
         jack = np.vstack([_jackknife(stat, y_arr, scores[:, k], design, chunk) for k in range(scores.shape[1])])
     return BootstrapDistribution(
         tuple(names), estimate, dist, jack, design.n_rows, design.n_units,
-        {"stratify": stratify, "clustered": design.clustered, "bounds": getattr(stat, "bounds", None)},
+        {"metric": _statistic_name(stat), "n_positive": int(y_arr.sum()),
+         "stratify": bool(stratify), "stratified": len(design.strata) > 1, "clustered": design.clustered,
+         "bounds": getattr(stat, "bounds", None)},
     )
 
 
 def bootstrap_ci(
-    statistic: str | Statistic,
     y: Sequence[int] | np.ndarray,
     score: Any,
-    *,
+    *legacy: Any,
+    statistic: str | Statistic = "auc",
     model: Sequence[str] | str | None = None,
     cluster: Sequence[Any] | np.ndarray | None = None,
     stratify: bool = True,
-    method: Method = "percentile",
-    n_resamples: int = 2000,
-    confidence_level: float = 0.95,
-    rng: int | np.random.Generator | None = None,
+    bootstrap_method: BootstrapMethod = "percentile",
+    n_resamples: int = N_RESAMPLES,
+    confidence_level: float = CONFIDENCE_LEVEL,
+    rng: Seed = None,
     chunk_size: int | None = None,
-    return_distribution: bool = False,
+    method: BootstrapMethod | None = None,
 ) -> pd.DataFrame:
     """Bootstrap confidence interval of a statistic of ``(y, score)``, for paired models.
 
     Parameters
     ----------
-    statistic : {"auc", "average_precision"} or callable
-        A name, or a vectorised ``statistic(y, score, weights) -> (b,)`` where ``weights``
-        (b, n) are resample multiplicities (see :class:`Statistic`).
     y : array of 0/1, shape (n,)
-        Labels.
+        Labels (first, as scikit-learn's ``y_true``).
     score : array (n,) or (n, k), DataFrame (columns = models) or mapping name -> array
         Scores; several columns are *paired*: every model is evaluated on the same resamples.
         NaN or infinite scores raise :class:`InputError`.
+    statistic : {"auc", "average_precision"} or callable, default "auc"
+        A name, or a vectorised ``statistic(y, score, weights) -> (b,)`` where ``weights``
+        (b, n) are resample multiplicities (see :class:`Statistic`); its ``name`` attribute
+        (or ``__name__``) is the result's ``metric``.
     model : str or sequence of str, optional
         Names of the score columns (default: the DataFrame's columns, or ``"score"``).
     cluster : array (n,), optional
@@ -541,33 +412,39 @@ def bootstrap_ci(
     stratify : bool, default True
         Resample cases and controls separately (pROC's default); with ``cluster``, patients
         are stratified by patient class (a case when any of its rows is positive).
-    method : {"percentile", "basic", "bca"}
-        Interval method, as :func:`scipy.stats.bootstrap`.
+    bootstrap_method : {"percentile", "basic", "bca"}, default "percentile"
+        How the interval is read off the replicates, as :func:`scipy.stats.bootstrap`.
     n_resamples : int, default 2000
+        An integer in ``[2, MAX_RESAMPLES]``.
     confidence_level : float, default 0.95
     rng : None, int or numpy.random.Generator
         Seed or generator, as scipy (``numpy.random.default_rng(rng)``).
     chunk_size : int, optional
-        Resamples evaluated at once (default: about 1 million weights per chunk).
-    return_distribution : bool, default False
-        Also store the :class:`BootstrapDistribution` in ``result.attrs["distribution"]``
-        (the return type does not change).
+        Resamples evaluated at once (default: about 1 million weights per chunk); the
+        result does not depend on it.
+    method : {"percentile", "basic", "bca"}, optional
+        Transitional spelling of ``bootstrap_method`` (to be removed, as the old positional
+        order ``bootstrap_ci(statistic, y, score)``).
 
     Returns
     -------
     pandas.DataFrame
-        One row per model with columns ``model, estimate, ci_low, ci_high, n, n_clusters,
-        method, confidence_level, n_resamples, n_failed_resamples, reason``.  ``n`` counts rows,
-        ``n_clusters`` resampling units; ``n_failed_resamples`` counts resamples where the
-        statistic was undefined (one class; impossible when stratified without clusters),
-        left out of the interval and explained in ``reason`` (missing otherwise).
+        One row per model with the columns :data:`RESULT_COLUMNS`: ``dataset, level, finding,
+        subgroup, subgroup_value`` (missing: arrays carry no keys), ``model``, ``metric`` (the
+        statistic's name), ``estimate, ci_low, ci_high``, ``n`` (rows), ``n_positive``
+        (positive rows), ``method`` (the design's code, e.g.
+        ``stratified-bootstrap-percentile``, ``cluster-bootstrap-bca``), ``confidence_level,
+        n_resamples``, ``n_failed_resamples`` (resamples where the statistic was undefined:
+        one class; impossible when stratified without clusters; left out of the interval and
+        explained in ``reason``), ``n_clusters`` (resampling units) and ``reason``.
+        The replicates themselves: :func:`bootstrap_distribution`.
 
     Raises
     ------
     OneClassError
         When ``y`` holds one class and the statistic needs both.
     InputError
-        NaN/inf scores, labels not 0/1, mismatched lengths, bad options.
+        NaN/inf scores, labels not 0/1, mismatched lengths, bad options (naming the option).
 
     Notes
     -----
@@ -578,19 +455,24 @@ def bootstrap_ci(
     Examples
     --------
     >>> from hemstats.datasets import demo
-    >>> from hemstats.stats.diagnostic._data import paired_scores
     >>> cohort = demo.load(n_studies=200)
-    >>> y, scores = paired_scores(cohort.predictions, cohort.labels, finding="any")
-    >>> res = bootstrap_ci("auc", y, scores, n_resamples=500, rng=0)
-    >>> res[["model", "n", "n_failed_resamples"]].to_string(index=False)
-    '  model   n  n_failed_resamples\\nmodel_a 200                   0\\nmodel_b 200                   0'
+    >>> any_study = "finding == 'any' and level == 'study'"
+    >>> scores = cohort.predictions.query(any_study).pivot(index="study_id", columns="model", values="score")
+    >>> truth = cohort.labels.query(any_study + " and rater == 'consensus'").set_index("study_id")["value"]
+    >>> res = bootstrap_ci(truth.reindex(scores.index), scores, n_resamples=500, rng=0)
+    >>> res[["model", "metric", "n", "n_positive", "method"]].to_string(index=False)
+    '  model metric   n  n_positive                          method\\nmodel_a    auc 200          62 stratified-bootstrap-percentile\\nmodel_b    auc 200          62 stratified-bootstrap-percentile'
     >>> bool((res.ci_low < res.estimate).all() and (res.estimate < res.ci_high).all())
     True
     """
-    check_bootstrap_method(method, "method")
-    check_n_resamples(n_resamples)
-    check_confidence_level(confidence_level)
-    check_rng(rng)
+    if legacy:  # transitional: bootstrap_ci(statistic, y, score)
+        if len(legacy) > 1:
+            raise TypeError(f"bootstrap_ci takes 2 positional arguments (y, score), got {2 + len(legacy)}")
+        statistic, y, score = y, score, legacy[0]  # type: ignore[assignment]
+    if method is not None:  # transitional spelling
+        bootstrap_method = _bootstrap_method(None, method)
+    check_bootstrap_options(n_resamples=n_resamples, confidence_level=confidence_level,
+                            bootstrap_method=bootstrap_method, rng=rng)
     stat = _resolve_statistic(statistic)
     y_arr = check_y(y, "y")
     if len(np.unique(y_arr)) < 2 and getattr(stat, "name", None) in ("auc", "average_precision"):
@@ -599,13 +481,11 @@ def bootstrap_ci(
             f"{stat.name} needs cases and controls"
         )
     dist = bootstrap_distribution(
-        stat, y_arr, score, model=model, cluster=cluster, stratify=stratify, n_resamples=n_resamples,
-        rng=rng, chunk_size=chunk_size, jackknife=(method == "bca"),
+        y_arr, score, statistic=stat, model=model, cluster=cluster, stratify=stratify, n_resamples=n_resamples,
+        rng=rng, chunk_size=chunk_size, jackknife=(bootstrap_method == "bca"),
     )
-    out = dist.ci(method=method, confidence_level=confidence_level)
-    if return_distribution:
-        out.attrs["distribution"] = dist
-    return out
+    return result_frame(dist.ci(bootstrap_method=bootstrap_method, confidence_level=confidence_level),
+                        extra=("model",))
 
 
 # Old private names, kept while other modules switch to the public ones (removed at the end of the session).
