@@ -62,8 +62,32 @@ def metadata_note(ctx: SectionInputs, meta: pd.DataFrame) -> str:
 
 
 def coverage(name: str) -> pd.DataFrame:
-    """The shipped coverage table ``name`` (see :data:`hemstats.report.validation.COVERAGE_TABLES`)."""
-    return coverage_table(name)
+    """The shipped coverage table ``name`` in the chapter's words (see :data:`~hemstats.report.validation.COVERAGE_TABLES`).
+
+    A coverage function that returns a long result table (``metric`` ``coverage`` or
+    ``rejection-rate``, the Monte Carlo estimate in ``estimate`` with its Wilson interval) is
+    shown with that estimate as ``coverage`` (or ``rejection_rate``), the interval (or test)
+    under study as ``method`` and the simulated sample size as ``n``; the columns of the
+    result vocabulary that hold nothing here are dropped.  Other tables are returned as shipped.
+    """
+    return shown(coverage_table(name))
+
+
+def shown(table: pd.DataFrame) -> pd.DataFrame:
+    """A coverage table in the chapter's words; see :func:`coverage`."""
+    kinds = {"coverage": "coverage", "rejection-rate": "rejection_rate"}
+    if not {"metric", "estimate"} <= set(table.columns) or not table["metric"].astype(str).isin(kinds).all():
+        return table
+    t = table.drop(columns=[c for c in table.columns if table[c].isna().all()])
+    value = kinds[str(table["metric"].iloc[0])]
+    under_study = "interval" if "interval" in t.columns else "test_method" if "test_method" in t.columns else None
+    t = t.drop(columns=["metric", "method", "n", "ci_low", "ci_high", "n_positive"], errors="ignore")
+    t = t.rename(columns={"estimate": value, "sample_size": "n"})
+    if under_study is not None:
+        t = t.rename(columns={under_study: "method"})
+    if "statistic" in t.columns and t["statistic"].nunique() > 1:
+        t = t.rename(columns={"statistic": "metric"})
+    return t
 
 
 def by_cell(
@@ -80,7 +104,7 @@ def by_cell(
 
 def kappa_note(table: pd.DataFrame) -> str:
     """The lowest coverage of the kappa and AC1 intervals (null-variance interval aside) and the range at the largest n."""
-    usable = table[~table["method"].astype(str).str.replace("_", "-").eq("fleiss-nee-landis")]
+    usable = table[~table["method"].astype(str).str.replace("_", "-").str.startswith("fleiss-nee-landis")]
     worst = usable.loc[usable["coverage"].idxmin()]
     large = usable[usable["n"] == usable["n"].max()]
     return (
@@ -95,13 +119,16 @@ def auc_note(independent: pd.DataFrame, clustered: pd.DataFrame) -> str:
     """The lowest AUC coverage with independent cases, and the clustered designs side by side."""
     small = independent.loc[independent["coverage"].idxmin()]
     n_cases = max(2, round(small.n * small.prevalence))
-    by = clustered.set_index("method")["coverage"]
+    methods = clustered["method"].astype(str)
+    patients = clustered.loc[methods.str.contains("cluster"), "coverage"]
+    delong = clustered.loc[methods.str.contains("delong"), "coverage"]
+    rows = clustered.loc[~methods.str.contains("cluster|delong"), "coverage"]
     return (
         f"The lowest coverage of independent cases, {fmt_percent(small.coverage)} ({small.method}), is at "
         f"{fmt_int(small.n)} cases of which {fmt_int(n_cases)} are positive: with so few positive cases an AUC "
         f"interval says little. With clustered slices, the patient bootstrap covers "
-        f"{fmt_percent(by.get('cluster-percentile'))}, the row bootstrap {fmt_percent(by.get('row-percentile'))} "
-        f"and DeLong {fmt_percent(by.get('delong-rows'))}."
+        f"{fmt_percent(patients.iloc[0])}, the row bootstrap {fmt_percent(rows.iloc[0])} "
+        f"and DeLong {fmt_percent(delong.iloc[0])}."
     )
 
 
@@ -123,7 +150,8 @@ def slice_coverage(ctx: SectionInputs | None = None) -> pd.DataFrame:
                      "coverage": by_method.loc["cluster-logit", "coverage"],
                      "mc_se": by_method.loc["cluster-logit", "mc_se"],
                      "ignoring clustering": by_method.loc["wilson-independent-rows", "coverage"]})
-    for (measure, icc), part in agreement.groupby(["measure", "icc"], sort=False):
+    measure_column = "measure" if "measure" in agreement.columns else "metric"
+    for (measure, icc), part in agreement.groupby([measure_column, "icc"], sort=False):
         default = part[part["method"] != "independent-rows"].iloc[0]
         naive = part[part["method"] == "independent-rows"].iloc[0]
         rows.append({"statistic": measure, "icc": icc, "method": default["method"],
@@ -140,7 +168,7 @@ def operating_point_coverage(ctx: SectionInputs | None = None) -> pd.DataFrame:
     pandas.DataFrame
         ``metric, resampling (default), coverage, mc_se, other design``.
     """
-    op = coverage_table("operating_point_coverage")
+    op = coverage("operating_point_coverage")
     rows = []
     for metric, part in op.groupby("metric", sort=False):
         by_method = part.set_index("method")
@@ -161,7 +189,7 @@ def heterogeneity(ctx: SectionInputs | None = None) -> pd.DataFrame:
     pandas.DataFrame
         ``test, method, rejection rate, mc_se, ignoring clustering``.
     """
-    het = coverage_table("heterogeneity_type1_error")
+    het = coverage("heterogeneity_type1_error")
     rows = []
     for test, part in het.groupby("test", sort=False):
         naive = part["method"].astype(str).str.contains("independent")
