@@ -1,0 +1,129 @@
+"""The Acquisition chapter's tables (hemstats.report.sections.acquisition), without a book build."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hemstats.cohort import Cohort
+from hemstats.datasets import demo
+from hemstats.report.sections import Settings
+from hemstats.report.sections import acquisition as tables
+from hemstats.stats.acquisition.heterogeneity import HETEROGENEITY_COLUMNS, heterogeneity
+from hemstats.stats.acquisition.mix import (
+    DISTRIBUTION_COLUMNS,
+    EFFECT_COLUMNS,
+    MIX_COLUMNS,
+    acquisition_effects,
+    acquisition_mix,
+)
+
+CHAPTER = Path(__file__).resolve().parents[2] / "book" / "acquisition.md"
+
+
+@pytest.fixture(scope="module")
+def cohort() -> Cohort:
+    return demo.load(n_studies=120, seed=3)
+
+
+@pytest.fixture(scope="module")
+def settings(cohort) -> Settings:
+    return Settings(cohort, seed=5, n_resamples=50)
+
+
+@dataclass
+class Recorder:
+    """Settings that remember which random streams a section function asks for."""
+
+    cohort: Cohort
+    confidence_level: float = 0.95
+    n_resamples: int = 50
+    seed: int = 5
+    asked: list[str] = field(default_factory=list)
+
+    def rng(self, name: str) -> np.random.Generator:
+        self.asked.append(name)
+        return Settings(self.cohort, seed=self.seed).rng(name)
+
+
+def _without_acquisition(cohort: Cohort) -> Cohort:
+    frames = cohort.tables()
+    studies = frames["studies"].copy()
+    for col in tables.ACQUISITION_COLUMNS:
+        studies[col] = pd.Series(pd.NA, index=studies.index, dtype=studies[col].dtype)
+    return Cohort(studies, labels=frames["labels"], predictions=frames["predictions"], lesions=frames["lesions"])
+
+
+def test_descriptive_tables_are_the_statistics(settings, cohort):
+    assert tables.datasets(settings) == ["demo"]
+    mix = tables.mix(settings)
+    assert tuple(mix.columns) == MIX_COLUMNS
+    pd.testing.assert_frame_equal(mix, acquisition_mix(cohort))
+    assert tuple(tables.distribution(settings).columns) == DISTRIBUTION_COLUMNS
+    assert list(tables.unknown_kernels(settings).columns)  # a table, empty when every kernel maps
+
+
+def test_effects_on_every_read_finding(settings, cohort):
+    eff = tables.effects(settings)
+    assert tuple(eff.columns) == EFFECT_COLUMNS
+    assert set(eff["finding"]) == set(tables.read_findings(cohort))
+    direct = acquisition_effects(cohort, findings=tables.read_findings(cohort))
+    pd.testing.assert_frame_equal(eff, direct)
+    assert set(tables.associations(eff)["test"]) <= {"chi-squared", "fisher"}
+    gee = tables.odds_ratios(eff)
+    assert set(gee["finding"]) == set(eff["finding"])  # one row per term, or one with the reason the fit failed
+    assert (gee["term"].notna() | gee["reason"].str.contains("fit failed|one class|separation")).all()
+
+
+def test_by_kernel_is_heterogeneity_on_its_own_stream(settings, cohort):
+    recorder = Recorder(cohort)
+    table = tables.by_kernel(recorder)
+    assert recorder.asked == ["acquisition/by_kernel"]
+    assert tuple(table.columns) == HETEROGENEITY_COLUMNS
+    direct = heterogeneity(cohort, by="kernel_family", findings=tables.model_findings(cohort), n_resamples=50,
+                           rng=settings.rng("acquisition/by_kernel"))
+    pd.testing.assert_frame_equal(table, direct)
+    assert set(tables.kernel_tests(table)["method"]) == {"q-test-clustered-delong", "gee-wald-sandwich"}
+    assert set(tables.kernel_strata(table)["metric"]) == {"auc", "sensitivity", "specificity"}
+
+
+def test_sections_say_when_there_is_nothing(cohort):
+    bare = Settings(_without_acquisition(cohort))
+    assert tables.datasets(bare) == []
+    for section in (tables.mix, tables.unknown_kernels, tables.distribution, tables.effects, tables.by_kernel):
+        assert section(bare) is None
+    frames = cohort.tables()
+    unscored = Cohort(frames["studies"], labels=frames["labels"])
+    assert tables.by_kernel(Settings(unscored)) is None
+
+
+def test_chapter_cells_run(cohort, tmp_path, monkeypatch):
+    """The chapter's code cells, run as the book build runs them (no Jupyter): tables written, figures drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from hemstats.report import context
+
+    cohort.to_dir(tmp_path / "cohort")
+    ctx = context.ReportContext.example(tmp_path, datasets=("demo",), n_resamples=50, seed=2)
+    monkeypatch.setenv(context.ENV_VAR, str(ctx.write()))
+    cells = re.findall(r"```\{code-cell\} python3\n(.*?)```", CHAPTER.read_text(), flags=re.S)
+    assert len(cells) >= 6
+    namespace: dict = {}
+    monkeypatch.setattr(plt, "show", lambda: None)
+    for cell in cells:
+        exec(compile(re.sub(r"^:tags:.*\n", "", cell, flags=re.M), str(CHAPTER), "exec"), namespace)
+    written = {p.stem for p in ctx.tables_dir.glob("*.csv")}
+    assert {"acquisition_mix", "acquisition_distribution", "acquisition_effects",
+            "performance_by_kernel_family"} <= written
+    saved = pd.read_csv(ctx.tables_dir / "performance_by_kernel_family.csv")
+    assert list(saved.columns) == list(HETEROGENEITY_COLUMNS)
+    assert "level" not in namespace  # the confidence level is never called `level` in a chapter
+    plt.close("all")
