@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -12,21 +15,20 @@ from hemstats.stats import (
     fleiss_kappa,
     gwet_ac1,
     icc,
-    kappa_coverage,
     krippendorff_alpha,
     pabak,
     reader_vs_reference,
 )
-from hemstats.stats.coverage.agreement import CLUSTER_COVERAGE_COLUMNS, KAPPA_COVERAGE_COLUMNS
+from hemstats.stats.coverage.agreement import CLUSTER_COVERAGE_COLUMNS, KAPPA_COVERAGE_COLUMNS, kappa_coverage
 from hemstats.stats.reliability.agreement import COLUMNS, READER_COLUMNS
 from hemstats.stats.reliability.icc import ICC_COLUMNS
 
 from . import Case
 
 #: Both interval families, on few resamples: the rng matters, the run stays quick.
-BOTH = {"interval": ["analytic", "bootstrap"], "n_resamples": 200}
+BOTH: dict[str, Any] = {"interval": ["analytic", "bootstrap"], "n_resamples": 200}
 #: Option sets every agreement statistic must answer with the same columns.
-VARIANTS = [
+VARIANTS: list[dict[str, Any]] = [
     {"interval": "analytic"},
     {"interval": "bootstrap", "bootstrap_method": "bca", "n_resamples": 50},
     {"interval": "bootstrap", "bootstrap_method": "basic", "n_resamples": 50, "cluster": False},
@@ -35,7 +37,7 @@ VARIANTS = [
     {"level": "slice"},  # the demo's slices have one rater (the consensus): no estimate, same columns
 ]
 #: Bad values every agreement statistic refuses, naming the option.
-BAD = {"interval": "both", "bootstrap_method": "bootstrap-bca", "confidence_level": 95, "n_resamples": 1,
+BAD: dict[str, Any] = {"interval": "both", "bootstrap_method": "bootstrap-bca", "confidence_level": 95, "n_resamples": 1,
        "findings": "bleed", "level": "series", "raters": ["R9"], "cluster": "hospital", "rng": -1}
 
 
@@ -48,18 +50,20 @@ def _volumes() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["dataset", "study_id", "finding", "rater", "volume_ml", "site"])
 
 
+AGREEMENT: list[tuple[Callable[..., Any], dict[str, Any]]] = [
+    (agreement, {}),
+    (cohen_kappa, {"weights": "cubic"}),
+    (pabak, {}),
+    (fleiss_kappa, {"variance": "exact"}),
+    (gwet_ac1, {"pairwise": "yes"}),
+    (krippendorff_alpha, {}),
+]
+
 CASES = [
     *[
         Case(func, COLUMNS, table="labels", keywords=("studies",), kwargs=BOTH, variants=VARIANTS,
              bad={**BAD, **extra_bad})
-        for func, extra_bad in (
-            (agreement, {}),
-            (cohen_kappa, {"weights": "cubic"}),
-            (pabak, {}),
-            (fleiss_kappa, {"variance": "exact"}),
-            (gwet_ac1, {"pairwise": "yes"}),
-            (krippendorff_alpha, {}),
-        )
+        for func, extra_bad in AGREEMENT
     ],
     Case(
         reader_vs_reference,
