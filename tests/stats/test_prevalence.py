@@ -578,6 +578,26 @@ def test_cluster_bootstrap_is_seeded_and_close_to_logit(cluster_labels, cluster_
     np.testing.assert_allclose(a.ci_high[alpha], logit.ci_high[alpha], atol=0.03)
 
 
+@pytest.mark.parametrize("bootstrap_method", ["basic", "bca"])
+def test_cluster_bootstrap_methods(cluster_labels, cluster_studies, bootstrap_method):
+    # BCa's acceleration from the leave-one-patient-out jackknife of the ratio
+    kw = dict(unit="slice", studies=cluster_studies, cluster_interval="bootstrap", n_resamples=2000, rng=3)
+    got = prevalence(cluster_labels, bootstrap_method=bootstrap_method, **kw)
+    assert set(got.method) == {f"cluster-bootstrap-{bootstrap_method}"}
+    logit = prevalence(cluster_labels, unit="slice", studies=cluster_studies)
+    alpha = (got.dataset == "alpha").to_numpy()
+    np.testing.assert_allclose(got.ci_low[alpha], logit.ci_low[alpha], atol=0.04)
+    np.testing.assert_allclose(got.ci_high[alpha], logit.ci_high[alpha], atol=0.04)
+    r = clustered_proportion(np.array([0, 3, 1, 5, 2, 0, 4]), np.array([4, 5, 2, 8, 6, 3, 5]), interval="bootstrap",
+                             bootstrap_method=bootstrap_method, rng=1)  # fmt: skip
+    assert r.ci_low <= r.estimate <= r.ci_high and r.method == f"cluster-bootstrap-{bootstrap_method}"
+
+
+def test_bad_bootstrap_method_is_named(cluster_labels):
+    with pytest.raises(InputError, match="bootstrap_method must be one of"):
+        prevalence(cluster_labels, bootstrap_method="studentized")
+
+
 @pytest.mark.parametrize("bad", [0, 1, 10**7 + 1, 2.5, "2000", True, None])
 def test_n_resamples_is_an_integer_in_range(cluster_labels, bad):
     with pytest.raises(HemstatsError, match=r"n_resamples must be an integer in \[2, 10000000\]"):

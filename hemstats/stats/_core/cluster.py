@@ -26,8 +26,8 @@ from scipy import stats as _st
 
 from hemstats.errors import InputError
 from hemstats.stats._core.intervals import check_confidence_level, proportion_ci
-from hemstats.stats._core.options import MIN_CLUSTERS, check_n_resamples
-from hemstats.stats._core.types import Seed
+from hemstats.stats._core.options import MIN_CLUSTERS, check_bootstrap_method, check_n_resamples
+from hemstats.stats._core.types import BootstrapMethod, Seed
 
 __all__ = [
     "ClusterInterval",
@@ -65,9 +65,9 @@ def check_cluster_interval(interval: object, name: str = "cluster_interval") -> 
     return interval
 
 
-def cluster_method_code(interval: str) -> str:
-    """``cluster-logit``, ``cluster-wald`` or ``cluster-bootstrap-percentile``."""
-    return "cluster-bootstrap-percentile" if interval == "bootstrap" else f"cluster-{interval}"
+def cluster_method_code(interval: str, bootstrap_method: str = "percentile") -> str:
+    """``cluster-logit``, ``cluster-wald`` or ``cluster-bootstrap-<bootstrap_method>``."""
+    return f"cluster-bootstrap-{bootstrap_method}" if interval == "bootstrap" else f"cluster-{interval}"
 
 
 def _checked_counts(positives: object, sizes: object) -> tuple[np.ndarray, np.ndarray]:
@@ -115,6 +115,7 @@ def clustered_proportion(
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
     rng: Seed = None,
+    bootstrap_method: BootstrapMethod = "percentile",
 ) -> ClusteredProportion:
     """Proportion of units that are positive, with a cluster-robust interval.
 
@@ -128,14 +129,19 @@ def clustered_proportion(
         ``survey::svyciprop(method = "logit")``; it stays inside (0, 1) and is not
         symmetric, which matters at the low prevalences of ICH subtypes.  ``wald``:
         ``p +- t * SE`` clipped to [0, 1] (``svyciprop(method = "mean")``).
-        ``bootstrap``: percentile interval of the ratio over ``n_resamples`` resamples
-        of whole clusters (drawn by :func:`hemstats.stats.resampling.engine.resample_indices`).
+        ``bootstrap``: ``bootstrap_method`` interval of the ratio over ``n_resamples``
+        resamples of whole clusters (drawn by
+        :func:`hemstats.stats.resampling.engine.resample_indices`; BCa's acceleration from
+        the leave-one-cluster-out jackknife).
     confidence_level : float
         Nominal level.
     n_resamples : int
         Cluster-bootstrap resamples, an integer in [2, 10,000,000] (bootstrap only).
     rng : None, int or numpy.random.Generator
         Seed of the cluster bootstrap.
+    bootstrap_method : {"percentile", "basic", "bca"}
+        How the cluster-bootstrap interval is read off the replicates (bootstrap only,
+        always checked).
 
     Returns
     -------
@@ -160,9 +166,10 @@ def clustered_proportion(
     """
     level = check_confidence_level(confidence_level)
     interval = check_cluster_interval(interval, "interval")  # type: ignore[assignment]
+    bootstrap_method = check_bootstrap_method(bootstrap_method)  # type: ignore[assignment]
     x, m = _checked_counts(positives, sizes)
     k = len(x)
-    code = cluster_method_code(interval)
+    code = cluster_method_code(interval, bootstrap_method)
     n = float(m.sum())
     p = float(x.sum() / n) if n else float("nan")
     if k < 2:
@@ -189,7 +196,9 @@ def clustered_proportion(
             x[idx].sum(axis=1) / m[idx].sum(axis=1)
             for idx in resample_indices(np.zeros(k, dtype=int), stratify=False, n_resamples=n_res, rng=rng)
         ]
-        low, high = interval_from_distribution(p, np.concatenate(reps), confidence_level=level)
+        jackknife = (x.sum() - x) / (m.sum() - m) if bootstrap_method == "bca" else None
+        low, high = interval_from_distribution(p, np.concatenate(reps), bootstrap_method=bootstrap_method,
+                                               confidence_level=level, jackknife=jackknife)  # fmt: skip
     else:
         t = float(_st.t.ppf(1.0 - alpha / 2.0, k - 1))
         se = np.sqrt(var)

@@ -38,9 +38,9 @@ from hemstats.stats._core.intervals import (
     proportion_ci,
     proportions_test,
 )
-from hemstats.stats._core.options import check_n_resamples
+from hemstats.stats._core.options import check_bootstrap_method, check_n_resamples
 from hemstats.stats._core.resolve import resolve
-from hemstats.stats._core.types import CONFIDENCE_LEVEL, N_RESAMPLES, By, Findings, Seed, Unit
+from hemstats.stats._core.types import CONFIDENCE_LEVEL, N_RESAMPLES, BootstrapMethod, By, Findings, Seed, Unit
 
 # Until hemstats/stats/__init__.py imports them from their own modules (_core.intervals,
 # coverage.proportion), the public face finds these here.
@@ -95,6 +95,7 @@ def _interval_rows(
     confidence_level: float,
     n_resamples: int,
     rng: Seed,
+    bootstrap_method: str = "percentile",
 ) -> pd.DataFrame:
     """One row per group x finding with counts, the interval and the design columns.
 
@@ -135,6 +136,7 @@ def _interval_rows(
                 per_cluster["sum"].to_numpy()[rows], per_cluster["size"].to_numpy()[rows],
                 interval=cluster_interval,  # type: ignore[arg-type]
                 confidence_level=confidence_level, n_resamples=n_resamples, rng=generator,
+                bootstrap_method=bootstrap_method,  # type: ignore[arg-type]
             )  # fmt: skip
             low[i], high[i], code[i], reason[i], deff[i] = design.ci_low, design.ci_high, design.method, design.reason, design.design_effect
             if design.method.startswith("cluster-bootstrap") and not np.isnan(design.ci_low):
@@ -162,6 +164,7 @@ def _prevalence_rows(
     n_resamples: int,
     rng: Seed,
     where: str,
+    bootstrap_method: str = "percentile",
 ) -> pd.DataFrame:
     """The internal prevalence table: ``dataset``, the ``by`` columns, ``finding`` and the numbers."""
     keys = ["dataset", *by]
@@ -169,7 +172,7 @@ def _prevalence_rows(
                               findings=findings, cluster=cluster)  # fmt: skip
     out = _interval_rows(
         units, unit=unit, interval=interval, cluster=cluster, cluster_interval=cluster_interval,
-        confidence_level=confidence_level, n_resamples=n_resamples, rng=rng,
+        confidence_level=confidence_level, n_resamples=n_resamples, rng=rng, bootstrap_method=bootstrap_method,
     )  # fmt: skip
     return sorted_rows(out, keys)
 
@@ -186,6 +189,7 @@ def prevalence(
     cluster_interval: ClusterInterval = "logit",
     confidence_level: float = CONFIDENCE_LEVEL,
     n_resamples: int = N_RESAMPLES,
+    bootstrap_method: BootstrapMethod = "percentile",
     rng: Seed = None,
     studies: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -246,6 +250,10 @@ def prevalence(
     n_resamples : int
         Cluster-bootstrap resamples, an integer in [2, 10,000,000] as in every hemstats
         bootstrap (used only by ``cluster_interval="bootstrap"``, always checked).
+    bootstrap_method : {"percentile", "basic", "bca"}
+        How the cluster-bootstrap interval is read off its replicates (BCa with the
+        leave-one-cluster-out jackknife); used only by ``cluster_interval="bootstrap"``,
+        always checked.
     rng : None, int or numpy.random.Generator
         Seed of the cluster bootstrap.
     studies : pandas.DataFrame, optional
@@ -262,7 +270,7 @@ def prevalence(
         ``level`` (``study``, or ``slice`` for ``unit="slice"``), ``metric``
         (``prevalence``), ``estimate`` (positives / n), ``ci_low, ci_high``, ``n``
         (labelled units), ``n_positive``, ``method`` (``wilson``..., ``cluster-logit``,
-        ``cluster-wald``, ``cluster-bootstrap-percentile``, or
+        ``cluster-wald``, ``cluster-bootstrap-<bootstrap_method>``, or
         ``<interval>-independent-rows``), ``confidence_level``, ``n_missing`` (units of
         the group without this label: studies of ``studies`` or units labelled for
         another finding or by another rater), ``design_effect`` (cluster sandwich
@@ -313,11 +321,12 @@ def prevalence(
     level = check_confidence_level(confidence_level)
     cluster_interval = check_cluster_interval(cluster_interval)  # type: ignore[assignment]
     n_res = check_n_resamples(n_resamples)
+    chosen = check_bootstrap_method(bootstrap_method)
     by_ = grouping(by, where)
     out = _prevalence_rows(
         tables.main, tables.studies, by=by_, unit=unit, findings=findings, rater=rater,  # type: ignore[arg-type]
         interval=interval, cluster=cluster, cluster_interval=cluster_interval, confidence_level=level,
-        n_resamples=n_res, rng=rng, where=where,
+        n_resamples=n_res, rng=rng, where=where, bootstrap_method=chosen,
     )  # fmt: skip
     rows = pd.DataFrame({
         "dataset": out["dataset"].to_numpy(dtype=object),

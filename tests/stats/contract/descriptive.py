@@ -58,9 +58,10 @@ CASES = [
         keywords=("studies",),
         variants=[{"by": "site"}, {"by": ["site", "manufacturer"], "findings": "any"}, {"unit": "slice"}, {"unit": "patient"},
                   {"interval": "clopper-pearson", "cluster": None}, {"findings": ["any", "sdh"]},
-                  {"unit": "slice", "cluster_interval": "bootstrap", "n_resamples": 50}],
+                  {"unit": "slice", "cluster_interval": "bootstrap", "n_resamples": 50},
+                  {"unit": "slice", "cluster_interval": "bootstrap", "n_resamples": 50, "bootstrap_method": "bca"}],
         bad={**LABELS_BAD, "interval": "exact", "cluster_interval": "bca", "confidence_level": 95, "n_resamples": 1,
-             "cluster": "hospital"},
+             "cluster": "hospital", "bootstrap_method": "studentized"},
     ),
     Case(
         compare_prevalence,
