@@ -29,14 +29,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtr
 
 from hemstats.errors import InputError
 from hemstats.stats._core.columns import result_columns, result_frame
 from hemstats.stats._core.intervals import proportion_ci
 from hemstats.stats._core.options import check_bootstrap_method, check_bootstrap_options, method_code
 from hemstats.stats._core.types import CONFIDENCE_LEVEL, Seed
-from hemstats.stats.diagnostic.auc import delong
+from hemstats.stats.diagnostic.auc import delong, delong_ci
 from hemstats.stats.diagnostic.operating_points import METRICS, OperatingPointStatistic
 from hemstats.stats.resampling.engine import bootstrap_distribution
 
@@ -95,15 +95,6 @@ def _choices(name: str, values: Any, allowed: Sequence[str]) -> tuple[str, ...]:
     return chosen
 
 
-def _delong_interval(estimate: float, variance: float, confidence_level: float) -> tuple[float, float]:
-    """pROC's ``ci.auc(method="delong")``: a normal interval clipped to [0, 1]."""
-    if not np.isfinite(variance) or variance < 0:
-        return (np.nan, np.nan)
-    q = -ndtri((1 - confidence_level) / 2)
-    sd = np.sqrt(variance)
-    return (max(0.0, estimate - q * sd), min(1.0, estimate + q * sd))
-
-
 def _summary(
     lows: Sequence[float], highs: Sequence[float], truth: float, confidence_level: float, n_simulations: int,
     what: str = "simulated samples",
@@ -115,8 +106,8 @@ def _summary(
     k = int(ok.sum())
     covered = int(((low_arr <= truth) & (truth <= high_arr)).sum())
     p = covered / k if k else np.nan
-    # the Wilson interval (proportion_ci's default) of the coverage
-    mc_low, mc_high = proportion_ci(covered, k, confidence_level=confidence_level) if k else (np.nan, np.nan)
+    mc_low, mc_high = (proportion_ci(covered, k, interval="wilson", confidence_level=confidence_level)
+                       if k else (np.nan, np.nan))
     reason = pd.NA
     if k < n_simulations:
         reason = (f"{n_simulations - k} of {n_simulations} {what} gave no interval (one class or undefined); "
@@ -213,7 +204,7 @@ def auc_ci_coverage(
                 s = gen.normal(d * y, 1.0)
                 if "delong" in families:
                     a, v = delong(y, s)
-                    lo, hi = _delong_interval(float(a[0]), float(v[0, 0]), confidence_level)
+                    lo, hi = delong_ci(float(a[0]), float(v[0, 0]), confidence_level)
                     ci["delong"][0].append(lo)
                     ci["delong"][1].append(hi)
                 if boot:
@@ -324,7 +315,7 @@ def clustered_auc_coverage(
             continue
         s = d * y + np.sqrt(icc) * gen.normal(size=n_patients)[patient] + np.sqrt(1 - icc) * gen.normal(size=len(y))
         a, v = delong(y, s)
-        lo, hi = _delong_interval(float(a[0]), float(v[0, 0]), confidence_level)
+        lo, hi = delong_ci(float(a[0]), float(v[0, 0]), confidence_level)
         ci["delong"][0].append(lo)
         ci["delong"][1].append(hi)
         for m, cl in (("rows", None), ("patients", patient)):
