@@ -149,15 +149,21 @@ def test_reader_operating_points_on_demo(demo_cohort):
 # coverage of 0.95; a well-posed cell (>= 50 cases) must lie within 0.035 (~3.2 SE) of 0.95.
 # With 3 cases (n = 50, prevalence 5%) every method under-covers badly; with 15 cases only BCa
 # reaches 95%: both asserted, and shown in the book.
+def _coverage(tab: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """A long coverage table with ``coverage`` (its estimate) and ``method`` (the interval, short)."""
+    short = tab["interval"].map(names) if names else tab["interval"].str.replace("stratified-bootstrap-", "")
+    return tab.assign(coverage=tab["estimate"], method=short)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("n", [200, 1000])
 def test_auc_interval_coverage_large_samples(n):
     from hemstats.stats.coverage.diagnostic import auc_ci_coverage
 
-    tab = auc_ci_coverage(n=[n], prevalence=[0.3] if n == 200 else [0.05, 0.3],
-                          n_simulations=400, n_resamples=300, rng=12345 + n)
+    tab = _coverage(auc_ci_coverage(sample_size=[n], prevalence=[0.3] if n == 200 else [0.05, 0.3],
+                                    n_simulations=400, n_resamples=300, rng=12345 + n))
     assert set(tab.method) == {"delong", "percentile", "basic", "bca"}
-    assert (tab.n_failed_resamples == 0).all()  # stratified: no one-class resample
+    assert (tab.n_failed_resamples.fillna(0) == 0).all()  # stratified: no one-class resample
     if n == 1000:
         assert len(tab) == 8
         many = tab[tab.prevalence == 0.3]  # 300 cases: every method within 0.03 (~2.7 SE) of 0.95
@@ -176,7 +182,8 @@ def test_auc_interval_coverage_large_samples(n):
 def test_auc_interval_coverage_small_samples_under_cover():
     from hemstats.stats.coverage.diagnostic import auc_ci_coverage
 
-    tab = auc_ci_coverage(n=[50], prevalence=[0.05, 0.3], n_simulations=400, n_resamples=300, rng=7)
+    tab = _coverage(auc_ci_coverage(sample_size=[50], prevalence=[0.05, 0.3], n_simulations=400, n_resamples=300,
+                                    rng=7))
     few = tab[tab.prevalence == 0.05]
     assert (few.coverage < 0.85).all()  # 3 cases: no method reaches 95%
     some = tab[tab.prevalence == 0.3].set_index("method")  # 15 cases
@@ -188,8 +195,11 @@ def test_auc_interval_coverage_small_samples_under_cover():
 def test_clustered_bootstrap_covers_where_row_bootstrap_does_not():
     from hemstats.stats.coverage.diagnostic import clustered_auc_coverage
 
-    tab = clustered_auc_coverage(n_patients=100, slices_per_patient=10, n_simulations=300, n_resamples=300,
-                                 rng=99).set_index("method")
+    tab = _coverage(clustered_auc_coverage(n_patients=100, slices_per_patient=10, n_simulations=300, n_resamples=300,
+                                           rng=99), {"delong": "delong-rows",
+                                                     "stratified-bootstrap-percentile": "row-percentile",
+                                                     "stratified-cluster-bootstrap-percentile": "cluster-percentile"})
+    tab = tab.set_index("method")
     # 300 simulations: Monte Carlo SE 0.016 at 0.92.  With ~30 positive patients the clustered
     # percentile interval covers 0.91-0.93 (two runs of 500 simulations), a little under 0.95;
     # the row bootstrap and DeLong, blind to the within-patient correlation (ICC 0.5), cover
@@ -403,8 +413,9 @@ def test_cohort_bootstrap_of_ppv_and_npv_covers_under_cohort_sampling():
     """
     from hemstats.stats.coverage.diagnostic import operating_point_coverage
 
-    tab = operating_point_coverage(n=200, prevalence=0.15, metrics=("ppv", "npv"), designs=("cohort",),
-                                   n_simulations=400, n_resamples=500, rng=20261201).set_index("metric")
+    tab = _coverage(operating_point_coverage(sample_size=200, prevalence=0.15, statistics=("ppv", "npv"),
+                                             designs=("cohort",), n_simulations=400, n_resamples=500,
+                                             rng=20261201)).set_index("statistic")
     mc = 2 * np.sqrt(0.95 * 0.05 / 400)
     for m in ("ppv", "npv"):
         assert tab.n_simulations[m] == 400
