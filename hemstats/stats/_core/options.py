@@ -1,9 +1,17 @@
-"""Option and input checks of the bootstrap engine and the performance statistics.
+"""Option and input checks of the resampling engine and of every statistic that resamples.
 
 One place decides what ``n_resamples``, ``confidence_level``, ``bootstrap_method`` and
 ``rng`` may be (:func:`check_bootstrap_options`), how a resampling design is named
 (:func:`method_code`) and when a cluster bootstrap has too few clusters
 (:func:`check_cluster_count`).  Errors are :class:`InputError` naming the option.
+
+``n_resamples`` has one limit per purpose:
+
+- :data:`MIN_RESAMPLES` to :data:`MAX_RESAMPLES` (2 to 10**7): what any statistic accepts
+  (:func:`check_n_resamples`; the engine, agreement, prevalence and the coverage simulations);
+- above :data:`LARGE_RESAMPLES` (10**5) the engine warns with the expected run time;
+- a report asks for more: its manifest accepts 200 to :data:`LARGE_RESAMPLES` (a report's
+  quality floor, and no run-time warning while the book builds).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ __all__ = [
     "InputError",
     "OneClassError",
     "METHODS",
+    "MIN_RESAMPLES",
     "MAX_RESAMPLES",
     "LARGE_RESAMPLES",
     "MIN_CLUSTERS",
@@ -44,6 +53,8 @@ _log = logging.getLogger("hemstats.stats.resampling.engine")
 
 METHODS: tuple[str, ...] = ("percentile", "basic", "bca")
 CHUNK_CELLS = 1 << 20  # ~1 million weights per chunk: ~8 MB per float64 (b x n) array; peak ~75 MiB
+#: Fewest accepted ``n_resamples`` (as :func:`scipy.stats.bootstrap`: an interval needs two replicates).
+MIN_RESAMPLES: int = 2
 #: Largest accepted ``n_resamples`` (the replicates of one model then take 80 MB).
 MAX_RESAMPLES: int = 10**7
 #: Above this many resamples a warning (and a log record) gives the expected run time.
@@ -107,7 +118,7 @@ def check_scores_numeric(score: Any, n: int, where: str) -> tuple[np.ndarray, li
 def check_n_resamples(n_resamples: Any) -> int:
     """``n_resamples`` as an int, or :class:`InputError` naming it.
 
-    An integer (not a bool, not a float such as 2.5) in ``[2, MAX_RESAMPLES]``.
+    An integer (not a bool, not a float such as 2.5) in ``[MIN_RESAMPLES, MAX_RESAMPLES]``.
 
     Examples
     --------
@@ -118,12 +129,11 @@ def check_n_resamples(n_resamples: Any) -> int:
     ...
     hemstats.errors.InputError: n_resamples must be an integer in [2, 10000000], got 2.5 (float)
     """
+    allowed = f"an integer in [{MIN_RESAMPLES}, {MAX_RESAMPLES}]"
     if isinstance(n_resamples, (bool, np.bool_)) or not isinstance(n_resamples, numbers.Integral):
-        raise InputError(
-            f"n_resamples must be an integer in [2, {MAX_RESAMPLES}], got {n_resamples!r} ({type(n_resamples).__name__})"
-        )
-    if not 2 <= int(n_resamples) <= MAX_RESAMPLES:
-        raise InputError(f"n_resamples must be an integer in [2, {MAX_RESAMPLES}], got {n_resamples!r}")
+        raise InputError(f"n_resamples must be {allowed}, got {n_resamples!r} ({type(n_resamples).__name__})")
+    if not MIN_RESAMPLES <= int(n_resamples) <= MAX_RESAMPLES:
+        raise InputError(f"n_resamples must be {allowed}, got {n_resamples!r}")
     return int(n_resamples)
 
 
@@ -178,12 +188,6 @@ def check_bootstrap_options(
     method = check_bootstrap_method(bootstrap_method)
     check_rng(rng)
     return n, level, method
-
-
-def _check_options(method: str, n_resamples: int, confidence_level: float) -> None:
-    check_bootstrap_method(method, "method")
-    check_n_resamples(n_resamples)
-    check_confidence_level(confidence_level)
 
 
 def method_code(bootstrap_method: str, *, stratified: bool, clustered: bool) -> str:

@@ -24,7 +24,7 @@ The interval methods follow :func:`scipy.stats.bootstrap` exactly (``percentile`
 same integer seed, the engine draws the very indices scipy draws and returns its interval.
 
 Options are checked once, by :func:`check_bootstrap_options` (``n_resamples`` an integer in
-``[2, MAX_RESAMPLES]``, ``confidence_level`` in (0, 1), ``bootstrap_method`` one of
+``[MIN_RESAMPLES, MAX_RESAMPLES]``, ``confidence_level`` in (0, 1), ``bootstrap_method`` one of
 :data:`METHODS`, ``rng`` a seed or generator); every public statistic that resamples calls it.
 
 :func:`bootstrap_ci` is the public face (``y`` first, as scikit-learn: ``bootstrap_ci(y, score,
@@ -55,6 +55,7 @@ from hemstats.stats._core.options import (
     MAX_RESAMPLES,
     METHODS,
     MIN_CLUSTERS,
+    MIN_RESAMPLES,
     check_bootstrap_method,
     check_bootstrap_options,
     check_cluster_count,
@@ -96,6 +97,7 @@ __all__ = [
     "CI_COLUMNS",
     "RESULT_COLUMNS",
     "METHODS",
+    "MIN_RESAMPLES",
     "MAX_RESAMPLES",
     "LARGE_RESAMPLES",
     "MIN_CLUSTERS",
@@ -415,7 +417,7 @@ def bootstrap_ci(
     bootstrap_method : {"percentile", "basic", "bca"}, default "percentile"
         How the interval is read off the replicates, as :func:`scipy.stats.bootstrap`.
     n_resamples : int, default 2000
-        An integer in ``[2, MAX_RESAMPLES]``.
+        An integer in ``[MIN_RESAMPLES, MAX_RESAMPLES]``.
     confidence_level : float, default 0.95
     rng : None, int or numpy.random.Generator
         Seed or generator, as scipy (``numpy.random.default_rng(rng)``).
