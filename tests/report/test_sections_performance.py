@@ -6,6 +6,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -141,3 +144,32 @@ def test_a_cohort_without_predictions_gives_empty_tables(one):
     assert section.auc_table(ctx).empty and list(section.auc_table(ctx).columns) == list(AUC_COLUMNS)
     assert section.operating_points(ctx).empty and section.calibration_table(ctx).empty
     assert section.roc_curves(ctx).bands.empty and section.slice_auc(ctx).empty
+
+
+CHAPTER = Path(__file__).resolve().parents[2] / "book" / "performance.md"
+
+
+def test_chapter_cells_run(one, tmp_path, monkeypatch):
+    """The chapter's code cells, run as the book build runs them (no Jupyter): tables written, figures drawn."""
+    import matplotlib.pyplot as plt
+
+    from hemstats.report import context
+
+    one.to_dir(tmp_path / "cohort")
+    ctx = context.ReportContext.example(tmp_path, datasets=("demo_a",), n_resamples=50, seed=2)
+    monkeypatch.setenv(context.ENV_VAR, str(ctx.write()))
+    cells = re.findall(r"```\{code-cell\} python3\n(.*?)```", CHAPTER.read_text(), flags=re.S)
+    assert len(cells) == 7
+    assert all(len(c.strip().splitlines()) <= 20 for c in cells)  # prose plus a few calls per cell
+    namespace: dict = {}
+    monkeypatch.setattr(plt, "show", lambda: None)
+    for cell in cells:
+        exec(compile(re.sub(r"^:tags:.*\n", "", cell, flags=re.M), str(CHAPTER), "exec"), namespace)
+    written = {p.stem for p in ctx.tables_dir.glob("*.csv")}
+    assert written == {"performance_auc", "performance_average_precision", "performance_roc_band",
+                       "performance_reader_points", "performance_compare_auc", "performance_operating_points",
+                       "performance_calibration", "performance_reliability", "performance_slice_auc"}
+    saved = pd.read_csv(ctx.tables_dir / "performance_auc.csv")
+    assert list(saved.columns) == list(AUC_COLUMNS)
+    assert "level" not in namespace  # the confidence level is never called `level` in a chapter
+    plt.close("all")
