@@ -30,8 +30,11 @@ Options are checked once, by :func:`check_bootstrap_options` (``n_resamples`` an
 :func:`bootstrap_ci` is the public face (``y`` first, as scikit-learn: ``bootstrap_ci(y, score,
 statistic="auc")``) and returns a long result table; :func:`bootstrap_distribution` keeps the
 replicates (a :class:`BootstrapDistribution`) for paired differences and for the families that
-build their own results from :meth:`BootstrapDistribution.ci`.  Memory is bounded whatever ``n_resamples``: resamples are drawn and
-evaluated ``chunk`` at a time (about 1 million cells; peak near 75 MiB), so only the ``(models x n_resamples)``
+build their own results from :meth:`BootstrapDistribution.ci`
+(:mod:`hemstats.stats.resampling.distribution`).
+
+Memory is bounded whatever ``n_resamples``: resamples are drawn and evaluated ``chunk`` at a
+time (about 1 million cells; peak near 75 MiB), so only the ``(models x n_resamples)``
 replicates are kept; above :data:`LARGE_RESAMPLES` a warning gives the expected time.
 
 A clustered bootstrap with one cluster has no interval (NaN and a ``reason``); with fewer
@@ -128,6 +131,12 @@ _BUILTIN: dict[str, Any] = {"auc": auc_statistic, "average_precision": average_p
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Design:
+    """How rows are resampled: the unit (row or cluster) of each row and the strata of units.
+
+    Built by :func:`make_design`; ``strata`` lists the unit indices of each stratum (controls
+    first, then cases, when stratified; one stratum of every unit otherwise).
+    """
+
     n_rows: int
     unit_of_row: np.ndarray  # (n,) unit index of each row
     n_units: int
@@ -136,6 +145,18 @@ class Design:
 
 
 def make_design(y: np.ndarray, cluster: Any, stratify: bool) -> Design:
+    """The resampling :class:`Design` of labels ``y`` with optional ``cluster`` ids.
+
+    Units are rows, or clusters in order of first appearance; stratified, a unit is a case
+    when any of its rows is positive (an empty stratum is dropped).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = make_design(np.array([0, 1, 1, 0]), ["p1", "p1", "p2", "p3"], True)
+    >>> d.n_units, [s.tolist() for s in d.strata]
+    (3, [[2], [0, 1]])
+    """
     n = len(y)
     if cluster is None:
         unit_of_row = np.arange(n)
@@ -156,6 +177,13 @@ def make_design(y: np.ndarray, cluster: Any, stratify: bool) -> Design:
 
 
 def chunk_rows(chunk_size: int | None, n_rows: int, n_resamples: int) -> int:
+    """Resamples evaluated at once: ``chunk_size``, or about :data:`CHUNK_CELLS` cells of ``n_rows``.
+
+    Examples
+    --------
+    >>> chunk_rows(None, 2**10, 5000)
+    1024
+    """
     if chunk_size is None:
         chunk_size = max(1, CHUNK_CELLS // max(n_rows, 1))
     if int(chunk_size) < 1:
@@ -193,8 +221,8 @@ def resample_indices(
     *,
     cluster: Sequence[Any] | np.ndarray | None = None,
     stratify: bool = True,
-    n_resamples: int = 2000,
-    rng: int | np.random.Generator | None = None,
+    n_resamples: int = N_RESAMPLES,
+    rng: Seed = None,
     chunk_size: int | None = None,
 ) -> Iterator[np.ndarray]:
     """The resample indices :func:`bootstrap_ci` draws, chunk by chunk.

@@ -71,7 +71,13 @@ def tie_group_codes(y: np.ndarray, score: np.ndarray, *, descending: bool = Fals
 
 
 class CodedStatistic:
-    """Base: ``__call__`` on weights through the same codes the engine counts."""
+    """Base of the statistics that follow from code totals (see :class:`Statistic`).
+
+    A subclass sets ``name`` (the result's ``metric``), ``bounds`` (the parameter's range,
+    intervals are clipped to it) and implements ``codes(y, score) -> (codes, n_codes,
+    finalize)``; ``__call__`` on weights then goes through the same codes the engine counts.
+    The diagnostic family builds its operating-point statistics and ROC bands on it.
+    """
 
     name = "statistic"
     #: The parameter's range (intervals are clipped to it), or None when unbounded.
