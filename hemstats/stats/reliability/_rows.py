@@ -24,7 +24,6 @@ independent-units methods are exact and keep their names (``fleiss-cohen-everitt
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -50,8 +49,6 @@ COLUMNS: tuple[str, ...] = tuple(result_columns(EXTRA, AFTER))
 READER_EXTRA: tuple[str, ...] = ("rater", "reference")
 READER_COLUMNS: tuple[str, ...] = tuple(result_columns(READER_EXTRA, AFTER))
 _CHUNK_CELLS = 4 * CHUNK_CELLS  # weights per bootstrap chunk (~32 MB of float64)
-_BOOTSTRAP_METHOD_KW = ("bootstrap_method" if "bootstrap_method" in inspect.signature(interval_from_distribution).parameters
-                        else "method")
 
 
 @dataclass
@@ -149,7 +146,7 @@ def _bootstrap(rows, jobs, data: list[_Ratings], *, n_resamples, rng, bootstrap_
             lo = hi = se = np.nan
             if ok.sum() >= 2 and np.isfinite(job.estimate):
                 lo, hi = interval_from_distribution(
-                    job.estimate, dist[ok], **{_BOOTSTRAP_METHOD_KW: bootstrap_method},
+                    job.estimate, dist[ok], bootstrap_method=bootstrap_method,
                     confidence_level=confidence_level,
                     jackknife=_jackknife(job) if bootstrap_method == "bca" else None)
                 if bootstrap_method == "basic":  # the reflected interval can leave [-1, 1]
