@@ -57,3 +57,4 @@ def test_lint_and_type_tools_come_with_the_test_extra_and_mypy_checks_the_packag
     mypy = config["tool"]["mypy"]
     assert mypy["files"] == ["hemstats"]
     assert not mypy.get("ignore_errors", False) and mypy.get("follow_imports") != "skip"
+    assert mypy["check_untyped_defs"] is True  # no body goes unchecked for lack of annotations

@@ -54,7 +54,9 @@ the RSNA 2019 Brain CT Hemorrhage Challenge. Radiol Artif Intell 2020;2(3):e1902
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -85,7 +87,7 @@ def _row(i: int) -> str:
     return f"row {i + 2}"  # header is row 1
 
 
-def _batches(path: Path, block_size: int):
+def _batches(path: Path, block_size: int) -> Iterator[tuple[Any, Any]]:
     """Record batches of the ``ID,Label`` table, both columns as text; checks the header."""
     import pyarrow as pa
     import pyarrow.csv as pv

@@ -53,7 +53,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -299,7 +299,7 @@ def _check_executor(executor: object) -> None:
 
 
 # -- assembling (runs in the calling process) -------------------------------------------------------
-def _mode(values: pd.Series):
+def _mode(values: pd.Series) -> Any:
     present = values.dropna()
     if present.empty:
         return None
@@ -506,7 +506,7 @@ def scan_dicom(
     )
 
 
-def _run_pool(workers: int, chunks, args: tuple, results: list, bar) -> None:
+def _run_pool(workers: int, chunks: list[Sequence[str]], args: tuple[str, str], results: list[ChunkResult | None], bar: Any) -> None:
     """Run the chunks on a local process pool; on any interrupt, stop every worker before re-raising."""
     pool = ProcessPoolExecutor(max_workers=workers)
     try:
@@ -525,7 +525,9 @@ def _run_pool(workers: int, chunks, args: tuple, results: list, bar) -> None:
     pool.shutdown(wait=True)
 
 
-def _collect(executor: Executor, chunks, args: tuple, results: list, bar) -> None:
+def _collect(
+    executor: Executor, chunks: list[Sequence[str]], args: tuple[str, str], results: list[ChunkResult | None], bar: Any
+) -> None:
     futures: dict[Future, int] = {executor.submit(_scan_chunk, list(chunk), *args): i for i, chunk in enumerate(chunks)}
     try:
         for future in as_completed(futures):

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -86,7 +87,7 @@ class VolumeHeader:
         return float(np.prod(self.spacing)) / 1000.0
 
 
-def _load(path: str | Path, shown: str):
+def _load(path: str | Path, shown: str) -> Any:
     import nibabel as nib
 
     p = Path(path)
@@ -98,7 +99,7 @@ def _load(path: str | Path, shown: str):
         raise DataFormatError(f"{shown}: not a readable NIfTI file ({type(exc).__name__})") from None
 
 
-def _header_of(img, path: Path, shown: str) -> VolumeHeader:
+def _header_of(img: Any, path: Path, shown: str) -> VolumeHeader:
     shape = tuple(int(n) for n in img.shape)
     while len(shape) > 3 and shape[-1] == 1:
         shape = shape[:-1]
