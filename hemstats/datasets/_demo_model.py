@@ -1,6 +1,8 @@
 """Parameters and closed forms of the generative model of :mod:`hemstats.datasets.demo`.
 
-The latent findings model (reference prevalences, loadings, age slope, noisy-OR
+The cohort's design (sites, scanners and their kernels, readers and their bias, models and
+their true AUCs; re-exported by :mod:`hemstats.datasets.demo`) and
+the latent findings model (reference prevalences, loadings, age slope, noisy-OR
 secondary findings), the score and lesion constants, and the helpers
 :func:`~hemstats.datasets.demo.simulate` draws with: study ids, row-wise categorical
 draws, the latent thresholds, the exact expected prevalence (Gauss-Hermite
@@ -47,6 +49,53 @@ _LESION = {
     "ivh": (5.0, 0.9, 1.5),
 }
 _PIXEL_MM = 0.45
+
+# -- the cohort's design ----------------------------------------------------------------------
+SITES: tuple[str, ...] = ("site_A", "site_B", "site_C")
+_SITE_P = np.array([0.45, 0.35, 0.20])
+
+#: (manufacturer as in DICOM, model, soft kernels, sharp kernels, slice thicknesses mm, their probabilities)
+SCANNERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[float, ...], tuple[float, ...]], ...] = (
+    ("GE MEDICAL SYSTEMS", "Revolution CT", ("SOFT", "STANDARD"), ("BONE",), (0.625, 1.25, 2.5, 5.0), (0.15, 0.2, 0.15, 0.5)),
+    ("GE MEDICAL SYSTEMS", "Optima CT660", ("SOFT", "STANDARD"), ("BONE",), (0.625, 1.25, 2.5, 5.0), (0.1, 0.15, 0.25, 0.5)),
+    ("SIEMENS", "SOMATOM Definition AS", ("H30s", "J40s"), ("H70h", "J70h"), (1.0, 3.0, 5.0), (0.2, 0.3, 0.5)),
+    ("Philips", "Ingenuity CT", ("UB", "UC"), ("YC", "YB"), (1.0, 3.0, 5.0), (0.25, 0.25, 0.5)),
+)
+# Scanner mix per site (rows: sites, columns: SCANNERS) and each site's share of sharp-kernel studies.
+_SCANNER_MIX = np.array(
+    [
+        [0.60, 0.30, 0.00, 0.10],
+        [0.00, 0.30, 0.70, 0.00],
+        [0.20, 0.00, 0.20, 0.60],
+    ]
+)
+_SHARP_P = np.array([0.25, 0.35, 0.30])
+
+#: Reader ids and their bias: relative excess positive rate per unit of (1 - kappa).
+READERS: dict[str, float] = {"R1": 0.0, "R2": 0.15, "R3": -0.15}
+READ_FINDINGS: tuple[str, ...] = ("any", *SUBTYPES)
+SECONDARY: tuple[str, ...] = ("chronic", "fracture", "mass_effect", "midline_shift")
+ALL_FINDINGS: tuple[str, ...] = (*READ_FINDINGS, *SECONDARY)
+
+#: True AUCs: model -> finding -> (soft-kernel AUC, sharp-kernel AUC).
+MODELS: dict[str, dict[str, tuple[float, float]]] = {
+    "model_a": {
+        "any": (0.93, 0.85),
+        "edh": (0.90, 0.83),
+        "sdh": (0.88, 0.80),
+        "sah": (0.87, 0.78),
+        "iph": (0.95, 0.88),
+        "ivh": (0.96, 0.90),
+    },
+    "model_b": {
+        "any": (0.89, 0.89),
+        "edh": (0.85, 0.85),
+        "sdh": (0.84, 0.84),
+        "sah": (0.83, 0.83),
+        "iph": (0.91, 0.91),
+        "ivh": (0.93, 0.93),
+    },
+}
 
 
 def _ids(prefix: str, n: int) -> np.ndarray:

@@ -16,7 +16,7 @@ import pytest
 from sklearn.metrics import cohen_kappa_score, roc_auc_score
 
 from hemstats.cohort import Cohort
-from hemstats.datasets import demo, get_adapter
+from hemstats.datasets import _demo_model, demo, get_adapter
 from hemstats.errors import HemstatsError
 from hemstats.findings import SUBTYPES
 
@@ -223,10 +223,10 @@ def test_reader_labels_cover_every_study(demo_data):
 def test_reader_rates_formula(kappa):
     for p in (0.02, 0.2, 0.5):
         for bias in (-0.15, 0.0, 0.15):
-            se, sp = demo._reader_rates(p, kappa, bias)
+            se, sp = _demo_model._reader_rates(p, kappa, bias)
             assert 0 <= se <= 1 and 0 <= sp <= 1
-            assert demo._kappa(p, se, sp) == pytest.approx(kappa, abs=1e-12)
-    assert demo._reader_rates(0.2, 1.0, 0.15) == pytest.approx((1.0, 1.0))
+            assert _demo_model._kappa(p, se, sp) == pytest.approx(kappa, abs=1e-12)
+    assert _demo_model._reader_rates(0.2, 1.0, 0.15) == pytest.approx((1.0, 1.0))
 
 
 # -- models --------------------------------------------------------------------------------------
