@@ -363,86 +363,33 @@ def test_transitional_spellings_still_work():  # removed once no caller is left 
 
 
 # -- Monte Carlo coverage of the intervals (hemstats.stats.coverage.diagnostic) --------------------
-# Tolerances: 400 simulations give a Monte Carlo SE of sqrt(.95 * .05 / 400) = 0.0109 for a
-# coverage of 0.95; a well-posed cell (>= 50 cases) must lie within 0.035 (~3.2 SE) of 0.95.
-# With 3 cases (n = 50, prevalence 5%) every method under-covers badly; with 15 cases only BCa
-# reaches 95%: both asserted, and shown in the book.
-_PCT, _BASIC, _BCA = (f"stratified-bootstrap-{m}" for m in ("percentile", "basic", "bca"))
+# The coverage levels themselves (slow) are asserted in tests/stats/test_performance.py; here the
+# tables' vocabulary: the studied interval's code, the Wilson Monte Carlo interval, the counts.
+def test_coverage_tables_speak_the_result_vocabulary():
+    from hemstats.stats.coverage.diagnostic import (
+        COVERAGE_COLUMNS,
+        OPERATING_COVERAGE_COLUMNS,
+        auc_ci_coverage,
+        operating_point_coverage,
+    )
 
-
-@pytest.mark.slow
-@pytest.mark.parametrize("n", [200, 1000])
-def test_auc_interval_coverage_large_samples(n):
-    from hemstats.stats.coverage.diagnostic import auc_ci_coverage
-
-    tab = auc_ci_coverage(sample_size=[n], prevalence=[0.3] if n == 200 else [0.05, 0.3],
-                          n_simulations=400, n_resamples=300, rng=12345 + n)
-    assert set(tab.interval) == {"delong", _PCT, _BASIC, _BCA}
-    boot = tab[tab.interval != "delong"]
-    assert (boot.n_failed_resamples == 0).all()  # stratified: no one-class resample
-    assert tab.n_failed_resamples[tab.interval == "delong"].isna().all()
-    if n == 1000:
-        assert len(tab) == 8
-        many = tab[tab.prevalence == 0.3]  # 300 cases: every method within 0.03 (~2.7 SE) of 0.95
-        assert (abs(many.estimate - 0.95) < 0.03).all(), many[["interval", "estimate"]]
-        few = tab[tab.prevalence == 0.05].set_index("interval").estimate  # 50 cases: basic ~0.92 over 1,000 runs
-        assert abs(few[_BCA] - 0.95) < 0.035
-        assert (few > 0.88).all(), few
-    else:  # 60 cases: BCa within 0.035; DeLong, percentile and basic cover ~0.92-0.93 (seen over
-        # 1,000 simulations), so within 0.05
-        cov = tab.set_index("interval").estimate
-        assert abs(cov[_BCA] - 0.95) < 0.035
-        assert (abs(cov - 0.95) < 0.05).all(), cov
-
-
-@pytest.mark.slow
-def test_auc_interval_coverage_small_samples_under_cover():
-    from hemstats.stats.coverage.diagnostic import auc_ci_coverage
-
-    tab = auc_ci_coverage(sample_size=[50], prevalence=[0.05, 0.3], n_simulations=400, n_resamples=300, rng=7)
-    few = tab[tab.prevalence == 0.05]
-    assert (few.estimate < 0.85).all()  # 3 cases: no method reaches 95%
-    some = tab[tab.prevalence == 0.3].set_index("interval").estimate  # 15 cases
-    assert abs(some[_BCA] - 0.95) < 0.04
-    assert (some > 0.82).all() and (some.drop(_BCA) < 0.95).all()
-
-
-@pytest.mark.slow
-def test_clustered_bootstrap_covers_where_row_bootstrap_does_not():
-    from hemstats.stats.coverage.diagnostic import clustered_auc_coverage
-
-    tab = clustered_auc_coverage(n_patients=100, slices_per_patient=10, n_simulations=300, n_resamples=300,
-                                 rng=99).set_index("interval")
-    # 300 simulations: Monte Carlo SE 0.016 at 0.92.  With ~30 positive patients the clustered
-    # percentile interval covers 0.91-0.93 (two runs of 500 simulations), a little under 0.95;
-    # the row bootstrap and DeLong, blind to the within-patient correlation (ICC 0.5), cover
-    # ~0.75.  Tolerances: clustered >= 0.88 (~2 SE under 0.91), rows and DeLong <= 0.85.
-    patients, rows = "stratified-cluster-bootstrap-percentile", _PCT
-    assert tab.estimate[patients] >= 0.88
-    assert tab.estimate[rows] <= 0.85
-    assert tab.estimate["delong"] <= 0.85
-    assert tab.mean_width[patients] > 1.3 * tab.mean_width[rows]
-    assert (tab.n_clusters == 100).all() and (tab.sample_size == 1000).all()
-
-
-def test_cohort_bootstrap_of_ppv_and_npv_covers_under_cohort_sampling():
-    """400 simulated cohorts (n = 200, prevalence 0.15, scores N(1.5 y, 1), threshold 1), 500 resamples.
-
-    Band 93-97% widened by 2 Monte Carlo SE of a 95% coverage over 400 simulations
-    (2 * sqrt(0.95 * 0.05 / 400) = 2.2 points): [0.908, 0.992].  Measured with this seed:
-    PPV 0.960, NPV 0.958 (the class-stratified bootstrap, the old default: 0.835 and 0.913).
-    """
-    from hemstats.stats.coverage.diagnostic import operating_point_coverage
-
-    tab = operating_point_coverage(sample_size=200, prevalence=0.15, statistics=("ppv", "npv"), designs=("cohort",),
-                                   n_simulations=400, n_resamples=500, rng=20261201).set_index("statistic")
-    mc = 2 * np.sqrt(0.95 * 0.05 / 400)
-    for m in ("ppv", "npv"):
-        assert tab.n[m] == 400 and tab.n_simulations[m] == 400 and pd.isna(tab.reason[m])
-        assert 0.93 - mc <= tab.estimate[m] <= 0.97 + mc, (m, tab.estimate[m])
-        assert tab.interval[m] == "bootstrap-percentile" and tab.metric[m] == "coverage"
-        assert tab.ci_low[m] <= tab.estimate[m] <= tab.ci_high[m] and tab.method[m] == "wilson"
-        assert tab.n_positive[m] == round(tab.estimate[m] * 400)
+    tab = operating_point_coverage(sample_size=120, statistics=("ppv", "sensitivity"), n_simulations=30,
+                                   n_resamples=100, rng=3)
+    assert tuple(tab.columns) == OPERATING_COVERAGE_COLUMNS
+    assert tab.interval.tolist() == ["stratified-bootstrap-percentile", "bootstrap-percentile"] * 2
+    assert (tab.metric == "coverage").all() and (tab.method == "wilson").all()
+    np.testing.assert_allclose(tab.estimate, tab.n_positive / tab.n)
+    assert ((tab.ci_low <= tab.estimate) & (tab.estimate <= tab.ci_high)).all()
+    np.testing.assert_allclose(tab.mc_se, np.sqrt(tab.estimate * (1 - tab.estimate) / tab.n))
+    auc = auc_ci_coverage(sample_size=[60], prevalence=[0.3], bootstrap_methods="bca", n_simulations=5,
+                          n_resamples=50, rng=0)
+    assert tuple(auc.columns) == COVERAGE_COLUMNS
+    assert auc.interval.tolist() == ["delong", "stratified-bootstrap-bca"]
+    assert auc.n_resamples.isna().tolist() == [True, False] and (auc.statistic == "auc").all()
+    with pytest.raises(InputError, match="intervals"):
+        auc_ci_coverage(intervals="delong-rows")
+    with pytest.raises(InputError, match="bootstrap_methods"):
+        auc_ci_coverage(bootstrap_methods=["studentized"])
 
 
 def test_coverage_tables_count_what_they_skip():
