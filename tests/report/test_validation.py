@@ -125,17 +125,19 @@ def test_reference_checks_point_at_real_scripts_tests_and_functions():
 def test_shipped_clustered_defaults_keep_their_nominal_level():
     """The Methods chapter's slice-level tables: every default (clustered) row covers 93-97 %
     (type-I error 3-7 %), and ignoring the clustering does not."""
-    prev = V.coverage_table("slice_prevalence_coverage")
+    from hemstats.report.sections.methods import coverage
+
+    prev = coverage("slice_prevalence_coverage")
     assert prev.loc[prev.method == "cluster-logit", "coverage"].between(0.93, 0.97).all()
     assert (prev.loc[prev.method == "wilson-independent-rows", "coverage"] < 0.8).all()
-    agree = V.coverage_table("slice_agreement_coverage")
+    agree = coverage("slice_agreement_coverage")
     assert agree.loc[agree.method != "independent-rows", "coverage"].between(0.93, 0.97).all()
     assert (agree.loc[agree.method == "independent-rows", "coverage"] < 0.85).all()
-    op = V.coverage_table("operating_point_coverage").set_index(["metric", "method"])["coverage"]
+    op = coverage("operating_point_coverage").set_index(["metric", "method"])["coverage"]
     for metric in ("ppv", "npv"):
         assert 0.93 <= op[(metric, "bootstrap-percentile")] <= 0.97
     for metric in ("sensitivity", "specificity"):
         assert 0.93 <= op[(metric, "stratified-bootstrap-percentile")] <= 0.97
-    het = V.coverage_table("heterogeneity_type1_error")
+    het = coverage("heterogeneity_type1_error")
     clustered = het[~het.method.str.contains("independent")]
     assert clustered.rejection_rate.between(0.03, 0.07).all() and len(clustered) == 2

@@ -109,10 +109,15 @@ def kappa_note(table: pd.DataFrame) -> str:
     large = usable[usable["n"] == usable["n"].max()]
     return (
         f"Apart from the Fleiss-Nee-Landis interval, the lowest coverage is {fmt_percent(worst.coverage)} "
-        f"({worst.method}, {fmt_int(worst.n)} studies, prevalence {fmt_percent(worst.prevalence)}): with a rare "
+        f"({_name(worst)}, {fmt_int(worst.n)} studies, prevalence {fmt_percent(worst.prevalence)}): with a rare "
         f"finding and few studies, no kappa interval can be trusted. With {fmt_int(large['n'].iloc[0])} studies the "
         f"coverage lies between {fmt_percent(large['coverage'].min())} and {fmt_percent(large['coverage'].max())}."
     )
+
+
+def _name(row: pd.Series) -> str:
+    """``"<metric>, <method>"`` of a coverage row (the method alone in tables without a metric)."""
+    return f"{row['metric']}, {row['method']}" if "metric" in row.index else str(row["method"])
 
 
 def auc_note(independent: pd.DataFrame, clustered: pd.DataFrame) -> str:

@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import time
@@ -27,6 +28,8 @@ from hemstats.report.validation.specs import COVERAGE_TABLES, DATA_DIR, SEED, SP
 __all__ = ["compute", "first_cell", "regenerate", "coverage_table", "coverage_metadata", "jsonable"]
 
 METADATA = "metadata.json"
+#: Columns that tell a coverage table's rows apart (with the grid's columns), when present.
+IDENTITY: tuple[str, ...] = ("scenario", "statistic", "metric", "measure", "test", "test_method", "interval", "method")
 
 
 def _function(spec: CoverageSpec) -> Callable[..., pd.DataFrame]:
@@ -87,12 +90,13 @@ def first_cell(name: str, table: pd.DataFrame | None = None, *, seed: int = SEED
     if not spec.grid:
         raise ReportError(f"coverage table {name!r} is a single scenario: it has no first cell to recompute")
     first = {arg: (spec.parameters[arg][0],) for arg in spec.grid}
-    fresh = compute(name, seed=seed, parameters=first).reset_index(drop=True)
+    fresh = _as_written(compute(name, seed=seed, parameters=first))
     shipped = coverage_table(name) if table is None else table
     mask = pd.Series(True, index=shipped.index)
     for arg, value in first.items():
         mask &= shipped[spec.columns[arg]] == value[0]
-    keys = [c for c in ("scenario", "method", "n", "prevalence") if c in fresh.columns]
+    keys = [c for c in (*IDENTITY, *(spec.columns[arg] for arg in spec.grid)) if c in fresh.columns]
+    keys = list(dict.fromkeys(keys))
     ordered = fresh[keys].merge(shipped[mask], on=keys, how="left")
     return fresh, ordered[list(shipped.columns)].reset_index(drop=True)
 
@@ -108,6 +112,12 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (tuple, list)):
         return [jsonable(v) for v in value]
     return value
+
+
+def _as_written(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` as :func:`regenerate` writes it and :func:`coverage_table` reads it back (same types, same NA)."""
+    text = table.to_csv(index=False, lineterminator="\n")
+    return pd.read_csv(io.StringIO(text), float_precision="round_trip")
 
 
 def regenerate(
@@ -227,7 +237,7 @@ def _metadata_frame(meta: Mapping[str, Any], names: Iterable[str], path: Path) -
             "function": m["function"],
             "parameters": json.dumps(p, sort_keys=True),
             "seed": int(m["seed"]),
-            "n_simulations": int(p.get("n_simulations", p.get("n_sim", 0))),
+            "n_simulations": int(p.get("n_simulations", 0)),
             "n_resamples": p.get("n_resamples", pd.NA),
             "rows": int(m["rows"]),
             "seconds": float(m["seconds"]),

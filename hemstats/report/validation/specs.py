@@ -57,7 +57,7 @@ class CoverageSpec:
     @property
     def n_simulations(self) -> int:
         """Simulated data sets per cell."""
-        return int(self.parameters.get("n_simulations", self.parameters.get("n_sim", 0)))
+        return int(self.parameters.get("n_simulations", 0))
 
     @property
     def n_resamples(self) -> int | None:
@@ -78,19 +78,20 @@ SPECS: Mapping[str, CoverageSpec] = MappingProxyType({
     for s in (
         _spec("proportion_coverage", "proportion_coverage",
               "Proportion (prevalence, sensitivity) intervals: simulated and exact coverage",
-              grid=("methods", "n", "prevalence"), columns={"methods": "method", "n": "n", "prevalence": "prevalence"},
-              methods=("wilson", "clopper-pearson", "jeffreys", "agresti-coull"), n=(30, 100, 500),
+              grid=("intervals", "n", "prevalence"),
+              columns={"intervals": "method", "n": "n", "prevalence": "prevalence"},
+              intervals=("wilson", "clopper-pearson", "jeffreys", "agresti-coull"), n=(30, 100, 500),
               prevalence=(0.02, 0.1, 0.4), confidence_level=0.95, n_simulations=20_000),
         _spec("kappa_coverage", "kappa_coverage",
               "Kappa and AC1 intervals, three simulated raters with kappa 0.6",
               grid=("n", "prevalence"), columns={"n": "n", "prevalence": "prevalence"},
-              n=(30, 100, 500), prevalence=(0.02, 0.1, 0.4), kappa=0.6, n_sim=1000, n_resamples=1000,
+              n=(30, 100, 500), prevalence=(0.02, 0.1, 0.4), kappa=0.6, n_simulations=1000, n_resamples=1000,
               confidence_level=0.95),
         _spec("auc_ci_coverage", "auc_ci_coverage",
               "AUC intervals on independent binormal scores (true AUC 0.856)",
-              grid=("n", "prevalence"), columns={"n": "n", "prevalence": "prevalence"},
-              n=(50, 200, 1000), prevalence=(0.05, 0.3), d=1.5, methods=("delong", "percentile", "basic", "bca"),
-              n_simulations=400, n_resamples=400, confidence_level=0.95),
+              grid=("sample_size", "prevalence"), columns={"sample_size": "sample_size", "prevalence": "prevalence"},
+              sample_size=(50, 200, 1000), prevalence=(0.05, 0.3), d=1.5, intervals=("delong", "bootstrap"),
+              bootstrap_methods=("percentile", "basic", "bca"), n_simulations=400, n_resamples=400, confidence_level=0.95),
         _spec("clustered_auc_coverage", "clustered_auc_coverage",
               "AUC intervals with ten correlated slices per patient (row versus patient bootstrap)",
               n_patients=100, slices_per_patient=10, patient_prevalence=0.3, slice_positive=0.5, d=1.5, icc=0.5,
@@ -102,10 +103,11 @@ SPECS: Mapping[str, CoverageSpec] = MappingProxyType({
         _spec("slice_agreement_coverage", "cluster_coverage",
               "Slice-level agreement and reader-vs-reference intervals: clustered by patient versus independent rows",
               n_patients=100, n_slices=10, icc=(0.3, 0.5, 0.7), prevalence=0.3, sensitivity=0.85, specificity=0.9,
-              n_sim=2000, confidence_level=0.95),
+              n_simulations=2000, confidence_level=0.95),
         _spec("operating_point_coverage", "operating_point_coverage",
               "PPV and NPV under cohort sampling: cohort versus class-stratified bootstrap",
-              n=200, prevalence=0.15, d=1.5, threshold=1.0, metrics=("sensitivity", "specificity", "ppv", "npv"),
+              sample_size=200, prevalence=0.15, d=1.5, threshold=1.0,
+              statistics=("sensitivity", "specificity", "ppv", "npv"),
               designs=("stratified", "cohort"), n_simulations=400, n_resamples=500, confidence_level=0.95),
         _spec("heterogeneity_type1_error", "heterogeneity_type1_error",
               "Heterogeneity tests across acquisition strata: type-I error under a clustered null",
