@@ -234,7 +234,7 @@ def test_bad_input_raises_named_errors():
     with pytest.raises(InputError, match="expected 20 scores"):
         bootstrap_ci(y, s[:-1])
     with pytest.raises(InputError, match="bootstrap_method"):
-        bootstrap_ci(y, s, bootstrap_method="bc")
+        bootstrap_ci(y, s, bootstrap_method="bc")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="confidence_level"):
         bootstrap_ci(y, s, confidence_level=95)
     with pytest.raises(InputError, match="statistic"):
@@ -325,13 +325,13 @@ def test_y_first_and_the_statistic_is_a_keyword():
     assert res.metric.tolist() == ["average_precision"]
     assert abs(res.estimate[0] - average_precision_score(y, s)) < 1e-12
     with pytest.raises(TypeError):
-        bootstrap_ci(y, s, return_distribution=True)  # the replicates: bootstrap_distribution
+        bootstrap_ci(y, s, return_distribution=True)  # type: ignore[call-arg]  # replicates: bootstrap_distribution
 
 
 def test_interval_options_are_checked_and_named():
     dist = np.arange(101.0)
     with pytest.raises(InputError, match="bootstrap_method"):
-        interval_from_distribution(50.0, dist, bootstrap_method="BCA")
+        interval_from_distribution(50.0, dist, bootstrap_method="BCA")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="confidence_level"):
         interval_from_distribution(50.0, dist, confidence_level=95)
     with pytest.raises(InputError, match="bootstrap_method='bca' needs jackknife"):
@@ -355,8 +355,8 @@ def test_the_distribution_keeps_the_design_for_the_method_code():
 def test_transitional_spellings_still_work():  # removed once no caller is left (issue 12)
     y, s = _data(n=60)
     new = bootstrap_ci(y, s, bootstrap_method="basic", n_resamples=50, rng=0)
-    pd.testing.assert_frame_equal(bootstrap_ci("auc", y, s, method="basic", n_resamples=50, rng=0), new)
-    a = bootstrap_distribution("auc", y, s, n_resamples=50, rng=0)
+    pd.testing.assert_frame_equal(bootstrap_ci("auc", y, s, method="basic", n_resamples=50, rng=0), new)  # type: ignore[arg-type]
+    a = bootstrap_distribution("auc", y, s, n_resamples=50, rng=0)  # type: ignore[arg-type]
     np.testing.assert_array_equal(a.distribution, bootstrap_distribution(y, s, n_resamples=50, rng=0).distribution)
     pd.testing.assert_frame_equal(a.ci(method="basic"), a.ci(bootstrap_method="basic"))
     assert interval_from_distribution(70.0, np.arange(101), method="basic", confidence_level=0.5) == (65.0, 115.0)
