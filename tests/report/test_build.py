@@ -285,3 +285,27 @@ def test_tracebacks_of_failed_chapters_do_not_stay_in_the_published_folder(tmp_p
     (out / "html" / "reports" / "cohort.err.log").write_text(f"Traceback: {tmp_path}/x.py\n")
     build_report(manifest, out=out, progress=False)
     assert not (out / "html" / "reports").exists()
+
+
+def test_the_steps_run_alone_and_the_context_round_trips(tmp_path, monkeypatch):
+    """The named steps of build_report, without Jupyter Book: folder, manifest, cohort, book, context."""
+    from hemstats.report import build as steps
+    from hemstats.report import current
+
+    monkeypatch.setattr("hemstats.report.build.source_hash", lambda: "pinned")
+    manifest_file = tmp_path / "m.yaml"
+    manifest_file.write_text(MANIFEST.format(seed=3))
+    outdir = steps.check_out_dir(tmp_path / "out")
+    assert not outdir.exists()  # nothing is written before the cohort loads
+    manifest = steps.check_manifest(manifest_file)
+    cohort = steps.load_cohort(manifest, progress=False)
+    outdir = steps.write_cohort(cohort, outdir)
+    src = steps.copy_book(find_book_source(), outdir)
+    ctx = steps.make_context(manifest, cohort, outdir, command="hemstats report m.yaml", built_at="2000-01-01T00:00:00Z")
+    assert steps.reset_cache(ctx) is True
+    file = steps.write_context(ctx)
+    again = current(file)
+    assert again.to_dict() == ctx.to_dict() and again.src_dir == src
+    assert (again.seed, again.title, again.synthetic) == (3, "tiny report", ("demo",))
+    assert again.cohort.equals(cohort)
+    assert again.digest == steps.make_context(manifest, cohort, outdir, command="x", built_at="y").digest
