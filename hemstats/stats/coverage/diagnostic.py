@@ -95,6 +95,18 @@ def _choices(name: str, values: Any, allowed: Sequence[str]) -> tuple[str, ...]:
     return chosen
 
 
+def _choices_numbers(name: str, values: Any) -> tuple[Any, ...]:
+    """A number or a sequence of numbers, as a tuple (never empty)."""
+    chosen = (values,) if np.isscalar(values) else values
+    try:
+        chosen = tuple(chosen)
+    except TypeError:
+        raise InputError(f"{name} must be a number or a sequence of numbers, got {values!r}") from None
+    if not chosen:
+        raise InputError(f"{name}: expected at least one value, got {values!r}")
+    return chosen
+
+
 def _summary(
     lows: Sequence[float], highs: Sequence[float], truth: float, confidence_level: float, n_simulations: int,
     what: str = "simulated samples",
@@ -225,18 +237,6 @@ def auc_ci_coverage(
                     "n_failed_resamples": failed if bootstrapped else pd.NA, "n_clusters": size,
                 })
     return result_frame(rows, extra=_EXTRA, after=_AFTER)
-
-
-def _choices_numbers(name: str, values: Any) -> tuple[Any, ...]:
-    """A number or a sequence of numbers, as a tuple (never empty)."""
-    chosen = (values,) if np.isscalar(values) else values
-    try:
-        chosen = tuple(chosen)
-    except TypeError:
-        raise InputError(f"{name} must be a number or a sequence of numbers, got {values!r}") from None
-    if not chosen:
-        raise InputError(f"{name}: expected at least one value, got {values!r}")
-    return chosen
 
 
 def clustered_auc_coverage(
