@@ -11,6 +11,7 @@ from hemstats.errors import (
     ChecksumError,
     DataFormatError,
     HemstatsError,
+    InputError,
     ManifestError,
     SchemaError,
     UnknownFindingError,
@@ -37,5 +38,6 @@ __all__ = [
     "AdapterError",
     "DataFormatError",
     "UnknownFindingError",
+    "InputError",
     "__version__",
 ]

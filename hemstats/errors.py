@@ -20,6 +20,12 @@ __all__ = [
     "DataFormatError",
     "UnknownFindingError",
     "ManifestWarning",
+    "InputError",
+    "OneClassError",
+    "JoinError",
+    "FigureOptionError",
+    "ReportError",
+    "ReportBuildError",
 ]
 
 
