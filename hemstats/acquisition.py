@@ -286,7 +286,7 @@ KERNEL_TABLE: dict[str, Callable[[str], str | None]] = {
 }
 
 
-def first_kernel_value(kernel: Any) -> Any:
+def first_kernel_value(kernel: object) -> Any:
     """The first value of a possibly multi-valued DICOM kernel (``"['H30s', '2']"``, ``"J40s\\\\3"``).
 
     Examples
