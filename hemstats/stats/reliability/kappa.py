@@ -348,13 +348,3 @@ def z_interval(estimate: float, se: float, confidence_level: float, *, df: float
     q = _sp.stdtrit(df, 0.5 + confidence_level / 2)
     z, sz = np.arctanh(estimate), se / (1 - estimate**2)
     return (float(np.tanh(z - q * sz)), float(np.tanh(z + q * sz)))
-
-
-def __getattr__(name: str) -> object:
-    # Bridge while hemstats/stats/__init__.py still imports kappa_coverage from here (it moved to
-    # hemstats.stats.coverage.agreement); remove once the public face imports it from there.
-    if name in ("kappa_coverage", "simulate_ratings"):
-        from hemstats.stats.coverage import agreement as _coverage
-
-        return getattr(_coverage, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
