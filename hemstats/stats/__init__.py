@@ -1,28 +1,29 @@
-"""Pure statistics on a Cohort's tables; every function returns one long DataFrame.
+"""Statistics on a Cohort's tables: the only public face of :mod:`hemstats.stats`.
 
-One module per question: Table 1 (:mod:`~hemstats.stats.descriptive.table1`), prevalence,
-inter-rater agreement, the bootstrap engine, model performance (ROC, thresholds,
-calibration, segmentation) and acquisition (scanner and kernel) effects.
+Every statistic takes a :class:`~hemstats.Cohort` or the one canonical table its question is
+about as its first argument (other tables keyword-only), spells its options with the glossary
+of :mod:`hemstats.stats._core.types` (``findings=``, ``by=``, ``unit=``, ``interval=``,
+``bootstrap_method=``, ``confidence_level``, ``rng``, ``n_resamples``) and returns one long
+table with the fixed columns of :mod:`hemstats.stats._core.columns`.  Bad input raises
+:class:`~hemstats.errors.InputError`.
 
-Note that ``hemstats.stats.descriptive.prevalence``, ``agreement`` and ``performance`` name the
-functions; their modules are reached with ``from hemstats.stats.descriptive.prevalence import ...``.
+The subpackages answer one question each: ``descriptive`` (Table 1, prevalence,
+co-occurrence, volumes), ``reliability`` (inter-rater agreement), ``diagnostic`` (model
+performance), ``acquisition`` (scanner and kernel mix, effects, heterogeneity across strata),
+``resampling`` (the one bootstrap engine) and ``coverage`` (Monte Carlo coverage of every
+interval).
 """
 
 from hemstats.errors import InputError, JoinError, OneClassError
-from hemstats.stats.acquisition.heterogeneity import performance_by_stratum
+from hemstats.stats._core.intervals import newcombe_difference, proportion_ci
+from hemstats.stats.acquisition.heterogeneity import heterogeneity
 from hemstats.stats.acquisition.mix import acquisition_distribution, acquisition_effects, acquisition_mix
-from hemstats.stats.coverage.agreement import cluster_coverage
+from hemstats.stats.coverage.agreement import cluster_coverage, kappa_coverage
 from hemstats.stats.coverage.diagnostic import auc_ci_coverage, clustered_auc_coverage, operating_point_coverage
 from hemstats.stats.coverage.heterogeneity import heterogeneity_type1_error
+from hemstats.stats.coverage.proportion import clustered_proportion_coverage, proportion_coverage
 from hemstats.stats.descriptive.cooccurrence import combinations, cooccurrence
-from hemstats.stats.descriptive.prevalence import (
-    clustered_proportion_coverage,
-    compare_prevalence,
-    newcombe_difference,
-    prevalence,
-    proportion_ci,
-    proportion_coverage,
-)
+from hemstats.stats.descriptive.prevalence import compare_prevalence, prevalence
 from hemstats.stats.descriptive.table1 import Table1, table1
 from hemstats.stats.descriptive.volumes import lesion_volumes
 from hemstats.stats.diagnostic.auc import auc, average_precision, compare_auc
@@ -40,7 +41,6 @@ from hemstats.stats.reliability.agreement import (
     pabak,
     reader_vs_reference,
 )
-from hemstats.stats.reliability.kappa import kappa_coverage
 from hemstats.stats.resampling.engine import BootstrapDistribution, bootstrap_ci
 
 __all__ = [
@@ -88,7 +88,7 @@ __all__ = [
     "acquisition_mix",
     "acquisition_distribution",
     "acquisition_effects",
-    "performance_by_stratum",
+    "heterogeneity",
     "heterogeneity_type1_error",
     # errors
     "InputError",

@@ -594,5 +594,3 @@ def _heterogeneity_rows(base: dict, y_all: np.ndarray, s_all: np.ndarray, st_all
     return rows
 
 
-# TEMPORARY, until hemstats/stats/__init__.py (the lead's) imports heterogeneity: keeps the shared tree importable.
-performance_by_stratum = heterogeneity
