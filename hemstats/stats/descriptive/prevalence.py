@@ -41,10 +41,6 @@ from hemstats.stats._core.intervals import (
 from hemstats.stats._core.options import check_bootstrap_method, check_n_resamples
 from hemstats.stats._core.resolve import resolve
 from hemstats.stats._core.types import CONFIDENCE_LEVEL, N_RESAMPLES, BootstrapMethod, By, Findings, Seed, Unit
-
-# Until hemstats/stats/__init__.py imports them from their own modules (_core.intervals,
-# coverage.proportion), the public face finds these here.
-from hemstats.stats.coverage.proportion import clustered_proportion_coverage, proportion_coverage  # noqa: F401
 from hemstats.stats.descriptive._prevalence_input import (
     Units,
     as_list,
