@@ -74,11 +74,11 @@ REFERENCE_CHECKS: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("Acquisition", "acquisition_effects (logistic model)",
      'R glm(family = binomial) with sandwich::vcovCL(cluster = ~patient_id, type = "HC0")', "1e-6 absolute",
      "tests/reference/scanner.R", "tests/stats/test_scanner.py"),
-    ("Acquisition", "auc (by=stratum, cluster=None; and the heterogeneity tests across strata)",
+    ("Acquisition", "auc (by=stratum, cluster=None), heterogeneity (cluster=None)",
      'R pROC::ci.auc(method = "delong") per stratum; inverse-variance heterogeneity Q; '
      "glm interaction likelihood-ratio test", "1e-6 absolute",
      "tests/reference/scanner.R", "tests/stats/test_scanner.py"),
-    ("Acquisition", "auc (by=stratum, clustered by patient, the default; and the clustered heterogeneity tests)",
+    ("Acquisition", "auc (by=stratum), heterogeneity (clustered by patient, the default)",
      "Obuchowski's clustered DeLong variance written out in R (equals pROC::var with one row per patient); "
      'anova(geepack::geeglm(correct ~ factor(y) * stratum, id = patient, corstr = "independence"))',
      "1e-9 (variance), 1e-6 (Wald statistic)", "tests/reference/heterogeneity.R",
