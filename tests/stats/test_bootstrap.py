@@ -352,14 +352,14 @@ def test_the_distribution_keeps_the_design_for_the_method_code():
     assert mean.ci().method[0] == "bootstrap-percentile" and mean.ci().metric[0] == "<lambda>"
 
 
-def test_transitional_spellings_still_work():  # removed once no caller is left (issue 12)
+def test_old_spellings_are_gone():
     y, s = _data(n=60)
-    new = bootstrap_ci(y, s, bootstrap_method="basic", n_resamples=50, rng=0)
-    pd.testing.assert_frame_equal(bootstrap_ci("auc", y, s, method="basic", n_resamples=50, rng=0), new)  # type: ignore[arg-type]
-    a = bootstrap_distribution("auc", y, s, n_resamples=50, rng=0)  # type: ignore[arg-type]
-    np.testing.assert_array_equal(a.distribution, bootstrap_distribution(y, s, n_resamples=50, rng=0).distribution)
-    pd.testing.assert_frame_equal(a.ci(method="basic"), a.ci(bootstrap_method="basic"))
-    assert interval_from_distribution(70.0, np.arange(101), method="basic", confidence_level=0.5) == (65.0, 115.0)
+    with pytest.raises(TypeError):
+        bootstrap_ci("auc", y, s)  # type: ignore[arg-type, call-arg]
+    with pytest.raises(TypeError):
+        bootstrap_ci(y, s, method="basic")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        interval_from_distribution(70.0, np.arange(101), method="basic")  # type: ignore[call-arg]
 
 
 # -- Monte Carlo coverage of the intervals (hemstats.stats.coverage.diagnostic) --------------------

@@ -235,14 +235,3 @@ def warn_if_slow(n_resamples: int, n_rows: int, n_models: int) -> None:
            f"{8 * n_resamples * n_models / 2**20:.0f} MiB)")
     _log.warning(msg)
     warnings.warn(msg, UserWarning, stacklevel=4)
-
-
-# Old private names, kept while other modules switch to the public ones (removed at the end of the session).
-_check_y = check_y
-_check_scores = check_scores
-_check_scores_numeric = check_scores_numeric
-_check_confidence_level = check_confidence_level
-_check_method = check_bootstrap_method
-_check_rng = check_rng
-_warn_if_slow = warn_if_slow
-_CHUNK_CELLS = CHUNK_CELLS

@@ -48,14 +48,8 @@ CI_COLUMNS: tuple[str, ...] = (
 # --------------------------------------------------------------------------------------------
 # the distribution and its intervals
 # --------------------------------------------------------------------------------------------
-def _bootstrap_method(bootstrap_method: Any, method: Any) -> BootstrapMethod:
-    """``bootstrap_method``, or the transitional keyword ``method`` (same values) when given instead."""
-    if method is not None:
-        if bootstrap_method is not None and bootstrap_method != method:
-            raise InputError(f"bootstrap_method={bootstrap_method!r} and method={method!r} disagree; "
-                             "give bootstrap_method only")
-        return cast(BootstrapMethod, check_bootstrap_method(method, "method"))
-    return cast(BootstrapMethod, check_bootstrap_method("percentile" if bootstrap_method is None else bootstrap_method))
+def _bootstrap_method(bootstrap_method: Any) -> BootstrapMethod:
+    return cast(BootstrapMethod, check_bootstrap_method(bootstrap_method))
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,10 +108,9 @@ class BootstrapDistribution:
     def ci(
         self,
         *,
-        bootstrap_method: BootstrapMethod | None = None,
+        bootstrap_method: BootstrapMethod = "percentile",
         confidence_level: float = CONFIDENCE_LEVEL,
         bounds: tuple[float, float] | None = None,
-        method: BootstrapMethod | None = None,
     ) -> pd.DataFrame:
         """The interval of every model, one row each, with the columns :data:`CI_COLUMNS`.
 
@@ -135,8 +128,6 @@ class BootstrapDistribution:
             [0, 1] for the AUC, when it has one): a ``basic`` interval ``2 * estimate -
             quantile`` can leave it (an AUC basic interval 0.94 to 1.02); the ``reason`` then
             says it was clipped.
-        method : {"percentile", "basic", "bca"}, optional
-            Transitional spelling of ``bootstrap_method`` (to be removed).
 
         Returns
         -------
@@ -145,7 +136,7 @@ class BootstrapDistribution:
             (:meth:`method_code`); with clusters, one cluster gives NaN and a reason, fewer
             than :data:`MIN_CLUSTERS` a warning in ``reason``.
         """
-        chosen = _bootstrap_method(bootstrap_method, method)
+        chosen = _bootstrap_method(bootstrap_method)
         confidence_level = check_confidence_level(confidence_level)
         bounds = self.info.get("bounds") if bounds is None else bounds
         cluster_note = check_cluster_count(self.n_clusters, bool(self.info.get("clustered")))
@@ -196,10 +187,9 @@ def interval_from_distribution(
     estimate: float,
     distribution: np.ndarray,
     *,
-    bootstrap_method: BootstrapMethod | None = None,
+    bootstrap_method: BootstrapMethod = "percentile",
     confidence_level: float = CONFIDENCE_LEVEL,
     jackknife: np.ndarray | None = None,
-    method: BootstrapMethod | None = None,
 ) -> tuple[float, float]:
     """Percentile, basic or BCa interval from bootstrap replicates, as scipy.stats.bootstrap.
 
@@ -217,8 +207,6 @@ def interval_from_distribution(
     confidence_level : float, default 0.95
     jackknife : array, optional
         Leave-one-unit-out values; needed by ``bca``.
-    method : {"percentile", "basic", "bca"}, optional
-        Transitional spelling of ``bootstrap_method`` (to be removed).
 
     Returns
     -------
@@ -233,7 +221,7 @@ def interval_from_distribution(
     >>> interval_from_distribution(70.0, np.arange(101), bootstrap_method="basic", confidence_level=0.5)
     (65.0, 115.0)
     """
-    chosen = _bootstrap_method(bootstrap_method, method)
+    chosen = _bootstrap_method(bootstrap_method)
     confidence_level = check_confidence_level(confidence_level)
     dist = np.asarray(distribution, dtype=np.float64)
     if dist.size == 0:

@@ -74,7 +74,6 @@ from hemstats.stats._core.types import CONFIDENCE_LEVEL, N_RESAMPLES, BootstrapM
 from hemstats.stats.resampling.distribution import (
     CI_COLUMNS,
     BootstrapDistribution,
-    _bootstrap_method,
     interval_from_distribution,
 )
 from hemstats.stats.resampling.statistics import (
@@ -338,7 +337,7 @@ def _statistic_name(stat: Any) -> str:
 def bootstrap_distribution(
     y: Sequence[int] | np.ndarray,
     score: Any,
-    *legacy: Any,
+    *,
     statistic: str | Statistic = "auc",
     model: Sequence[str] | str | None = None,
     cluster: Sequence[Any] | np.ndarray | None = None,
@@ -354,9 +353,6 @@ def bootstrap_distribution(
     leave-one-unit-out values BCa needs.  :meth:`BootstrapDistribution.ci` gives the
     intervals, :meth:`BootstrapDistribution.difference` the paired difference of two models.
 
-    The old order ``bootstrap_distribution(statistic, y, score)`` is accepted while the
-    callers move to ``statistic=`` (transitional, to be removed).
-
     Examples
     --------
     >>> import numpy as np
@@ -367,10 +363,6 @@ def bootstrap_distribution(
     >>> dist.ci(confidence_level=0.9)[["model", "metric", "method"]].to_dict("records")
     [{'model': 'score', 'metric': 'auc', 'method': 'stratified-bootstrap-percentile'}]
     """
-    if legacy:  # transitional: bootstrap_distribution(statistic, y, score)
-        if len(legacy) > 1:
-            raise TypeError(f"bootstrap_distribution takes 2 positional arguments (y, score), got {2 + len(legacy)}")
-        statistic, y, score = y, score, legacy[0]  # type: ignore[assignment]
     stat = _resolve_statistic(statistic)
     y_arr = check_y(y, "y")
     scores, names = check_scores(score, len(y_arr), "score")
@@ -410,7 +402,7 @@ def bootstrap_distribution(
 def bootstrap_ci(
     y: Sequence[int] | np.ndarray,
     score: Any,
-    *legacy: Any,
+    *,
     statistic: str | Statistic = "auc",
     model: Sequence[str] | str | None = None,
     cluster: Sequence[Any] | np.ndarray | None = None,
@@ -420,7 +412,6 @@ def bootstrap_ci(
     confidence_level: float = CONFIDENCE_LEVEL,
     rng: Seed = None,
     chunk_size: int | None = None,
-    method: BootstrapMethod | None = None,
 ) -> pd.DataFrame:
     """Bootstrap confidence interval of a statistic of ``(y, score)``, for paired models.
 
@@ -452,9 +443,6 @@ def bootstrap_ci(
     chunk_size : int, optional
         Resamples evaluated at once (default: about 1 million weights per chunk); the
         result does not depend on it.
-    method : {"percentile", "basic", "bca"}, optional
-        Transitional spelling of ``bootstrap_method`` (to be removed, as the old positional
-        order ``bootstrap_ci(statistic, y, score)``).
 
     Returns
     -------
@@ -495,12 +483,6 @@ def bootstrap_ci(
     >>> bool((res.ci_low < res.estimate).all() and (res.estimate < res.ci_high).all())
     True
     """
-    if legacy:  # transitional: bootstrap_ci(statistic, y, score)
-        if len(legacy) > 1:
-            raise TypeError(f"bootstrap_ci takes 2 positional arguments (y, score), got {2 + len(legacy)}")
-        statistic, y, score = y, score, legacy[0]  # type: ignore[assignment]
-    if method is not None:  # transitional spelling
-        bootstrap_method = _bootstrap_method(None, method)
     check_bootstrap_options(n_resamples=n_resamples, confidence_level=confidence_level,
                             bootstrap_method=bootstrap_method, rng=rng)
     stat = _resolve_statistic(statistic)
@@ -516,14 +498,3 @@ def bootstrap_ci(
     )
     return result_frame(dist.ci(bootstrap_method=bootstrap_method, confidence_level=confidence_level),
                         extra=("model",))
-
-
-# Old private names, kept while other modules switch to the public ones (removed at the end of the session).
-_Design = Design
-_design = make_design
-_chunk = chunk_rows
-_replicates = replicates
-_check_y = check_y
-_check_scores = check_scores
-_check_confidence_level = check_confidence_level
-_warn_if_slow = warn_if_slow

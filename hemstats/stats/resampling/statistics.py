@@ -207,7 +207,3 @@ def weighted_average_precision(y: np.ndarray, score: np.ndarray, weights: np.nda
     y, score = np.asarray(y), np.asarray(score, dtype=np.float64)
     w = np.ones((1, len(y))) if weights is None else np.atleast_2d(weights)
     return average_precision_statistic(y, score, w)
-
-
-# Old private name, kept while other modules switch to the public one (removed at the end of the session).
-_CodedStatistic = CodedStatistic
