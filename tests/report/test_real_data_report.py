@@ -85,8 +85,8 @@ def test_prevalence_and_agreement_use_the_real_labels(real_report):
     prev = _csv(real_report, "prevalence_by_dataset")
     anyich = prev[prev["finding"] == "any"].set_index("dataset")
     assert set(anyich.index) == {"demo", "cq500", "kaggle_head_ct"}
-    assert (anyich.loc["cq500", "positives"], anyich.loc["cq500", "n"]) == (205, 491)  # majority of three readers
-    assert (anyich.loc["kaggle_head_ct", "positives"], anyich.loc["kaggle_head_ct", "n"]) == (100, 200)
+    assert (anyich.loc["cq500", "n_positive"], anyich.loc["cq500", "n"]) == (205, 491)  # majority of three readers
+    assert (anyich.loc["kaggle_head_ct", "n_positive"], anyich.loc["kaggle_head_ct", "n"]) == (100, 200)
     agree = _csv(real_report, "agreement")
     assert "cq500" in set(agree["dataset"]) and "kaggle_head_ct" not in set(agree["dataset"])  # no readers
 
