@@ -247,3 +247,14 @@ def test_byte_identical_across_processes(tmp_path):
         subprocess.run([sys.executable, "-c", code, str(tmp_path / seed / "fig")], check=True, env=env)
     for fmt in FIGURE_FORMATS:
         assert (tmp_path / "1" / f"fig.{fmt}").read_bytes() == (tmp_path / "2" / f"fig.{fmt}").read_bytes(), fmt
+
+
+@pytest.mark.parametrize("module", ["descriptive", "reliability", "diagnostic", "acquisition", "style", "export"])
+def test_the_plots_package_exports_every_figure_and_helper(module):
+    import importlib
+
+    import hemstats.plots as plots
+
+    names = importlib.import_module(f"hemstats.plots.{module}").__all__
+    missing = [n for n in names if n not in plots.__all__ or not hasattr(plots, n)]
+    assert not missing, f"hemstats.plots does not export {missing} of hemstats.plots.{module}"
