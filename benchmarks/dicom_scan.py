@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                 if cache == "cold":
                     evict(paths)
                 scan, times[reader], cpus[reader] = timed(
-                    lambda: scan_dicom(root, max_workers=args.workers, progress=False, salt=SALT, reader=reader)
+                    lambda reader=reader: scan_dicom(root, max_workers=args.workers, progress=False, salt=SALT, reader=reader)
                 )
                 assert len(scan.failures) == 0 and int(scan.series["n_instances"].sum()) == n
                 tables[reader] = scan.series

@@ -58,7 +58,8 @@ from typing import Any, Literal
 import pandas as pd
 
 from hemstats.errors import DataFormatError, HemstatsError
-from hemstats.io.dicom_read import HEADER_TAGS, ChunkResult, _scan_chunk, _tags, instance_row, not_regular, parse_age
+from hemstats.io.dicom_header import header_tags
+from hemstats.io.dicom_read import HEADER_TAGS, ChunkResult, _scan_chunk, instance_row, not_regular, parse_age
 from hemstats.privacy import project_salt
 
 __all__ = [
@@ -470,7 +471,7 @@ def scan_dicom(
     import pydicom  # noqa: F401 - imported once here, inherited by forked worker processes
     from tqdm.auto import tqdm
 
-    _tags()
+    header_tags()
     files, skipped, base = _files_from(root, pattern)
     workers = max_workers or os.cpu_count() or 1
     if chunk_size is None:

@@ -56,7 +56,7 @@ Findings: TypeAlias = str | Sequence[str] | None
 #: Grouping column(s) of a result; None means no subgroup.
 By: TypeAlias = str | Sequence[str] | None
 #: Randomness, as scipy takes it.
-Seed: TypeAlias = None | int | np.random.Generator
+Seed: TypeAlias = int | np.random.Generator | None
 
 LEVELS: tuple[str, ...] = ("study", "slice")
 UNITS: tuple[str, ...] = ("study", "patient", "slice")
