@@ -179,3 +179,17 @@ def test_tables_that_do_not_join_and_unknown_model():
         auc(preds)
     with pytest.raises(OneClassError):
         delong(np.ones(N, dtype=int), S)
+
+
+def test_messages_carry_no_identifier():
+    # row labels and counts, never a study or patient id, in the messages
+    from hemstats.datasets import demo
+
+    cohort = demo.load(n_studies=40, seed=1)
+    predictions = cohort.predictions.copy()
+    predictions.loc[predictions.index[3], "score"] = float("nan")
+    with pytest.raises(HemstatsError) as err:
+        auc(predictions, labels=cohort.labels, studies=cohort.studies)
+    assert "predictions.score" in str(err.value)
+    for ident in (*cohort.studies["study_id"].astype(str), *cohort.studies["patient_id"].astype(str)):
+        assert ident not in str(err.value)

@@ -151,10 +151,10 @@ def test_one_class_group_is_nan_with_reason_and_arrays_are_not_a_cohort():
         delong(np.zeros(5), np.arange(5.0))
 
 
-def test_nan_score_in_table_names_the_study():
+def test_nan_score_in_table_names_the_row_not_the_study():
     preds, labels, _ = _toy_tables()
     preds.loc[3, "score"] = np.nan
-    with pytest.raises(InputError, match="study_id 's3'.*model 'm1'"):
+    with pytest.raises(InputError, match="first: row 3 .*model 'm1'"):
         auc(preds, labels=labels)
 
 

@@ -195,8 +195,8 @@ def _join(
     if bad.any():
         row = pred.iloc[int(np.flatnonzero(bad)[0])]
         raise InputError(
-            f"predictions.score: {int(bad.sum())} scores are missing, NaN or infinite; first: dataset "
-            f"{row['dataset']!r}, study_id {row['study_id']!r}, finding {row['finding']!r}, model {row['model']!r}"
+            f"predictions.score: {int(bad.sum())} scores are missing, NaN or infinite; first: row {row.name!r} "
+            f"(dataset {row['dataset']!r}, finding {row['finding']!r}, model {row['model']!r})"
         )
     ref, undecided = reference_and_undecided(labels, reference)
     auto = cluster == "auto"
@@ -235,8 +235,8 @@ def _join(
         st = studies[["dataset", "study_id", *extra]].astype({"dataset": object, "study_id": object})
         merged = merged.merge(st, on=["dataset", "study_id"], how="left", validate="many_to_one")
     if cluster is not None and not auto and merged[cluster].isna().any():
-        first = merged.loc[merged[cluster].isna(), "study_id"].iloc[0]
-        raise InputError(f"{where}: cluster column {cluster!r} is missing for study_id {first!r}; cannot cluster")
+        n_missing = int(merged[cluster].isna().sum())
+        raise InputError(f"{where}: cluster column {cluster!r} is missing for {n_missing} predictions; cannot cluster")
     if auto and cluster is not None:  # by patient (a study without patient_id is its own cluster)
         ids = merged[cluster].astype(object)
         ids = ids.where(ids.notna(), "study:" + merged["study_id"].astype(str))
