@@ -442,3 +442,15 @@ def test_holm_equals_statsmodels():
         p = rng.random(n) ** 3
         p[: n // 3] = p[0]  # ties
         np.testing.assert_allclose(_holm(p), multipletests(p, method="holm")[1], rtol=1e-12)
+
+
+def test_cramer_interval_matches_base_r():
+    # reference: tests/reference/cramers_v.R (base R pchisq(ncp=) inverted with uniroot)
+    import json
+    from pathlib import Path
+
+    cases = json.loads((Path(__file__).parents[1] / "reference" / "cramers_v.json").read_text())
+    for c in cases:
+        low, high = cramers_v_interval(c["chi2"], int(c["n"]), int(c["k"]), c["df"], c["confidence_level"])
+        assert low == pytest.approx(c["ci_low"], abs=1e-7)
+        assert high == pytest.approx(c["ci_high"], abs=1e-7)
