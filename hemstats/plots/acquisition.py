@@ -40,7 +40,7 @@ def stratum_forest(
     result: pd.DataFrame,
     *,
     ax: Axes | None = None,
-    finding: str | None = None,
+    findings: str | None = None,
     dataset: str | None = None,
     method: str | None = None,
 ) -> Axes:
@@ -57,8 +57,8 @@ def stratum_forest(
         The table of :func:`hemstats.stats.heterogeneity` (strata in ``subgroup_value``).
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure when None.
-    finding, dataset : str, optional
-        Which finding / dataset to draw; required when the table holds several.
+    findings, dataset : str, optional
+        Which finding (one code) / dataset to draw; required when the table holds several.
     method : str, optional
         Which AUC rows to draw (``clustered-delong``, ``delong``,
         ``stratified-cluster-bootstrap-percentile``, ...); default ``clustered-delong`` when the
@@ -82,12 +82,12 @@ def stratum_forest(
     _need_rows(result, ("dataset", "finding", "model", "subgroup", "subgroup_value", "kind", "metric", "method",
                         "estimate", "ci_low", "ci_high", "p_value"), "stratum_forest")
     tab = result
-    for col, value in (("finding", finding), ("dataset", dataset)):
+    for col, option, value in (("finding", "findings", findings), ("dataset", "dataset", dataset)):
         if value is not None:
             tab = tab[tab[col].astype(object) == value]
         present = pd.unique(tab[col].astype(object))
         if len(present) > 1:
-            raise HemstatsError(f"stratum_forest: the table holds several {col}s {list(present)}; pass {col}=")
+            raise HemstatsError(f"stratum_forest: the table holds several {col}s {list(present)}; pass {option}=")
     auc_rows = tab[(tab["kind"] == "stratum") & (tab["metric"] == "auc")]
     if method is None:
         present = list(pd.unique(auc_rows["method"].dropna().astype(str)))
