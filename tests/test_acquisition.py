@@ -214,8 +214,8 @@ def test_real_dicom_headers(shared_data):
 
 
 def test_physical_ranges_table_is_one_consistent_table() -> None:
-    from hemstats.acquisition import PHYSICAL_RANGES, out_of_range
     from hemstats.io.dicom import INSTANCE_COLUMNS
+    from hemstats.plausibility import PHYSICAL_RANGES, out_of_range
 
     assert set(PHYSICAL_RANGES) <= set(INSTANCE_COLUMNS)  # every range is applied by the DICOM scan
     for column, (low, high, unit) in PHYSICAL_RANGES.items():

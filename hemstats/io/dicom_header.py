@@ -20,7 +20,7 @@ import math
 import re
 from typing import Any
 
-from hemstats.acquisition import out_of_range
+from hemstats.plausibility import out_of_range
 from hemstats.privacy import pseudonym
 
 __all__ = ["HEADER_TAGS", "Note", "ReadFailure", "header_row", "header_tags", "header_values", "parse_age"]

@@ -39,9 +39,9 @@ from typing import Literal, overload
 import numpy as np
 import pandas as pd
 
-from hemstats.acquisition import PHYSICAL_RANGES
 from hemstats.errors import DataFormatError, ManifestError, Problem
 from hemstats.io._paths import dataset_root, relative_errors
+from hemstats.plausibility import PHYSICAL_RANGES
 
 __all__ = [
     "TRUE_WORDS",

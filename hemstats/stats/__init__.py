@@ -16,8 +16,9 @@ interval).
 
 from hemstats.errors import InputError, JoinError, OneClassError
 from hemstats.stats._core.intervals import newcombe_difference, proportion_ci
+from hemstats.stats.acquisition.effects import acquisition_effects
 from hemstats.stats.acquisition.heterogeneity import heterogeneity
-from hemstats.stats.acquisition.mix import acquisition_distribution, acquisition_effects, acquisition_mix
+from hemstats.stats.acquisition.mix import acquisition_distribution, acquisition_mix
 from hemstats.stats.coverage.agreement import cluster_coverage, kappa_coverage
 from hemstats.stats.coverage.diagnostic import auc_ci_coverage, clustered_auc_coverage, operating_point_coverage
 from hemstats.stats.coverage.heterogeneity import heterogeneity_type1_error

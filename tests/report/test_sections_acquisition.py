@@ -14,12 +14,11 @@ from hemstats.cohort import Cohort
 from hemstats.datasets import demo
 from hemstats.report.sections import Settings
 from hemstats.report.sections import acquisition as tables
+from hemstats.stats.acquisition.effects import EFFECT_COLUMNS, acquisition_effects
 from hemstats.stats.acquisition.heterogeneity import HETEROGENEITY_COLUMNS, heterogeneity
 from hemstats.stats.acquisition.mix import (
     DISTRIBUTION_COLUMNS,
-    EFFECT_COLUMNS,
     MIX_COLUMNS,
-    acquisition_effects,
     acquisition_mix,
 )
 

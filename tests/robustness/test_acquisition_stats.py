@@ -15,8 +15,9 @@ import pytest
 
 from hemstats.datasets import demo
 from hemstats.errors import HemstatsError
+from hemstats.stats.acquisition.effects import acquisition_effects
 from hemstats.stats.acquisition.heterogeneity import heterogeneity
-from hemstats.stats.acquisition.mix import acquisition_distribution, acquisition_effects, acquisition_mix
+from hemstats.stats.acquisition.mix import acquisition_distribution, acquisition_mix
 
 
 @pytest.fixture(scope="module")

@@ -317,7 +317,7 @@ def test_duplicated_predictions_or_labels_are_errors_naming_the_rows():
 
 
 def test_two_sided_p_in_the_far_tail_matches_R():
-    from hemstats.stats.diagnostic._data import holm
+    from hemstats.stats._core.multiplicity import holm
     from hemstats.stats.diagnostic.auc import _two_sided_p
 
     ref = REF["tail_p"]  # R: 2 * pnorm(-z); log(2) + pnorm(-z, log.p = TRUE)

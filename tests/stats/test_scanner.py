@@ -43,6 +43,7 @@ def reference_frame() -> pd.DataFrame:
     return out
 
 
+from hemstats.stats.acquisition.effects import EFFECT_COLUMNS, acquisition_effects, cramers_v_interval  # noqa: E402
 from hemstats.stats.acquisition.heterogeneity import (  # noqa: E402
     HETEROGENEITY_COLUMNS,
     auc_heterogeneity,
@@ -51,12 +52,9 @@ from hemstats.stats.acquisition.heterogeneity import (  # noqa: E402
 )
 from hemstats.stats.acquisition.mix import (  # noqa: E402
     DISTRIBUTION_COLUMNS,
-    EFFECT_COLUMNS,
     MIX_COLUMNS,
     acquisition_distribution,
-    acquisition_effects,
     acquisition_mix,
-    cramers_v_interval,
 )
 from hemstats.stats.diagnostic.auc import delong  # noqa: E402
 
@@ -435,13 +433,18 @@ def test_no_effect_rejection_rate_demo_cohorts():
 def test_holm_equals_statsmodels():
     from statsmodels.stats.multitest import multipletests
 
-    from hemstats.stats.acquisition.mix import _holm
+    from hemstats.stats._core.multiplicity import holm
 
     rng = np.random.default_rng(4)
     for n in (1, 2, 7, 40):
         p = rng.random(n) ** 3
         p[: n // 3] = p[0]  # ties
-        np.testing.assert_allclose(_holm(p), multipletests(p, method="holm")[1], rtol=1e-12)
+        frame = pd.DataFrame({"family": np.repeat(["a", "b"], n), "p_value": np.r_[p, p / 2]})
+        frame.loc[0, "p_value"] = np.nan  # missing p-values stay missing and do not count
+        got = holm(frame, ["family"])
+        assert np.isnan(got[0])
+        np.testing.assert_allclose(got[1:n], multipletests(p[1:], method="holm")[1], rtol=1e-12)
+        np.testing.assert_allclose(got[n:], multipletests(p / 2, method="holm")[1], rtol=1e-12)
 
 
 def test_cramer_interval_matches_base_r():

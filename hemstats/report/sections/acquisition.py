@@ -23,8 +23,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import hemstats.acquisition as acq
+from hemstats.stats.acquisition.effects import acquisition_effects
 from hemstats.stats.acquisition.heterogeneity import heterogeneity
-from hemstats.stats.acquisition.mix import acquisition_distribution, acquisition_effects, acquisition_mix
+from hemstats.stats.acquisition.mix import acquisition_distribution, acquisition_mix
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -35,6 +35,7 @@ from scipy.special import ndtri
 from hemstats.errors import InputError, JoinError
 from hemstats.findings import FINDINGS
 from hemstats.stats._core.columns import SUBGROUP_SEPARATOR, result_columns, result_frame, subgroup_name
+from hemstats.stats._core.multiplicity import holm
 from hemstats.stats._core.options import check_bootstrap_options
 from hemstats.stats._core.resolve import resolve
 from hemstats.stats._core.types import CONFIDENCE_LEVEL, LEVELS, N_RESAMPLES, BootstrapMethod, By, Findings, Level, Seed
@@ -45,7 +46,8 @@ from hemstats.stats.acquisition.clustered import (
     min_class_clusters,
     stratum_auc_covariance,
 )
-from hemstats.stats.acquisition.mix import _join, harmonized, holm, names
+from hemstats.stats.acquisition.effects import _join
+from hemstats.stats.acquisition.mix import harmonized, names
 from hemstats.stats.diagnostic.auc import auc, delong, paired_scores
 from hemstats.stats.diagnostic.operating_points import threshold_metrics
 

@@ -42,7 +42,6 @@ __all__ = [
     "check_duplicates",
     "findings_list",
     "groups",
-    "holm",
     "model_arrays",
     "paired_scores",
     "prepare",
@@ -374,28 +373,3 @@ def reason_join(*parts: Any) -> str | None:
     """The non-empty parts joined by ``"; "`` (None when there is none)."""
     text = "; ".join(str(p) for p in parts if p is not None and p is not pd.NA and p == p and str(p))
     return text if text else None
-
-
-def holm(frame: pd.DataFrame, family: Sequence[str]) -> np.ndarray:
-    """Holm-adjusted ``p_value`` within each family (NaN p-values stay NaN and do not count).
-
-    As ``statsmodels.stats.multitest.multipletests(method="holm")`` and R ``p.adjust``.
-    """
-    adjusted = np.full(len(frame), np.nan)
-    if frame.empty:
-        return adjusted
-    keys = frame[list(family)].astype(object).where(frame[list(family)].notna(), "\0")
-    for _, idx in keys.groupby(list(family), sort=False).groups.items():
-        pos = frame.index.get_indexer(idx)
-        p = frame["p_value"].to_numpy(dtype=float)[pos]
-        ok = np.isfinite(p)
-        if ok.any():
-            order = np.argsort(p[ok], kind="stable")
-            m = int(ok.sum())
-            stepped = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[ok][order]))
-            out = np.empty(m)
-            out[order] = stepped
-            vals = adjusted[pos]
-            vals[ok] = out
-            adjusted[pos] = vals
-    return adjusted

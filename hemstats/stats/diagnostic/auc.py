@@ -25,12 +25,12 @@ from scipy.stats import norm, rankdata
 
 from hemstats.errors import InputError, JoinError, OneClassError
 from hemstats.stats._core.columns import result_columns, result_frame
+from hemstats.stats._core.multiplicity import holm
 from hemstats.stats._core.options import check_bootstrap_options, method_code
 from hemstats.stats._core.types import CONFIDENCE_LEVEL, N_RESAMPLES, BootstrapMethod, By, Findings, Level, Seed
 from hemstats.stats.diagnostic._data import (
     GROUP_COLUMNS,
     groups,
-    holm,
     paired_scores,
     prepare,
     reason_join,

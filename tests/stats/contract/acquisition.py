@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from hemstats.stats.acquisition.effects import EFFECT_COLUMNS, acquisition_effects
 from hemstats.stats.acquisition.heterogeneity import HETEROGENEITY_COLUMNS, heterogeneity
 from hemstats.stats.acquisition.mix import (
     DISTRIBUTION_COLUMNS,
-    EFFECT_COLUMNS,
     MIX_COLUMNS,
     acquisition_distribution,
-    acquisition_effects,
     acquisition_mix,
 )
 from hemstats.stats.coverage.heterogeneity import TYPE1_COLUMNS, heterogeneity_type1_error
