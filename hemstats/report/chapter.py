@@ -18,9 +18,9 @@ finding,estimate
 any,0.30000000000000004
 sdh,0.3333333333333333
 >>> print(show_table(df, digits=3))
-finding estimate
-    any    0.300
-    sdh    0.333
+       Finding Estimate
+       Any ICH    0.300
+Subdural (SDH)    0.333
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import pandas as pd
 
 from hemstats.errors import ReportError
 from hemstats.report.context import ReportContext, current
-from hemstats.report.format import format_table, html_link, html_text
+from hemstats.report.format import column_header, format_table, html_link, html_text
 
 if TYPE_CHECKING:
     from hemstats.cohort import Cohort
@@ -145,18 +145,24 @@ def show_table(
     df: pd.DataFrame,
     *,
     caption: str | None = None,
-    digits: int = 2,
+    digits: int | None = None,
     percent: Iterable[str] = (),
     integers: Iterable[str] | None = None,
-    p_values: Iterable[str] = (),
+    p_values: Iterable[str] | None = None,
     links: Iterable[str] = (),
     code: Iterable[str] = (),
     combine_ci: bool = True,
     rename: Mapping[str, str] | None = None,
+    names: bool = True,
+    labels: bool = True,
     csv: str | None = None,
+    save: bool | pd.DataFrame = False,
     context: ReportContext | None = None,
 ) -> Html:
     """Display ``df`` as an HTML table, numbers formatted by :func:`~hemstats.report.format.format_table`.
+
+    Headers, finding and metric names and decimals come from :mod:`hemstats.report.display`
+    unless given here.
 
     Parameters
     ----------
@@ -164,16 +170,21 @@ def show_table(
         The result table (numbers as numbers).
     caption : str, optional
         Shown above the table.
-    digits, percent, integers, p_values, combine_ci
-        Passed to :func:`~hemstats.report.format.format_table`.
+    digits, percent, integers, p_values, combine_ci, names, labels
+        Passed to :func:`~hemstats.report.format.format_table` (default: the decimals of
+        each kind of number, display names as headers and for findings and metrics).
     links : iterable of str
         Columns whose ``http(s)://`` values become hyperlinks.
     code : iterable of str
         Columns shown in a monospace font, broken anywhere (hashes, identifiers).
     rename : mapping, optional
-        Display names of columns (after formatting).
+        Headers of your own, by column code (or by the formatted name, e.g.
+        ``"estimate (95% CI)"``), in place of the display names.
     csv : str, optional
-        Name given to :func:`save_table`: adds a link to the CSV under the table.
+        Name of the table's CSV (see :func:`save_table`): adds a link to it beside the table.
+    save : bool or pandas.DataFrame, default False
+        With ``csv``: also write the CSV, of ``df`` (True) or of the frame given (the full
+        result when ``df`` shows some of its columns), so one call saves and shows.
     context : ReportContext, optional
         Needed only with ``csv``; default :func:`~hemstats.report.context.current`.
 
@@ -181,24 +192,44 @@ def show_table(
     -------
     Html
         Displayed by Jupyter as the table; ``str()`` gives it as plain text.
+
+    Examples
+    --------
+    >>> res = pd.DataFrame({"finding": ["edh"], "n_positive": [3.0], "p_value": [0.01234]})
+    >>> print(show_table(res))
+           Finding Positive, n     p
+    Epidural (EDH)           3 0.012
     """
     if not isinstance(df, pd.DataFrame):
         raise ReportError(f"show_table: expected a pandas DataFrame, got {type(df).__name__}")
+    if save is not False and csv is None:
+        raise ReportError("show_table: save= needs csv=, the name of the CSV to write")
+    if isinstance(save, pd.DataFrame):
+        save_table(save, csv or "", context=context)
+    elif save is True:
+        save_table(df, csv or "", context=context)
+    elif save is not False:
+        raise ReportError(f"show_table: save must be True, False or a DataFrame, got {type(save).__name__}")
     shown = format_table(
-        df, digits=digits, percent=percent, integers=integers, p_values=p_values, combine_ci=combine_ci
-    ).reset_index(drop=True)
+        df, digits=digits, percent=percent, integers=integers, p_values=p_values, combine_ci=combine_ci,
+        names=False, labels=labels,
+    ).reset_index(drop=True)  # fmt: skip
     numeric = {
         c
         for c in shown.columns
         if (c in df.columns and pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]))
         or (c not in df.columns and str(c).startswith("estimate ("))
     }
-    if rename:
-        shown = shown.rename(columns=dict(rename))
-        numeric = {rename.get(c, c) for c in numeric}
-    link_cols = {(rename or {}).get(c, c) for c in links}
-    code_cols = {(rename or {}).get(c, c) for c in code}
-    header = "".join(f"<th>{html_text(c)}</th>" for c in shown.columns)
+    link_cols = {c for c in links}
+    code_cols = {c for c in code}
+    if names:
+        headers = [column_header(c, rename) for c in shown.columns]
+    else:
+        headers = [str((rename or {}).get(c, c)) for c in shown.columns]
+    num_th = ' class="hemstats-num"'
+    head = "".join(
+        f"<th{num_th if c in numeric else ''}>{html_text(h)}</th>" for c, h in zip(shown.columns, headers, strict=True)
+    )
     body = []
     for row in shown.itertuples(index=False):
         cells = []
@@ -210,13 +241,16 @@ def show_table(
     cap = f"<caption>{html_text(caption)}</caption>" if caption else ""
     parts = [
         '<div class="hemstats-table">',
-        f'<table class="table">{cap}<thead><tr>{header}</tr></thead><tbody>{"".join(body)}</tbody></table>',
+        f'<table class="table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>',
     ]
     if csv is not None:
         url = table_url(csv, context=context)
-        parts.append(f'<p class="hemstats-csv"><a href="{html_text(url)}">{html_text(csv)}.csv</a></p>')
+        parts.append(
+            f'<p class="hemstats-csv">CSV, full precision: <a href="{html_text(url)}">{html_text(csv)}.csv</a></p>'
+        )
     parts.append("</div>")
-    text = shown.to_string(index=False) if len(shown.columns) else "(no columns)"
+    plain = shown.set_axis(headers, axis=1)
+    text = plain.to_string(index=False) if len(plain.columns) else "(no columns)"
     if caption:
         text = f"{caption}\n{text}"
     return Html("".join(parts), text)

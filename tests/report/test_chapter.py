@@ -94,6 +94,7 @@ def test_show_table_rename_and_code_columns():
     df = pd.DataFrame({"sha": ["ab" * 32], "x": [1]})
     html = show_table(df, rename={"sha": "sha256"}, code=["sha"])._repr_html_()
     assert "<th>sha256</th>" in html
+    assert '<th class="hemstats-num">x</th>' in html  # number headers align with their cells
     assert 'class="hemstats-code">' + "ab" * 32 in html
 
 
@@ -122,3 +123,35 @@ def test_synthetic_banner(ctx):
     real = cohort.select("demo")
     object.__setattr__(real, "info", {"demo": {"synthetic": False}})
     assert synthetic_banner(real) is None
+
+
+def test_show_table_display_names_by_default(ctx):
+    df = pd.DataFrame(
+        {
+            "finding": ["sdh"],
+            "n_positive": [4.0],
+            "estimate": [0.4],
+            "ci_low": [0.2],
+            "ci_high": [0.6],
+            "confidence_level": [0.95],
+            "metric": ["sensitivity"],
+        }
+    )
+    html = show_table(df)._repr_html_()
+    assert "<th>Finding</th>" in html and "Positive, n</th>" in html and "Estimate (95% CI)</th>" in html
+    assert ">Subdural (SDH)<" in html and ">Sensitivity<" in html
+    assert "40.0% (20.0% to 60.0%)" in html and ">4<" in html
+    raw = show_table(df, names=False, labels=False)._repr_html_()
+    assert "<th>finding</th>" in raw and ">sdh<" in raw
+
+
+def test_show_table_saves_and_links_in_one_call(ctx):
+    full = pd.DataFrame({"finding": ["any"], "estimate": [1 / 3], "extra": [1.0]})
+    shown = show_table(full[["finding", "estimate"]], csv="one_call", save=full, context=ctx)
+    path = ctx.tables_dir / "one_call.csv"
+    assert path.read_text() == "finding,estimate,extra\nany,0.3333333333333333,1.0\n"  # the full frame, full precision
+    assert '<a href="tables/one_call.csv">one_call.csv</a>' in shown._repr_html_()
+    show_table(full, csv="one_call2", save=True, context=ctx)
+    assert (ctx.tables_dir / "one_call2.csv").is_file()
+    with pytest.raises(ReportError, match="save= needs csv="):
+        show_table(full, save=True, context=ctx)
