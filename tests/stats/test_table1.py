@@ -59,7 +59,9 @@ def test_matches_r(studies, ref, scenario, groupby):
     for variable, spec in r["variables"].items():
         # R: t.test(var.equal = FALSE) / oneway.test(var.equal = TRUE) / kruskal.test /
         #    chisq.test(correct = TRUE) / fisher.test, chosen by tableone's rule
-        first = _row(t, variable, "Overall", None if spec["kind"] == "continuous" else t[t.variable == variable].category.iloc[0])
+        first = _row(
+            t, variable, "Overall", None if spec["kind"] == "continuous" else t[t.variable == variable].category.iloc[0]
+        )
         assert first["test"] == spec["test"]
         assert first["p_value"] == pytest.approx(spec["p_value"], abs=TOL)
         # R: (mean_b - mean_a) / sqrt((var(a) + var(b)) / 2); sqrt(t(d) %*% MASS::ginv(S) %*% d)
@@ -267,14 +269,18 @@ def test_all_missing_variables_keep_their_rows(studies):
 @settings(max_examples=30, deadline=None)
 @given(
     data=st.lists(
-        st.tuples(st.sampled_from(["g1", "g2", "g3"]), st.sampled_from(["a", "b", "c", None]), st.floats(0, 100) | st.none()),
+        st.tuples(
+            st.sampled_from(["g1", "g2", "g3"]), st.sampled_from(["a", "b", "c", None]), st.floats(0, 100) | st.none()
+        ),
         min_size=4,
         max_size=60,
     )
 )
 def test_table1_counting_laws(data):
     df = pd.DataFrame(data, columns=["grp", "cat", "x"])
-    df = df.assign(dataset="d", study_id=[f"S{i}" for i in range(len(df))], patient_id=[f"P{i}" for i in range(len(df))])
+    df = df.assign(
+        dataset="d", study_id=[f"S{i}" for i in range(len(df))], patient_id=[f"P{i}" for i in range(len(df))]
+    )
     result = table1(df, by="grp", columns=["cat", "x"], categorical=["cat"])
     t = result.table
     cat = t[t.variable == "cat"]
@@ -316,7 +322,12 @@ def test_missing_row_per_variable_and_finding():
     labels = cohort.labels
     # 5 studies lack their consensus sdh label: a gap, never a 0
     gone = cohort.studies.study_id.iloc[:5].tolist()
-    drop = (labels.finding == "sdh") & (labels.rater == "consensus") & (labels.level == "study") & labels.study_id.isin(gone)
+    drop = (
+        (labels.finding == "sdh")
+        & (labels.rater == "consensus")
+        & (labels.level == "study")
+        & labels.study_id.isin(gone)
+    )
     result = table1(cohort.studies, by="site", labels=labels[~drop], columns=["sex", "sdh", "iph"])
     f = result.formatted()
     sdh_rows = f.index[f.variable.str.startswith("sdh")][0]
@@ -367,3 +378,38 @@ def test_long_table_holds_the_same_numbers(studies):
 def test_bad_t_test_option(studies):
     with pytest.raises(HemstatsError, match=r"t_test must be 'welch' or 'student', got 'pooled'"):
         table1(studies, by="dataset", t_test="pooled")
+
+
+# -- issue 13: display options (no number changes) -------------------------------------------------
+def test_formatted_binary_findings_as_one_present_row():
+    from hemstats.datasets import demo
+
+    cohort = demo.load(n_studies=80)
+    result = table1(cohort, by="site", columns=["sex", "sdh", "iph"])
+    plain = result.formatted()
+    short = result.formatted(binary=True, names={"sdh": "Subdural (SDH)"})
+    sdh = short[short.variable == "Subdural (SDH), n (%)"]
+    assert sdh.category.tolist() == ["present"]
+    one = plain[(plain.category == "1")]
+    # the present row is the '1' row of the plain table, cell for cell
+    cells = [*result.groups, "Overall"]
+    assert sdh.iloc[0][cells].tolist() == one.iloc[0][cells].tolist()
+    # the test, p value and SMD move to the one row shown
+    first = plain.index[plain.variable == "sdh, n (%)"][0]
+    assert (
+        sdh.iloc[0][["P-Value", "Test", "SMD", "Missing"]].tolist()
+        == plain.loc[first, ["P-Value", "Test", "SMD", "Missing"]].tolist()
+    )
+    # sex (F/M) keeps both levels; the 0 rows are gone
+    assert (short.category == "0").sum() == 0 and (plain.category == "0").sum() == 2
+    assert len(short[short.variable.str.startswith("sex")]) == 1 and "F" in short.category.tolist()
+    assert result.table.equals(table1(cohort, by="site", columns=["sex", "sdh", "iph"]).table)  # numbers untouched
+
+
+def test_formatted_smd_digits():
+    from hemstats.datasets import demo
+
+    result = table1(demo.load(n_studies=80), by="any", columns=["age_years"])
+    smd = result.table.query("variable == 'age_years' and group == 'Overall'").smd.iloc[0]
+    assert result.formatted(smd_digits=2).SMD.iloc[1] == f"{smd:.2f}"
+    assert result.formatted().SMD.iloc[1] == f"{smd:.3f}"

@@ -112,7 +112,16 @@ class Table1:
         return _long(self)
 
     # -- formatting -------------------------------------------------------------------------------
-    def formatted(self, *, digits: int = 1, p_digits: int = 3, ci: bool = True) -> pd.DataFrame:
+    def formatted(
+        self,
+        *,
+        digits: int = 1,
+        p_digits: int = 3,
+        ci: bool = True,
+        names: Mapping[str, str] | None = None,
+        binary: bool = False,
+        smd_digits: int = 3,
+    ) -> pd.DataFrame:
         """The display table: one row per variable (and category), text cells.
 
         Columns: ``variable``, ``category``, ``Missing`` (overall missing count, on the
@@ -122,24 +131,55 @@ class Table1:
         unlabelled studies are never hidden.  Continuous cells read ``mean (SD)`` or
         ``median [Q1, Q3]``; categorical cells ``n (%)`` and, with ``ci``, the Wilson
         interval of the percentage in brackets.
+
+        Parameters
+        ----------
+        digits : int, default 1
+            Decimals of means, SDs, quantiles and percentages.
+        p_digits : int, default 3
+            Decimals of p values.
+        ci : bool, default True
+            Show the Wilson interval of each percentage.
+        names : mapping, optional
+            Display names of the variables (``{"age_years": "Age, years"}``); others keep their name.
+        binary : bool, default False
+            Show a two-level variable coded 0/1 (a joined finding), False/True or no/yes as
+            one row, category ``present``, the level 1 (True, yes) only.
+        smd_digits : int, default 3
+            Decimals of the SMD.
+
+        Examples
+        --------
+        >>> from hemstats.datasets import demo
+        >>> t1 = table1(demo.load(n_studies=60), by="any", columns=["age_years", "sdh"])
+        >>> f = t1.formatted(names={"age_years": "Age, years", "sdh": "Subdural (SDH)"}, binary=True)
+        >>> f[["variable", "category"]].values.tolist()
+        [['n', ''], ['Age, years, mean (SD)', ''], ['', 'missing'], ['Subdural (SDH), n (%)', 'present']]
         """
         t = self.table
         groups = list(self.groups) + [OVERALL]
+        shown_name = dict(names or {})
+        present = _binary_levels(t) if binary else {}
         last_row_of = {v: i for i, v in zip(t.index, t["variable"])}
         rows: list[dict[str, str]] = []
         for (variable, category), block in t.groupby(["variable", "category"], sort=False, dropna=False):
+            if variable in present and category != present[variable]:
+                continue
             by_group = {g: r for g, r in zip(block["group"], block.to_dict("records"))}
             first = by_group[OVERALL]
             measure = first["measure"]
             is_first = not rows or rows[-1]["_variable"] != variable
+            label = shown_name.get(str(variable), str(variable))
             if measure == "count":
                 name, lev = "n", ""
             elif measure == "proportion":
-                name, lev = f"{variable}, n (%)", "" if category is None or pd.isna(category) else str(category)
+                name, lev = f"{label}, n (%)", "" if category is None or pd.isna(category) else str(category)
+                if variable in present:
+                    lev = "present"
             elif measure == "mean":
-                name, lev = f"{variable}, mean (SD)", ""
+                name, lev = f"{label}, mean (SD)", ""
             else:
-                name, lev = f"{variable}, median [Q1, Q3]", ""
+                name, lev = f"{label}, median [Q1, Q3]", ""
             row = {"_variable": variable, "variable": name if is_first else "", "category": lev}
             row["Missing"] = str(int(first["missing"])) if is_first and measure != "count" else ""
             for g in groups:
@@ -149,9 +189,9 @@ class Table1:
                 p = first["p_value"]
                 row["P-Value"] = _pformat(p, p_digits) if is_first else ""
                 row["Test"] = first["test"] if is_first else ""
-                row["SMD"] = "" if not is_first or pd.isna(first["smd"]) else f"{first['smd']:.3f}"
+                row["SMD"] = "" if not is_first or pd.isna(first["smd"]) else f"{first['smd']:.{smd_digits}f}"
             rows.append(row)
-            if block.index[-1] == last_row_of[variable] and measure != "count":
+            if (block.index[-1] == last_row_of[variable] or variable in present) and measure != "count":
                 gaps = t.loc[(t["variable"] == variable)].drop_duplicates("group").set_index("group")["missing"]
                 if gaps.any():  # a row that says how many lack the value, per group
                     extra = {"_variable": variable, "variable": "", "category": "missing", "Missing": ""}
@@ -227,10 +267,31 @@ def _cell(r: Mapping[str, Any], digits: int, ci: bool) -> str:
     return f"{r['estimate']:.{digits}f} [{r['q1']:.{digits}f}, {r['q3']:.{digits}f}]"
 
 
+#: Two-level codings shown as one ``present`` row by ``Table1.formatted(binary=True)``: levels -> the one shown.
+_BINARY: dict[frozenset[str], str] = {
+    frozenset({"0", "1"}): "1",
+    frozenset({"False", "True"}): "True",
+    frozenset({"false", "true"}): "true",
+    frozenset({"no", "yes"}): "yes",
+}
+
+
+def _binary_levels(t: pd.DataFrame) -> dict[str, str]:
+    """Variable -> its level shown as ``present``, for the categorical variables coded as two levels of :data:`_BINARY`."""
+    out: dict[str, str] = {}
+    cat = t[t["measure"] == "proportion"]
+    for variable, block in cat.groupby("variable", sort=False):
+        levels = frozenset(str(c) for c in block["category"].dropna().unique())
+        for coding, shown in _BINARY.items():
+            if shown in levels and levels <= coding:
+                out[str(variable)] = shown
+    return out
+
+
 def _pformat(p: float, digits: int) -> str:
     if pd.isna(p):
         return ""
-    return f"<{10 ** -digits:.{digits}f}" if p < 10**-digits else f"{p:.{digits}f}"
+    return f"<{10**-digits:.{digits}f}" if p < 10**-digits else f"{p:.{digits}f}"
 
 
 def _long(t1: Table1) -> pd.DataFrame:
