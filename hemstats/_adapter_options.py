@@ -32,13 +32,14 @@ import inspect
 import numbers
 import os
 import pathlib
+import re
 import sys
 import types
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["option_problems"]
+__all__ = ["option_problems", "AdapterOption", "adapter_options"]
 
 #: Parameters every adapter has that the manifest sets through other keys.
 _RESERVED = ("root", "name")
@@ -266,3 +267,154 @@ def option_problems(fn: Callable[..., Any], options: Mapping[str, Any]) -> list[
         else:
             found.extend(inner)
     return found
+
+
+class AdapterOption(NamedTuple):
+    """One manifest option of an adapter, as :func:`adapter_options` reads it from the code."""
+
+    name: str
+    type: str
+    default: str
+    help: str
+
+
+_ROLE = re.compile(r":[\w:]+:`~?([^`<]+?)(?:\s*<[^>]*>)?`")
+_DELEGATE = re.compile(r"^(?:As in|Passed to)\s+:\w+:`~?([\w.]+)`\.?$")
+
+
+def _plain(text: str) -> str:
+    """Docstring markup to plain text: roles and literals keep their text, spaces collapse."""
+    for python, yaml_word in (("None", "null"), ("True", "true"), ("False", "false")):
+        text = text.replace(f"``{python}``", yaml_word)  # the manifest is YAML
+    text = _ROLE.sub(r"\1", text).replace("``", "")
+    text = re.sub(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])", r"\1", text)  # *emphasis*
+    return " ".join(text.split())
+
+
+def _first_sentence(text: str) -> str:
+    head = re.split(r"(?<=[.!?])\s+(?=[A-Z(])", text, maxsplit=1)[0]
+    return head.strip()
+
+
+def _param_docs(fn: Callable[..., Any]) -> dict[str, str]:
+    """Parameter name -> its description in the numpydoc ``Parameters`` section of ``fn``."""
+    lines = (inspect.getdoc(fn) or "").splitlines()
+    out: dict[str, str] = {}
+    start = next(
+        (i + 2 for i, line in enumerate(lines[:-1]) if line.strip() == "Parameters" and set(lines[i + 1].strip()) == {"-"}),
+        None,
+    )
+    if start is None:
+        return out
+    names: list[str] = []
+    desc: list[str] = []
+
+    def flush() -> None:
+        for n in names:
+            out[n] = " ".join(desc)
+
+    for i in range(start, len(lines)):
+        line = lines[i]
+        if line and not line[0].isspace():
+            if i + 1 < len(lines) and lines[i + 1].strip() and set(lines[i + 1].strip()) == {"-"}:
+                break  # the next section
+            flush()
+            names = [n.strip().lstrip("*") for n in line.partition(":")[0].split(",") if n.strip()]
+            desc = []
+        elif line.strip():
+            desc.append(line.strip())
+    flush()
+    return out
+
+
+def _resolve(fn: Callable[..., Any], target: str) -> Callable[..., Any] | None:
+    """The function a docstring refers to: ``name`` in ``fn``'s module or a dotted ``module.name``."""
+    import importlib
+
+    module_name, _, attr = target.rpartition(".")
+    try:
+        module = importlib.import_module(module_name) if module_name else sys.modules[fn.__module__]
+    except (ImportError, KeyError):
+        return None
+    found = getattr(module, attr, None)
+    return found if callable(found) else None
+
+
+def _help(fn: Callable[..., Any], name: str, docs: Mapping[str, str]) -> str:
+    raw = docs.get(name, "")
+    delegate = _DELEGATE.match(raw.strip())
+    if delegate is not None:
+        target = _resolve(fn, delegate.group(1))
+        inner = _param_docs(target).get(name, "") if target is not None else ""
+        if inner:
+            raw = inner
+    return _first_sentence(_plain(raw))
+
+
+def _yaml_default(value: Any) -> str:
+    """A default as it would be written in the manifest (YAML flow style)."""
+    import yaml
+
+    if isinstance(value, (tuple, frozenset, set)):
+        value = list(value)
+    try:
+        text = yaml.safe_dump(value, default_flow_style=True, width=10_000)
+    except yaml.YAMLError:
+        return repr(value)
+    return text.removesuffix("\n").removesuffix("\n...").strip()
+
+
+def adapter_options(fn: Callable[..., Any]) -> list[AdapterOption]:
+    """The options a manifest may give an adapter, read from its ``load`` signature and docstring.
+
+    Parameters
+    ----------
+    fn : callable
+        An adapter's ``load(root, *, name, ...)``.
+
+    Returns
+    -------
+    list of AdapterOption
+        One per keyword parameter except the dataset folder and ``name`` (set by the
+        manifest's ``path`` and ``name`` keys), in signature order: the option's name,
+        the type the manifest must give (in the words of ``hemstats validate``), its
+        default as YAML (``required`` when it has none) and the first sentence of its
+        description in the docstring.
+
+    Examples
+    --------
+    >>> def load(root, *, name: str = "x", blank: Literal["missing", "absent"] = "missing",
+    ...          dirs: Sequence[str] = ("a", "b")):
+    ...     '''Load.
+    ...
+    ...     Parameters
+    ...     ----------
+    ...     blank : {"missing", "absent"}
+    ...         How blank flags are read.  More detail.
+    ...     dirs : sequence of str
+    ...         Folders relative to ``root``.
+    ...     '''
+    >>> for option in adapter_options(load):
+    ...     print(option)
+    AdapterOption(name='blank', type="one of 'missing', 'absent'", default='missing', help='How blank flags are read.')
+    AdapterOption(name='dirs', type='a list of text', default='[a, b]', help='Folders relative to root.')
+    """
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return []
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    first = next(iter(params.values()), None)
+    root = first.name if first is not None and first.kind in positional else None
+    hints = _hints(fn)
+    docs = _param_docs(fn)
+    out = []
+    for n, p in params.items():
+        if p.kind not in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
+            continue
+        if n == root or n in _RESERVED:
+            continue
+        kind = _expect(hints[n]) if n in hints else "any value"
+        default = "required" if p.default is inspect.Parameter.empty else _yaml_default(p.default)
+        out.append(AdapterOption(n, kind, default, _help(fn, n, docs)))
+    return out

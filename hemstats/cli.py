@@ -5,6 +5,7 @@ Commands::
     hemstats validate [MANIFEST]          list every problem of a manifest and its data
     hemstats report [MANIFEST] [--out D]  build the HTML report; prints index.html last
     hemstats demo --out DIR [...]         write the demo cohort's tables
+    hemstats adapters [NAME...]           list every adapter and its manifest options
 
 MANIFEST defaults to ``./data_manifest.yaml`` when it exists, else the built-in,
 demo-only manifest.  A :class:`~hemstats.errors.HemstatsError` prints as one line
@@ -201,6 +202,78 @@ def demo(out: Path, seed: int, n_studies: int, fmt: str) -> None:
     sizes = ", ".join(f"{r.table} {r.rows}" for r in counts.itertuples(index=False))
     click.echo(f"demo cohort (seed {seed}): {sizes}")
     click.echo(str(written))
+
+
+def adapter_table(name: str, *, markdown: bool = False) -> str:
+    """The options of adapter ``name`` (from its code), as aligned text or a Markdown table.
+
+    Parameters
+    ----------
+    name : str
+        An adapter name (a key of :data:`hemstats.datasets.ADAPTERS`).
+    markdown : bool
+        A Markdown table (the README's) instead of plain text.
+
+    Returns
+    -------
+    str
+        A heading line (the adapter's name and summary) and one row per option: name,
+        type, default and one-line help.
+
+    Raises
+    ------
+    AdapterError
+        An unknown adapter name.
+
+    Examples
+    --------
+    >>> print(adapter_table("cq500", markdown=True).splitlines()[4])
+    | `reads_file` | text | `reads.csv` | The three-reader table, relative to root. |
+    """
+    import importlib
+
+    from hemstats._adapter_options import adapter_options
+    from hemstats.datasets import ADAPTERS, get_adapter
+
+    fn = get_adapter(name)
+    summary = ((importlib.import_module(ADAPTERS[name]).__doc__ or "").strip().splitlines() or [""])[0]
+    options = adapter_options(fn)
+    if markdown:
+        cell = lambda text: text.replace("|", "\\|")
+        lines = [f"**`{name}`**: {cell(summary)}", "", "| option | type | default | help |", "|---|---|---|---|"]
+        lines += [f"| `{o.name}` | {cell(o.type)} | `{cell(o.default)}` | {cell(o.help)} |" for o in options]
+        if not options:
+            lines.append("| (none) | | | |")
+        return "\n".join(lines)
+    lines = [f"{name}: {summary}"]
+    if not options:
+        return "\n".join([*lines, "  (no options)"])
+    width = max(len(o.name) for o in options)
+    for o in options:
+        lines.append(f"  {o.name:<{width}}  {o.type}; default {o.default}")
+        lines.append(f"  {'':<{width}}  {o.help}")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--markdown", is_flag=True, help="Markdown tables (as in the README) instead of text.")
+def adapters(names: tuple[str, ...], markdown: bool) -> None:
+    """List every dataset adapter and its manifest options (or only NAME's).
+
+    The options are read from each adapter's code: name, type, default and a
+    one-line description.  A manifest entry sets them under `options:`; `hemstats
+    validate` checks them against the same types.
+    """
+    from hemstats.datasets import ADAPTERS
+
+    unknown = [n for n in names if n not in ADAPTERS]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown adapter {unknown[0]!r}; known adapters: {', '.join(ADAPTERS)}", param_hint="NAME"
+        )
+    blocks = [adapter_table(n, markdown=markdown) for n in (names or tuple(ADAPTERS))]
+    click.echo("\n\n".join(blocks))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import hemstats.datasets
-from hemstats._adapter_options import _check, _hints, option_problems
+from hemstats._adapter_options import AdapterOption, _check, _hints, adapter_options, option_problems
 from hemstats.errors import ManifestError
 from hemstats.loading import validate
 from hemstats.manifest import load_manifest
@@ -118,7 +118,7 @@ def _load(
     pair: tuple[int, int] = (1, 2),
     table: _Table | None = None,
     anything=None,
-    unknown_hint: NoSuchName = None,  # noqa: F821 - an annotation that does not resolve: accepted
+    unknown_hint: NoSuchName = None,  # type: ignore[name-defined]  # noqa: F821 - an annotation that does not resolve: accepted
 ):
     """A signature with every kind of hint the checker understands."""
 
@@ -143,3 +143,58 @@ def _load(
 )
 def test_the_checker_on_every_kind_of_hint(options, expected):
     assert option_problems(_load, options) == expected
+
+
+# -- listing the options (`hemstats adapters` and the README) -----------------------------------
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_adapter_options_lists_every_keyword_option_with_its_help(adapter):
+    fn = hemstats.datasets.get_adapter(adapter)
+    expected = [n for n in list(inspect.signature(fn).parameters)[1:] if n != "name"]
+    options = adapter_options(fn)
+    assert [o.name for o in options] == expected
+    undocumented = [o.name for o in options if not o.help]
+    assert not undocumented, f"{adapter}: document {undocumented} in the Parameters section of load"
+    assert all("``" not in o.help and ":func:" not in o.help for o in options)
+
+
+def test_adapter_options_types_defaults_and_help():
+    def load(root, *, name: str = "x", must: int, files: Sequence[str] = ("a.csv", "b.csv"), off: str | None = None,
+             sheet: str | int = 0, flag: bool = False, how: Literal["a", "b"] = "b"):
+        """Load.
+
+        Parameters
+        ----------
+        root : Path
+            The folder.
+        must : int
+            Required; see :func:`hemstats.privacy.project_salt`.  Second sentence.
+        files, off : sequence of str
+            Files relative to ``root``; ``None`` to skip, e.g. ``x``.
+        sheet : str or int
+            As in :func:`_inner`.
+        flag : bool
+            A *flag*.
+
+        Returns
+        -------
+        int
+        """
+
+    options = {o.name: o for o in adapter_options(load)}
+    assert list(options) == ["must", "files", "off", "sheet", "flag", "how"]
+    assert options["must"] == AdapterOption("must", "an integer", "required", "Required; see hemstats.privacy.project_salt.")
+    assert options["files"] == AdapterOption(
+        "files", "a list of text", "[a.csv, b.csv]", "Files relative to root; null to skip, e.g. x."
+    )
+    assert options["off"].help == options["files"].help and options["off"].default == "null"
+    assert options["sheet"].type == "text or an integer" and options["sheet"].default == "0"
+    assert options["flag"] == AdapterOption("flag", "true or false", "false", "A flag.")
+    assert options["how"] == AdapterOption("how", "one of 'a', 'b'", "b", "")
+
+
+def test_adapter_options_follow_as_in_to_the_documented_function():
+    demo_options = {o.name: o.help for o in adapter_options(hemstats.datasets.get_adapter("demo"))}
+    assert demo_options["n_studies"] == "Number of imaging studies."
+    assert demo_options["seed"] == "Seed of every random draw."

@@ -26,7 +26,7 @@ def test_version(runner):
     assert result.output.strip() == f"hemstats {hemstats.__version__}"
 
 
-@pytest.mark.parametrize("args", [[], ["validate"], ["report"], ["demo"]])
+@pytest.mark.parametrize("args", [[], ["validate"], ["report"], ["demo"], ["adapters"]])
 def test_help_on_every_command(runner, args):
     result = runner.invoke(main, [*args, "--help"])
     assert result.exit_code == 0, result.output
@@ -68,7 +68,7 @@ def test_the_manifest_in_the_current_directory_is_the_default(runner, tmp_path, 
 
 
 def test_report_prints_index_html_last(runner, tmp_path, monkeypatch):
-    calls = {}
+    calls: dict[str, object] = {}
 
     def fake_build(manifest, *, out, progress, command):
         calls.update(manifest=manifest, out=out, progress=progress, command=command)
@@ -129,3 +129,47 @@ def test_usage_errors_exit_2(runner, args):
     result = runner.invoke(main, args)
     assert result.exit_code == 2
     assert "Usage:" in result.output or "Error:" in result.output
+
+
+def test_adapters_lists_every_adapter_and_every_option(runner):
+    import inspect
+
+    from hemstats.datasets import ADAPTERS, get_adapter
+
+    result = runner.invoke(main, ["adapters"])
+    assert result.exit_code == 0, result.output
+    blocks = result.stdout.strip().split("\n\n")
+    assert [b.split(":", 1)[0] for b in blocks] == list(ADAPTERS)
+    for block, adapter in zip(blocks, ADAPTERS):
+        params = list(inspect.signature(get_adapter(adapter)).parameters.values())[1:]
+        options = [p.name for p in params if p.name != "name"]
+        listed = [line.split()[0] for line in block.splitlines()[1::2]]  # option lines, then help lines
+        assert listed == options, adapter
+
+
+def test_adapters_shows_type_default_and_help(runner):
+    result = runner.invoke(main, ["adapters", "cq500", "physionet_ct_ich"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("cq500: CQ500")
+    assert "  predictions_file  text or null; default prediction_probabilities.csv" in lines
+    assert lines[lines.index("  model             text; default qure.ai") + 1].strip() == (
+        "Value of the model column of predictions."
+    )
+    assert any("blank_flags" in line and "one of 'missing', 'absent'; default missing" in line for line in lines)
+    assert "rsna_ich" not in result.stdout
+
+
+def test_adapters_markdown_is_a_table_per_adapter(runner):
+    result = runner.invoke(main, ["adapters", "demo", "--markdown"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[2:4] == ["| option | type | default | help |", "|---|---|---|---|"]
+    assert "| `n_studies` | an integer | `1200` | Number of imaging studies. |" in lines
+    assert all(line.count("|") == 5 for line in lines[2:])
+
+
+def test_adapters_unknown_name_is_a_usage_error(runner):
+    result = runner.invoke(main, ["adapters", "cq5000"])
+    assert result.exit_code == 2
+    assert "unknown adapter 'cq5000'" in result.output and "cq500" in result.output
