@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from hemstats.errors import HemstatsError
-from hemstats.plots._checks import require_table
+from hemstats.plots._checks import legend_below, require_table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -32,7 +32,7 @@ def _axes(ax: Axes | None, height: float) -> Axes:
         return ax
     import matplotlib.pyplot as plt
 
-    _, ax = plt.subplots(figsize=(6.0, height))
+    _, ax = plt.subplots(figsize=(6.0, height), layout="constrained")  # legends sit outside the axes
     return ax
 
 
@@ -124,7 +124,7 @@ def stratum_forest(
                   if "confidence_level" in rows else "AUC")
     ax.set_ylabel(str(rows["subgroup"].iloc[0]).replace("_", " "))
     ax.set_title(f"{rows['finding'].iloc[0]}: AUC by {str(rows['subgroup'].iloc[0]).replace('_', ' ')}")
-    ax.legend(loc="lower left", fontsize="small", frameon=False)
+    legend_below(ax)
     return ax
 
 

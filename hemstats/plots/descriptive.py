@@ -94,7 +94,7 @@ def prevalence_forest(result: pd.DataFrame, *, ax: Axes | None = None, findings:
     order = sorted(pd.unique(table["finding"]), key=lambda f: rank.get(f, len(rank)))
     groups = list(pd.unique(table["_group"]))
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.0, 0.28 * len(table) + 1.2))
+        _, ax = plt.subplots(figsize=(6.0, 0.28 * len(table) + 1.2), layout="constrained")
     ypos: dict[tuple[str, str], float] = {}
     ticks, ticklabels = [], []
     y = 0.0
@@ -129,7 +129,7 @@ def prevalence_forest(result: pd.DataFrame, *, ax: Axes | None = None, findings:
     detail = ", ".join(s for s in [unit and f"per {unit}", level and f"{float(level):.0%} CI", method] if s)
     ax.set_xlabel(f"Prevalence ({detail})" if detail else "Prevalence")
     if len(groups) > 1:
-        ax.legend(loc="lower right", fontsize="small", frameon=False)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False)  # off the data
     return ax
 
 
@@ -209,7 +209,7 @@ def cooccurrence_upset(
         top.bar(x - 0.4 + width * (i + 0.5), heights, width=width, label=g, color=f"C{i % 10}")
     top.set_ylabel("Studies" if value == "count" else "Proportion of studies")
     if len(groups) > 1:
-        top.legend(fontsize="small", frameon=False)
+        top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)  # off the bars
     top.spines[["top", "right"]].set_visible(False)
 
     ys = {f: float(len(findings) - 1 - j) for j, f in enumerate(findings)}

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from hemstats.errors import HemstatsError
-from hemstats.plots._checks import require_table
+from hemstats.plots._checks import legend_below, require_table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -40,7 +40,7 @@ def _axes(ax):
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots()
+        _, ax = plt.subplots(layout="constrained")  # legends sit below or beside the axes
     return ax
 
 
@@ -79,6 +79,7 @@ def roc_curve(
     readers: pd.DataFrame | None = None,
     auc: pd.DataFrame | None = None,
     band: bool = True,
+    steps: bool = False,
 ) -> Axes:
     """ROC curves with their pointwise bootstrap bands, and readers' operating points.
 
@@ -96,6 +97,14 @@ def roc_curve(
         The table of :func:`hemstats.stats.auc`: the legend then gives each model's AUC and CI.
     band : bool, default True
         Draw the pointwise band.
+    steps : bool, default False
+        Draw the curve and its band as steps, the empirical ROC curve at its exact steps:
+        for a table read at every specificity ``k / n_controls``
+        (:func:`hemstats.report.figures.roc_steps`), whose estimates are the upper-left
+        corners of the ROC staircase.  ``False`` joins the points by straight lines (a
+        table read at a grid of specificities, where the curve is interpolated).
+
+    The legend sits below the axes, off the curves.
 
     Returns
     -------
@@ -127,15 +136,19 @@ def roc_curve(
     for colour, model in zip(colours, models):
         part = table[table["model"] == model].sort_values("value", ascending=False)
         x = 1 - part["value"].to_numpy(dtype=float)
+        y = part["estimate"].to_numpy(dtype=float)
         label = str(model)
         if model in auc_by_model:
             r = auc_by_model[model]
             label = f"{model} (AUC {r.estimate:.3f}, {r.ci_low:.3f}-{r.ci_high:.3f})"
-        ax.plot(x, part["estimate"].to_numpy(dtype=float), color=colour, label=label, lw=1.5)
+        level = f" {part['confidence_level'].iloc[0]:.0%}" if "confidence_level" in part else ""
         if band:
             ax.fill_between(x, part["ci_low"].to_numpy(dtype=float), part["ci_high"].to_numpy(dtype=float),
-                            color=colour, alpha=0.2, lw=0, label=f"{model} {part['confidence_level'].iloc[0]:.0%} band"
-                            if "confidence_level" in part else f"{model} band")
+                            color=colour, alpha=0.2, lw=0, label=f"{model}{level} band",
+                            step="post" if steps else None, zorder=1)
+        if steps and len(x) and x[0] == 0:  # the first step rises from (0, 0)
+            x, y = np.r_[0.0, x], np.r_[0.0, y]
+        ax.plot(x, y, color=colour, label=label, lw=1.5, drawstyle="steps-post" if steps else "default", zorder=2)
     if readers is not None:
         r = _reader_points(readers, table)
         fpr = 1 - r["specificity"].to_numpy(dtype=float)
@@ -159,7 +172,7 @@ def roc_curve(
     title = " / ".join(str(first[c]) for c in ("dataset", "finding") if c in table.columns and pd.notna(first[c]))
     if title:
         ax.set_title(title)
-    ax.legend(loc="lower right", fontsize="small", frameon=False)
+    legend_below(ax)
     return ax
 
 
@@ -206,7 +219,7 @@ def reliability_diagram(result: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     ax.set_xlabel("mean predicted probability")
     ax.set_ylabel("observed fraction positive")
     ax.set_aspect("equal")
-    ax.legend(loc="upper left", fontsize="small", frameon=False)
+    legend_below(ax)
     return ax
 
 
