@@ -46,6 +46,7 @@ __all__ = [
     "show_table",
     "table_url",
     "no_data",
+    "note",
     "synthetic_datasets",
     "synthetic_banner",
     "synthetic_banner_text",
@@ -272,6 +273,20 @@ def no_data(sentence: str) -> Html:
         f"<p>{html_text(s)}</p></div>",
         f"No data: {s}",
     )
+
+
+def note(sentence: str) -> Html:
+    """A short note under a table (what was left out, how to read it); the text is escaped.
+
+    Examples
+    --------
+    >>> print(note("Left out of Table 1 as free text: condition."))
+    Note: Left out of Table 1 as free text: condition.
+    """
+    if not isinstance(sentence, str) or not sentence.strip():
+        raise ReportError("note: expected one non-empty sentence")
+    s = sentence.strip()
+    return Html(f'<p class="hemstats-note">{html_text(s)}</p>', f"Note: {s}")
 
 
 def synthetic_datasets(cohort: Cohort) -> tuple[str, ...]:

@@ -87,6 +87,35 @@ def test_cohort_tables_say_when_there_is_nothing(cohort):
                                                    lesions=cohort.lesions.iloc[:0]))) is None  # fmt: skip
 
 
+def test_table1_leaves_free_text_out(cohort):
+    studies = cohort.studies.assign(
+        condition=[f"condition {i % 13}" for i in range(len(cohort.studies))],
+        reader_note=pd.array(["a", "b"] * (len(cohort.studies) // 2), dtype="string"),
+    )
+    settings = Settings(_bare(cohort, studies=studies))
+    assert cohort_tables.free_text(studies) == ["condition"]  # 13 levels; 2 levels stay
+    t1 = cohort_tables.by_dataset(settings)
+    variables = list(dict.fromkeys(t1.table.variable))
+    assert "condition" not in variables and "reader_note" in variables
+    # everything else is Table 1's own default, in its order
+    default = list(dict.fromkeys(st.table1(settings.cohort).table.variable))
+    assert variables == [v for v in default if v != "condition"]
+    assert cohort_tables.free_text(cohort.studies) == []  # the demo's kernel (10 levels, a descriptor) stays
+
+
+def test_table1_display(settings, two):
+    shown = cohort_tables.display(cohort_tables.by_dataset(settings))
+    assert list(shown.columns) == ["Variable", "Category", "Missing", "Overall"]
+    assert "Age, years, mean (SD)" in set(shown.Variable) and "Slice thickness, mm, mean (SD)" in set(shown.Variable)
+    sdh = shown.index[shown.Variable == "Subdural (SDH), n (%)"]
+    assert len(sdh) == 1 and shown.Category[sdh[0]] == "present"
+    assert "0" not in set(shown.Category)  # no 'absent' rows for 0/1 findings
+    crossed = cohort_tables.display(cohort_tables.by_any(Settings(two)))
+    assert list(crossed.columns)[3:7] == ["alpha, No ICH", "alpha, ICH", "beta, No ICH", "beta, ICH"]
+    smd = [v for v in crossed.SMD if v]
+    assert smd and all(len(v.split(".")[1]) == 2 for v in smd)
+
+
 # -- prevalence ------------------------------------------------------------------------------------
 def test_prevalence_tables(settings, cohort):
     prev = prevalence_tables.by_dataset(settings)

@@ -14,20 +14,36 @@ Examples
 ((), ())
 >>> by_any(Settings(demo.load(n_studies=60))).groups
 ('0', '1')
+>>> shown = display(by_any(Settings(demo.load(n_studies=60))))
+>>> list(shown.columns)
+['Variable', 'Category', 'Missing', 'No ICH', 'ICH', 'Overall', 'p', 'Test', 'SMD']
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
+from hemstats.findings import FINDINGS
+from hemstats.report.display import DECIMALS, DISPLAY_NAMES
 from hemstats.stats import Table1, table1
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from hemstats.report.sections import SectionInputs
 
-__all__ = ["SKEWED", "DESCRIPTORS", "skewed", "descriptors", "by_dataset", "by_any"]
+__all__ = [
+    "SKEWED",
+    "DESCRIPTORS",
+    "MAX_LEVELS",
+    "skewed",
+    "descriptors",
+    "free_text",
+    "by_dataset",
+    "by_any",
+    "display",
+    "group_header",
+]
 
 #: Count-like columns summarised by median [Q1, Q3] where the studies have them.
 SKEWED: tuple[str, ...] = ("n_slices", "tube_current_ma")
@@ -36,6 +52,10 @@ DESCRIPTORS: tuple[str, ...] = (
     "age_years", "sex", "split", "site", "manufacturer", "kernel", "slice_thickness_mm", "kvp", "tube_current_ma",
     "n_slices",
 )  # fmt: skip
+#: A text column outside :data:`DESCRIPTORS` with more distinct values than this is free text
+#: (a diagnosis, a condition typed by hand): left out of Table 1, said under the table.
+MAX_LEVELS = 12
+_KNOWN = frozenset({*DESCRIPTORS, "dataset", "study_id", "patient_id", "scanner_model", "batch"})
 
 
 def _present(studies: pd.DataFrame, columns: tuple[str, ...]) -> list[str]:
@@ -52,6 +72,40 @@ def descriptors(studies: pd.DataFrame) -> list[str]:
     return _present(studies, DESCRIPTORS)
 
 
+def free_text(studies: pd.DataFrame, *, max_levels: int = MAX_LEVELS) -> list[str]:
+    """The free-text columns of ``studies``: text outside :data:`DESCRIPTORS` with more than ``max_levels`` values.
+
+    Examples
+    --------
+    >>> studies = pd.DataFrame({"dataset": ["d"] * 20, "sex": ["F", "M"] * 10,
+    ...                         "condition": [f"note {i}" for i in range(20)], "age_years": range(20)})
+    >>> free_text(studies)
+    ['condition']
+    """
+    out = []
+    for c in studies.columns:
+        s = studies[c]
+        text = isinstance(s.dtype, (pd.CategoricalDtype, pd.StringDtype)) or s.dtype == object
+        if c not in _KNOWN and text and s.nunique(dropna=True) > max_levels:
+            out.append(str(c))
+    return out
+
+
+def _columns(settings: SectionInputs, leave_out: list[str], by: list[str]) -> list[str] | None:
+    """Table 1's default columns without ``leave_out`` (None, the default itself, when nothing is left out)."""
+    if not leave_out:
+        return None
+    studies = settings.cohort.studies
+    skip = {"study_id", "patient_id", "dataset", *by, *leave_out}
+    columns = [str(c) for c in studies.columns if c not in skip and studies[c].notna().any()]
+    labels = settings.cohort.labels
+    if labels is not None and not labels.empty:
+        rows = labels[(labels["level"] == "study") & (labels["rater"] == "consensus")]
+        present = set(rows["finding"].astype(str))
+        columns += [f for f in FINDINGS if f in present and f not in by]
+    return columns
+
+
 def _has_any_label(labels: pd.DataFrame | None) -> bool:
     if labels is None or labels.empty:
         return False
@@ -62,14 +116,16 @@ def _has_any_label(labels: pd.DataFrame | None) -> bool:
 def by_dataset(settings: SectionInputs) -> Table1 | None:
     """Table 1 of every study, per dataset when there are several, with the consensus findings joined.
 
-    None when the cohort has no studies.
+    Free-text columns (:func:`free_text`) are left out; :func:`free_text` names them for the
+    chapter's note.  None when the cohort has no studies.
     """
     cohort = settings.cohort
     studies = cohort.studies
     if studies.empty:
         return None
     by = "dataset" if studies["dataset"].nunique() > 1 else None
-    return table1(cohort, by=by, nonnormal=skewed(studies), confidence_level=settings.confidence_level)
+    columns = _columns(settings, free_text(studies), [by] if by else [])
+    return table1(cohort, by=by, columns=columns, nonnormal=skewed(studies), confidence_level=settings.confidence_level)
 
 
 def by_any(settings: SectionInputs) -> Table1 | None:
@@ -85,3 +141,39 @@ def by_any(settings: SectionInputs) -> Table1 | None:
     by = ["dataset", "any"] if studies["dataset"].nunique() > 1 else "any"
     return table1(cohort, by=by, columns=columns, nonnormal=[c for c in skewed(studies) if c in columns],
                   confidence_level=settings.confidence_level)  # fmt: skip
+
+
+def group_header(t1: Table1, group: str) -> str:
+    """The header of ``group``'s column: the any-ICH value as ``ICH`` / ``No ICH``, other values as they are.
+
+    Examples
+    --------
+    >>> from hemstats.datasets import demo
+    >>> t1 = table1(demo.load(n_studies=40), by="any", columns=["sex"])
+    >>> group_header(t1, "1"), group_header(t1, "0"), group_header(t1, "Overall")
+    ('ICH', 'No ICH', 'Overall')
+    """
+    if group not in t1.groups or not t1.by:
+        return group
+    values = group.split(", ") if len(t1.by) > 1 else [group]
+    parts = []
+    for column, value in zip(t1.by, values, strict=False):
+        value = value.split("=", 1)[1] if value.startswith(f"{column}=") else value
+        if column == "any":
+            value = {"1": "ICH", "0": "No ICH"}.get(value, value)
+        parts.append(value)
+    return ", ".join(parts)
+
+
+def display(t1: Table1, *, ci: bool = True) -> pd.DataFrame:
+    """Table 1 as the chapter shows it: display names with units, a 0/1 finding as one ``present`` row.
+
+    Headers are final (``Variable``, ``Category``, ``Missing``, a column per group, ``Overall``,
+    ``p``, ``Test``, ``SMD``): show it with ``show_table(..., names=False, labels=False)``.
+    Percentages and SMDs take the report's decimals (:data:`~hemstats.report.display.DECIMALS`).
+    """
+    f = t1.formatted(digits=DECIMALS["percent"], p_digits=DECIMALS["p"], ci=ci, names=DISPLAY_NAMES, binary=True,
+                     smd_digits=DECIMALS["smd"])  # fmt: skip
+    heads = {"variable": "Variable", "category": "Category", "P-Value": "p"}
+    heads.update({g: group_header(t1, g) for g in t1.groups})
+    return f.rename(columns=heads)
