@@ -28,10 +28,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 import hemstats.stats as st
+from hemstats.report.display import display_name
+from hemstats.report.format import MISSING, fmt_int
+from hemstats.report.sections.performance import (
+    View,
+    estimate_cell,
+    joined_reasons,
+    level_text,
+    methods_by_metric,
+    view,
+    wide_estimates,
+)
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from hemstats.cohort import Cohort
     from hemstats.report.sections import SectionInputs
@@ -47,6 +59,9 @@ __all__ = [
     "all_readers",
     "heatmap_method",
     "reader_vs_consensus",
+    "pairs_view",
+    "all_readers_view",
+    "reader_view",
 ]
 
 #: Coefficients of a pair of readers, in the order the chapter shows them.
@@ -55,6 +70,8 @@ PAIRWISE: tuple[str, ...] = ("cohen_kappa", "pabak", "gwet_ac1")
 RATER_SET: tuple[str, ...] = ("fleiss_kappa", "gwet_ac1", "krippendorff_alpha")
 #: Columns the chapter's tables leave out (one value per table, said in the prose or the CSV).
 HIDDEN: tuple[str, ...] = ("level", "subgroup", "subgroup_value", "confidence_level", "n_positive")
+#: The note of a coefficient without an analytic interval (Krippendorff's alpha).
+NO_ANALYTIC = "no analytic interval: use interval='bootstrap'"
 
 
 def shown(table: pd.DataFrame, *, hide: Iterable[str] = HIDDEN) -> pd.DataFrame:
@@ -151,3 +168,105 @@ def reader_vs_consensus(settings: SectionInputs) -> pd.DataFrame | None:
         return None
     return st.reader_vs_reference(settings.cohort.select(multi), reference="consensus",
                                   confidence_level=settings.confidence_level)
+
+
+def _readers(raters: object) -> str:
+    """``R1|R2`` as ``R1 vs R2``."""
+    return " vs ".join(str(raters).split("|"))
+
+
+def _studies(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``Studies (patients), n`` of each ``keys`` group: the largest ``n`` and its ``n_clusters``."""
+    first = table.sort_values("n", ascending=False, kind="stable").drop_duplicates(subset=keys)
+    clustered = bool((first["n_clusters"].fillna(first["n"]) < first["n"]).any())
+    if clustered:
+        head = "Studies (patients), n"
+        cells = [f"{fmt_int(n)} ({fmt_int(c)})" for n, c in zip(first["n"], first["n_clusters"], strict=True)]
+    else:
+        head, cells = "Studies, n", [fmt_int(n) for n in first["n"]]
+    return first[keys].astype(object).assign(**{head: cells})
+
+
+def pairs_view(table: pd.DataFrame) -> View:
+    """The pairs of readers as the chapter shows them: one row per dataset, finding and pair, Cohen's
+    kappa, PABAK and Gwet's AC1 each with its analytic interval.
+
+    Examples
+    --------
+    >>> from hemstats.datasets import demo
+    >>> from hemstats.report.sections import Settings
+    >>> v = pairs_view(by_finding(Settings(demo.load(n_studies=60), n_resamples=20, seed=1)))
+    >>> v.frame.columns.tolist()
+    ['Finding', 'Readers', "Cohen's kappa", 'PABAK', "Gwet's AC1", 'Studies (patients), n']
+    >>> v.frame["Readers"].iloc[0]
+    'R1 vs R2'
+    """
+    rows = pairs(table)
+    keys = ["dataset", "finding", "raters"]
+    frame = wide_estimates(rows, keys, list(PAIRWISE)).merge(_studies(rows, keys), on=keys, how="left")
+    frame["raters"] = [_readers(r) for r in frame["raters"]]
+    return view(frame, caption=f"Estimate ({level_text(rows)}), analytic intervals ({methods_by_metric(rows)})",
+                reasons=joined_reasons(rows, keys, frame))
+
+
+def all_readers_view(table: pd.DataFrame) -> View:
+    """All readers together as the chapter shows them: one row per dataset, finding and coefficient; the
+    estimate, its analytic and its bootstrap interval."""
+    rows = all_readers(table)
+    order = {m: i for i, m in enumerate(RATER_SET)}
+    findings = {f: i for i, f in enumerate(pd.unique(rows["finding"].astype(str)))}
+    rows = rows.assign(_f=rows["finding"].astype(str).map(findings), _m=rows["metric"].astype(str).map(order))
+    rows = rows.sort_values(["dataset", "_f", "_m"], kind="stable").drop(columns=["_f", "_m"])
+    rows = rows.assign(reason=rows["reason"].replace(NO_ANALYTIC, "no analytic interval (the bootstrap interval is beside it)"))
+    keys = ["dataset", "finding", "metric"]
+    level = level_text(rows)
+    boot = rows["method"].astype(str).str.contains("bootstrap")
+
+    def interval(part: pd.DataFrame, name: str) -> pd.DataFrame:
+        cells = [estimate_cell(lo, None, None, m) + " to " + estimate_cell(hi, None, None, m)
+                 if pd.notna(lo) and pd.notna(hi) else MISSING
+                 for lo, hi, m in zip(part["ci_low"], part["ci_high"], part["metric"], strict=True)]
+        return part[keys].astype(object).assign(**{name: cells})
+
+    first = rows.drop_duplicates(subset=keys)
+    frame = first[keys].astype(object).assign(
+        Estimate=[estimate_cell(e, None, None, m) for e, m in zip(first["estimate"], first["metric"], strict=True)])
+    frame = frame.merge(interval(rows[~boot], f"{level}, analytic"), on=keys, how="left")
+    frame = frame.merge(interval(rows[boot], f"{level}, bootstrap"), on=keys, how="left")
+    frame = frame.merge(_studies(rows, keys), on=keys, how="left")
+    frame = frame.astype(object).where(frame.notna(), MISSING)
+    methods = ", ".join(m for m in pd.unique(rows["method"].astype(str)) if m != "none")
+    return view(frame, caption=f"All readers together ({methods})", reasons=joined_reasons(rows, keys, frame))
+
+
+def reader_view(vs: pd.DataFrame) -> View:
+    """Each reader against the consensus as the chapter shows it: one row per dataset, finding and reader,
+    sensitivity, specificity and Cohen's kappa each with its interval.
+
+    Findings without a single reference-positive or reference-negative study in a dataset have no row;
+    the caption says how many were left out and which.
+
+    Examples
+    --------
+    >>> from hemstats.datasets import demo
+    >>> from hemstats.report.sections import Settings
+    >>> v = reader_view(reader_vs_consensus(Settings(demo.load(n_studies=60))))
+    >>> v.frame.columns.tolist()
+    ['Finding', 'Reader', 'Sensitivity, %', 'Specificity, %', "Cohen's kappa", 'Positive / negative, n']
+    """
+    keys = ["dataset", "finding", "rater"]
+    has = vs.groupby(["dataset", "finding"], observed=True, sort=False)["n"].transform(lambda n: (n.fillna(0) > 0).any())
+    kept = vs[has.astype(bool)]
+    empty = vs[~has.astype(bool)].drop_duplicates(subset=["dataset", "finding"])
+    frame = wide_estimates(kept, keys, ["sensitivity", "specificity", "cohen_kappa"])
+    counts = {}
+    for key, part in kept.groupby(keys, observed=True, sort=False):
+        n = dict(zip(part["metric"].astype(str), part["n"], strict=True))
+        counts[tuple(str(k) for k in key)] = f"{fmt_int(n.get('sensitivity'))} / {fmt_int(n.get('specificity'))}"
+    frame["Positive / negative, n"] = [counts.get(tuple(str(v) for v in row), MISSING)
+                                       for row in frame[keys].itertuples(index=False)]
+    caption = f"Estimate ({level_text(vs)}) against the consensus ({methods_by_metric(kept)})"
+    if len(empty):
+        names = ", ".join(display_name(f) for f in empty["finding"].astype(str))
+        caption += f"; {len(empty)} finding(s) with no consensus-positive or -negative study left out: {names}"
+    return view(frame, caption=caption, reasons=joined_reasons(kept, keys, frame))

@@ -22,12 +22,15 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from hemstats.report.chapter import Html, show_table
+from hemstats.report.display import VALUE_COLUMNS, decimals, display_name, metric_kind
+from hemstats.report.format import MISSING, fmt_estimate, fmt_int, fmt_p, html_text
 from hemstats.report.sections import SectionInputs
 from hemstats.stats import (
     auc,
@@ -63,6 +66,24 @@ __all__ = [
     "calibration_table",
     "reliability_table",
     "slice_auc",
+    "EXTRA_KINDS",
+    "OPERATING_METRICS",
+    "SUMMARY_METRICS",
+    "View",
+    "kind_of",
+    "metric_header",
+    "estimate_cell",
+    "level_text",
+    "wide_estimates",
+    "footnotes",
+    "joined_reasons",
+    "methods_by_metric",
+    "view",
+    "discrimination_view",
+    "compare_view",
+    "operating_views",
+    "calibration_view",
+    "slice_view",
 ]
 
 #: The sentence shown when no dataset has model predictions.
@@ -304,3 +325,344 @@ def slice_auc(ctx: SectionInputs) -> pd.DataFrame:
     rows = _per_dataset(ctx, "slice_auc/slices", "slice", AUC_COLUMNS, call(None))
     patients = _per_dataset(ctx, "slice_auc/patients", "slice", AUC_COLUMNS, call("patient_id"))
     return pd.concat([rows.assign(resampling="slices"), patients.assign(resampling="patients")], ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------------
+# displayed tables: estimate (CI) in one cell, one row per finding / model, notes once
+# --------------------------------------------------------------------------------------------
+#: Kind of number (a key of :data:`hemstats.report.display.DECIMALS`) of metrics the display
+#: module does not classify; its own :data:`~hemstats.report.display.METRIC_KINDS` wins.
+EXTRA_KINDS: dict[str, str] = {
+    "f1": "percent", "accuracy": "percent", "balanced_accuracy": "percent", "odds-ratio": "ratio",
+    "cramers-v": "estimate", "gwet_ac1": "estimate", "fraction_positive": "percent",
+}  # fmt: skip
+
+
+def kind_of(metric: object) -> str:
+    """The kind of number of ``metric``'s estimate: :func:`hemstats.report.display.metric_kind`, else
+    :data:`EXTRA_KINDS`, else ``number``.
+
+    Examples
+    --------
+    >>> kind_of("sensitivity"), kind_of("f1"), kind_of("mystery")
+    ('percent', 'percent', 'number')
+    """
+    return metric_kind(metric) or EXTRA_KINDS.get(str(metric), "number")
+
+
+def metric_header(metric: object) -> str:
+    """A metric's column header: its display name, ``, %`` for proportions shown as percentages.
+
+    Examples
+    --------
+    >>> metric_header("sensitivity"), metric_header("auc")
+    ('Sensitivity, %', 'AUC')
+    """
+    return display_name(metric) + (", %" if kind_of(metric) == "percent" else "")
+
+
+def estimate_cell(estimate: Any, low: Any, high: Any, metric: object) -> str:
+    """``estimate (low to high)`` with the decimals of ``metric``'s kind; proportions as percentages (no sign).
+
+    Examples
+    --------
+    >>> estimate_cell(0.948276, 0.896552, 0.982759, "sensitivity")
+    '94.8 (89.7 to 98.3)'
+    >>> estimate_cell(0.9, float("nan"), float("nan"), "auc"), estimate_cell(None, None, None, "auc")
+    ('0.900', '—')
+    """
+    kind = kind_of(metric)
+    scale = 100.0 if kind == "percent" else 1.0
+
+    def scaled(v: Any) -> Any:
+        return v if v is None or v is pd.NA or pd.isna(v) else scale * float(v)
+
+    return fmt_estimate(scaled(estimate), scaled(low), scaled(high), digits=decimals(kind))
+
+
+def level_text(table: pd.DataFrame) -> str:
+    """``95% CI`` from the table's ``confidence_level`` (``CI`` when it has none or several).
+
+    Examples
+    --------
+    >>> level_text(pd.DataFrame({"confidence_level": [0.95, 0.95]}))
+    '95% CI'
+    """
+    levels = pd.unique(table["confidence_level"].dropna()) if "confidence_level" in table else []
+    return f"{100 * float(levels[0]):g}% CI" if len(levels) == 1 else "CI"
+
+
+def wide_estimates(table: pd.DataFrame, index: list[str], metrics: list[str] | None = None) -> pd.DataFrame:
+    """One row per ``index`` group, one ``estimate (CI)`` text column per ``metric`` (headers by :func:`metric_header`).
+
+    Rows keep the order of their first appearance; a metric a group lacks shows as missing.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"finding": ["any", "any"], "metric": ["auc", "sensitivity"],
+    ...                   "estimate": [0.9, 0.8], "ci_low": [0.85, 0.7], "ci_high": [0.95, 0.88]})
+    >>> wide_estimates(t, ["finding"]).to_dict("records")
+    [{'finding': 'any', 'AUC': '0.900 (0.850 to 0.950)', 'Sensitivity, %': '80.0 (70.0 to 88.0)'}]
+    """
+    metrics = list(pd.unique(table["metric"].astype(str))) if metrics is None else metrics
+    cells = table.assign(_cell=[estimate_cell(e, lo, hi, m) for e, lo, hi, m in zip(
+        table["estimate"], table["ci_low"], table["ci_high"], table["metric"], strict=True)])
+    keys = cells[index].astype(object).drop_duplicates()
+    out = keys.reset_index(drop=True)
+    for metric in metrics:
+        part = cells[cells["metric"].astype(str) == metric][[*index, "_cell"]].astype(object)
+        part = part.drop_duplicates(subset=index).rename(columns={"_cell": metric_header(metric)})
+        out = out.merge(part, on=index, how="left")
+        head = metric_header(metric)
+        out[head] = [v if isinstance(v, str) else MISSING for v in out[head]]
+    return out
+
+
+def _parts(reason: Any) -> list[str]:
+    if not isinstance(reason, str):
+        return []
+    return list(dict.fromkeys(p.strip() for p in reason.split("; ") if p.strip()))
+
+
+def footnotes(reasons: Iterable[Any]) -> tuple[list[str], list[str], list[str]]:
+    """Each row's note marks (``1, 3``), the numbered notes and the notes every row shares (said once, unmarked).
+
+    A reason holding several notes separated by ``; `` gets one mark per note.
+
+    Examples
+    --------
+    >>> footnotes(["a; b", None, "b"])
+    (['1, 2', '', '2'], ['a', 'b'], [])
+    >>> footnotes(["x; a", "x"])
+    (['1', ''], ['a'], ['x'])
+    """
+    rows = [_parts(r) for r in reasons]
+    common = [p for p in rows[0] if all(p in r for r in rows[1:])] if rows and len(rows) > 1 else []
+    notes: list[str] = []
+    marks = []
+    for parts in rows:
+        keys = []
+        for part in parts:
+            if part in common:
+                continue
+            if part not in notes:
+                notes.append(part)
+            keys.append(str(notes.index(part) + 1))
+        marks.append(", ".join(keys))
+    return marks, notes, common
+
+
+@dataclass(frozen=True)
+class View:
+    """A result table as a chapter shows it: the displayed frame, its caption, its numbered notes.
+
+    ``frame`` holds display text (and counts as integers) under display headers; the
+    full-precision table is the CSV saved beside it.  :meth:`html` renders it.
+    """
+
+    frame: pd.DataFrame
+    caption: str = ""
+    notes: tuple[str, ...] = ()
+    general: tuple[str, ...] = ()
+
+    def html(self, *, csv: str | None = None) -> Html:
+        """The table (through :func:`hemstats.report.chapter.show_table`), its notes under it: those of
+        every row first, then the numbered ones the ``Notes`` column refers to."""
+        table = show_table(self.frame, caption=self.caption or None, csv=csv)
+        if not self.notes and not self.general:
+            return table
+        html, text = table.html, table.text
+        if self.general:
+            html += "".join(f'<p class="hemstats-notes">All rows: {html_text(n)}.</p>' for n in self.general)
+            text += "".join(f"\nAll rows: {n}." for n in self.general)
+        if self.notes:
+            html += '<ol class="hemstats-notes">' + "".join(f"<li>{html_text(n)}</li>" for n in self.notes) + "</ol>"
+            text += "\nNotes:\n" + "\n".join(f"{i}. {n}" for i, n in enumerate(self.notes, 1))
+        return Html(html, text)
+
+
+def view(frame: pd.DataFrame, *, caption: str = "", reasons: Iterable[Any] | None = None,
+         dataset_column: str = "dataset") -> View:
+    """A :class:`View` of a display ``frame``: codes shown by display name, the dataset column only with
+    several datasets (else named in the caption), ``reasons`` as a notes column and numbered notes.
+
+    Examples
+    --------
+    >>> v = view(pd.DataFrame({"dataset": ["d", "d"], "finding": ["edh", "any"]}), caption="AUC",
+    ...          reasons=["few positives", None])
+    >>> v.frame.to_dict("records"), v.caption, v.notes
+    ([{'Finding': 'Epidural (EDH)', 'Notes': '1'}, {'Finding': 'Any ICH', 'Notes': ''}], 'd: AUC', ('few positives',))
+    """
+    out = frame.copy()
+    if dataset_column in out.columns and out[dataset_column].nunique(dropna=False) == 1 and len(out):
+        name = str(out[dataset_column].iloc[0])
+        caption = f"{name}: {caption}" if caption else name
+        out = out.drop(columns=dataset_column)
+    for col in VALUE_COLUMNS & set(out.columns):
+        out[col] = [MISSING if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else display_name(v)
+                    for v in out[col]]
+    notes: list[str] = []
+    general: list[str] = []
+    if reasons is not None:
+        marks, notes, general = footnotes(reasons)
+        if any(marks):
+            out["Notes"] = marks
+    out = out.rename(columns={c: display_name(c) for c in out.columns})
+    return View(out.reset_index(drop=True), caption, tuple(notes), tuple(general))
+
+
+def _counts(table: pd.DataFrame, index: list[str]) -> pd.DataFrame:
+    """``Positive / studies``: the first row's ``n_positive`` and ``n`` of each ``index`` group."""
+    first = table.drop_duplicates(subset=index)
+    cell = [f"{fmt_int(p)} / {fmt_int(n)}" for p, n in zip(first["n_positive"], first["n"], strict=True)]
+    return first[index].astype(object).assign(**{"Positive / studies, n": cell})
+
+
+def joined_reasons(table: pd.DataFrame, keys: list[str], frame: pd.DataFrame) -> list[str] | None:
+    """The distinct ``reason`` notes of each ``keys`` group of ``table``, in the row order of ``frame``."""
+    if "reason" not in table or not table["reason"].notna().any():
+        return None
+    joined = {}
+    for key, part in table.groupby(keys, observed=True, sort=False)["reason"]:
+        notes = [n for r in part.dropna() for n in str(r).split("; ") if n]
+        joined[tuple(str(k) for k in key)] = "; ".join(dict.fromkeys(notes))
+    return [joined.get(tuple(str(v) for v in row), "") for row in frame[keys].itertuples(index=False)]
+
+
+def methods_by_metric(table: pd.DataFrame) -> str:
+    """``Metric: method, method; ...`` of a result table, for a caption (``none`` left out).
+
+    Examples
+    --------
+    >>> methods_by_metric(pd.DataFrame({"metric": ["auc", "ppv"], "method": ["delong", "wilson"]}))
+    'AUC: delong; PPV: wilson'
+    """
+    parts = []
+    for metric in pd.unique(table["metric"].astype(str)):
+        methods = [str(m) for m in pd.unique(table.loc[table["metric"].astype(str) == metric, "method"].dropna())
+                   if str(m) != "none"]
+        if methods:
+            parts.append(f"{display_name(metric)}: {', '.join(methods)}")
+    return "; ".join(parts)
+
+
+def _methods(table: pd.DataFrame) -> str:
+    """The table's interval ``method`` codes, for a caption."""
+    return ", ".join(str(m) for m in pd.unique(table["method"].dropna().astype(str)))
+
+
+def discrimination_view(aucs: pd.DataFrame, aps: pd.DataFrame) -> View:
+    """The Discrimination table: one row per dataset, finding and model; AUC (CI) and average precision (CI).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"dataset": ["d"], "finding": ["any"], "model": ["m"], "metric": ["auc"],
+    ...                   "estimate": [0.9], "ci_low": [0.8], "ci_high": [0.95], "n": [10], "n_positive": [4],
+    ...                   "method": ["delong"], "confidence_level": [0.95], "reason": [None]})
+    >>> p = a.assign(metric="average_precision", estimate=0.7, ci_low=0.5, ci_high=0.85, method="bootstrap")
+    >>> v = discrimination_view(a, p)
+    >>> v.frame.to_dict("records")
+    [{'Finding': 'Any ICH', 'Model': 'm', 'AUC': '0.900 (0.800 to 0.950)', 'Average precision': '0.700 (0.500 to 0.850)', 'Positive / studies, n': '4 / 10'}]
+    >>> v.caption
+    'd: Estimate (95% CI); AUC: delong; average precision: bootstrap'
+    """
+    keys = ["dataset", "finding", "model"]
+    both = pd.concat([aucs, aps], ignore_index=True)
+    frame = wide_estimates(both, keys, ["auc", "average_precision"]).merge(_counts(aucs, keys), on=keys, how="left")
+    caption = f"Estimate ({level_text(aucs)}); AUC: {_methods(aucs)}; average precision: {_methods(aps)}"
+    return view(frame, caption=caption, reasons=list(aucs["reason"]) if "reason" in aucs else None)
+
+
+def compare_view(comp: pd.DataFrame) -> View:
+    """The paired comparison: one row per dataset, finding and pair of models; both AUCs, their difference (CI), p."""
+    frame = comp[["dataset", "finding"]].astype(object).assign(
+        **{"Models": [f"{a} vs {b}" for a, b in zip(comp["model_1"], comp["model_2"], strict=True)],
+           "AUCs": [f"{estimate_cell(a, None, None, 'auc')} vs {estimate_cell(b, None, None, 'auc')}"
+                    for a, b in zip(comp["auc_1"], comp["auc_2"], strict=True)],
+           f"AUC difference ({level_text(comp)})": [estimate_cell(e, lo, hi, "auc_difference") for e, lo, hi in zip(
+               comp["estimate"], comp["ci_low"], comp["ci_high"], strict=True)],
+           "z": [fmt_estimate(z, None, None, digits=decimals("statistic")) for z in comp["z"]],
+           "p": [fmt_p(v, digits=decimals("p")) for v in comp["p_value"]],
+           "p (Holm)": [fmt_p(v, digits=decimals("p")) for v in comp["p_holm"]]})
+    frame = frame.merge(_counts(comp, ["dataset", "finding"]), on=["dataset", "finding"], how="left")
+    return view(frame, caption=f"Paired difference; {_methods(comp)}", reasons=comp["reason"])
+
+
+#: Metrics of the operating-point tables: the first shows them with intervals beside the threshold,
+#: the second the summaries of the same calls.
+OPERATING_METRICS: tuple[str, ...] = ("sensitivity", "specificity", "ppv", "npv")
+SUMMARY_METRICS: tuple[str, ...] = ("f1", "accuracy", "balanced_accuracy", "youden_j")
+
+
+def _operating_label(point: Any, threshold: Any) -> str:
+    """``score >= 0.50`` or ``sensitivity >= 90%: score >= 0.656``."""
+    t = fmt_estimate(threshold, None, None, digits=decimals("proportion"))
+    text = str(point)
+    if text == "threshold":
+        return f"score ≥ {t}"
+    if text.startswith("sensitivity>="):
+        target = float(text.split(">=", 1)[1])
+        return f"sensitivity ≥ {100 * target:g}%: score ≥ {t}"
+    return f"{text}: score ≥ {t}"
+
+
+def operating_views(ops: pd.DataFrame) -> tuple[View, View]:
+    """The operating-point tables: sensitivity, specificity, PPV and NPV with their intervals; then F1,
+    accuracy, balanced accuracy and Youden's J of the same calls.  One row per dataset, model and operating point.
+
+    Examples
+    --------
+    >>> ops = pd.DataFrame({"dataset": "d", "model": "m", "operating_point": "threshold", "threshold": 0.5,
+    ...                     "metric": ["sensitivity", "specificity"], "estimate": [0.9, 0.6],
+    ...                     "ci_low": [0.8, 0.5], "ci_high": [0.95, 0.7], "method": "wilson",
+    ...                     "confidence_level": 0.95, "reason": None})
+    >>> main, _ = operating_views(ops)
+    >>> main.frame.iloc[0].tolist()
+    ['m', 'score ≥ 0.500', '90.0 (80.0 to 95.0)', '60.0 (50.0 to 70.0)', '—', '—']
+    """
+    keys = ["dataset", "model", "operating_point", "threshold"]
+    labelled = ops.assign(operating_point=[_operating_label(p, t) for p, t in zip(
+        ops["operating_point"], ops["threshold"], strict=True)])
+    level = level_text(ops)
+    views = []
+    for metrics in (OPERATING_METRICS, SUMMARY_METRICS):
+        part = labelled[labelled["metric"].astype(str).isin(metrics)]
+        frame = wide_estimates(part, keys, list(metrics))
+        reasons = joined_reasons(part, keys, frame)
+        views.append(view(frame.drop(columns="threshold"), caption=f"Estimate ({level}); {_methods(part)}",
+                          reasons=reasons))
+    return views[0], views[1]
+
+
+def calibration_view(cal: pd.DataFrame) -> View:
+    """Calibration: one row per dataset, finding and model; Brier score, intercept and slope, each (CI)."""
+    keys = ["dataset", "finding", "model"]
+    frame = wide_estimates(cal, keys, ["brier", "calibration_intercept", "calibration_slope"])
+    frame = frame.merge(_counts(cal, keys), on=keys, how="left")
+    return view(frame, caption=f"Estimate ({level_text(cal)}); {_methods(cal)}", reasons=joined_reasons(cal, keys, frame))
+
+
+def slice_view(both: pd.DataFrame) -> View:
+    """Slice-level AUC: one row per dataset, finding and model; the AUC, its interval resampling slices and
+    resampling patients, slices and patients counted."""
+    keys = ["dataset", "finding", "model"]
+    level = level_text(both)
+    rows = both[both["resampling"] == "slices"]
+    patients = both[both["resampling"] == "patients"]
+    ci = decimals(kind_of("auc"))
+
+    def interval(part: pd.DataFrame, name: str) -> pd.DataFrame:
+        cells = [MISSING if pd.isna(lo) and pd.isna(hi) else
+                 f"{fmt_estimate(lo, None, None, digits=ci)} to {fmt_estimate(hi, None, None, digits=ci)}"
+                 for lo, hi in zip(part["ci_low"], part["ci_high"], strict=True)]
+        return part[keys].astype(object).assign(**{name: cells})
+
+    frame = rows[keys].astype(object).assign(
+        AUC=[estimate_cell(e, None, None, "auc") for e in rows["estimate"]])
+    frame = frame.merge(interval(rows, f"{level}, slices resampled"), on=keys, how="left")
+    frame = frame.merge(interval(patients, f"{level}, patients resampled"), on=keys, how="left")
+    counts = patients[keys].astype(object).assign(**{"Slices / patients, n": [
+        f"{fmt_int(n)} / {fmt_int(c)}" for n, c in zip(patients["n"], patients["n_clusters"], strict=True)]})
+    frame = frame.merge(counts, on=keys, how="left")
+    frame = frame.astype(object).where(frame.notna(), MISSING)
+    return view(frame, caption=f"AUC ({level}); {_methods(both)}", reasons=joined_reasons(both, keys, frame))
