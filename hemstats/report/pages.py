@@ -32,6 +32,7 @@ __all__ = [
     "fingerprints_table",
     "MISSING_LABEL_SHARE",
     "NOTE_WARNINGS",
+    "CHAPTER_TITLES",
     "data_warnings",
     "data_warnings_html",
     "datasets_html",
@@ -55,6 +56,18 @@ NOTE_WARNINGS: dict[str, tuple[str, str]] = {
     "unreadable_dicom": ("acquisition", "DICOM files that could not be read"),
 }
 _WARNING_COLUMNS = ["dataset", "kind", "finding", "n", "n_studies", "share", "message", "chapter"]
+#: The title of each chapter page, as the warnings box links to it.
+CHAPTER_TITLES: dict[str, str] = {
+    "overview": "Overview",
+    "cohort": "Cohort",
+    "prevalence": "Prevalence",
+    "agreement": "Reader agreement",
+    "acquisition": "Acquisition",
+    "performance": "Model performance",
+    "methods": "Methods",
+    "dataset_card": "Dataset cards",
+    "provenance": "Provenance",
+}
 
 #: Distributions whose versions the Provenance page lists (after Python).
 KEY_PACKAGES: tuple[str, ...] = (
@@ -228,6 +241,7 @@ def data_warnings(cohort: Cohort) -> pd.DataFrame:
                     f"no study-level {who} label of {finding}: they are left out of its statistics, "
                     "not counted as negative.",
                 })
+        rows += _one_class_rows(d, labels, n_studies)
         mine_notes = notes[notes["dataset"] == d]
         kinds = mine_notes["kind"].astype(str)
         for kind, (chapter, meaning) in NOTE_WARNINGS.items():
@@ -247,27 +261,59 @@ def data_warnings(cohort: Cohort) -> pd.DataFrame:
     return out.astype({"n": "int64", "n_studies": "int64", "share": "float64"})
 
 
+def _one_class_rows(dataset: str, labels: pd.DataFrame, n_studies: int) -> list[dict[str, object]]:
+    """A warning when every consensus label of any hemorrhage of ``dataset`` is positive (or every one negative).
+
+    Study-level labels, or slice-level ones where the dataset has no study-level label of ``any``.
+    """
+    mine = labels[(labels["dataset"] == dataset) & (labels["rater"].astype(str) == "consensus")
+                  & (labels["finding"].astype(str) == "any")]
+    for level, unit in (("study", "studies"), ("slice", "slices")):
+        values = pd.to_numeric(mine.loc[mine["level"].astype(str) == level, "value"], errors="coerce").dropna()
+        if values.empty:
+            continue
+        if values.nunique() > 1:
+            return []
+        positive = bool(values.iloc[0] == 1)
+        share = "100%" if positive else "0%"
+        meaning = ("the dataset was selected for hemorrhage: its prevalence describes that selection, not a "
+                   "population, and specificity or an AUC cannot be estimated on it alone" if positive else
+                   "no positive case: sensitivity or an AUC cannot be estimated on it")
+        return [{
+            "dataset": dataset, "kind": "all_positive" if positive else "all_negative", "finding": "any",
+            "n": len(values), "n_studies": n_studies, "share": 1.0 if positive else 0.0, "chapter": "prevalence",
+            "message": f"all {fmt_int(len(values))} labelled {unit} are {'positive' if positive else 'negative'} "
+            f"for any hemorrhage ({share} prevalence): {meaning}.",
+        }]
+    return []
+
+
 def data_warnings_html(warnings: pd.DataFrame) -> str:
     """The Overview's data-warnings box for :func:`data_warnings` ('' when there is none).
 
-    Every text is escaped; each entry links to its chapter's page.
+    Every text is escaped; each entry links to its chapter's page (to the section named by an
+    ``anchor`` column, where the table has one).
 
     Examples
     --------
     >>> w = pd.DataFrame([{"dataset": "x<y", "kind": "missing_label", "finding": "sdh", "n": 5,
     ...                    "n_studies": 10, "share": 0.5, "message": "<b>5</b> missing", "chapter": "prevalence"}])
     >>> print(data_warnings_html(w))  # doctest: +ELLIPSIS
-    <div class="admonition warning hemstats-data-warnings">...<li><strong>x&lt;y</strong>, sdh: &lt;b&gt;5&lt;/b&gt; missing (<a href="prevalence.html">prevalence</a>)</li>...
+    <div class="admonition warning hemstats-data-warnings">...<li><strong>x&lt;y</strong>, sdh: &lt;b&gt;5&lt;/b&gt; missing (<a href="prevalence.html">Prevalence</a>)</li>...
     """
     if warnings.empty:
         return ""
     items = []
-    for row in warnings.itertuples(index=False):
-        what = html_text(row.finding) if row.kind == "missing_label" else html_text(row.kind)
-        chapter = html_text(row.chapter)
+    for row in warnings.to_dict("records"):
+        kind = str(row["kind"])
+        what = row["finding"] if kind in ("missing_label", "all_positive", "all_negative") else kind
+        what = what.replace("_", " ") if isinstance(what, str) else what
+        chapter = str(row["chapter"])
+        anchor = row.get("anchor")
+        href = f"{chapter}.html" + (f"#{anchor}" if isinstance(anchor, str) and anchor else "")
         items.append(
-            f"<li><strong>{html_text(row.dataset)}</strong>, {what}: {html_text(row.message)} "
-            f'(<a href="{chapter}.html">{chapter}</a>)</li>'
+            f"<li><strong>{html_text(row['dataset'])}</strong>, {html_text(what)}: {html_text(row['message'])} "
+            f'(<a href="{html_text(href)}">{html_text(CHAPTER_TITLES.get(chapter, chapter))}</a>)</li>'
         )
     return (
         '<div class="admonition warning hemstats-data-warnings"><p class="admonition-title">Data warnings</p>'

@@ -77,8 +77,19 @@ def test_the_warnings_box_escapes_every_text_and_links_each_chapter(partial):
     assert box.count("<li>") == 5
     assert "&lt;b&gt;SDH&lt;/b&gt;" in box and "<b>" not in box
     assert "&lt;missing&gt;" in box
-    for chapter in ("prevalence", "agreement"):
-        assert f'<a href="{chapter}.html">{chapter}</a>' in box
+    for chapter, title in (("prevalence", "Prevalence"), ("agreement", "Reader agreement")):
+        assert f'<a href="{chapter}.html">{title}</a>' in box
+
+
+def test_one_class_labels_are_a_warning_and_two_classes_are_not(partial):
+    assert not data_warnings(partial)["kind"].isin(["all_positive", "all_negative"]).any()
+    studies = pd.DataFrame({"dataset": "n", "study_id": ["a", "b", "c"], "patient_id": ["a", "b", "c"]})
+    labels = pd.DataFrame({"dataset": "n", "study_id": ["a", "b", "c"], "level": "slice", "slice_id": "1",
+                           "finding": "any", "rater": "consensus", "value": 0})
+    w = data_warnings(Cohort(studies, labels=labels)).set_index("kind")
+    assert w.loc["all_negative", "message"].startswith("all 3 labelled slices are negative for any hemorrhage (0%")
+    box = data_warnings_html(w.reset_index())
+    assert "n</strong>, any: all 3" in box
 
 
 PAYLOAD = {

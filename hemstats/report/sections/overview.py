@@ -1,8 +1,9 @@
-"""The Overview chapter's tables: the cohort at a glance, its datasets, rows, findings and warnings.
+"""The Overview chapter's tables: key results and warnings first, then the datasets, rows and findings.
 
 Each function takes the build's context (or a :class:`~hemstats.report.sections.Settings`)
 and returns what one cell of ``book/overview.md`` shows; the computations on the cohort
-live in :mod:`hemstats.report.pages`.
+live in :mod:`hemstats.report.pages`, the key results in
+:mod:`hemstats.report.sections.key_results`.
 
 Examples
 --------
@@ -22,9 +23,10 @@ import pandas as pd
 from hemstats.report import pages
 from hemstats.report.format import fmt_int, html_text
 from hemstats.report.sections import SectionInputs
+from hemstats.report.sections.key_results import ChapterTables, chapter_tables, key_results, result_warnings
 
-__all__ = ["summary_html", "data_warnings", "data_warnings_html", "datasets", "datasets_html", "counts",
-           "counts_shown", "findings"]
+__all__ = ["summary_html", "chapter_tables", "key_results", "key_results_html", "data_warnings",
+           "data_warnings_html", "datasets", "datasets_html", "counts", "counts_shown", "findings"]
 
 
 def summary_html(ctx: SectionInputs) -> str:
@@ -52,9 +54,22 @@ def summary_html(ctx: SectionInputs) -> str:
     )
 
 
-def data_warnings(ctx: SectionInputs) -> pd.DataFrame:
-    """Missing labels and telling loader notes (:func:`hemstats.report.pages.data_warnings`)."""
-    return pages.data_warnings(ctx.cohort)
+def key_results_html(ctx: SectionInputs, results: pd.DataFrame) -> str:
+    """The key-results table of :func:`key_results` at the build's confidence level (every text escaped)."""
+    from hemstats.report.sections.key_results import key_results_html as html
+
+    return html(results, ctx.confidence_level)
+
+
+def data_warnings(ctx: SectionInputs, tables: ChapterTables | None = None) -> pd.DataFrame:
+    """Missing, derived or one-class labels and telling loader notes (:func:`hemstats.report.pages.data_warnings`),
+    then, given the chapters' ``tables``, their rows that carry a reason
+    (:func:`~hemstats.report.sections.key_results.result_warnings`)."""
+    data = pages.data_warnings(ctx.cohort).assign(anchor=pd.NA)
+    if tables is None:
+        return data
+    frames = [f for f in (data, result_warnings(tables)) if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else data
 
 
 def data_warnings_html(warnings: pd.DataFrame) -> str:
