@@ -152,6 +152,7 @@ def show_table(
     p_values: Iterable[str] | None = None,
     links: Iterable[str] = (),
     code: Iterable[str] = (),
+    numbers: Iterable[str] = (),
     combine_ci: bool = True,
     rename: Mapping[str, str] | None = None,
     names: bool = True,
@@ -178,6 +179,9 @@ def show_table(
         Columns whose ``http(s)://`` values become hyperlinks.
     code : iterable of str
         Columns shown in a monospace font, broken anywhere (hashes, identifiers).
+    numbers : iterable of str
+        Text columns holding numbers (``n (%) [CI]`` cells of Table 1): right-aligned, and
+        allowed to break between a number and its interval.
     rename : mapping, optional
         Headers of your own, by column code (or by the formatted name, e.g.
         ``"estimate (95% CI)"``), in place of the display names.
@@ -221,8 +225,10 @@ def show_table(
         if (c in df.columns and pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]))
         or (c not in df.columns and str(c).startswith("estimate ("))
     }
-    link_cols = {c for c in links}
-    code_cols = {c for c in code}
+    link_cols = set(links)
+    code_cols = set(code)
+    text_numbers = set(numbers)
+    combined = {c for c in shown.columns if c not in df.columns and str(c).startswith("estimate (")}
     if names:
         headers = [column_header(c, rename) for c in shown.columns]
     else:
@@ -236,7 +242,13 @@ def show_table(
         cells = []
         for col, value in zip(shown.columns, row, strict=True):
             text = html_link(value) if col in link_cols else html_text(value)
-            cls = ' class="hemstats-num"' if col in numeric else ' class="hemstats-code"' if col in code_cols else ""
+            cls = (
+                ' class="hemstats-num hemstats-ci"' if col in combined
+                else ' class="hemstats-num"' if col in numeric
+                else ' class="hemstats-code"' if col in code_cols
+                else ' class="hemstats-numtext"' if col in text_numbers
+                else ""
+            )  # fmt: skip
             cells.append(f"<td{cls}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{html_text(caption)}</caption>" if caption else ""

@@ -155,3 +155,11 @@ def test_show_table_saves_and_links_in_one_call(ctx):
     assert (ctx.tables_dir / "one_call2.csv").is_file()
     with pytest.raises(ReportError, match="save= needs csv="):
         show_table(full, save=True, context=ctx)
+
+
+def test_show_table_cell_classes_for_css():
+    df = pd.DataFrame({"estimate": [0.5], "ci_low": [0.4], "ci_high": [0.6], "n": [3], "cell": ["3 (5.0) [1.0, 9.0]"]})
+    html = show_table(df, numbers=["cell"])._repr_html_()
+    assert '<td class="hemstats-num hemstats-ci">0.50 (0.40 to 0.60)</td>' in html  # may break before its CI
+    assert '<td class="hemstats-num">3</td>' in html
+    assert '<td class="hemstats-numtext">3 (5.0) [1.0, 9.0]</td>' in html

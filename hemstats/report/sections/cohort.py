@@ -42,6 +42,7 @@ __all__ = [
     "by_dataset",
     "by_any",
     "display",
+    "number_columns",
     "group_header",
 ]
 
@@ -177,3 +178,14 @@ def display(t1: Table1, *, ci: bool = True) -> pd.DataFrame:
     heads = {"variable": "Variable", "category": "Category", "P-Value": "p"}
     heads.update({g: group_header(t1, g) for g in t1.groups})
     return f.rename(columns=heads)
+
+
+def number_columns(shown: pd.DataFrame) -> list[str]:
+    """The columns of a :func:`display` table holding numbers (all but ``Variable``, ``Category`` and ``Test``).
+
+    Examples
+    --------
+    >>> number_columns(pd.DataFrame(columns=["Variable", "Category", "Missing", "Overall", "p", "Test", "SMD"]))
+    ['Missing', 'Overall', 'p', 'SMD']
+    """
+    return [str(c) for c in shown.columns if c not in ("Variable", "Category", "Test")]
