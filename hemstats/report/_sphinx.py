@@ -1,18 +1,36 @@
 """Child process of :func:`hemstats.report.build_report`: one Jupyter Book 1.x HTML build.
 
 Run as ``python -m hemstats.report._sphinx '<json>'``; Sphinx mutates docutils'
-global registries, so each build gets a fresh interpreter.  The module is also the
-Sphinx extension the book's ``_config.yml`` lists: it escapes the manifest's report
-title on every page.  The JSON holds ``src``,
-``html``, ``doctrees``, ``config``, ``overrides`` and ``force_all``.  Exit status 0
-on success.
+global registries, so each build gets a fresh interpreter.  The JSON holds ``src``,
+``html``, ``doctrees``, ``config``, ``overrides``, ``force_all`` and optionally ``jobs``
+(Sphinx's parallel read and write).  Exit status 0 on success.
+
+The module is also the Sphinx extension the book's ``_config.yml`` lists: it escapes
+the manifest's report title on every page, and it serves MathJax from the report
+itself, only to the pages with math.  Sphinx adds the MathJax script to pages with
+equations and to the pages whose table of contents holds one (the front page of a book
+whose chapter has math); this extension takes it off the latter, and copies
+into ``_static/mathjax`` the part of MathJax those pages load (the TeX-to-CHTML
+component, its web fonts and the TeX extensions it may load on demand, about 2 MB,
+from the ``sphinx-mathjax-offline`` package) and nothing when no page has math.  It
+also removes from ``_static`` what no page loads (:func:`prune_static`: the themes'
+source maps, translation catalogues and the TrueType twins of WOFF2 fonts), which
+halves what the themes ship.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import shutil
 import sys
+from pathlib import Path
 from typing import Any
+
+#: Where pages load MathJax from, relative to ``_static``.
+MATHJAX_PATH = "mathjax/tex-chtml.js"
+#: The parts of MathJax 3 that ``tex-chtml.js`` loads: itself, its fonts, TeX extensions on demand.
+MATHJAX_PARTS = ("tex-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions")
 
 
 def main(argv: list[str]) -> int:
@@ -33,6 +51,7 @@ def main(argv: list[str]) -> int:
         keep_going=True,
         force_all=bool(args["force_all"]),
         freshenv=bool(args["force_all"]),
+        jobs=args.get("jobs") or None,
     )
     if isinstance(result, BaseException):
         print(f"Jupyter Book raised {type(result).__name__}: {result}", flush=True)
@@ -64,9 +83,138 @@ def _escaped_titles(app: Any, pagename: str, templatename: str, context: dict[st
             context[key] = Markup(html_text(value))
 
 
+def mathjax_source() -> Path:
+    """The folder of MathJax 3's files that the ``sphinx-mathjax-offline`` package ships.
+
+    Raises
+    ------
+    ReportBuildError
+        When the package is not installed.
+
+    Examples
+    --------
+    >>> (mathjax_source() / "tex-chtml.js").is_file()
+    True
+    """
+    from hemstats.errors import ReportBuildError
+
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    folder = None if spec is None or not spec.submodule_search_locations else Path(
+        next(iter(spec.submodule_search_locations)), "static", "mathjax"
+    )
+    if folder is None or not (folder / MATHJAX_PARTS[0]).is_file():
+        raise ReportBuildError(
+            "a page of the report has math, but MathJax is missing: install the package "
+            "sphinx-mathjax-offline (pip install sphinx-mathjax-offline)"
+        )
+    return folder
+
+
+def copy_mathjax(static: Path, source: Path | None) -> list[Path]:
+    """Make ``static/mathjax`` hold :data:`MATHJAX_PARTS` of ``source``; nothing when it is None.
+
+    Returns the files copied.  A ``mathjax`` folder an earlier build left is removed
+    first (the build folder is hemstats'): a report without math ships none.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     static = Path(tmp, "_static")
+    ...     files = copy_mathjax(static, mathjax_source())
+    ...     had = (static / MATHJAX_PATH).is_file() and len(files) > 10
+    ...     _ = copy_mathjax(static, None)
+    ...     had, (static / "mathjax").exists()
+    (True, False)
+    """
+    target = static / Path(MATHJAX_PATH).parent
+    if target.exists():
+        shutil.rmtree(target)
+    if source is None:
+        return []
+    copied = []
+    for part in MATHJAX_PARTS:
+        src, dst = source / part, target / part
+        files = sorted(p for p in src.rglob("*") if p.is_file()) if src.is_dir() else [src]
+        for file in files:
+            out = dst / file.relative_to(src) if src.is_dir() else dst
+            out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(file, out)
+            copied.append(out)
+    return copied
+
+
+def prune_static(static: Path) -> list[Path]:
+    """Remove from ``static`` the files the pages never load; return them.
+
+    Source maps (``*.map``: fetched only by a browser's developer tools), the themes'
+    translation catalogues (``locales/``: used by Sphinx while it writes, never by a
+    page) and TrueType fonts beside a WOFF2 twin (every browser the themes support
+    takes the WOFF2 file first).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     static = Path(tmp)
+    ...     for name in ("a.js", "a.js.map", "f.woff2", "f.ttf", "g.ttf", "locales/de/x.mo"):
+    ...         (static / name).parent.mkdir(parents=True, exist_ok=True)
+    ...         _ = (static / name).write_text("x")
+    ...     removed = prune_static(static)
+    ...     sorted(p.relative_to(static).as_posix() for p in static.rglob("*") if p.is_file())
+    ['a.js', 'f.woff2', 'g.ttf']
+    """
+    removed = [p for p in static.rglob("*.map") if p.is_file()]
+    removed += [p for p in static.rglob("*.ttf") if p.with_suffix(".woff2").is_file()]
+    locales = static / "locales"
+    if locales.is_dir():
+        removed += [p for p in locales.rglob("*") if p.is_file()]
+    for path in removed:
+        path.unlink()
+    if locales.is_dir():
+        shutil.rmtree(locales)
+    return removed
+
+
+def _use_local_mathjax(app: Any, config: Any) -> None:
+    """``config-inited``: pages load MathJax from ``_static`` (the report's own copy), never a CDN."""
+    config.mathjax_path = MATHJAX_PATH
+
+
+def _mathjax_only_where_used(app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    """``html-page-context`` (after Sphinx's): no MathJax on a page without equations of its own."""
+    if app.env.get_domain("math").data["has_equations"].get(pagename, False):
+        return
+    scripts = context.get("script_files")
+    if not isinstance(scripts, list):
+        return
+
+    path = str(app.config.mathjax_path)
+
+    def is_mathjax(js: Any) -> bool:  # Sphinx stores the file as "_static/<mathjax_path>"
+        body = str(getattr(js, "attributes", {}).get("body", ""))
+        filename = str(getattr(js, "filename", None))
+        return filename in (path, f"_static/{path}") or body.startswith("window.MathJax")
+
+    scripts[:] = [js for js in scripts if not is_mathjax(js)]
+
+
+def _ship_mathjax(app: Any, exc: BaseException | None) -> None:
+    """``build-finished``: MathJax only when some page has math; no file that no page loads."""
+    if exc is not None or getattr(app.builder, "format", None) != "html":
+        return
+    needed = bool(app.env.get_domain("math").has_equations())
+    static = Path(app.outdir, "_static")
+    copy_mathjax(static, mathjax_source() if needed else None)
+    prune_static(static)
+
+
 def setup(app: Any) -> dict[str, Any]:
-    """Sphinx extension (listed in the book's ``_config.yml``): escape the report title on every page."""
+    """Sphinx extension (listed in the book's ``_config.yml``): escaped title, local MathJax on math pages."""
     app.connect("html-page-context", _escaped_titles)
+    app.connect("html-page-context", _mathjax_only_where_used, priority=600)
+    app.connect("config-inited", _use_local_mathjax)
+    app.connect("build-finished", _ship_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 

@@ -263,8 +263,10 @@ def write_context(ctx: ReportContext) -> Path:
     return file
 
 
-def run_book(ctx: ReportContext, *, force_all: bool, bar: Any = None) -> Path:
+def run_book(ctx: ReportContext, *, force_all: bool, bar: Any = None, jobs: int | None = None) -> Path:
     """Step 6: run Jupyter Book on ``<out>/src``; ``<out>/html/index.html``.
+
+    ``jobs`` > 1 reads (executes) and writes that many pages at once (Sphinx's parallel build).
 
     Raises
     ------
@@ -295,6 +297,7 @@ def run_book(ctx: ReportContext, *, force_all: bool, bar: Any = None) -> Path:
         env=_chapter_env(ctx),
         log=log,
         bar=bar,
+        jobs=jobs,
     )
     index = ctx.html_dir / "index.html"
     if code != 0 or not index.is_file():

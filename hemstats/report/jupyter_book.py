@@ -273,12 +273,14 @@ def run_jupyter_book(
     env: dict[str, str],
     log: Path,
     bar: Any,
+    jobs: int | None = None,
 ) -> int:
     """Run Jupyter Book on ``src`` in a child process (this interpreter); its exit status.
 
     The child (:mod:`hemstats.report._sphinx`) builds the HTML into ``html`` with the
     ``overrides`` of ``_config.yml``; every line of its output goes to ``log`` and a short
-    note of the step to the progress ``bar`` (a tqdm bar, or None).
+    note of the step to the progress ``bar`` (a tqdm bar, or None).  ``jobs`` > 1 makes
+    Sphinx read (and so execute) and write that many pages at once.
     """
     args = {
         "src": str(src),
@@ -287,6 +289,7 @@ def run_jupyter_book(
         "config": str(src / "_config.yml"),
         "overrides": overrides,
         "force_all": force_all,
+        "jobs": jobs,
     }
     cmd = [sys.executable, "-m", "hemstats.report._sphinx", json.dumps(args)]
     with log.open("w", encoding="utf-8") as fh:

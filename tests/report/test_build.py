@@ -35,7 +35,10 @@ def test_book_config_has_no_network_features():
     assert not any(config["launch_buttons"].get(k) for k in ("binderhub_url", "jupyterhub_url", "colab_url", "thebe"))
     extensions = config["sphinx"]["config"]["extensions"]
     assert "sphinx_thebe" not in extensions and "sphinx.ext.intersphinx" not in extensions
-    assert "sphinx-mathjax-offline" in extensions
+    # MathJax from the report itself, only what pages with math load (not the whole of
+    # sphinx-mathjax-offline's 24 MB copy)
+    assert "hemstats.report._sphinx" in extensions and "sphinx-mathjax-offline" not in extensions
+    assert "mathjax_path" not in config["sphinx"]["config"]
 
 
 def test_an_explicit_book_must_be_a_book(tmp_path):

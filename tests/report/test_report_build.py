@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from hemstats.report.format import fmt_int
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
 #: A small demo report: every chapter runs, in a fraction of the default 1,200-study build's time.
 N_STUDIES = 300
 MANIFEST = f"""version: 1
@@ -77,8 +75,19 @@ def test_no_page_needs_the_network(two_builds):
     text = (html / "overview.html").read_text(encoding="utf-8")
     assert "thebe-launch-button" not in text and "colab" not in text.lower()
     assert "fonts.googleapis" not in text
-    # MathJax is served from the report itself.
-    assert (html / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    # No page of the demo has math: no MathJax at all (test_browser.py builds a page with math).
+    assert not (html / "_static" / "mathjax").exists()
+    assert not any("tex-chtml" in p.read_text(encoding="utf-8") for p in pages)
+
+
+def test_report_weight(two_builds):
+    """The demo report stays light: no file a page never loads (source maps, catalogues, MathJax)."""
+    html = two_builds["a"][0].parent
+    files = [p for p in html.rglob("*") if p.is_file()]
+    size = sum(p.stat().st_size for p in files)
+    assert size < 7_000_000, f"the report is {size / 1e6:.1f} MB"
+    assert not [p.name for p in files if p.suffix == ".map"]
+    assert not (html / "_static" / "locales").exists()
 
 
 def test_csvs_are_byte_identical_across_builds(two_builds):
@@ -142,27 +151,8 @@ def test_a_failing_chapter_fails_the_build_with_its_traceback(tmp_path, monkeypa
         build_report(None, out=tmp_path / "out", progress=False, book=book)
     message = str(info.value)
     assert "chapter exploded on purpose" in message
-    assert "build.log" in message and info.value.log.is_file()
+    assert "build.log" in message and isinstance(info.value.log, Path) and info.value.log.is_file()
     # the first line says which chapter failed and why, and where the log is (no absolute path)
     assert info.value.chapter == "broken" and info.value.reason == "ValueError: chapter exploded on purpose"
     assert info.value.summary.startswith("chapter 'broken' failed: ValueError: chapter exploded on purpose; full log: ")
     assert info.value.summary.endswith("out/build.log") and str(tmp_path) not in info.value.summary
-
-
-@pytest.mark.skipif(not CHROMIUM.is_file(), reason=f"headless Chromium not installed at {CHROMIUM}")
-def test_pages_render_in_headless_chromium(two_builds, tmp_path):
-    from PIL import Image
-
-    html = two_builds["a"][0].parent
-    for page in ("index.html", "overview.html", "provenance.html"):
-        shot = tmp_path / f"{page}.png"
-        cmd = [
-            str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--no-first-run", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,1600",
-            "--virtual-time-budget=3000", f"--screenshot={shot}", (html / page).as_uri(),
-        ]
-        subprocess.run(cmd, check=True, capture_output=True, timeout=120)
-        with Image.open(shot) as img:
-            colours = img.convert("RGB").getcolors(maxcolors=64)
-        assert colours is None or len(colours) > 8, f"{page}: blank screenshot"
