@@ -140,6 +140,30 @@ def _findings_order(values: pd.Series) -> list[str]:
     return [f for f in FINDINGS if f in present] + sorted(present - set(FINDINGS))
 
 
+def _split(studies: pd.DataFrame) -> tuple[str, str]:
+    """Is there an official train/test split?  A ``split`` column that repeats the ``batch`` column
+    holds the release batches of the dataset (CQ500's B1 and B2), which are not a split.
+
+    Examples
+    --------
+    >>> _split(pd.DataFrame({"split": ["B1", "B2", "B2"], "batch": ["B1", "B2", "B2"]}))[1]
+    'no: the studies come in 2 release batches, not a train/test split: B2 (2), B1 (1).'
+    >>> _split(pd.DataFrame({"split": ["train", "test", None]}))[1]
+    '2: test (1), train (1); not reported for 1 study.'
+    """
+    question = "Is there an official train/test split?"
+    split = studies["split"].dropna().astype(str)
+    if split.empty:
+        return question, "no split is given."
+    if "batch" in studies.columns:
+        batch = studies["batch"].astype(object)
+        same = studies["split"].astype(object).where(studies["split"].notna(), None)
+        if (same.dropna().astype(str) == batch[same.notna()].astype(str)).all():
+            listing = _listing(studies["split"]).split(": ", 1)[1]
+            return question, f"no: the studies come in {fmt_int(split.nunique())} release batches, not a train/test split: {listing}"
+    return question, _listing(studies["split"])
+
+
 def _composition(d: str, studies: pd.DataFrame, cohort: Cohort) -> list[tuple[str, str]]:
     tables = {name: t[t["dataset"] == d] for name, t in cohort.tables().items()}
     labels, preds, lesions, images = tables["labels"], tables["predictions"], tables["lesions"], tables["images"]
@@ -174,9 +198,7 @@ def _composition(d: str, studies: pd.DataFrame, cohort: Cohort) -> list[tuple[st
         demo_parts.append("sex " + ", ".join(f"{k} {fmt_int(v)}" for k, v in counts.items()))
     out.append(("What is known about the patients?", "; ".join(demo_parts) + "." if demo_parts else NOT_REPORTED))
 
-    split = studies["split"].dropna().astype(str)
-    out.append(("Is there an official split?",
-                _listing(studies["split"]) if len(split) else "no split is given."))
+    out.append(_split(studies))
 
     if labels.empty:
         out.append(("Which findings are labelled?", "none: the dataset has no labels."))
@@ -193,6 +215,10 @@ def _composition(d: str, studies: pd.DataFrame, cohort: Cohort) -> list[tuple[st
         answer = f"{fmt_int(k)} of {fmt_int(n)} studies ({fmt_percent(k / n)}) are positive (consensus label)"
         unlabelled = len(studies) - study_any["study_id"].nunique()
         answer += f"; {_count(unlabelled, 'study')} without this label." if unlabelled > 0 else "."
+        if k in (0, n):
+            answer += (" Every labelled study is positive: the dataset was selected for hemorrhage, so its "
+                       "prevalence describes that selection." if k == n else
+                       " No labelled study is positive.")
     elif len(slice_any):
         k, n = int(slice_any["value"].sum()), len(slice_any)
         answer = f"{fmt_int(k)} of {fmt_int(n)} labelled slices ({fmt_percent(k / n)}) are positive (consensus label)."

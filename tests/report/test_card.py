@@ -82,7 +82,7 @@ def test_composition_and_labelling_from_the_data(toy):
     assert answer(card, "toy", "Which models' scores are included?") == "m1 (1 finding: any; 5 scores)."
     assert answer(card, "toy", "Who labelled the data?") == "2 readers (R1, R2), plus a consensus label."
     assert answer(card, "toy", "How is the consensus formed?") == CONSENSUS_RULES["physionet_ct_ich"] + "."
-    assert answer(card, "toy", "Is there an official split?") == "2: train (3), test (2)."
+    assert answer(card, "toy", "Is there an official train/test split?") == "2: train (3), test (2)."
     assert answer(card, "toy", "Which scanner vendors?") == "2: GE (3), SIEMENS (1); not reported for 1 study."
     assert answer(card, "toy", "Which slice thickness?") == (
         "0.6 to 5.0 mm (median 3.8); not reported for 1 study.")
@@ -162,9 +162,9 @@ def test_real_physionet_excerpt_notes_and_partial_labels(shared_data):
     cons = cohort.labels.query("rater == 'consensus' and level == 'study' and finding == 'any'")
     missing = len(cohort.studies) - cons["study_id"].nunique()
     assert missing > 0
-    assert answer(card, "physionet_ct_ich", "How common is any intracranial hemorrhage?").endswith(
-        "without this label.") and f"; {missing} stud" in answer(
-        card, "physionet_ct_ich", "How common is any intracranial hemorrhage?")
+    prevalence = answer(card, "physionet_ct_ich", "How common is any intracranial hemorrhage?")
+    assert "without this label." in prevalence and f"; {missing} stud" in prevalence
+    assert "selected for hemorrhage" in prevalence  # the excerpt's labelled studies are all positive
     assert answer(card, "physionet_ct_ich", "How is the consensus formed?") == CONSENSUS_RULES["physionet_ct_ich"] + "."
 
 
@@ -186,3 +186,22 @@ def test_real_physionet_slice_count_is_study_slice_pairs(shared_data):
     assert sl["slice_id"].nunique() < len(sl)  # slice numbers repeat across studies
     text = answer(dataset_card(cohort), "physionet_ct_ich", "How many slices (images)?")
     assert text.startswith(f"{len(sl):,} slices with labels"), text
+
+
+def test_release_batches_are_not_called_a_split():
+    """CQ500 keeps its batches B1/B2 in ``split`` and in ``batch``: the card says they are batches, once."""
+    studies = pd.DataFrame({"dataset": "cq", "study_id": ["a", "b", "c"], "patient_id": ["a", "b", "c"],
+                            "split": ["B1", "B2", "B2"], "batch": ["B1", "B2", "B2"]})
+    card = dataset_card(Cohort(studies))
+    text = answer(card, "cq", "Is there an official train/test split?")
+    assert text == "no: the studies come in 2 release batches, not a train/test split: B2 (2), B1 (1)."
+    assert not card["answer"].str.contains("official split").any()
+    assert card["answer"].str.contains("B1 \\(1\\)").sum() == 1
+
+
+def test_one_class_prevalence_is_said_where_it_is_given():
+    studies = pd.DataFrame({"dataset": "p", "study_id": ["a", "b"], "patient_id": ["a", "b"]})
+    labels = pd.DataFrame({"dataset": "p", "study_id": ["a", "b"], "level": "study", "finding": "any",
+                           "rater": "consensus", "value": 1})
+    text = answer(dataset_card(Cohort(studies, labels=labels)), "p", "How common is any intracranial hemorrhage?")
+    assert text.startswith("2 of 2 studies (100.0%) are positive") and "selected for hemorrhage" in text
