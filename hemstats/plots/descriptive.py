@@ -197,10 +197,10 @@ def cooccurrence_upset(
     findings = sorted({f for fs in table["findings"] for f in fs.split("+")}, key=lambda f: rank.get(f, len(rank)))
 
     if fig is None:
-        fig = plt.figure(figsize=(max(4.0, 0.45 * len(shown) + 1.5), 4.5))
+        fig = plt.figure(figsize=(max(4.0, 0.45 * len(shown) + 1.5), 4.5), layout="constrained")
     else:
         fig.clear()
-    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2], "hspace": 0.05})
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     x = np.arange(len(shown), dtype=float)
     width = 0.8 / len(groups)
     for i, g in enumerate(groups):

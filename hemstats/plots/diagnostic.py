@@ -230,6 +230,7 @@ def paired_difference(result: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ----------
     result : pandas.DataFrame
         The table of :func:`hemstats.stats.compare_auc`; one row per line, top to bottom.
+        Each line's DeLong p-value is written in a column right of the axes.
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -265,10 +266,12 @@ def paired_difference(result: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         labels.append(f"{head}: {row.model_1} - {row.model_2}" if head else f"{row.model_1} - {row.model_2}")
     ax.set_yticks(ypos)
     ax.set_yticklabels(labels)
-    for y, h, p in zip(ypos, hi, table["p_value"].to_numpy(dtype=float)):
+    from matplotlib.transforms import blended_transform_factory
+
+    beside = blended_transform_factory(ax.transAxes, ax.transData)  # a column right of the axes, off the data
+    for y, p in zip(ypos, table["p_value"].to_numpy(dtype=float)):
         if np.isfinite(p):
-            ax.annotate(f"p = {p:.3f}", (h, y), xytext=(4, 0), textcoords="offset points", va="center",
-                        fontsize="small")
+            ax.text(1.02, y, f"p = {p:.3f}", transform=beside, va="center", ha="left", fontsize="small")
     ax.set_xlabel("AUC difference")
     ax.set_ylim(-0.7, n - 0.3)
     return ax
