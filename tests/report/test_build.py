@@ -154,8 +154,8 @@ def fake_book_run(monkeypatch):
     """Replace the Jupyter Book child process; record how it was asked to build."""
     calls = []
 
-    def run(*, src, html, doctrees, overrides, force_all, env, log, bar):
-        calls.append({"force_all": force_all, "overrides": overrides, "env": env, "src": src})
+    def run(*, src, html, doctrees, overrides, force_all, env, log, bar, jobs=None):
+        calls.append({"force_all": force_all, "overrides": overrides, "env": env, "src": src, "jobs": jobs})
         html.mkdir(parents=True, exist_ok=True)
         (html / "index.html").write_text("<html><body>ok</body></html>")
         log.write_text("build succeeded.\n")
