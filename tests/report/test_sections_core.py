@@ -153,6 +153,10 @@ def test_the_chapter_cells_run_and_save_their_tables(chapter, ctx, monkeypatch):
     assert saved and all(s.startswith(prefix) for s in saved), saved
     for csv in ctx.tables_dir.glob("*.csv"):
         assert str(ctx.out) not in csv.read_text(), csv.name
+    if chapter == "overview":
+        assert {"overview_key_results", "overview_data_warnings"} <= set(saved)
+    if chapter == "methods":
+        assert (ctx.tables_dir / "hemstats_references.bib").is_file()
 
 
 def test_the_chapters_hold_few_lines_of_code():
@@ -168,3 +172,7 @@ def test_settings_and_context_give_the_same_tables(settings, ctx):
                            seed=ctx.seed)
     pd.testing.assert_frame_equal(overview.datasets(as_settings), overview.datasets(ctx))
     assert overview.summary_html(as_settings) == overview.summary_html(ctx)
+    quick = ReportContext.example(ctx.out, seed=ctx.seed, n_resamples=100, cohort_dir=ctx.cohort_dir)
+    pd.testing.assert_frame_equal(
+        overview.key_results(quick),
+        overview.key_results(Settings(ctx.cohort, confidence_level=0.95, n_resamples=100, seed=ctx.seed)))
