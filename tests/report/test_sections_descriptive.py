@@ -196,6 +196,40 @@ def test_shown_hides_constant_and_empty_columns(settings):
     assert {"dataset", "finding", "estimate", "ci_low", "ci_high", "n", "method"} <= set(table.columns)
 
 
+def test_prevalence_reads_one_row_per_finding(settings, two):
+    prev = prevalence_tables.by_dataset(settings)
+    table = prevalence_tables.reading(prev)
+    assert list(table.columns) == ["Finding", "Positive / n", "Prevalence (95% CI)"]
+    assert len(table) == prev.finding.nunique() and table.Finding.iloc[0] == "Any ICH"
+    row = prev.query("finding == 'any'").iloc[0]
+    assert table.iloc[0, 1] == f"{row.n_positive}/{row.n}"
+    pct = f"{100 * row.estimate:.1f}% ({100 * row.ci_low:.1f}% to {100 * row.ci_high:.1f}%)"
+    assert table.iloc[0, 2] == pct
+    # every percentage of the table has one decimal
+    assert all(re.fullmatch(r"-?\d+\.\d", p) for cell in table.iloc[:, 2] for p in re.findall(r"(-?[\d.]+)%", cell))
+    wide = prevalence_tables.reading(prevalence_tables.by_dataset(Settings(two)))
+    assert list(wide.columns) == ["Finding", "alpha", "beta"] and wide.alpha.str.contains("/80: ").all()
+    assert prevalence_tables.notes(prev) and prevalence_tables.notes(prev)[0].startswith("demo: ")
+
+
+def test_prevalence_comparison_and_volumes_for_reading(settings, two):
+    cmp = prevalence_tables.comparison(Settings(two))
+    diff = prevalence_tables.differences(cmp)
+    pairs = cmp[cmp.comparison == "pairwise"]
+    assert len(diff) == len(pairs) and set(diff["Datasets (a vs b)"]) == {"alpha vs beta"}
+    first = pairs.iloc[0]
+    assert diff.iloc[0]["a: positive/n"].startswith(f"{first.n_positive_a}/{first.n_a} (")
+    assert "reason" not in prevalence_tables.overall_shown(cmp).columns
+    volumes = prevalence_tables.lesion_volumes(settings)
+    table = prevalence_tables.volumes_shown(volumes)
+    assert len(table) == len(volumes.groupby(["dataset", "finding"], observed=True))  # 7 summaries in one row
+    sdh = volumes.query("finding == 'sdh'").set_index("metric").estimate
+    row = table[table.Finding == "Subdural (SDH)"].iloc[0]
+    assert row["Mean (SD), mL"] == f"{sdh['mean']:.1f} ({sdh['sd']:.1f})"
+    combos = prevalence_tables.combinations_shown(prevalence_tables.combinations(settings))
+    assert "findings" not in combos.columns and "SAH + IPH + IVH" in set(combos.combination) | {"SAH + IPH + IVH"}
+
+
 # -- the chapters run their cells --------------------------------------------------------------------
 CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 CHAPTERS = {
@@ -215,6 +249,11 @@ def ctx(tmp_path, cohort):
     context = ReportContext.example(tmp_path, seed=5, datasets=tuple(cohort.datasets), synthetic=("demo",),
                                     fingerprints=dataset_fingerprints(cohort))  # fmt: skip
     context.write()
+    # as in a build: the book's table of contents beside the chapters (figures are numbered from it)
+    from hemstats.report import find_book_source
+
+    context.src_dir.mkdir(parents=True, exist_ok=True)
+    (context.src_dir / "_toc.yml").write_bytes((find_book_source() / "_toc.yml").read_bytes())
     return context
 
 
@@ -232,6 +271,7 @@ def test_the_chapter_cells_run_and_save_their_tables(chapter, ctx, monkeypatch):
     namespace: dict[str, object] = {}
     for cell in cells:
         exec(compile(cell, f"{chapter}.md", "exec"), namespace)
-    assert {p.stem for p in ctx.tables_dir.glob("*.csv")} == CHAPTERS[chapter]
+    # every table's CSV (figures add the CSVs of their data beside them)
+    assert CHAPTERS[chapter] <= {p.stem for p in ctx.tables_dir.glob("*.csv")}
     # a chapter is prose plus a few calls per cell
     assert sum(len(c.strip().splitlines()) for c in cells) <= 8 * len(cells)

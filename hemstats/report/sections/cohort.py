@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from hemstats.findings import FINDINGS
+from hemstats.report.chapter import Html, note, save_table, show_table
 from hemstats.report.display import DECIMALS, DISPLAY_NAMES
 from hemstats.stats import Table1, table1
 
@@ -44,6 +45,7 @@ __all__ = [
     "display",
     "number_columns",
     "group_header",
+    "show",
 ]
 
 #: Count-like columns summarised by median [Q1, Q3] where the studies have them.
@@ -189,3 +191,18 @@ def number_columns(shown: pd.DataFrame) -> list[str]:
     ['Missing', 'Overall', 'p', 'SMD']
     """
     return [str(c) for c in shown.columns if c not in ("Variable", "Category", "Test")]
+
+
+def show(t1: Table1, csv: str, *, studies: pd.DataFrame | None = None) -> Html:
+    """Save ``t1``'s long form as ``csv`` (its pairwise SMDs as ``<csv>_smd_pairs``) and show :func:`display`.
+
+    With ``studies``, a note under the table names the free-text columns left out (:func:`free_text`).
+    """
+    save_table(t1.smd_pairs, f"{csv}_smd_pairs")
+    shown = display(t1)
+    table = show_table(shown, names=False, labels=False, numbers=number_columns(shown), csv=csv, save=t1.long)
+    left_out = free_text(studies) if studies is not None else []
+    if not left_out:
+        return table
+    extra = note(f"Left out as free text (more than {MAX_LEVELS} distinct values): {', '.join(left_out)}.")
+    return Html(table.html + extra.html, f"{table.text}\n{extra.text}")

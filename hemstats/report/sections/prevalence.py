@@ -14,18 +14,23 @@ Examples
 [['demo', 'prevalence', 60]]
 >>> comparison(settings) is None  # one dataset: nothing to compare
 True
+>>> reading(by_dataset(settings)).columns.tolist()
+['Finding', 'Positive / n', 'Prevalence (95% CI)']
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 import hemstats.stats as st
+from hemstats.report.chapter import Html, note, show_table
+from hemstats.report.display import DECIMALS, display_name
+from hemstats.report.format import MISSING, fmt_estimate, fmt_int, fmt_number, fmt_p, fmt_percent
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from hemstats.cohort import Cohort
     from hemstats.report.sections import SectionInputs
 
@@ -44,6 +49,14 @@ __all__ = [
     "combinations",
     "lesion_volumes",
     "interval_coverage",
+    "reading",
+    "notes",
+    "differences",
+    "overall_shown",
+    "pairs_shown",
+    "combinations_shown",
+    "volumes_shown",
+    "show_with_notes",
 ]
 
 #: The hemorrhage subtypes whose co-occurrence the chapter shows.
@@ -158,3 +171,207 @@ def interval_coverage(settings: SectionInputs) -> pd.DataFrame:
     """Coverage of the four binomial intervals at 30, 100 and 500 studies and prevalences of 2, 10 and 40 %."""
     return st.proportion_coverage(confidence_level=settings.confidence_level, n_simulations=COVERAGE_SIMULATIONS,
                                   rng=settings.rng("prevalence/interval_coverage"))  # fmt: skip
+
+
+# -- the tables as a reader reads them (text cells; numbers in full in each table's CSV) ---------------
+def _pct_ci(estimate: Any, low: Any, high: Any) -> str:
+    return fmt_estimate(estimate, low, high, digits=DECIMALS["percent"], percent=True)
+
+
+def _level_header(table: pd.DataFrame, name: str) -> str:
+    levels = pd.unique(table["confidence_level"].dropna()) if "confidence_level" in table else []
+    return f"{name} ({fmt_number(100 * levels[0], digits=0)}% CI)" if len(levels) == 1 else f"{name} (CI)"
+
+
+def _findings(table: pd.DataFrame, column: str = "finding") -> list[str]:
+    from hemstats.findings import FINDINGS
+
+    seen = list(dict.fromkeys(table[column].astype(str)))
+    return [f for f in FINDINGS if f in seen] + [f for f in seen if f not in FINDINGS]
+
+
+def reading(prev: pd.DataFrame) -> pd.DataFrame:
+    """A prevalence table (:func:`by_dataset`, :func:`by_patient`, :func:`by_slice`) as one row per finding.
+
+    One dataset: ``Finding``, ``Positive / n`` and ``Prevalence (95% CI)``.  Several: a column
+    per dataset holding ``positive/n: prevalence (CI)`` (``—`` where the dataset does not
+    label the finding).  Percentages take the report's decimals; how each interval was
+    computed, and any warning, are in :func:`notes`.
+
+    Examples
+    --------
+    >>> prev = pd.DataFrame({"dataset": ["a", "a", "b"], "finding": ["any", "edh", "any"],
+    ...                      "estimate": [0.25, 0.05, 0.5], "ci_low": [0.2, 0.02, 0.4], "ci_high": [0.3, 0.1, 0.6],
+    ...                      "n": [100, 100, 50], "n_positive": [25, 5, 25], "confidence_level": [0.95] * 3})
+    >>> reading(prev).values.tolist()
+    [['Any ICH', '25/100: 25.0% (20.0% to 30.0%)', '25/50: 50.0% (40.0% to 60.0%)'], ['Epidural (EDH)', '5/100: 5.0% (2.0% to 10.0%)', '—']]
+    """
+    head = _level_header(prev, "Prevalence")
+    datasets = list(dict.fromkeys(prev["dataset"].astype(str)))
+    rows = []
+    for finding in _findings(prev):
+        block = prev[prev["finding"].astype(str) == finding]
+        row: dict[str, str] = {"Finding": display_name(finding)}
+        if len(datasets) == 1:
+            r = block.iloc[0]
+            row["Positive / n"] = f"{fmt_int(r['n_positive'])}/{fmt_int(r['n'])}"
+            row[head] = _pct_ci(r["estimate"], r["ci_low"], r["ci_high"])
+        else:
+            for d in datasets:
+                hit = block[block["dataset"].astype(str) == d]
+                if hit.empty:
+                    row[d] = MISSING
+                    continue
+                r = hit.iloc[0]
+                row[d] = (
+                    f"{fmt_int(r['n_positive'])}/{fmt_int(r['n'])}: {_pct_ci(r['estimate'], r['ci_low'], r['ci_high'])}"
+                )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def notes(table: pd.DataFrame) -> list[str]:
+    """One sentence per dataset: how its intervals were computed, and its warnings (the ``reason`` column).
+
+    Examples
+    --------
+    >>> prev = pd.DataFrame({"dataset": ["a", "a"], "method": ["wilson", "wilson"],
+    ...                      "n_clusters": [40, 40], "design_effect": [1.0, 1.2], "reason": ["", "few clusters"]})
+    >>> notes(prev)
+    ['a: wilson interval; 40 clusters; design effect 1.00 to 1.20; few clusters.']
+    """
+    out = []
+    key = "dataset" if "dataset" in table.columns else None
+    groups = table.groupby(key, sort=False, observed=True) if key else [("all", table)]
+    for name, block in groups:
+        parts = []
+        if "method" in block:
+            methods = [str(m) for m in pd.unique(block["method"].dropna())]
+            if methods:
+                parts.append(", ".join(methods) + (" interval" if len(methods) == 1 else " intervals"))
+        if "n_clusters" in block and block["n_clusters"].notna().any():
+            clusters = sorted({int(c) for c in block["n_clusters"].dropna()})
+            parts.append(f"{fmt_int(clusters[0])} clusters" if len(clusters) == 1 else
+                         f"{fmt_int(clusters[0])} to {fmt_int(clusters[-1])} clusters")  # fmt: skip
+        if "design_effect" in block and block["design_effect"].notna().any():
+            de = block["design_effect"].dropna()
+            lo, hi = fmt_number(de.min(), digits=DECIMALS["ratio"]), fmt_number(de.max(), digits=DECIMALS["ratio"])
+            parts.append(f"design effect {lo}" if lo == hi else f"design effect {lo} to {hi}")
+        if "reason" in block:
+            parts += [str(r) for r in pd.unique(block["reason"].dropna()) if str(r).strip()]
+        if parts:
+            label = f"{name}: " if key else ""
+            out.append(label + "; ".join(parts) + ".")
+    return out
+
+
+def overall_shown(cmp: pd.DataFrame) -> pd.DataFrame:
+    """The overall tests of :func:`comparison` as shown: finding, studies, positives, test, statistic, p, p (Holm).
+
+    The warnings of the ``reason`` column are left to :func:`notes`.
+    """
+    return overall_tests(cmp).drop(columns=["reason"])
+
+
+def differences(cmp: pd.DataFrame) -> pd.DataFrame:
+    """The pairwise rows of :func:`comparison` for reading: one row per finding and pair of datasets.
+
+    Columns: ``Finding``, ``Datasets`` (``a vs b``), ``a``/``b`` as ``positive/n (prevalence)``,
+    the difference ``a - b`` with its interval, ``p`` and ``p (Holm)``.
+
+    Examples
+    --------
+    >>> cmp = pd.DataFrame({"comparison": ["pairwise"], "finding": ["sdh"], "group_a": ["x"], "group_b": ["y"],
+    ...                     "n_a": [80], "n_positive_a": [8], "n_b": [60], "n_positive_b": [3], "estimate": [0.05],
+    ...                     "ci_low": [-0.04], "ci_high": [0.13], "confidence_level": [0.95],
+    ...                     "p_value": [0.3], "p_adjusted": [0.9]})
+    >>> differences(cmp).iloc[0].tolist()
+    ['Subdural (SDH)', 'x vs y', '8/80 (10.0%)', '3/60 (5.0%)', '5.0% (-4.0% to 13.0%)', '0.300', '0.900']
+    """
+    rows = cmp[cmp["comparison"] == "pairwise"]
+    head = _level_header(rows, "Difference a - b")
+    out = []
+    for r in rows.to_dict("records"):
+
+        def share(pos: Any, n: Any) -> str:
+            if n is None or pd.isna(n) or int(n) == 0:
+                return MISSING
+            return f"{fmt_int(pos)}/{fmt_int(n)} ({fmt_percent(int(pos) / int(n), digits=DECIMALS['percent'])})"
+
+        out.append({
+            "Finding": display_name(r["finding"]),
+            "Datasets (a vs b)": f"{r['group_a']} vs {r['group_b']}",
+            "a: positive/n": share(r["n_positive_a"], r["n_a"]),
+            "b: positive/n": share(r["n_positive_b"], r["n_b"]),
+            head: _pct_ci(r["estimate"], r["ci_low"], r["ci_high"]),
+            "p": fmt_p(r["p_value"], digits=DECIMALS["p"]),
+            "p (Holm)": fmt_p(r["p_adjusted"], digits=DECIMALS["p"]),
+        })  # fmt: skip
+    columns = ["Finding", "Datasets (a vs b)", "a: positive/n", "b: positive/n", head, "p", "p (Holm)"]
+    return pd.DataFrame(out, columns=columns)
+
+
+def pairs_shown(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The co-occurrence table as shown: the pair, its two-by-two counts, studies and the Jaccard index."""
+    columns = ["dataset", "finding_a", "finding_b", "both", "only_a", "only_b", "neither", "n", "estimate"]
+    out = pairs[[c for c in columns if c in pairs.columns]]
+    if out["dataset"].nunique() < 2:
+        out = out.drop(columns="dataset")
+    return out.rename(columns={"estimate": "jaccard"})
+
+
+def combinations_shown(combos: pd.DataFrame) -> pd.DataFrame:
+    """The combinations table as shown: subtypes in capitals (``SAH + IVH``), count and share of studies."""
+    out = combos.drop(columns=[c for c in ("findings", "level", "unit", "rater", "subgroup", "subgroup_value",
+                                            "metric", "confidence_level") if c in combos.columns])  # fmt: skip
+    out = shown(out)
+    out = out.assign(combination=[str(c).upper().replace("+", " + ") for c in out["combination"]])
+    if "dataset" in out and out["dataset"].nunique() < 2:
+        out = out.drop(columns="dataset")
+    return out
+
+
+def volumes_shown(volumes: pd.DataFrame) -> pd.DataFrame:
+    """Lesion volumes as one row per dataset and finding: lesions, mean (SD), median [Q1, Q3] and range, mL.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"dataset": ["d"] * 7, "finding": ["sdh"] * 7, "n": [4] * 7,
+    ...                   "metric": ["mean", "sd", "median", "q1", "q3", "min", "max"],
+    ...                   "estimate": [10.0, 2.5, 9.0, 8.0, 12.0, 7.5, 14.25]})
+    >>> volumes_shown(v).iloc[0].tolist()
+    ['Subdural (SDH)', '4', '10.0 (2.5)', '9.0 [8.0, 12.0]', '7.5 to 14.2']
+    """
+    d = DECIMALS["volume"]
+    datasets = list(dict.fromkeys(volumes["dataset"].astype(str)))
+    rows = []
+    for (dataset, finding), block in volumes.groupby(["dataset", "finding"], sort=False, observed=True):
+        m = dict(zip(block["metric"].astype(str), block["estimate"], strict=False))
+
+        def num(key: str, m: dict[str, Any] = m) -> str:
+            return fmt_number(m.get(key), digits=d)
+
+        row = {"Dataset": str(dataset)} if len(datasets) > 1 else {}
+        row.update({
+            "Finding": display_name(finding),
+            "Lesions, n": fmt_int(block["n"].max()),
+            "Mean (SD), mL": f"{num('mean')} ({num('sd')})",
+            "Median [Q1, Q3], mL": f"{num('median')} [{num('q1')}, {num('q3')}]",
+            "Range, mL": f"{num('min')} to {num('max')}",
+        })  # fmt: skip
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def show_with_notes(
+    table: pd.DataFrame, full: pd.DataFrame, csv: str, *, caption: str | None = None, save: bool = True
+) -> Html:
+    """Save ``full`` as ``csv`` (unless ``save`` is False) and show ``table`` (text cells, final headers) linked to
+    it, then the :func:`notes` of ``full``.
+
+    The first column is text, the others numbers written as text.
+    """
+    shown_table = show_table(table, names=False, labels=False, numbers=[str(c) for c in table.columns[1:]],
+                             csv=csv, save=full if save else False, caption=caption)  # fmt: skip
+    lines = [note(line) for line in notes(full)]
+    return Html(shown_table.html + "".join(n.html for n in lines), "\n".join([shown_table.text, *map(str, lines)]))
