@@ -1,10 +1,11 @@
 """A parallel scan of DICOM headers: one row per series (and optionally per file).
 
-Only the header elements hemstats needs are read, by GDCM (C++, ``python-gdcm``,
-:mod:`hemstats.io.dicom_fast`) when it is installed, else by ``pydicom.dcmread`` with
-``stop_before_pixels=True`` and ``specific_tags`` from the first bytes of each file;
-a file GDCM cannot read plainly (big-endian, deflated, truncated, not DICOM) is read
-by pydicom, so both readers give the same tables.  Pixel data are never read.  Files are split into chunks and read by a local
+Only the header elements hemstats needs are read, from the first bytes of each file: by
+:mod:`hemstats.io.dicom_fast` (pydicom's element walk on the raw bytes, each distinct
+value converted once) and, for a file it cannot read plainly (big-endian, deflated,
+truncated, not DICOM, corrupt), by ``pydicom.dcmread`` with ``stop_before_pixels=True``
+and ``specific_tags``, so both readers give the same tables.  Pixel data are never read
+(nor read ahead).  Files are split into chunks and read by a local
 :class:`~concurrent.futures.ProcessPoolExecutor`, or by any
 :class:`concurrent.futures.Executor` you pass, e.g. a Dask cluster's
 ``Client.get_executor()``.  Interrupting the scan (Ctrl-C) cancels the chunks not
@@ -47,14 +48,17 @@ Examples
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import os
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from hemstats.errors import DataFormatError, HemstatsError
@@ -172,21 +176,57 @@ class ScanResult:
         return int(self.series["n_instances"].sum()) + len(self.failures)
 
 
+def _matcher(pattern: str):
+    """``name -> Path(name).match(pattern)``, without a Path per name for a one-part pattern."""
+    if pattern == "*":
+        return lambda name: True
+    if "/" in pattern or pattern.strip(".") == "":
+        return lambda name: Path(name).match(pattern)
+    return lambda name: fnmatch.fnmatchcase(name, pattern)
+
+
 def _walk(root: str | Path, pattern: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """Regular files under ``root`` matching ``pattern`` (sorted), and the other entries with why."""
+    """Regular files under ``root`` matching ``pattern`` (sorted), and the other entries with why.
+
+    As ``os.walk`` (links to folders are not followed, unreadable folders are passed
+    over) without a ``stat`` call for the plain regular files.
+    """
     base = Path(root)
     if os.path.isfile(base):
         return [str(base)], []
     if not base.is_dir():
         why = "no such file or folder" if not os.path.lexists(base) else "not a regular file or folder"
         raise DataFormatError(f"{base.name or base}: {why} to scan for DICOM files (root)")
-    files, skipped = [], []
-    for dirpath, dirnames, filenames in os.walk(base):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if name.startswith(".") or not Path(name).match(pattern):
+    match = _matcher(pattern)
+    files: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    folders = [os.fspath(base)]
+    while folders:
+        top = folders.pop()
+        try:
+            with os.scandir(top) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not name.startswith(".") and not entry.is_symlink():
+                    folders.append(os.path.join(top, name))
                 continue
-            path = os.path.join(dirpath, name)
+            if name.startswith(".") or not match(name):
+                continue
+            path = os.path.join(top, name)
+            try:
+                if entry.is_file(follow_symlinks=False):
+                    files.append(path)
+                    continue
+            except OSError:
+                pass
             reason: str | None
             try:
                 reason = not_regular(os.stat(path).st_mode)
@@ -276,20 +316,12 @@ def _files_from(root: object, pattern: str) -> tuple[list[str], list[tuple[str, 
     return files, skipped, base
 
 
-def _check_reader(reader: object) -> Literal["gdcm", "pydicom"]:
-    """The reader to use: ``gdcm`` or ``pydicom``."""
-    from hemstats.io import dicom_fast
-
-    if reader not in ("auto", "gdcm", "pydicom"):
+def _check_reader(reader: object) -> Literal["fast", "pydicom"]:
+    """The reader to use: ``fast`` or ``pydicom``."""
+    if reader not in ("auto", "fast", "pydicom"):
         got = repr(reader) if isinstance(reader, str) and len(reader) < 20 else type(reader).__name__
-        raise HemstatsError(f"scan_dicom: reader must be 'auto', 'gdcm' or 'pydicom', got {got}")
-    if reader == "pydicom":
-        return "pydicom"
-    if dicom_fast.available():
-        return "gdcm"
-    if reader == "gdcm":
-        raise HemstatsError("scan_dicom: reader='gdcm' needs python-gdcm (pip install python-gdcm)")
-    return "pydicom"
+        raise HemstatsError(f"scan_dicom: reader must be 'auto', 'fast' or 'pydicom', got {got}")
+    return "pydicom" if reader == "pydicom" else "fast"
 
 
 def _check_executor(executor: object) -> None:
@@ -300,66 +332,106 @@ def _check_executor(executor: object) -> None:
 
 
 # -- assembling (runs in the calling process) -------------------------------------------------------
-def _mode(values: pd.Series) -> Any:
-    present = values.dropna()
-    if present.empty:
+def _mode(values: list) -> Any:
+    """The most frequent value (ties: the smallest); None when there is none."""
+    if not values:
         return None
-    counts = present.value_counts(sort=False)
-    top = counts[counts == counts.max()].index
-    return sorted(top)[0]
+    counts = Counter(values)
+    top = max(counts.values())
+    return min(v for v, k in counts.items() if k == top)
 
 
-def _median(values: pd.Series) -> float:
-    present = pd.to_numeric(values, errors="coerce").dropna()
-    return float(present.median()) if len(present) else math.nan
+def _median(values: list) -> float:
+    return float(np.median(np.asarray(values, dtype=float))) if values else math.nan
 
 
-def _instances_frame(rows: list[dict], root: Path) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=list(INSTANCE_COLUMNS))
-    df["path"] = [_relative(p, root) for p in df["path"]]
-    return _typed(df)
+def _instances_frame(rows: list[tuple], root: Path) -> pd.DataFrame:
+    columns = list(zip(*rows)) if rows else [()] * len(INSTANCE_COLUMNS)
+    data = dict(zip(INSTANCE_COLUMNS, columns))
+    data["path"] = _relative_all(data["path"], root)
+    return _typed(data)
 
 
-def _typed(df: pd.DataFrame) -> pd.DataFrame:
+def _typed(data: dict[str, Any]) -> pd.DataFrame:
+    """Columns (lists, with None or NaN for missing) -> the typed frame: string, Int64 or Float64."""
     out = {}
-    for col in df.columns:
+    for col, values in data.items():
         if col in _TEXT or col in ("path", "folder", "varying"):
-            out[col] = df[col].astype(object).where(df[col].notna(), None).astype("string")
-        elif col in _INT or col == "n_instances":
-            out[col] = pd.array(df[col].astype(float), dtype="Float64").round().astype("Int64")
+            out[col] = pd.array(list(values), dtype="string")
         else:
-            out[col] = pd.array(df[col].astype(float), dtype="Float64")
-    return pd.DataFrame(out, index=pd.RangeIndex(len(df)))
+            floats = pd.array(np.asarray(values, dtype=float), dtype="Float64")
+            out[col] = floats.round().astype("Int64") if col in _INT or col == "n_instances" else floats
+    n = len(next(iter(out.values()))) if out else 0
+    return pd.DataFrame(out, index=pd.RangeIndex(n))
 
 
-def _series_frame(instances: pd.DataFrame) -> pd.DataFrame:
-    inst = instances.astype(object).where(instances.notna(), None)
-    inst["folder"] = [str(Path(p).parent.as_posix()) for p in inst["path"]]
-    rows = []
+_FLOAT_COLUMNS = frozenset(c for c in INSTANCE_COLUMNS if c not in _TEXT and c not in _INT and c != "path")
+
+
+def _cell(column: str):
+    """The value a cell of ``column`` holds once typed (:func:`_typed`), None for missing."""
+    if column in _INT:
+        return lambda v: None if v is None or v != v else round(float(v))
+    if column in _FLOAT_COLUMNS:
+        return lambda v: None if v is None or v != v else float(v)
+    return None
+
+
+def _series_frame(rows: list[tuple], root: Path) -> pd.DataFrame:
+    """One row per series from the file rows (``path`` and :data:`ROW_COLUMNS`), as :data:`SERIES_COLUMNS`."""
+    cols: dict[str, Any] = dict(zip(INSTANCE_COLUMNS, zip(*rows))) if rows else {c: () for c in INSTANCE_COLUMNS}
+    for c in INSTANCE_COLUMNS:
+        cell = _cell(c)
+        if cell is not None:
+            cols[c] = [cell(v) for v in cols[c]]
+    cols["folder"] = _folders(cols["path"], root)
+    groups: dict[Any, list[int]] = {}
+    for i, key in enumerate(cols["series_key"]):
+        if key is not None:
+            groups.setdefault(key, []).append(i)
+    mode_columns = [c for c in SERIES_COLUMNS if c in cols and c != "series_key"]
     varied_fields = [c for c in INSTANCE_COLUMNS if c not in ("path", "series_key", "instance_number")] + ["folder"]
-    for series_key, g in inst.groupby("series_key", sort=False):
-        row = {c: _mode(g[c]) for c in SERIES_COLUMNS if c in g.columns and c != "series_key"}
-        thickness = pd.to_numeric(g["slice_thickness_mm"], errors="coerce").dropna()
+    out = []
+    for series_key, idx in groups.items():
+        values = {}
+        for c in {*mode_columns, *varied_fields}:
+            col = cols[c]
+            values[c] = [v for v in map(col.__getitem__, idx) if v is not None]
+        row = {c: _mode(values[c]) for c in mode_columns}
+        thickness = values["slice_thickness_mm"]
         row.update(
             series_key=series_key,
-            folder=g["folder"].iloc[0],
-            n_instances=len(g),
-            slice_thickness_min_mm=thickness.min() if len(thickness) else None,
-            slice_thickness_max_mm=thickness.max() if len(thickness) else None,
-            tube_current_ma=_median(g["tube_current_ma"]),
-            exposure_mas=_median(g["exposure_mas"]),
+            folder=cols["folder"][idx[0]],
+            n_instances=len(idx),
+            slice_thickness_min_mm=min(thickness) if thickness else None,
+            slice_thickness_max_mm=max(thickness) if thickness else None,
+            tube_current_ma=_median(values["tube_current_ma"]),
+            exposure_mas=_median(values["exposure_mas"]),
         )
-        varying = [c for c in varied_fields if g[c].dropna().nunique() > 1]
+        varying = [c for c in varied_fields if len(set(values[c])) > 1]
         row["varying"] = "/".join(varying) or None
-        rows.append(row)
-    return _typed(pd.DataFrame(rows, columns=list(SERIES_COLUMNS)))
+        out.append(row)
+    return _typed({c: [row[c] for row in out] for c in SERIES_COLUMNS})
+
+
+def _folders(paths: Sequence[str], root: Path) -> list[str]:
+    """The folder of each file relative to ``root`` (``Path(_relative(p, root)).parent``), once per folder."""
+    seen: dict[str, str] = {}
+    out = []
+    for p in paths:
+        head = p[: p.rfind(os.sep) + 1]
+        folder = seen.get(head)
+        if folder is None:
+            folder = seen[head] = Path(_relative(p, root)).parent.as_posix()
+        out.append(folder)
+    return out
 
 
 def _notes_frame(notes: list[tuple[str, str, str, str]], root: Path) -> pd.DataFrame:
     if not notes:
         return _empty_notes()
     df = pd.DataFrame(notes, columns=["path", "series_key", "field", "reason"])
-    df["folder"] = [Path(_relative(p, root)).parent.as_posix() for p in df["path"]]
+    df["folder"] = _folders(df["path"].tolist(), root)
     out = (
         df.groupby(["series_key", "field", "reason"], sort=True)
         .agg(folder=("folder", "min"), n_files=("path", "size"))
@@ -376,6 +448,21 @@ def _relative(path: str, root: Path) -> str:
         return Path(path).as_posix()
 
 
+def _relative_all(paths: Sequence[str], root: Path) -> list[str]:
+    """``_relative`` of each path, with one Path per folder (a file name adds nothing to normalise)."""
+    seen: dict[str, str | None] = {}
+    out = []
+    for path in paths:
+        head, sep, name = path.rpartition(os.sep)
+        folder = seen.get(head, "")
+        if folder == "":
+            folder = seen[head] = _relative(head, root) if head and name not in ("", ".", "..") else None
+            if folder is not None and folder.endswith("/"):  # the file system root
+                folder = seen[head] = None
+        out.append(_relative(path, root) if folder is None else name if folder == "." else f"{folder}/{name}")
+    return out
+
+
 def _chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
@@ -390,7 +477,7 @@ def scan_dicom(
     per_instance: bool = False,
     salt: str | None = None,
     pattern: str = "*",
-    reader: Literal["auto", "gdcm", "pydicom"] = "auto",
+    reader: Literal["auto", "fast", "pydicom"] = "auto",
 ) -> ScanResult:
     """Read the headers of every DICOM file under ``root``, one row per series.
 
@@ -419,10 +506,10 @@ def scan_dicom(
         make the keys unsalted hashes, which anyone can confirm by hashing a guess).
     pattern : str
         Only files whose name matches this glob pattern are read (default all).
-    reader : {"auto", "gdcm", "pydicom"}
-        Header reader: ``gdcm`` (C++, :mod:`hemstats.io.dicom_fast`; files it cannot
-        read plainly go to pydicom one by one), ``pydicom`` only, or ``auto``: ``gdcm``
-        when ``python-gdcm`` is installed.  Both give the same tables.
+    reader : {"auto", "fast", "pydicom"}
+        Header reader: ``fast`` (:mod:`hemstats.io.dicom_fast`; files it cannot read
+        plainly go to pydicom one by one), ``pydicom`` only, or ``auto`` (``fast``).
+        Both give the same tables.
 
     Returns
     -------
@@ -496,14 +583,14 @@ def scan_dicom(
     finally:
         bar.close()
     rows = [r for res in results if res for r in res[0]]
-    failed = [(_relative(p, base), why) for res in results if res for p, why in res[1]]
-    failed = sorted(failed + [(_relative(p, base), why) for p, why in skipped])
-    instances = _instances_frame(rows, base)
-    series = _series_frame(instances)
+    failed = [(p, why) for res in results if res for p, why in res[1]] + skipped
+    failed = sorted(zip(_relative_all([p for p, _ in failed], base), [why for _, why in failed]))
+    instances = _instances_frame(rows, base) if per_instance else None
+    series = _series_frame(rows, base)
     failures = pd.DataFrame(failed, columns=list(FAILURE_COLUMNS)).astype("string")
     notes = _notes_frame([n for res in results if res for n in res[2]], base)
     return ScanResult(
-        series=series, instances=instances if per_instance else None, failures=failures, notes=notes
+        series=series, instances=instances, failures=failures, notes=notes
     )
 
 

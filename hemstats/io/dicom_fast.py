@@ -1,161 +1,163 @@
-"""The fast header reader of :func:`hemstats.io.dicom.scan_dicom`: GDCM (``python-gdcm``, C++).
+"""The fast header reader of :func:`hemstats.io.dicom.scan_dicom`: one read, pydicom's walk without its objects.
 
-GDCM (C++) parses the header and stops at the pixel data element without reading it
-(``gdcm.Reader.ReadSelectedTags``), giving the transfer syntax and where the pixel data
-begin.  A short walk over the top-level element headers, the one pydicom makes, checks
-that pydicom would reach the same place the same way, and hands over the raw bytes of
-the :data:`~hemstats.io.dicom_header.HEADER_TAGS` (taking them from the walk costs less
-than asking GDCM for each element through its SWIG binding).  They are converted
-exactly as the pydicom reader converts them (the same :func:`pydicom.values.convert_value`
-calls, in the file's character set), so both readers give the same rows, notes and
-pseudonyms.
+:func:`walk` follows the element headers of the first bytes of a file (one ``read`` of
+8 KiB, more only for a longer header) exactly as ``pydicom.dcmread(stop_before_pixels=True,
+specific_tags=...)`` does (tag, VR, length: the same rules, the same stop at the pixel
+data element) and keeps the raw bytes of the
+:data:`~hemstats.io.dicom_header.HEADER_TAGS`.  They are converted by
+:func:`hemstats.io.dicom_header.raw_header_row`, with the same
+:func:`pydicom.values.convert_value` calls in the file's character set as the pydicom
+reader (each distinct value once per worker: a series repeats most of them), so both
+readers give the same rows, notes and pseudonyms.
 
-Whatever is not plain goes to pydicom, file by file (:func:`read` returns None): no
-``DICM`` prefix, a big-endian, deflated or unknown transfer syntax, no pixel data or
-pixel data cut short, a header longer than 1 MiB, an undefined length, and any header
-whose top-level elements do not chain plainly (tag order, VR, length) to the pixel data
-element where GDCM stopped.  pydicom then gives the row or the failure reason it always
-gives, so failures are the same with either reader.
+Whatever is not plain goes to pydicom, file by file (:func:`walk` returns None): no
+``DICM`` prefix, a big-endian, deflated or unknown transfer syntax, a dataset whose first
+element contradicts the transfer syntax (pydicom then switches encodings), command-set
+elements, no pixel data or pixel data cut short, a header longer than 1 MiB, an
+undefined length before the pixel data, an unknown VR, a sequence VR on a header tag, and
+tags that do not strictly increase.  pydicom then gives the row or the failure reason it always gives, so failures
+are the same with either reader.
 
-GDCM's own warnings and errors are switched off: they could quote header values.
+Why no C++ reader: measured on this machine (GE head CT, one core), ``dicomsdl`` parses a
+header in ~0.05-0.07 ms and ``gdcm.Reader.ReadSelectedTags`` in ~0.3 ms, but neither
+tells whether pydicom would read the same elements from a corrupt header (they recover
+differently), so identical output needs this walk anyway (~0.05 ms), which alone already
+yields the raw values; ``dicomsdl`` 0.109 also crashes the process (SIGSEGV) on any file
+whose pixel data are cut short.  See ``benchmarks/dicom_scan.py``.
 
 Examples
 --------
->>> available() in (True, False)
-True
+>>> from pydicom.data import get_testdata_file
+>>> from pathlib import Path
+>>> data = Path(get_testdata_file("CT_small.dcm")).read_bytes()
+>>> implicit, raw = walk(data[:8192], len(data))
+>>> implicit, raw[0x00080070]  # Manufacturer: (VR, raw bytes)
+(False, (b'LO', b'GE MEDICAL SYSTEMS'))
+>>> walk(data[:8192], len(data) + 1000) is not None  # pixel data end past the file: pydicom says why
+False
 """
 
 from __future__ import annotations
 
 import struct
-from typing import IO, Any
 
-from hemstats.io.dicom_header import Note, ReadFailure, header_row, header_tags, header_values
+from hemstats.io.dicom_header import header_tags
 
-__all__ = ["available", "read"]
+__all__ = ["FIRST_READ", "MORE", "MAX_HEADER", "walk"]
 
-_STATE: tuple | None = None  # (gdcm, tag set, {int tag: BaseTag}, RawDataElement) once per process
-_PLAIN = ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1")  # implicit / explicit VR little endian
-_ENCAPSULATED = ("1.2.840.10008.1.2.4.", "1.2.840.10008.1.2.5")  # JPEG family, RLE: explicit VR LE headers
+#: Bytes read first; a header longer than this is read again up to :data:`MAX_HEADER`.
+FIRST_READ = 8192
+#: Headers longer than this are left to pydicom.
+MAX_HEADER = 1 << 20
+
+
+class _More:
+    """The sentinel :data:`MORE`: the header goes on past the bytes given."""
+
+    def __repr__(self) -> str:
+        return "MORE"
+
+
+#: What :func:`walk` returns when the header goes on past the bytes it was given.
+MORE = _More()
+
+_IMPLICIT = b"1.2.840.10008.1.2"
+_EXPLICIT = b"1.2.840.10008.1.2.1"
+_ENCAPSULATED = (b"1.2.840.10008.1.2.4.", b"1.2.840.10008.1.2.5")  # JPEG family, RLE: explicit VR LE
 _LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})
 _SHORT_VRS = frozenset(
-    vr.encode() for vr in ["AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT", "PN", "SH", "SL", "SS", "ST", "TM", "UI", "UL", "US"]
+    vr.encode()
+    for vr in "AE AS AT CS DA DS DT FD FL IS LO LT PN SH SL SS ST TM UI UL US".split()
 )
-_MAX_HEADER = 1 << 20  # headers longer than this are left to pydicom
-_HH, _H, _L = struct.Struct("<HH").unpack_from, struct.Struct("<H").unpack_from, struct.Struct("<L").unpack_from
+_PIXEL_STOPS = 0x7FE00008  # pydicom stops before (7FE0,0008), (7FE0,0009) and (7FE0,0010)
+_PIXEL_DATA = 0x7FE00010
+_EXPLICIT_HEAD = struct.Struct("<HH2sH").unpack_from
+_IMPLICIT_HEAD = struct.Struct("<HHL").unpack_from
+_LONG = struct.Struct("<L").unpack_from
+_WANTED: frozenset[int] | None = None
 
 
-def available() -> bool:
-    """Whether ``python-gdcm`` can be imported here."""
-    try:
-        _setup()
-    except ImportError:
-        return False
-    return True
+def _wanted() -> frozenset[int]:
+    global _WANTED
+    if _WANTED is None:
+        _WANTED = frozenset(header_tags().values())
+    return _WANTED
 
 
-def _setup() -> tuple:
-    global _STATE
-    if _STATE is None:
-        import gdcm
-        from pydicom.dataelem import RawDataElement
-        from pydicom.tag import BaseTag
+def walk(buf: bytes, size: int) -> tuple[bool, dict[int, tuple[bytes | None, bytes]]] | _More | None:
+    """``(implicit VR, {tag: (VR bytes or None, raw value)})`` of the :data:`HEADER_TAGS` in ``buf``.
 
-        for off in (gdcm.Trace.DebugOff, gdcm.Trace.WarningOff, gdcm.Trace.ErrorOff):
-            off()
-        wanted = {tag: BaseTag(tag) for tag in header_tags().values()}
-        selected = gdcm.TagSetType()
-        for tag in wanted:
-            selected.insert(gdcm.Tag(tag >> 16, tag & 0xFFFF))
-        selected.insert(gdcm.Tag(0x7FE0, 0x0000))  # stop at the pixel data element, before its value
-        _STATE = (gdcm, selected, wanted, RawDataElement)
-    return _STATE
-
-
-def _walk(fh: IO[bytes], pos: int, size: int, implicit: bool, wanted: dict) -> dict | None:
-    """The raw :data:`HEADER_TAGS` elements, walking the element headers as pydicom does; None to defer.
-
-    The walk goes from the file meta to ``pos``, where GDCM stopped.  GDCM and pydicom
-    recover differently from a corrupt header; a file whose top-level elements do not
-    chain plainly (strictly increasing tags, known explicit VRs, defined lengths) to an
-    intact (7FE0,0010) element at ``pos`` is left to pydicom (None).  Otherwise the
-    elements in ``wanted`` are returned as pydicom's ``RawDataElement`` of the same
-    bytes, so both readers convert the very same values.
+    ``buf`` holds the first bytes of a file of ``size`` bytes.  Returns None when the
+    file is not plain (pydicom must read it, see the module docstring) and :data:`MORE`
+    when the header goes on past ``buf`` in a longer file.
     """
-    raw_element = _setup()[3]
-    if not 132 <= pos <= _MAX_HEADER:
-        return None
-    fh.seek(0)
-    buf = fh.read(pos + 12)
-    raw = {}
-    vr: Any
-    i, last, meta = 132, -1, True
-    while i < pos:
-        if i + 8 > len(buf):
-            return None
-        group, element = _HH(buf, i)
-        if meta and group != 2:
-            meta, last = False, -1
+    n = len(buf)
+    if n < 144 or buf[128:132] != b"DICM":
+        return None if n >= size or n >= 144 else MORE
+    wanted = _wanted()
+    long_vrs, short_vrs = _LONG_VRS, _SHORT_VRS
+    i, last, syntax = 132, -1, None
+    while True:  # file meta: explicit VR little endian, group 0002
+        if i + 12 > n:
+            return MORE if n < size and n < MAX_HEADER else None
+        group, element, vr, length = _EXPLICIT_HEAD(buf, i)
+        if group != 2:
+            break
         tag = group << 16 | element
         if tag <= last:
             return None
-        last, vr = tag, buf[i + 4 : i + 6]
-        if implicit and not meta:
-            length, start, vr = _L(buf, i + 4)[0], i + 8, None
-        elif vr in _LONG_VRS:
-            length, start = _L(buf, i + 8)[0], i + 12
-        elif vr in _SHORT_VRS:
-            length, start = _H(buf, i + 6)[0], i + 8
+        last = tag
+        if vr in long_vrs:
+            length, start = _LONG(buf, i + 8)[0], i + 12
+        elif vr in short_vrs:
+            start = i + 8
         else:
             return None
         if length == 0xFFFFFFFF:
             return None
         i = start + length
-        if tag in wanted and not meta:
-            if vr is not None:
-                vr = vr.decode()
-            raw[tag] = raw_element(wanted[tag], vr, length, buf[start:i], start, implicit, True)
-    if i != pos or len(buf) < pos + 8 or _HH(buf, pos) != (0x7FE0, 0x0010):
+        if tag == 0x00020010:
+            syntax = buf[start:i]
+    if syntax is None or group == 0:  # no transfer syntax; command set elements
         return None
-    if implicit:
-        length, start = _L(buf, pos + 4)[0], pos + 8
-    elif buf[pos + 4 : pos + 6] in _LONG_VRS and len(buf) >= pos + 12:
-        length, start = _L(buf, pos + 8)[0], pos + 12
+    syntax = syntax.rstrip(b"\0 ")
+    if syntax == _IMPLICIT:
+        implicit = True
+    elif syntax == _EXPLICIT or syntax.startswith(_ENCAPSULATED):
+        implicit = False
     else:
         return None
-    return raw if length == 0xFFFFFFFF or start + length <= size else None
-
-
-def read(fh: IO[bytes], path: str, size: int, salt: str) -> tuple[dict, list[Note]] | None:
-    """Row and notes of the open regular file ``fh`` read with GDCM; None to let pydicom read it.
-
-    Raises ``ReadFailure("no SeriesInstanceUID")`` as the pydicom reader does.
-    """
-    gdcm, selected, wanted = _setup()[:3]
-    fh.seek(0)
-    preamble = fh.read(132)
-    if len(preamble) < 132 or preamble[128:] != b"DICM":
+    if (0x40 < buf[i + 4] < 0x5B and 0x40 < buf[i + 5] < 0x5B) == implicit:
+        return None  # pydicom would switch VR encoding on the first element
+    raw: dict[int, tuple[bytes | None, bytes]] = {}
+    last = -1
+    while True:
+        if i + 12 > n:
+            return MORE if n < size and n < MAX_HEADER else None
+        if implicit:
+            group, element, length = _IMPLICIT_HEAD(buf, i)
+            vr, start = None, i + 8
+        else:
+            group, element, vr, length = _EXPLICIT_HEAD(buf, i)
+            if vr in long_vrs:
+                length, start = _LONG(buf, i + 8)[0], i + 12
+            elif vr in short_vrs:
+                start = i + 8
+            else:
+                return None
+        tag = group << 16 | element
+        if tag <= last:
+            return None
+        if tag >= _PIXEL_STOPS:
+            break
+        if length == 0xFFFFFFFF:
+            return None
+        last = tag
+        i = start + length
+        if tag in wanted:
+            if vr == b"SQ":  # a sequence where a value is expected: pydicom says what it makes of it
+                return None
+            raw[tag] = (vr, buf[start:i])
+    if tag != _PIXEL_DATA or not (implicit or vr in long_vrs):
         return None
-    reader = gdcm.Reader()
-    reader.SetFileName(path)
-    if not reader.ReadSelectedTags(selected):
-        return None
-    syntax = str(reader.GetFile().GetHeader().GetDataSetTransferSyntax())
-    if not (syntax in _PLAIN or syntax.startswith(_ENCAPSULATED)):
-        return None
-    raw = _walk(fh, reader.GetStreamCurrentPosition(), size, syntax == _PLAIN[0], wanted)
-    if raw is None:
-        return None
-    row, notes = header_row(header_values(_Raw(raw)), salt)
-    if row["series_key"] is None:
-        raise ReadFailure("no SeriesInstanceUID")
-    return row, notes
-
-
-class _Raw:
-    """The ``get_item`` of a pydicom dataset, over the raw elements of the walk."""
-
-    __slots__ = ("get_item",)
-
-    def __init__(self, raw: dict) -> None:
-        self.get_item = raw.get
+    return (implicit, raw) if length == 0xFFFFFFFF or start + length <= size else None

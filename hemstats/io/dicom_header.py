@@ -1,9 +1,9 @@
 """One DICOM header -> one row: the conversion both header readers share.
 
-:mod:`hemstats.io.dicom_read` (pydicom) and :mod:`hemstats.io.dicom_fast` (GDCM) both
-hand the raw elements of the :data:`HEADER_TAGS` to :func:`header_values` and turn the
-values into a row with :func:`header_row`, so both readers give the same rows, notes and
-pseudonyms.  Identifying values (PatientID and the UIDs) are hashed here, before a row
+:mod:`hemstats.io.dicom_read` (pydicom) and :mod:`hemstats.io.dicom_fast` (raw bytes,
+through :func:`raw_header_row`) both hand the raw elements of the :data:`HEADER_TAGS` to
+:func:`header_values` and turn the values into a row with :func:`header_row`, so both
+readers give the same rows, notes and pseudonyms.  Identifying values (PatientID and the UIDs) are hashed here, before a row
 leaves the worker; a note is text written by hemstats and never quotes a header value,
 except the parsed number of an out-of-range measurement
 (:data:`hemstats.acquisition.PHYSICAL_RANGES`).
@@ -23,7 +23,18 @@ from typing import Any
 from hemstats.plausibility import out_of_range
 from hemstats.privacy import pseudonym
 
-__all__ = ["HEADER_TAGS", "Note", "ReadFailure", "header_row", "header_tags", "header_values", "parse_age"]
+__all__ = [
+    "HEADER_TAGS",
+    "Note",
+    "ROW_COLUMNS",
+    "ReadFailure",
+    "clear_cache",
+    "header_row",
+    "header_tags",
+    "header_values",
+    "parse_age",
+    "raw_header_row",
+]
 
 #: The header elements read from each file (keywords).  None of them identifies a
 #: person except PatientID and the UIDs, which are hashed before leaving the worker.
@@ -242,6 +253,118 @@ def header_row(values: dict, salt: str) -> tuple[dict, list[Note]]:
         "sex": sex.upper() if sex and sex.upper() in ("F", "M") else None,
     }
     return row, notes
+
+
+# -- rows from raw values, each distinct part converted once per chunk -------------------------------
+#: The keywords of a row that vary from file to file of a series; each part of a row (its
+#: columns and notes) depends only on its own keywords, the character set and the salt.
+_PARTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("InstanceNumber",), ("instance_number",)),
+    (("XRayTubeCurrent", "XRayTubeCurrentInmA"), ("tube_current_ma",)),
+    (("Exposure", "ExposureInmAs"), ("exposure_mas",)),
+)
+_PART_TAGS: list[tuple[int, ...]] = []  # filled with the static part's tags by _parts()
+_PART_COLUMNS: list[tuple[str, ...]] = []
+_PART_OF_KEYWORD: dict[str, int] = {}
+_ROWS: dict = {}  # (part, salt, implicit, charset, raw values...) -> (values, notes); cleared per chunk
+
+
+def _parts() -> list[tuple[int, ...]]:
+    if not _PART_TAGS:
+        tags = header_tags()
+        varying = [k for keywords, _ in _PARTS for k in keywords]
+        static = tuple(k for k in HEADER_TAGS if k not in varying and k != "SpecificCharacterSet")
+        varying_columns = [c for _, columns in _PARTS for c in columns]
+        static_columns = tuple(c for c in ROW_COLUMNS if c not in varying_columns)
+        for p, (keywords, columns) in enumerate([*_PARTS, (static, static_columns)]):
+            _PART_TAGS.append(tuple(tags[k] for k in keywords))
+            _PART_COLUMNS.append(columns)
+            _PART_OF_KEYWORD.update(dict.fromkeys(keywords, p))
+    return _PART_TAGS
+
+
+#: The columns of a row, in the order of :data:`hemstats.io.dicom.INSTANCE_COLUMNS` (without ``path``).
+ROW_COLUMNS: tuple[str, ...] = (
+    "study_key",
+    "series_key",
+    "patient_key",
+    "instance_number",
+    "modality",
+    "manufacturer",
+    "scanner_model",
+    "kernel",
+    "slice_thickness_mm",
+    "kvp",
+    "tube_current_ma",
+    "exposure_mas",
+    "pixel_spacing_row_mm",
+    "pixel_spacing_col_mm",
+    "rows",
+    "columns",
+    "age_years",
+    "sex",
+)
+
+
+def raw_header_row(raw: dict[int, tuple[bytes | None, bytes]], implicit: bool, salt: str) -> tuple[dict, list[Note]]:
+    """:func:`header_row` of the raw elements ``{tag: (VR bytes or None, value bytes)}`` of a little-endian header.
+
+    The same values as ``header_row(header_values(...))`` on the pydicom dataset of the
+    same bytes (it is what runs the first time a value is seen); the columns and notes of
+    each part of a row (the instance number, the tube current, the exposure, the rest) are
+    then kept, keyed by their raw bytes, character set and salt, until :func:`clear_cache`.
+
+    Examples
+    --------
+    >>> tags = header_tags()
+    >>> raw = {tags["SeriesInstanceUID"]: (b"UI", b"1.2.3\0"), tags["KVP"]: (b"DS", b"120 ")}
+    >>> row, notes = raw_header_row(raw, False, "doctest")
+    >>> row["kvp"], len(row["series_key"]), notes
+    (120.0, 16, [])
+    >>> clear_cache()
+    """
+    part_tags = _parts()
+    charset = raw.get(0x00080005)
+    get = raw.get
+    keys = [(p, salt, implicit, charset, *[get(t) for t in tags]) for p, tags in enumerate(part_tags)]
+    rows = _ROWS
+    hits = [rows.get(key) for key in keys]
+    if None not in hits:
+        row: dict = {}
+        notes: list[Note] = []
+        for columns, (values, part_notes) in zip(_PART_COLUMNS, hits):  # type: ignore[misc]
+            row.update(zip(columns, values))
+            notes.extend(part_notes)
+        return row, notes
+    from pydicom.dataelem import RawDataElement
+    from pydicom.tag import BaseTag
+
+    elements = {
+        tag: RawDataElement(BaseTag(tag), None if vr is None else vr.decode(), len(value), value, 0, implicit, True)
+        for tag, (vr, value) in raw.items()
+    }
+    row, notes = header_row(header_values(_RawDataset(elements)), salt)
+    if len(rows) > 8192:
+        rows.clear()
+    static = len(part_tags) - 1
+    for p, (key, columns) in enumerate(zip(keys, _PART_COLUMNS)):
+        rows[key] = (tuple(row[c] for c in columns), tuple(n for n in notes if _PART_OF_KEYWORD.get(n[0], static) == p))
+    return row, notes
+
+
+def clear_cache() -> None:
+    """Forget the rows and values kept by :func:`raw_header_row` and :func:`header_values` in this process."""
+    _ROWS.clear()
+    _CONVERTED.clear()
+
+
+class _RawDataset:
+    """The ``get_item`` of a pydicom dataset, over raw elements."""
+
+    __slots__ = ("get_item",)
+
+    def __init__(self, raw: dict) -> None:
+        self.get_item = raw.get
 
 
 class ReadFailure(Exception):

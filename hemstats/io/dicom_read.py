@@ -1,8 +1,8 @@
 """Reading one DICOM file into one row: the part of :mod:`hemstats.io.dicom` that runs in the workers.
 
-Everything here runs in the process that opens the file: it is opened without blocking,
-its header read by :mod:`hemstats.io.dicom_fast` (GDCM) when asked and able, else by
-pydicom, and the values turned into a row by :mod:`hemstats.io.dicom_header`, which
+Everything here runs in the process that opens the file: it is opened without blocking
+(and without read-ahead), its header read by :mod:`hemstats.io.dicom_fast` when asked and
+able, else by pydicom, and the values turned into a row by :mod:`hemstats.io.dicom_header`, which
 hashes identifying values (PatientID and the UIDs) before a row leaves.  A failure
 reason is text written by hemstats and never quotes a header value.
 
@@ -15,25 +15,31 @@ Examples
 from __future__ import annotations
 
 import io
+import operator
 import os
 import stat
 from collections.abc import Sequence
 from typing import Any
 
 from hemstats.errors import HemstatsError
+from hemstats.io.dicom_fast import FIRST_READ, MAX_HEADER, MORE, walk
 from hemstats.io.dicom_header import (
     HEADER_TAGS,
+    ROW_COLUMNS,
     Note,
     ReadFailure,
+    clear_cache,
     header_row,
     header_values,
     parse_age,
+    raw_header_row,
 )
 from hemstats.io.dicom_header import header_tags as _tags
 
 __all__ = ["HEADER_TAGS", "instance_row", "parse_age"]
 
 _HEAD_BYTES = 32 * 1024
+_FADVISE = hasattr(os, "posix_fadvise")
 
 
 def instance_row(ds, *, salt: str) -> dict:
@@ -95,35 +101,65 @@ def not_regular(mode: int) -> str | None:
     return f"not a regular file ({kind}): skipped without reading it"
 
 
+def _open_fd(path: str) -> tuple[int, int]:
+    """An open file descriptor of the regular file at ``path`` and its size; never blocks on a FIFO or device.
+
+    Read-ahead is switched off (``POSIX_FADV_RANDOM``): only the header is read, so a cold
+    scan does not pull the pixel data from disk.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        st = os.fstat(fd)
+        why = not_regular(st.st_mode)
+        if why:
+            raise ReadFailure(why)
+        os.set_blocking(fd, True)
+        if _FADVISE:
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
+            except OSError:  # pragma: no cover - a file system without read-ahead hints
+                pass
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st.st_size
+
+
 def _open(path: str):
     """The open binary file at ``path`` and its size; never blocks on a FIFO or device."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    st = os.fstat(fd)
-    why = not_regular(st.st_mode)
-    if why:
-        os.close(fd)
-        raise ReadFailure(why)
-    os.set_blocking(fd, True)
-    return os.fdopen(fd, "rb"), st.st_size
+    fd, size = _open_fd(path)
+    return os.fdopen(fd, "rb"), size
+
+
+def _fast(fh, size: int, salt: str) -> tuple[dict, list[Note]] | None:
+    """Row and notes from :func:`hemstats.io.dicom_fast.walk` over the first bytes; None to let pydicom read."""
+    head = fh.read(FIRST_READ)
+    got = walk(head, size)
+    for more in (64 * 1024, MAX_HEADER):
+        if got is not MORE:
+            break
+        head += fh.read(more - len(head))
+        got = walk(head, size)
+    if not isinstance(got, tuple):
+        return None
+    return raw_header_row(got[1], got[0], salt)
 
 
 def _read_file(path: str, salt: str, fast: bool = False) -> tuple[dict, list[Note]]:
-    """Header row and notes of one file (with GDCM first when ``fast``); raises with a reason on failure."""
+    """Header row and notes of one file (with :mod:`~hemstats.io.dicom_fast` first when ``fast``); raises with a reason."""
     import pydicom
 
     specific = list(_tags().values())
     fh, size = _open(path)
     with fh:
         if fast:
-            from hemstats.io import dicom_fast
-
             try:
-                done = dicom_fast.read(fh, path, size, salt)
-            except ReadFailure:
-                raise
+                done = _fast(fh, size, salt)
             except Exception:
                 done = None
             if done is not None:
+                if done[0]["series_key"] is None:
+                    raise ReadFailure("no SeriesInstanceUID")
                 return done
             fh.seek(0)
         head = fh.read(_HEAD_BYTES)
@@ -163,23 +199,31 @@ def _reason(exc: BaseException) -> str:
     return f"unreadable DICOM header ({name})"
 
 
-#: What a chunk gives back: rows, failures (path, reason) and notes (path, series_key, keyword, reason).
-ChunkResult = tuple[list[dict], list[tuple[str, str]], list[tuple[str, str, str, str]]]
+#: What a chunk gives back: rows (``path`` and the :data:`ROW_COLUMNS`, in order), failures (path,
+#: reason) and notes (path, series_key, keyword, reason).
+ChunkResult = tuple[list[tuple], list[tuple[str, str]], list[tuple[str, str, str, str]]]
 
 
 def _scan_chunk(paths: Sequence[str], salt: str, reader: str = "pydicom") -> ChunkResult:
-    """Read the headers of ``paths`` with ``reader`` (``gdcm`` or ``pydicom``); runs in a worker process."""
-    rows: list[dict] = []
+    """Read the headers of ``paths`` with ``reader`` (``fast`` or ``pydicom``); runs in a worker process.
+
+    The values kept while reading (raw header values, among them PatientID and the UIDs)
+    are forgotten when the chunk ends.
+    """
+    rows: list[tuple] = []
     failures: list[tuple[str, str]] = []
     notes: list[tuple[str, str, str, str]] = []
-    fast = reader == "gdcm"
-    for path in paths:
-        try:
-            row, file_notes = _read_file(path, salt, fast)
-        except Exception as exc:
-            failures.append((path, _reason(exc)))
-        else:
-            row["path"] = path
-            rows.append(row)
-            notes.extend((path, row["series_key"], keyword, why) for keyword, why in file_notes)
+    fast = reader == "fast"
+    pick = operator.itemgetter(*ROW_COLUMNS)
+    try:
+        for path in paths:
+            try:
+                row, file_notes = _read_file(path, salt, fast)
+            except Exception as exc:
+                failures.append((path, _reason(exc)))
+            else:
+                rows.append((path, *pick(row)))
+                notes.extend((path, row["series_key"], keyword, why) for keyword, why in file_notes)
+    finally:
+        clear_cache()
     return rows, failures, notes
