@@ -142,6 +142,20 @@ def table_url(name: str, *, context: ReportContext | None = None, cwd: str | os.
     return f"{up}{ctx.tables_dir.relative_to(ctx.html_dir).as_posix()}/{name}.csv"
 
 
+_NBSP = "\u00a0"
+
+
+def _keep_together(text: str) -> str:
+    """``text`` with the spaces inside a number and its interval made non-breaking.
+
+    A cell such as ``12 (5.0) [3.1, 8.0]`` or ``25.0% (20.0% to 30.0%)`` may then break only
+    before its interval (``[``, or the ``(`` of an interval written with "to").
+    """
+    interval = " to " in text and "[" not in text
+    text = text.replace(" to ", f"{_NBSP}to{_NBSP}").replace(", ", f",{_NBSP}").replace(": ", f":{_NBSP}")
+    return text if interval else text.replace(" (", f"{_NBSP}(")
+
+
 def show_table(
     df: pd.DataFrame,
     *,
@@ -242,6 +256,8 @@ def show_table(
         cells = []
         for col, value in zip(shown.columns, row, strict=True):
             text = html_link(value) if col in link_cols else html_text(value)
+            if col in combined or col in text_numbers:
+                text = _keep_together(text)
             cls = (
                 ' class="hemstats-num hemstats-ci"' if col in combined
                 else ' class="hemstats-num"' if col in numeric

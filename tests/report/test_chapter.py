@@ -79,7 +79,7 @@ def test_show_table_formats_only_for_display(ctx):
     )
     shown = show_table(df, percent=["estimate"], digits=1, links=["source"], csv="t3", context=ctx, caption="Cap")
     html = shown._repr_html_()
-    assert "25.0% (20.0% to 30.0%)" in html
+    assert "25.0% (20.0%\xa0to\xa030.0%)" in html  # breaks only before its interval
     assert "1,200" in html
     assert "&lt;b&gt;" in html and "<b>" not in html  # text is escaped
     assert '<a href="https://example.org/data">' in html
@@ -140,7 +140,7 @@ def test_show_table_display_names_by_default(ctx):
     html = show_table(df)._repr_html_()
     assert "<th>Finding</th>" in html and "Positive, n</th>" in html and "Estimate (95% CI)</th>" in html
     assert ">Subdural (SDH)<" in html and ">Sensitivity<" in html
-    assert "40.0% (20.0% to 60.0%)" in html and ">4<" in html
+    assert "40.0% (20.0%\xa0to\xa060.0%)" in html and ">4<" in html
     raw = show_table(df, names=False, labels=False)._repr_html_()
     assert "<th>finding</th>" in raw and ">sdh<" in raw
 
@@ -160,6 +160,7 @@ def test_show_table_saves_and_links_in_one_call(ctx):
 def test_show_table_cell_classes_for_css():
     df = pd.DataFrame({"estimate": [0.5], "ci_low": [0.4], "ci_high": [0.6], "n": [3], "cell": ["3 (5.0) [1.0, 9.0]"]})
     html = show_table(df, numbers=["cell"])._repr_html_()
-    assert '<td class="hemstats-num hemstats-ci">0.50 (0.40 to 0.60)</td>' in html  # may break before its CI
+    assert '<td class="hemstats-num hemstats-ci">0.50 (0.40\xa0to\xa00.60)</td>' in html  # may break before its CI
     assert '<td class="hemstats-num">3</td>' in html
-    assert '<td class="hemstats-numtext">3 (5.0) [1.0, 9.0]</td>' in html
+    assert '<td class="hemstats-numtext">3\xa0(5.0) [1.0,\xa09.0]</td>' in html  # breaks only before the [
+    assert "3 (5.0) [1.0, 9.0]" in str(show_table(df, numbers=["cell"]))  # the text form keeps plain spaces
