@@ -114,7 +114,7 @@ def test_a_dataset_without_readers_models_or_acquisition_says_so(bare):
     html = overview.key_results_html(s, results)
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
     cells = re.findall(r"<td>(.*?)</td>", html)
-    assert len(cells) == 6 and all(c.strip() for c in cells)
+    assert len(cells) == 5 and all(c.strip() for c in cells)
     assert "100.0%" in html
 
 

@@ -254,9 +254,10 @@ def _cell(result: str, rows: pd.DataFrame) -> str:
 
 
 def key_results_html(results: pd.DataFrame, confidence_level: float = 0.95) -> str:
-    """The key-results table: one row per dataset, each cell linking to its chapter; every text escaped.
+    """The key-results table: one row per result, one column per dataset, each cell linking to its chapter.
 
-    A result a dataset cannot have says why (e.g. "fewer than two readers"), never an empty cell.
+    Every text is escaped.  A result a dataset cannot have says why (e.g. "fewer than two
+    readers"), never an empty cell.
 
     Examples
     --------
@@ -268,28 +269,29 @@ def key_results_html(results: pd.DataFrame, confidence_level: float = 0.95) -> s
     True
     """
     level = f"{fmt_int(100 * confidence_level)}% CI"
-    headers = ["Dataset", "Studies (patients)", f"Any ICH prevalence ({level})", f"Reader agreement, any ICH ({level})",
-               f"Model AUC, any ICH ({level})", "Largest acquisition effect, any ICH"]
-    body = []
-    for d in pd.unique(results["dataset"].astype(str)):
+    names = {"studies": "Studies (patients)", "prevalence": f"Prevalence of any ICH ({level})",
+             "agreement": f"Reader agreement on any ICH ({level})", "auc": f"Model AUC for any ICH ({level})",
+             "acquisition": "Largest acquisition effect on any ICH labels"}
+    datasets = list(pd.unique(results["dataset"].astype(str)))
+    cells: dict[str, list[str]] = {r: [] for r in names}
+    for d in datasets:
         mine = results[results["dataset"].astype(str) == d]
-
-        def part(result: str, _mine: pd.DataFrame = mine) -> pd.DataFrame:
-            return _mine[_mine["result"] == result]
-
-        studies, patients = part("studies"), part("patients")
+        studies, patients = mine[mine["result"] == "studies"], mine[mine["result"] == "patients"]
         count = ""
         if not studies.empty:
             count = fmt_int(studies["estimate"].iloc[0])
             if not patients.empty:
                 count += f" ({fmt_int(patients['estimate'].iloc[0])})"
-        cells = [f"<strong>{html_text(d)}</strong>", _a("studies", html_text(count)) if count else ""]
-        cells += [_cell(r, part(r)) for r in ("prevalence", "agreement", "auc", "acquisition")]
-        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    head = "".join(f"<th>{html_text(h)}</th>" for h in headers)
+        cells["studies"].append(_a("studies", html_text(count)) if count else "")
+        for result in ("prevalence", "agreement", "auc", "acquisition"):
+            cells[result].append(_cell(result, mine[mine["result"] == result]))
+    head = "<th>Result</th>" + "".join(f"<th>{html_text(d)}</th>" for d in datasets)
+    body = "".join(
+        f"<tr><th>{html_text(name)}</th>" + "".join(f"<td>{c}</td>" for c in cells[result]) + "</tr>"
+        for result, name in names.items())
     return ('<div class="hemstats-table hemstats-key-results"><table class="table">'
-            f"<caption>Key results per dataset; each cell links to the chapter that shows it in full</caption>"
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
+            "<caption>Key results per dataset; each cell links to the chapter that shows it in full</caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
 def _reasons(table: pd.DataFrame | None, result: str, what: str) -> list[dict[str, object]]:
