@@ -102,8 +102,11 @@ def test_the_html_escapes_and_offers_the_bibtex(demo_parts, tmp_path, monkeypatc
     monkeypatch.chdir(ctx.src_dir)
     url = sa.references_url(ctx)
     assert url == f"tables/{sa.BIB_DOWNLOAD}"
-    html = sa.statistical_analysis_html([*demo_parts, sa.Paragraph("<i>x</i>", "a < b")], url)
-    assert f'href="{url}"' in html and "&lt;i&gt;x&lt;/i&gt;" in html and "a &lt; b" in html
+    text = sa.save_text(demo_parts, ctx).read_text(encoding="utf-8")
+    assert text.startswith("Prevalence. ") and "\n\nReferences\n\n" in text and "(Holm 1979)" in text
+    assert sa.text_url(ctx) == f"tables/{sa.TEXT_DOWNLOAD}"
+    html = sa.statistical_analysis_html([*demo_parts, sa.Paragraph("<i>x</i>", "a < b")], url, sa.text_url(ctx))
+    assert f'href="{url}"' in html and f'href="tables/{sa.TEXT_DOWNLOAD}"' in html and "&lt;i&gt;x&lt;/i&gt;" in html and "a &lt; b" in html
     assert "How to cite hemstats" in html and "(Holm 1979)" in html
 
 

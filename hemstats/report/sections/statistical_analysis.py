@@ -68,6 +68,9 @@ __all__ = [
     "how_to_cite",
     "save_references",
     "references_url",
+    "save_text",
+    "text_url",
+    "TEXT_DOWNLOAD",
     "statistical_analysis_html",
 ]
 
@@ -75,6 +78,8 @@ __all__ = [
 BIB_FILE = "references.bib"
 #: Its name beside the report's tables.
 BIB_DOWNLOAD = "hemstats_references.bib"
+#: The name of the plain text of the section (:func:`plain_text`) beside the report's tables.
+TEXT_DOWNLOAD = "hemstats_statistical_analysis.txt"
 #: How hemstats asks to be cited: the ``message`` of ``CITATION.cff``.
 HOW_TO_CITE = (
     "If you use hemstats in a publication, please cite it as below, together with the datasets you analysed "
@@ -386,9 +391,11 @@ def paragraphs(ctx: SectionInputs, tables: ChapterTables | None = None) -> list[
     resampling = (f"Bootstrap intervals used {fmt_int(ctx.n_resamples)} resamples [@efron1993]; resamples in which "
                   "a statistic was undefined were left out and counted. ")
     if _clustered(ctx):
-        resampling += ("Because the studies (or slices) of one patient are correlated, every analysis of such units "
-                       "was clustered by patient: bootstrap resamples drew whole patients with all their units "
-                       "[@davison1997] and analytic intervals used cluster-robust variances. ")
+        resampling += ("Because the studies (or slices) of one patient are correlated, the intervals of such units "
+                       "were clustered by patient: bootstrap resamples drew whole patients with all their units "
+                       "[@davison1997] and analytic intervals used cluster-robust variances"
+                       + (" (the acquisition association tests, which treat studies as independent, are the "
+                          "exception)" if t.associations is not None and not t.associations.empty else "") + ". ")
     resampling += (f"Every random step drew from its own generator, seeded by the report's seed ({ctx.seed}) and the "
                    "name of its table, so each number can be reproduced exactly and does not depend on the other "
                    "analyses.")
@@ -436,14 +443,23 @@ def how_to_cite() -> str:
 # ---------------------------------------------------------------------------------------------
 def save_references(context: ReportContext | None = None) -> Path:
     """Write the shipped BibTeX file as ``<html>/tables/`` :data:`BIB_DOWNLOAD` (rewritten only when it changes)."""
+    return _write(bib_text(), BIB_DOWNLOAD, context)
+
+
+def save_text(parts: Sequence[Paragraph], context: ReportContext | None = None) -> Path:
+    """Write :func:`plain_text` of ``parts`` as ``<html>/tables/`` :data:`TEXT_DOWNLOAD` (rewritten only when it changes)."""
+    return _write(plain_text(parts), TEXT_DOWNLOAD, context)
+
+
+def _write(text: str, name: str, context: ReportContext | None) -> Path:
     from hemstats.report.context import current
 
     ctx = context if context is not None else current()
-    data = bib_text().encode("utf-8")
-    path = ctx.tables_dir / BIB_DOWNLOAD
+    data = text.encode("utf-8")
+    path = ctx.tables_dir / name
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.is_file() or path.read_bytes() != data:
-        tmp = path.with_name(f".{BIB_DOWNLOAD}.tmp")
+        tmp = path.with_name(f".{name}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, path)
     return path
@@ -457,7 +473,13 @@ def references_url(context: ReportContext | None = None, cwd: str | os.PathLike[
     return csv[: -len("x.csv")] + BIB_DOWNLOAD
 
 
-def statistical_analysis_html(parts: Sequence[Paragraph], bib_url: str | None = None) -> str:
+def text_url(context: ReportContext | None = None, cwd: str | os.PathLike[str] | None = None) -> str:
+    """The link from the page being executed to :func:`save_text`'s file."""
+    return references_url(context, cwd)[: -len(BIB_DOWNLOAD)] + TEXT_DOWNLOAD
+
+
+def statistical_analysis_html(parts: Sequence[Paragraph], bib_url: str | None = None,
+                              text_url: str | None = None) -> str:
     """The section as HTML: the paragraphs, the references, the BibTeX link and how to cite hemstats (escaped).
 
     Examples
@@ -470,6 +492,9 @@ def statistical_analysis_html(parts: Sequence[Paragraph], bib_url: str | None = 
     refs = "".join(f"<li>{html_text(r)}</li>" for r in references(cited_keys(p.text for p in parts)))
     link = (f' <a href="{html_text(bib_url)}" download>Download these references as BibTeX '
             f"({html_text(BIB_DOWNLOAD)})</a>.") if bib_url else ""
+    if text_url:
+        body.append(f'<p><a href="{html_text(text_url)}" download>This section as plain text '
+                    f"({html_text(TEXT_DOWNLOAD)})</a>.</p>")
     return (
         '<div class="hemstats-statistical-analysis">' + "".join(body)
         + f'<p class="hemstats-references-title"><strong>References.</strong>{link}</p><ul>{refs}</ul>'
