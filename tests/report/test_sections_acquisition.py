@@ -126,3 +126,94 @@ def test_chapter_cells_run(cohort, tmp_path, monkeypatch):
     assert list(saved.columns) == list(HETEROGENEITY_COLUMNS)
     assert "level" not in namespace  # the confidence level is never called `level` in a chapter
     plt.close("all")
+
+
+RAW = re.compile(r"^[a-z0-9_]+$")
+
+
+def _no_raw_headers(frame: pd.DataFrame) -> None:
+    raw = [c for c in frame.columns if RAW.match(str(c)) and str(c) not in {"n", "p", "z"}]
+    assert raw == [], raw
+
+
+@pytest.fixture(scope="module")
+def effects(settings) -> pd.DataFrame:
+    return tables.effects(settings)
+
+
+@pytest.fixture(scope="module")
+def kernels(settings) -> pd.DataFrame:
+    return tables.by_kernel(settings)
+
+
+def test_mix_and_distribution_views(settings):
+    mix = tables.mix(settings)
+    v = tables.mix_view(mix)
+    assert len(v.frame) == len(mix)
+    _no_raw_headers(v.frame)
+    assert list(v.frame.columns) == ["Vendor", "Scanner model", "Kernel family", "Slice thickness, mm", "Studies, n (%)"]
+    first = mix.iloc[0]
+    assert v.frame["Studies, n (%)"].iloc[0] == f"{first.n_positive} ({100 * first.estimate:.1f})"
+    assert v.caption == f"demo: {mix.n.iloc[0]} studies; studies, n (% of the dataset)"
+    dist = tables.distribution_view(tables.distribution(settings))
+    assert list(dist.frame["Variable"]) == ["Tube voltage, kVp", "Tube current, mA", "Slice thickness, mm"]
+    assert dist.frame["Studies (missing), n"].str.fullmatch(r"\d+ \(\d+\)").all()
+
+
+def test_association_view_prints_degrees_of_freedom_as_integers(effects):
+    v = tables.associations_view(effects)
+    rows = effects[effects["analysis"] == "association"]
+    assert len(v.frame) == len(rows)
+    _no_raw_headers(v.frame)
+    chi = v.frame["Test"][v.frame["Test"].str.startswith("χ²")]
+    assert len(chi) and chi.str.fullmatch(r"χ²\(\d+\) = \d+\.\d\d").all()  # df "2", never "2.000"
+    # a note every row shares is said once, not marked on every row
+    shared = [n for n in v.general if "treat studies as independent" in n]
+    assert shared and not any("treat studies as independent" in n for n in v.notes)
+    assert "p (Holm)" in v.frame.columns and "Cramér's V" in v.frame.columns
+
+
+def test_odds_ratio_view_gives_a_failed_model_one_row(effects):
+    v = tables.odds_ratios_view(effects)
+    gee = effects[effects["analysis"] == "gee"]
+    fitted = gee.groupby("finding", observed=True)["estimate"].apply(lambda e: e.notna().any())
+    n_rows = sum(int((gee["finding"] == f).sum()) if ok else 1 for f, ok in fitted.items())
+    assert len(v.frame) == n_rows
+    failed = [str(f) for f, ok in fitted.items() if not ok]
+    if failed:
+        from hemstats.report.display import display_name
+
+        row = v.frame[v.frame["Finding"] == display_name(failed[0])]
+        assert len(row) == 1 and row["Notes"].iloc[0] != ""
+
+
+def test_kernel_views(kernels):
+    tests = tables.kernel_tests_view(kernels)
+    assert len(tests.frame) == int((kernels["kind"] == "heterogeneity").sum())
+    assert set(tests.frame["Test"]) == set(tables.TEST_NAMES.values())
+    strata = tables.kernel_strata_view(kernels)
+    rows = kernels[kernels["kind"] == "stratum"]
+    assert len(strata.frame) == rows.groupby(["finding", "model", "subgroup_value"], observed=True).ngroups
+    assert {"Kernel family", "AUC", "Sensitivity, %", "Specificity, %"} <= set(strata.frame.columns)
+    for frame in (tests.frame, strata.frame):
+        _no_raw_headers(frame)
+        assert not any(len(str(c)) > 60 for c in frame.to_numpy().ravel())  # long text lives in the notes
+
+
+def test_odds_ratio_view_on_a_made_table():
+    base = {"dataset": "d", "analysis": "gee", "ci_low": 0.5, "ci_high": 2.0, "p_value": 0.5, "p_adjusted": 1.0,
+            "n": 100, "n_positive": 30, "confidence_level": 0.95, "metric": "odds-ratio",
+            "method": "gee-exchangeable-robust-wald"}
+    rows = pd.DataFrame([
+        {**base, "finding": "any", "term": "vendor: Philips vs GE", "estimate": 1.5, "reason": "5 left out"},
+        {**base, "finding": "any", "term": "kvp (per 10 kV)", "estimate": 0.9, "reason": "5 left out"},
+        {**base, "finding": "edh", "term": "vendor: Philips vs GE", "estimate": float("nan"),
+         "reason": "5 left out; fit failed: separation"},
+        {**base, "finding": "edh", "term": "kvp (per 10 kV)", "estimate": float("nan"),
+         "reason": "5 left out; fit failed: separation"},
+    ])
+    v = tables.odds_ratios_view(rows)
+    assert list(v.frame["Term"]) == ["Vendor: Philips vs GE", "Tube voltage (per 10 kV)", "—"]
+    assert list(v.frame["Odds ratio"]) == ["1.50 (0.50 to 2.00)", "0.90 (0.50 to 2.00)", "—"]
+    assert list(v.frame["Notes"]) == ["", "", "1"]
+    assert v.general == ("5 left out",) and v.notes == ("fit failed: separation",)

@@ -141,3 +141,64 @@ def test_chapter_cells_run(cohort, tmp_path, monkeypatch):
     assert list(saved.columns) == list(COLUMNS)
     assert "level" not in namespace  # the confidence level is never called `level` in a chapter
     plt.close("all")
+
+
+RAW = re.compile(r"^[a-z0-9_]+$")  # a column code (n_positive, ci_low) rather than a display name
+
+
+def _no_raw_headers(frame: pd.DataFrame) -> None:
+    raw = [c for c in frame.columns if RAW.match(str(c)) and str(c) not in {"n", "p", "z"}]
+    assert raw == [], raw
+
+
+def test_pairs_view_one_row_per_finding_and_pair(table):
+    v = tables.pairs_view(table)
+    pairs = tables.pairs(table)
+    assert len(v.frame) == pairs.groupby(["finding", "raters"], observed=True).ngroups
+    _no_raw_headers(v.frame)
+    assert {"Cohen's kappa", "PABAK", "Gwet's AC1"} <= set(v.frame.columns)
+    # estimate (CI) in one cell, three decimals as display.py sets for kappa-like estimates
+    first = pairs[(pairs["metric"] == "cohen_kappa")].iloc[0]
+    assert v.frame["Cohen's kappa"].iloc[0] == f"{first.estimate:.3f} ({first.ci_low:.3f} to {first.ci_high:.3f})"
+    assert v.frame["Readers"].iloc[0] == "R1 vs R2"
+    assert v.caption.startswith("demo: ") and "95% CI" in v.caption
+    # every pair read the same studies: said once in the caption, as integers
+    assert "Studies (patients), n" not in v.frame.columns
+    assert re.search(r"; \d[\d,]* studies \(\d[\d,]* patients\)$", v.caption)
+
+
+def test_all_readers_view_puts_both_intervals_side_by_side(table):
+    v = tables.all_readers_view(table)
+    assert len(v.frame) == tables.all_readers(table).groupby(["finding", "metric"], observed=True).ngroups
+    assert {"95% CI, analytic", "95% CI, bootstrap"} <= set(v.frame.columns)
+    alpha = v.frame[v.frame["Metric"] == "Krippendorff's alpha"]
+    assert (alpha["95% CI, analytic"] == "—").all() and (alpha["95% CI, bootstrap"] != "—").all()
+    assert list(v.frame["Metric"].iloc[:3]) == ["Fleiss' kappa", "Gwet's AC1", "Krippendorff's alpha"]
+    assert not any("interval='bootstrap'" in n for n in (*v.notes, *v.general))
+
+
+def test_reader_view_drops_findings_without_data_and_says_which(settings):
+    vs = tables.reader_vs_consensus(settings)
+    v = tables.reader_view(vs)
+    has_data = vs.groupby("finding", observed=True)["n"].max() > 0
+    kept = sorted(has_data[has_data].index.astype(str))
+    assert len(v.frame) == 3 * len(kept)  # one row per finding and reader, none "— / n=0"
+    assert not v.frame.isin(["—"]).all(axis=1).any()
+    assert {"Sensitivity, %", "Specificity, %", "Cohen's kappa", "Positive / negative, n"} <= set(v.frame.columns)
+    sens = vs[(vs["metric"] == "sensitivity") & (vs["finding"] == "any") & (vs["rater"] == "R1")].iloc[0]
+    assert v.frame["Sensitivity, %"].iloc[0] == (
+        f"{100 * sens.estimate:.1f} ({100 * sens.ci_low:.1f} to {100 * sens.ci_high:.1f})")
+    left_out = sorted(set(vs["finding"].astype(str)) - set(kept))
+    if left_out:
+        assert f"{len(left_out)} finding(s)" in v.caption
+    # a cohort whose every finding has data leaves nothing out and says nothing
+    full = vs[vs["finding"].astype(str).isin(kept)]
+    assert "left out" not in tables.reader_view(full).caption
+
+
+def test_views_escape_what_they_show(table):
+    from hemstats.report.sections.performance import View
+
+    v = View(pd.DataFrame({"Reader": ["<b>R1</b>"]}), caption="<i>x</i>", notes=("<script>",), general=("a & b",))
+    html = v.html().html
+    assert "<script>" not in html and "&lt;script&gt;" in html and "a &amp; b" in html and "<b>R1" not in html

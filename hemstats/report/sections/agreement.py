@@ -187,6 +187,17 @@ def _studies(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return first[keys].astype(object).assign(**{head: cells})
 
 
+def _constant_studies(v: View) -> View:
+    """The studies column moved into the caption when every row has the same count."""
+    for col in ("Studies (patients), n", "Studies, n"):
+        if col in v.frame.columns and v.frame[col].nunique() == 1 and len(v.frame) > 1:
+            count = str(v.frame[col].iloc[0])
+            text = count.replace(" (", " studies (").replace(")", " patients)") if "(" in count else f"{count} studies"
+            return View(v.frame.drop(columns=col), f"{v.caption}; {text}", v.notes, v.general,
+                        tuple(c for c in v.numbers if c != col))
+    return v
+
+
 def pairs_view(table: pd.DataFrame) -> View:
     """The pairs of readers as the chapter shows them: one row per dataset, finding and pair, Cohen's
     kappa, PABAK and Gwet's AC1 each with its analytic interval.
@@ -197,7 +208,9 @@ def pairs_view(table: pd.DataFrame) -> View:
     >>> from hemstats.report.sections import Settings
     >>> v = pairs_view(by_finding(Settings(demo.load(n_studies=60), n_resamples=20, seed=1)))
     >>> v.frame.columns.tolist()
-    ['Finding', 'Readers', "Cohen's kappa", 'PABAK', "Gwet's AC1", 'Studies (patients), n']
+    ['Finding', 'Readers', "Cohen's kappa", 'PABAK', "Gwet's AC1"]
+    >>> v.caption.split("; ")[-1]
+    '60 studies (55 patients)'
     >>> v.frame["Readers"].iloc[0]
     'R1 vs R2'
     """
@@ -205,8 +218,9 @@ def pairs_view(table: pd.DataFrame) -> View:
     keys = ["dataset", "finding", "raters"]
     frame = wide_estimates(rows, keys, list(PAIRWISE)).merge(_studies(rows, keys), on=keys, how="left")
     frame["raters"] = [_readers(r) for r in frame["raters"]]
-    return view(frame, caption=f"Estimate ({level_text(rows)}), analytic intervals ({methods_by_metric(rows)})",
-                reasons=joined_reasons(rows, keys, frame))
+    return _constant_studies(view(
+        frame, caption=f"Estimate ({level_text(rows)}), analytic intervals ({methods_by_metric(rows)})",
+        reasons=joined_reasons(rows, keys, frame)))
 
 
 def all_readers_view(table: pd.DataFrame) -> View:
@@ -236,7 +250,8 @@ def all_readers_view(table: pd.DataFrame) -> View:
     frame = frame.merge(_studies(rows, keys), on=keys, how="left")
     frame = frame.astype(object).where(frame.notna(), MISSING)
     methods = ", ".join(m for m in pd.unique(rows["method"].astype(str)) if m != "none")
-    return view(frame, caption=f"All readers together ({methods})", reasons=joined_reasons(rows, keys, frame))
+    return _constant_studies(view(frame, caption=f"All readers together ({methods})",
+                                  reasons=joined_reasons(rows, keys, frame)))
 
 
 def reader_view(vs: pd.DataFrame) -> View:
@@ -251,7 +266,7 @@ def reader_view(vs: pd.DataFrame) -> View:
     >>> from hemstats.datasets import demo
     >>> from hemstats.report.sections import Settings
     >>> v = reader_view(reader_vs_consensus(Settings(demo.load(n_studies=60))))
-    >>> v.frame.columns.tolist()
+    >>> v.frame.columns.tolist()[:6]
     ['Finding', 'Reader', 'Sensitivity, %', 'Specificity, %', "Cohen's kappa", 'Positive / negative, n']
     """
     keys = ["dataset", "finding", "rater"]

@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -79,6 +80,10 @@ __all__ = [
     "joined_reasons",
     "methods_by_metric",
     "view",
+    "number_columns",
+    "NBSP",
+    "unbroken",
+    "NUMBER_TEXT",
     "discrimination_view",
     "compare_view",
     "operating_views",
@@ -330,6 +335,10 @@ def slice_auc(ctx: SectionInputs) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # displayed tables: estimate (CI) in one cell, one row per finding / model, notes once
 # --------------------------------------------------------------------------------------------
+#: The space inside an interval (``0.49 to 0.68``): a cell breaks before its interval, never inside it.
+NBSP = "\u00a0"
+#: A cell of numbers as text (``0.90 (0.85 to 0.95)``, ``12 / 300``, ``<0.001``, ``—``).
+NUMBER_TEXT = re.compile(r"^(—|[-<]?\d)")
 #: Kind of number (a key of :data:`hemstats.report.display.DECIMALS`) of metrics the display
 #: module does not classify; its own :data:`~hemstats.report.display.METRIC_KINDS` wins.
 EXTRA_KINDS: dict[str, str] = {
@@ -373,11 +382,27 @@ def estimate_cell(estimate: Any, low: Any, high: Any, metric: object) -> str:
     """
     kind = kind_of(metric)
     scale = 100.0 if kind == "percent" else 1.0
+    if estimate is None or estimate is pd.NA or pd.isna(estimate):
+        return MISSING
 
     def scaled(v: Any) -> Any:
         return v if v is None or v is pd.NA or pd.isna(v) else scale * float(v)
 
     return fmt_estimate(scaled(estimate), scaled(low), scaled(high), digits=decimals(kind))
+
+
+def unbroken(cell: Any) -> Any:
+    """A text cell whose interval is kept on one line (non-breaking spaces inside ``(...)``): a narrow
+    column breaks before the interval, never inside it.
+
+    Examples
+    --------
+    >>> unbroken("0.90 (0.85 to 0.95)") == "0.90 (0.85\u00a0to\u00a00.95)"
+    True
+    """
+    if not isinstance(cell, str) or " (" not in cell:
+        return cell
+    return re.sub(r"\(([^()]*)\)", lambda m: "(" + m.group(1).replace(" ", NBSP) + ")", cell)
 
 
 def level_text(table: pd.DataFrame) -> str:
@@ -464,11 +489,13 @@ class View:
     caption: str = ""
     notes: tuple[str, ...] = ()
     general: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = ()
 
     def html(self, *, csv: str | None = None) -> Html:
         """The table (through :func:`hemstats.report.chapter.show_table`), its notes under it: those of
         every row first, then the numbered ones the ``Notes`` column refers to."""
-        table = show_table(self.frame, caption=self.caption or None, csv=csv)
+        shown = self.frame.astype(object).map(unbroken)
+        table = show_table(shown, caption=self.caption or None, csv=csv, numbers=self.numbers)
         if not self.notes and not self.general:
             return table
         html, text = table.html, table.text
@@ -508,7 +535,19 @@ def view(frame: pd.DataFrame, *, caption: str = "", reasons: Iterable[Any] | Non
         if any(marks):
             out["Notes"] = marks
     out = out.rename(columns={c: display_name(c) for c in out.columns})
-    return View(out.reset_index(drop=True), caption, tuple(notes), tuple(general))
+    return View(out.reset_index(drop=True), caption, tuple(notes), tuple(general), number_columns(out))
+
+
+def number_columns(frame: pd.DataFrame) -> tuple[str, ...]:
+    """The text columns of ``frame`` whose every cell is a number as text (right-aligned in the page).
+
+    Examples
+    --------
+    >>> number_columns(pd.DataFrame({"Finding": ["Any ICH"], "AUC": ["0.90 (0.85 to 0.95)"], "p": ["<0.001"]}))
+    ('AUC', 'p')
+    """
+    return tuple(str(c) for c in frame.columns
+                 if len(frame) and frame[c].map(lambda v: bool(NUMBER_TEXT.match(str(v)))).all())
 
 
 def _counts(table: pd.DataFrame, index: list[str]) -> pd.DataFrame:
