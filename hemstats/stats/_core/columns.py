@@ -112,16 +112,20 @@ def result_frame(
         estimate columns.
     """
     columns = result_columns(extra, after)
-    frame = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     unknown = [c for c in frame.columns if c not in columns]
     if unknown:
         raise KeyError(f"result_frame: columns {unknown} are not result columns; declare them in extra= or after=")
-    out = frame.reindex(columns=columns)
-    for col in columns:
+    n = len(frame)
+    out: dict[str, Any] = {}
+    for col in columns:  # each column converted once, the frame built once
+        values = frame[col] if col in frame.columns else pd.Series(np.full(n, np.nan), index=frame.index)
         if col in _INTEGER:
-            out[col] = pd.array(pd.to_numeric(out[col], errors="raise"), dtype="Int64") if len(out) else pd.array([], dtype="Int64")
+            out[col] = pd.array(pd.to_numeric(values, errors="raise"), dtype="Int64") if n else pd.array([], dtype="Int64")
         elif col in _FLOAT:
-            out[col] = out[col].astype(np.float64)
-        elif out[col].dtype != object and not isinstance(out[col].dtype, pd.CategoricalDtype) and out[col].isna().all():
-            out[col] = out[col].astype(object)
-    return out.reset_index(drop=True)
+            out[col] = values.astype(np.float64).to_numpy()
+        elif values.dtype != object and not isinstance(values.dtype, pd.CategoricalDtype) and values.isna().all():
+            out[col] = values.astype(object).to_numpy()
+        else:
+            out[col] = values.array
+    return pd.DataFrame(out, index=pd.RangeIndex(n))

@@ -26,6 +26,7 @@ Subgroups (``by=``): one column or a list, of predictions or of studies (``"kern
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -48,7 +49,7 @@ __all__ = [
     "reason_join",
     "reference_and_undecided",
     "unmatched_note",
-    "wide_scores",
+    "Wide",
 ]
 
 GROUP_COLUMNS: tuple[str, ...] = ("dataset", "level", "finding", "subgroup", "subgroup_value")
@@ -99,12 +100,66 @@ def _check_reference(reference: Any, where: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# tables -> (y, scores)
+# integer codes: one factorisation per key column
 # --------------------------------------------------------------------------------------------
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of ``values`` in order of appearance and the distinct values; missing is ``""``."""
+    codes, uniques = pd.factorize(values)
+    uniques = np.asarray(uniques, dtype=object)
+    if (codes < 0).any():
+        empty = np.flatnonzero(uniques == "")
+        if len(empty):
+            codes = np.where(codes < 0, empty[0], codes)
+        else:
+            codes, uniques = np.where(codes < 0, len(uniques), codes), np.append(uniques, "")
+    return np.asarray(codes, dtype=np.int64), uniques
+
+
+def _union_codes(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """Codes of two columns over the union of their values (missing equals ``""``), and how many there are.
+
+    Two categoricals are coded through their categories, so long columns cost one lookup.
+    """
+    if isinstance(left.dtype, pd.CategoricalDtype) and isinstance(right.dtype, pd.CategoricalDtype):
+        n_left = len(left.cat.categories)
+        categories = np.concatenate([left.cat.categories.to_numpy(dtype=object),
+                                     right.cat.categories.to_numpy(dtype=object), [None]])
+        codes, uniques = _codes(pd.Series(categories))
+        left_map, right_map = codes[np.r_[:n_left, -1]], codes[n_left:]  # code -1 (missing) is the last entry
+        return left_map[left.cat.codes.to_numpy()], right_map[right.cat.codes.to_numpy()], len(uniques)
+    codes, uniques = _codes(pd.concat([left, right], ignore_index=True))
+    return codes[: len(left)], codes[len(left):], len(uniques)
+
+
+def _row_keys(n: int, columns: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
+    """One int64 per row of ``n``, equal exactly when every column's code is (codes folded in mixed radix)."""
+    key = np.zeros(n, dtype=np.int64)
+    radix = 1
+    for codes, width in columns:
+        if radix * width >= 2**62:  # renumber before the next column could overflow
+            key, uniques = pd.factorize(key)
+            radix = len(uniques)
+        key = key * width + codes
+        radix *= width
+    return key
+
+
+def _lookup(left: pd.DataFrame, right: pd.DataFrame, key: Sequence[str]) -> np.ndarray:
+    """Position in ``right`` (unique on ``key``) of each row of ``left`` with the same ``key``; -1 for none."""
+    pairs = [_union_codes(left[c], right[c]) for c in key]
+    both = _row_keys(len(left) + len(right), [(np.concatenate([lc, rc]), width) for lc, rc, width in pairs])
+    return pd.Index(both[len(left):]).get_indexer(both[: len(left)])
+
+
 def check_duplicates(table: pd.DataFrame, key: Sequence[str], what: str) -> None:
-    """Duplicated rows on ``key`` are an error naming the rows (index labels), never a silent pick."""
-    cols = {c: table[c].astype(object).where(table[c].notna(), "") for c in key if c in table.columns}
-    dup = pd.DataFrame(cols, index=table.index).duplicated(keep=False).to_numpy()
+    """Duplicated rows on ``key`` are an error naming the rows (index labels), never a silent pick.
+
+    A missing value equals ``""`` (a study-level row has no ``slice_id``).
+    """
+    cols = [c for c in key if c in table.columns]
+    coded = [_codes(table[c]) for c in cols]
+    keys = _row_keys(len(table), [(codes, len(uniques)) for codes, uniques in coded])
+    dup = pd.Series(keys).duplicated(keep=False).to_numpy()
     if dup.any():
         rows = [str(r) for r in table.index[dup][:10]]
         raise InputError(
@@ -113,24 +168,34 @@ def check_duplicates(table: pd.DataFrame, key: Sequence[str], what: str) -> None
         )
 
 
-def reference_and_undecided(labels: pd.DataFrame, reference: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """The reference labels, and (``reference="majority"``) the keys of the units without a majority."""
+# --------------------------------------------------------------------------------------------
+# tables -> (y, scores)
+# --------------------------------------------------------------------------------------------
+def reference_and_undecided(
+    labels: pd.DataFrame, reference: str, *, trusted: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The reference labels, and (``reference="majority"``) the keys of the units without a majority.
+
+    ``trusted`` labels (a Cohort's) are not checked again: values 0/1, one row per unit and rater.
+    """
     need = {"dataset", "study_id", "level", "finding", "rater", "value"}
     missing = sorted(need - set(labels.columns))
     if missing:
         raise InputError(f"labels: missing columns {missing}; expected the canonical labels table")
-    values = pd.to_numeric(labels["value"].astype(object), errors="coerce")
-    bad = (labels["value"].notna() & ~values.isin([0, 1])).to_numpy()
-    if bad.any():
-        first = labels.index[bad][0]
-        raise InputError(
-            f"labels.value: expected 0 or 1 (or missing); {int(bad.sum())} rows are not, first: row {first} "
-            f"({labels['value'].loc[first]!r})"
-        )
+    if not trusted:
+        values = pd.to_numeric(labels["value"].astype(object), errors="coerce")
+        bad = (labels["value"].notna() & ~values.isin([0, 1])).to_numpy()
+        if bad.any():
+            first = labels.index[bad][0]
+            raise InputError(
+                f"labels.value: expected 0 or 1 (or missing); {int(bad.sum())} rows are not, first: row {first} "
+                f"({labels['value'].loc[first]!r})"
+            )
     raters = labels["rater"].astype(object)
     if reference == "majority":
         readers = labels[raters != "consensus"]
-        check_duplicates(readers, [*_KEY, "rater"], "labels")
+        if not trusted:
+            check_duplicates(readers, [*_KEY, "rater"], "labels")
         if readers.empty:
             raise InputError("labels.rater: reference='majority' needs readers other than 'consensus'")
         decided, undecided = majority_labels(readers)
@@ -140,11 +205,12 @@ def reference_and_undecided(labels: pd.DataFrame, reference: str) -> tuple[pd.Da
         und = undecided.assign(slice_id=undecided["slice_id"].astype(object).fillna("")
                                if "slice_id" in undecided else "")
         return out, und[key].astype(object)
-    sel = labels[raters == reference]
+    sel = labels[(raters == reference).to_numpy()]
     if sel.empty:
         known = sorted(map(str, pd.unique(raters)))
         raise InputError(f"labels.rater: no rows with rater {reference!r} (reference=); raters present: {known}")
-    check_duplicates(sel, _KEY, f"labels (rater {reference!r})")
+    if not trusted:
+        check_duplicates(sel, _KEY, f"labels (rater {reference!r})")
     out = sel.assign(slice_id=sel["slice_id"].astype(object).fillna("") if "slice_id" in sel else "")
     out = out[[c for c in _KEY if c in out.columns] + ["value"]]
     return out, None
@@ -175,8 +241,12 @@ def _join(
     studies: pd.DataFrame | None,
     cluster: str | None,
     by: list[str],
+    trusted: bool,
 ) -> tuple[pd.DataFrame, dict[tuple[Any, ...], str]]:
-    """Long frame: group columns, model, study_id, slice_id, score, y (+ cluster); unmatched notes."""
+    """Long frame: group columns, model, study_id, slice_id, score, y (+ cluster); unmatched notes.
+
+    ``trusted`` tables (a Cohort's) are not checked again: unique keys, finite scores, 0/1 labels.
+    """
     pred = predictions
     if findings is not None:
         pred = pred[pred["finding"].astype(object).isin(findings)]
@@ -188,37 +258,45 @@ def _join(
         if pred.empty:
             raise InputError(f"{where}: no predictions at level {level!r}")
     pred = pred.assign(slice_id=pred["slice_id"].astype(object).fillna("") if "slice_id" in pred else "")
-    check_duplicates(pred, [*_KEY, "model"], "predictions")
-    score = pd.to_numeric(pred["score"], errors="coerce").astype("float64").to_numpy(na_value=np.nan)
-    bad = ~np.isfinite(score)
-    if bad.any():
-        row = pred.iloc[int(np.flatnonzero(bad)[0])]
-        raise InputError(
-            f"predictions.score: {int(bad.sum())} scores are missing, NaN or infinite; first: row {row.name!r} "
-            f"(dataset {row['dataset']!r}, finding {row['finding']!r}, model {row['model']!r})"
-        )
-    ref, undecided = reference_and_undecided(labels, reference)
+    score = pred["score"].to_numpy(dtype=np.float64, na_value=np.nan) if trusted else \
+        pd.to_numeric(pred["score"], errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+    if not trusted:
+        check_duplicates(pred, [*_KEY, "model"], "predictions")
+        bad = ~np.isfinite(score)
+        if bad.any():
+            row = pred.iloc[int(np.flatnonzero(bad)[0])]
+            raise InputError(
+                f"predictions.score: {int(bad.sum())} scores are missing, NaN or infinite; first: row {row.name!r} "
+                f"(dataset {row['dataset']!r}, finding {row['finding']!r}, model {row['model']!r})"
+            )
+    ref, undecided = reference_and_undecided(labels, reference, trusted=trusted)
     auto = cluster == "auto"
     wanted = [c for c in ((None if auto else cluster), *by) if c is not None]
     own = [c for c in dict.fromkeys(wanted) if c in pred.columns and c not in _KEY and c not in ("model", "score")]
-    cols = {c: pred[c].astype(object) for c in ("dataset", "study_id", "slice_id", "level", "finding", "model", *own)}
-    left = pd.DataFrame(cols).assign(score=score)
-    right = ref.astype({c: object for c in ref.columns if c != "value"})
-    merged = left.merge(right, on=list(_KEY), how="left", validate="many_to_one")
-    unmatched_mask = merged["value"].isna()
-    counts = merged[unmatched_mask].groupby(["dataset", "level", "finding", "model"]).size().to_dict()
-    unmatched = {k: f"{v} predictions without a {reference!r} label left out" for k, v in counts.items()}
-    if undecided is not None and len(undecided):
-        und = merged[unmatched_mask].merge(undecided, on=[c for c in _KEY if c in undecided.columns])
-        for k, v in und.groupby(["dataset", "level", "finding", "model"]).size().to_dict().items():
-            unmatched[k] = (f"{counts[k]} predictions without a 'majority' label left out, of which {v} units "
-                            "have no majority (more than half of all the dataset's readers)")
-    merged = merged[~unmatched_mask].assign(y=lambda d: d["value"].astype(np.int8)).drop(columns="value")
+    position = _lookup(pred, ref, _KEY)  # the reference label of each prediction (-1: none)
+    value = pd.to_numeric(ref["value"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    y = np.append(value, np.nan)[position]
+    matched = ~np.isnan(y)
+    merged = pd.DataFrame({c: pred[c].to_numpy(dtype=object) for c in (*_KEY, "model", *own)})
+    merged["score"] = score
+    unmatched: dict[tuple[Any, ...], str] = {}
+    if not matched.all():
+        left_out = merged[~matched]
+        left_out = left_out.assign(model=left_out["model"].map(str))  # as groups() names the models
+        counts = left_out.groupby(["dataset", "level", "finding", "model"]).size().to_dict()
+        unmatched = {k: f"{v} predictions without a {reference!r} label left out" for k, v in counts.items()}
+        if undecided is not None and len(undecided):
+            und = left_out.merge(undecided, on=[c for c in _KEY if c in undecided.columns])
+            for k, v in und.groupby(["dataset", "level", "finding", "model"]).size().to_dict().items():
+                unmatched[k] = (f"{counts[k]} predictions without a 'majority' label left out, of which {v} units "
+                                "have no majority (more than half of all the dataset's readers)")
+        merged = merged[matched].reset_index(drop=True)
     if merged.empty:
         raise JoinError(
-            f"{where}: predictions and labels do not join: none of {len(left)} predictions has a {reference!r} "
+            f"{where}: predictions and labels do not join: none of {len(pred)} predictions has a {reference!r} "
             f"label on ({', '.join(_KEY)}); check dataset names, study_id/slice_id and level"
         )
+    merged["y"] = y[matched].astype(np.int8)
     if auto:
         slices = (merged["level"] == "slice").to_numpy()
         has_patients = studies is not None and "patient_id" in studies.columns
@@ -231,8 +309,11 @@ def _join(
                 f"{where}: {what} column(s) {extra} are neither in predictions nor in studies; "
                 "pass studies= (or a Cohort)"
             )
-        st = studies[["dataset", "study_id", *extra]].astype({"dataset": object, "study_id": object})
-        merged = merged.merge(st, on=["dataset", "study_id"], how="left", validate="many_to_one")
+        if not trusted:
+            check_duplicates(studies, ["dataset", "study_id"], "studies")
+        study = _lookup(merged, studies, ["dataset", "study_id"])  # -1: not in studies
+        for c in extra:
+            merged[c] = np.append(studies[c].to_numpy(dtype=object), [None])[study]
     if cluster is not None and not auto and merged[cluster].isna().any():
         n_missing = int(merged[cluster].isna().sum())
         raise InputError(f"{where}: cluster column {cluster!r} is missing for {n_missing} predictions; cannot cluster")
@@ -279,30 +360,68 @@ def prepare(
     tables = resolve(data, "predictions", where=where, need=("labels",), labels=labels, studies=studies)
     assert tables.labels is not None  # need=("labels",)
     joined, unmatched = _join(tables.main, tables.labels, where=where, reference=reference, findings=wanted,
-                              level=level, studies=tables.studies, cluster=cluster, by=by_cols)
+                              level=level, studies=tables.studies, cluster=cluster, by=by_cols,
+                              trusted=tables.trusted)
     return joined, unmatched, joined.attrs.get("cluster")
 
 
-def groups(joined: pd.DataFrame) -> Iterator[tuple[dict[str, Any], pd.DataFrame]]:
-    """``(group, rows)`` per dataset x level x finding x subgroup, in order of appearance."""
+@dataclass(frozen=True)
+class Wide:
+    """One group as arrays: the units (``study_id, slice_id``) x models score matrix, labels and clusters."""
+
+    scores: np.ndarray  # (n_units, n_models), NaN where a model has no score
+    models: list[str]
+    y: np.ndarray  # (n_units,) int8
+    clusters: np.ndarray | None  # (n_units,) cluster ids, or None for independent units
+    study_id: np.ndarray
+    slice_id: np.ndarray
+
+
+def groups(joined: pd.DataFrame, cluster: str | None) -> Iterator[tuple[dict[str, Any], Wide]]:
+    """``(group, wide)`` per dataset x level x finding x subgroup, in order of appearance.
+
+    The columns are read once; each group's rows become a :class:`Wide` without pandas.
+    ``cluster`` is the cluster column :func:`prepare` returns (None: independent rows).
+    """
     keys = list(GROUP_COLUMNS)
-    frame = joined.assign(**{k: joined[k].astype(object).where(joined[k].notna(), "\0") for k in keys})
-    for key, part in frame.groupby(keys, sort=False, observed=True, dropna=False):
-        yield {k: (None if v == "\0" else v) for k, v in zip(keys, key, strict=True)}, part
+    coded = [_codes_with_missing(joined[k]) for k in keys]
+    row_group, first = pd.factorize(_row_keys(len(joined), [(c + 1, len(u) + 1) for c, u in coded]))
+    order = np.argsort(row_group, kind="stable")
+    bounds = np.searchsorted(row_group[order], np.arange(len(first) + 1))
+    columns = {c: joined[c].to_numpy(dtype=object) for c in ("study_id", "slice_id", "model")}
+    columns["score"] = joined["score"].to_numpy(dtype=np.float64)
+    columns["y"] = joined["y"].to_numpy(dtype=np.int8)
+    ids = None if cluster is None else joined[cluster].to_numpy(dtype=object)
+    for g in range(len(first)):
+        rows = order[bounds[g]:bounds[g + 1]]
+        head = rows[0]
+        # a missing value (no subgroup) is reported as "" (the result tables have always said so)
+        group = {k: ("" if c[head] < 0 else u[c[head]]) for k, (c, u) in zip(keys, coded, strict=True)}
+        yield group, _wide({c: v[rows] for c, v in columns.items()}, None if ids is None else ids[rows], cluster)
 
 
-def wide_scores(part: pd.DataFrame, cluster: str | None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None]:
-    """Cases x models (NaN where a model has no score), labels and cluster ids."""
-    idx = ["study_id", "slice_id"]
-    # duplicated predictions were rejected in _join: "first" is the only value
-    wide = part.pivot_table(index=idx, columns="model", values="score", aggfunc="first", observed=True, sort=False)
-    meta = part.drop_duplicates(idx).set_index(idx, drop=False).loc[wide.index]
+def _codes_with_missing(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (``-1`` for missing, a group of its own) and distinct values of a grouping column."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
+
+
+def _wide(rows: dict[str, np.ndarray], ids: np.ndarray | None, cluster: str | None) -> Wide:
+    """Units in the order of ``pivot_table(index=["study_id", "slice_id"], sort=False)``: by study, then
+    slice, each in order of first appearance; models in order of first appearance."""
+    study, _ = pd.factorize(rows["study_id"])
+    slice_, slice_ids = pd.factorize(rows["slice_id"])
+    units, first, unit_of_row = np.unique(study * len(slice_ids) + slice_, return_index=True, return_inverse=True)
+    model, models = pd.factorize(rows["model"])
+    scores = np.full((len(units), len(models)), np.nan)
+    scores[unit_of_row, model] = rows["score"]
     clusters = None
-    if cluster is not None and meta[cluster].notna().any():
-        clusters = meta[cluster].astype(object).to_numpy()
+    if ids is not None and pd.notna(ids[first]).any():
+        clusters = ids[first]
         if cluster == _CLUSTER and len(pd.unique(clusters)) == len(clusters):
             clusters = None  # cluster="auto": one unit per patient, the rows are independent
-    return wide, meta["y"].to_numpy(dtype=np.int8), clusters
+    return Wide(scores, [str(m) for m in models], rows["y"][first], clusters, rows["study_id"][first],
+                rows["slice_id"][first])
 
 
 def model_arrays(
@@ -312,12 +431,11 @@ def model_arrays(
 
     ``group`` maps :data:`GROUP_COLUMNS` to the group's values; ``clusters`` is None without ``cluster``.
     """
-    for group, part in groups(joined):
-        wide, y_all, clusters = wide_scores(part, cluster)
-        for model in wide.columns:
-            ok = wide[model].notna().to_numpy()
-            y, s = y_all[ok], wide.loc[ok, model].to_numpy(dtype=np.float64)
-            yield group, str(model), y, s, (None if clusters is None else clusters[ok])
+    for group, wide in groups(joined, cluster):
+        for k, model in enumerate(wide.models):
+            ok = ~np.isnan(wide.scores[:, k])
+            yield (group, model, wide.y[ok], wide.scores[ok, k],
+                   None if wide.clusters is None else wide.clusters[ok])
 
 
 def paired_scores(
@@ -362,11 +480,10 @@ def paired_scores(
         joined = joined[joined["dataset"] == dataset]
     if joined["dataset"].nunique() > 1:
         raise InputError(f"paired_scores: several datasets {sorted(joined['dataset'].unique())}; pass dataset=")
-    wide, y, _ = wide_scores(joined, None)
-    keep = wide.notna().all(axis=1).to_numpy()
-    wide.columns = [str(c) for c in wide.columns]
-    wide.columns.name = None
-    return y[keep], wide[keep]
+    _, wide = next(groups(joined, None))
+    keep = ~np.isnan(wide.scores).any(axis=1)
+    index = pd.MultiIndex.from_arrays([wide.study_id[keep], wide.slice_id[keep]], names=["study_id", "slice_id"])
+    return wide.y[keep], pd.DataFrame(wide.scores[keep], index=index, columns=wide.models)
 
 
 def reason_join(*parts: Any) -> str | None:

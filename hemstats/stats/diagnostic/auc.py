@@ -35,7 +35,6 @@ from hemstats.stats.diagnostic._data import (
     prepare,
     reason_join,
     unmatched_note,
-    wide_scores,
 )
 from hemstats.stats.resampling.engine import bootstrap_distribution
 
@@ -181,16 +180,16 @@ def _ranked_statistic(
     gen = np.random.default_rng(rng)
     explicit = cluster not in (None, "auto")
     rows: list[dict[str, Any]] = []
-    for group, part in groups(joined):
-        wide, y, clusters = wide_scores(part, cluster_col)
-        how = _resolve_interval(interval, clusters is not None, explicit, group)
-        complete = wide.notna().all(axis=1).to_numpy()
+    for group, wide in groups(joined, cluster_col):
+        how = _resolve_interval(interval, wide.clusters is not None, explicit, group)
+        scored = ~np.isnan(wide.scores)
         # paired when every model scored the same cases; otherwise each model on its own cases
-        batches = [list(wide.columns)] if complete.all() else [[m] for m in wide.columns]
-        for models in batches:
-            ok = wide[models].notna().all(axis=1).to_numpy()
-            yy, ss = y[ok], wide.loc[ok, models].to_numpy(dtype=np.float64)
-            cc = None if clusters is None else clusters[ok]
+        batches = [list(range(len(wide.models)))] if scored.all() else [[k] for k in range(len(wide.models))]
+        for columns in batches:
+            models = [wide.models[k] for k in columns]
+            ok = scored[:, columns].all(axis=1)
+            yy, ss = wide.y[ok], wide.scores[np.ix_(ok, columns)]
+            cc = None if wide.clusters is None else wide.clusters[ok]
             n_pos = int(yy.sum())
             n_clusters = len(yy) if cc is None else len(pd.unique(cc))
             label = "delong" if how == "delong" else method_code(bootstrap_method, stratified=stratify,
@@ -212,7 +211,7 @@ def _ranked_statistic(
                     rows.append({**base, "model": str(m), "estimate": float(est[k]), "ci_low": lo, "ci_high": hi,
                                  "n_resamples": 0, "n_failed_resamples": 0, "reason": reason_join(notes[m])})
             else:
-                dist = bootstrap_distribution(statistic=statistic, y=yy, score=ss, model=[str(m) for m in models],
+                dist = bootstrap_distribution(statistic=statistic, y=yy, score=ss, model=models,
                                               cluster=cc, stratify=stratify, n_resamples=n_resamples, rng=gen,
                                               jackknife=bootstrap_method == "bca")
                 ci = dist.ci(bootstrap_method=bootstrap_method, confidence_level=confidence_level)
@@ -475,10 +474,9 @@ def compare_auc(
     gen = np.random.default_rng(rng)
     rows: list[dict[str, Any]] = []
     q = -ndtri((1 - confidence_level) / 2)
-    for group, part in groups(joined):
-        wide, y, clusters = wide_scores(part, cluster_col)
-        how = _resolve_interval(interval, clusters is not None, explicit, group)
-        present = [str(m) for m in wide.columns]
+    for group, wide in groups(joined, cluster_col):
+        how = _resolve_interval(interval, wide.clusters is not None, explicit, group)
+        present = wide.models
         if models is not None:
             missing = [m for m in models if m not in present]
             if missing:
@@ -490,9 +488,10 @@ def compare_auc(
         else:
             pairs = list(combinations(present, 2))
         for a, b in pairs:
-            ok = wide[[a, b]].notna().all(axis=1).to_numpy()
-            yy, ss = y[ok], wide.loc[ok, [a, b]].to_numpy(dtype=np.float64)
-            cc = None if clusters is None else clusters[ok]
+            columns = [present.index(a), present.index(b)]
+            ok = ~np.isnan(wide.scores[:, columns]).any(axis=1)
+            yy, ss = wide.y[ok], wide.scores[np.ix_(ok, columns)]
+            cc = None if wide.clusters is None else wide.clusters[ok]
             n_pos = int(yy.sum())
             label = "delong" if how == "delong" else method_code(bootstrap_method, stratified=strat,
                                                                 clustered=cc is not None)

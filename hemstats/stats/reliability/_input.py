@@ -119,6 +119,15 @@ def _cluster_ids(labels: pd.DataFrame, studies: pd.DataFrame | None, at: np.ndar
     return ids, note
 
 
+def _duplicated(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose values are all repeated in another row (``DataFrame.duplicated(keep=False)`` on integer codes)."""
+    key = np.zeros(len(frame), dtype=np.int64)
+    for col in frame.columns:
+        codes, uniques = pd.factorize(frame[col])
+        key, _ = pd.factorize(key * (len(uniques) + 1) + codes + 1)  # renumbered: no overflow
+    return pd.Series(key).duplicated(keep=False).to_numpy()
+
+
 def _prepare(
     labels: pd.DataFrame,
     studies: pd.DataFrame | None,
@@ -164,7 +173,7 @@ def _prepare(
         _fail(f"labels: no rows at level {level!r}" + (f" for findings {list(findings)}" if findings else ""))
     key = ["dataset", "study_id"] + (["slice_id"] if level == "slice" else []) + ["finding", "rater"]
     sub = labels.loc[at, key].astype(object)
-    dup = sub.duplicated(keep=False).to_numpy()
+    dup = _duplicated(sub)
     if dup.any():
         mask = np.zeros(len(labels), bool)
         mask[np.flatnonzero(at)[dup]] = True
@@ -191,8 +200,8 @@ def _prepare(
             unit_cluster = np.zeros(len(units), dtype=np.int64)
             unit_cluster[unit_codes] = cl_codes
         rs = raters if raters is not None else [r for r in sorted(set(d["rater"])) if r != reference]
-        fs = list(dict.fromkeys(f for f in (findings or sorted(set(d["finding"]), key=_finding_order))
-                                if f in set(d["finding"])))
+        rated = set(d["finding"])
+        fs = list(dict.fromkeys(f for f in (findings or sorted(rated, key=_finding_order)) if f in rated))
         vals = np.full((len(fs), len(units), len(rs)), np.nan)
         f_idx = pd.Index(fs).get_indexer(d["finding"])
         r_idx = pd.Index(rs).get_indexer(d["rater"])
