@@ -6,7 +6,7 @@ global registries, so each build gets a fresh interpreter.  The JSON holds ``src
 (Sphinx's parallel read and write).  Exit status 0 on success.
 
 The module is also the Sphinx extension the book's ``_config.yml`` lists: it escapes
-the manifest's report title on every page, and it serves MathJax from the report
+the manifest's report title on every page, sets the theme's colour mode (light), and it serves MathJax from the report
 itself, only to the pages with math.  Sphinx adds the MathJax script to pages with
 equations and to the pages whose table of contents holds one (the front page of a book
 whose chapter has math); this extension takes it off the latter, and copies
@@ -176,9 +176,18 @@ def prune_static(static: Path) -> list[Path]:
     return removed
 
 
-def _use_local_mathjax(app: Any, config: Any) -> None:
-    """``config-inited``: pages load MathJax from ``_static`` (the report's own copy), never a CDN."""
+def _report_config(app: Any, config: Any) -> None:
+    """``config-inited``: MathJax from ``_static`` (the report's own copy, never a CDN); light theme.
+
+    The theme's colour mode defaults to light unless the book sets one: the
+    pydata theme's default (an empty mode) makes every first visit log a console
+    error, and the figures are drawn on white.
+    """
     config.mathjax_path = MATHJAX_PATH
+    options = dict(config.html_theme_options or {})
+    if not options.get("default_mode"):
+        options["default_mode"] = "light"
+    config.html_theme_options = options
 
 
 def _mathjax_only_where_used(app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
@@ -213,7 +222,7 @@ def setup(app: Any) -> dict[str, Any]:
     """Sphinx extension (listed in the book's ``_config.yml``): escaped title, local MathJax on math pages."""
     app.connect("html-page-context", _escaped_titles)
     app.connect("html-page-context", _mathjax_only_where_used, priority=600)
-    app.connect("config-inited", _use_local_mathjax)
+    app.connect("config-inited", _report_config)
     app.connect("build-finished", _ship_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
