@@ -37,6 +37,7 @@ __all__ = [
     "SKEWED",
     "DESCRIPTORS",
     "MAX_LEVELS",
+    "MAX_GROUPS_WITH_CI",
     "skewed",
     "descriptors",
     "free_text",
@@ -168,13 +169,23 @@ def group_header(t1: Table1, group: str) -> str:
     return ", ".join(parts)
 
 
-def display(t1: Table1, *, ci: bool = True) -> pd.DataFrame:
+#: Table 1 shows the interval of each percentage up to this many groups (besides Overall); with more,
+#: the columns would not fit the page and the intervals are left to the CSV.
+MAX_GROUPS_WITH_CI = 3
+
+
+def display(t1: Table1, *, ci: bool | None = None) -> pd.DataFrame:
     """Table 1 as the chapter shows it: display names with units, a 0/1 finding as one ``present`` row.
+
+    ``ci`` (default: up to :data:`MAX_GROUPS_WITH_CI` groups) adds the Wilson interval of each
+    percentage; the CSV (:attr:`Table1.long`) always has it.
 
     Headers are final (``Variable``, ``Category``, ``Missing``, a column per group, ``Overall``,
     ``p``, ``Test``, ``SMD``): show it with ``show_table(..., names=False, labels=False)``.
     Percentages and SMDs take the report's decimals (:data:`~hemstats.report.display.DECIMALS`).
     """
+    if ci is None:
+        ci = len(t1.groups) <= MAX_GROUPS_WITH_CI
     f = t1.formatted(digits=DECIMALS["percent"], p_digits=DECIMALS["p"], ci=ci, names=DISPLAY_NAMES, binary=True,
                      smd_digits=DECIMALS["smd"])  # fmt: skip
     heads = {"variable": "Variable", "category": "Category", "P-Value": "p"}
@@ -201,8 +212,12 @@ def show(t1: Table1, csv: str, *, studies: pd.DataFrame | None = None) -> Html:
     save_table(t1.smd_pairs, f"{csv}_smd_pairs")
     shown = display(t1)
     table = show_table(shown, names=False, labels=False, numbers=number_columns(shown), csv=csv, save=t1.long)
+    lines = []
+    if len(t1.groups) > MAX_GROUPS_WITH_CI:
+        lines.append(f"With {len(t1.groups)} groups the table leaves out the intervals of the percentages: "
+                     f"{csv}.csv has them.")  # fmt: skip
     left_out = free_text(studies) if studies is not None else []
-    if not left_out:
-        return table
-    extra = note(f"Left out as free text (more than {MAX_LEVELS} distinct values): {', '.join(left_out)}.")
-    return Html(table.html + extra.html, f"{table.text}\n{extra.text}")
+    if left_out:
+        lines.append(f"Left out as free text (more than {MAX_LEVELS} distinct values): {', '.join(left_out)}.")
+    notes = [note(line) for line in lines]
+    return Html(table.html + "".join(n.html for n in notes), "\n".join([table.text, *(n.text for n in notes)]))
