@@ -21,6 +21,7 @@ import pandas as pd
 
 from hemstats.cohort import TABLE_NAMES, Cohort
 from hemstats.findings import DATASET_FINDINGS, DESCRIPTIONS, FINDINGS
+from hemstats.report.display import display_name
 from hemstats.report.format import fmt_int, fmt_percent, html_link, html_text
 
 __all__ = [
@@ -198,7 +199,8 @@ def fingerprints_table(cohort: Cohort) -> pd.DataFrame:
 def data_warnings(cohort: Cohort) -> pd.DataFrame:
     """What a reader must know before reading the numbers: missing labels and telling loader notes.
 
-    One row per (dataset, finding) where more than :data:`MISSING_LABEL_SHARE` of the
+    Per dataset, first a row when every consensus label of any hemorrhage is positive (or every
+    one negative), then one row per finding where more than :data:`MISSING_LABEL_SHARE` of the
     dataset's studies have no study-level label of a finding the dataset labels per
     study (the consensus label when the dataset has one for it, else any reader's),
     and one row per (dataset, note kind) for the loader notes of :data:`NOTE_WARNINGS`.
@@ -224,6 +226,7 @@ def data_warnings(cohort: Cohort) -> pd.DataFrame:
     for d in cohort.datasets:
         ids = set(studies.loc[studies["dataset"] == d, "study_id"].astype(str))
         n_studies = len(ids)
+        rows += _one_class_rows(d, labels, n_studies)
         mine = labels[(labels["dataset"] == d) & (labels["level"] == "study")]
         mine = mine.assign(finding=mine["finding"].astype(str), rater=mine["rater"].astype(str))
         for finding in [f for f in FINDINGS if f in set(mine["finding"])] + sorted(set(mine["finding"]) - set(FINDINGS)):
@@ -238,10 +241,9 @@ def data_warnings(cohort: Cohort) -> pd.DataFrame:
                     "dataset": d, "kind": "missing_label", "finding": finding, "n": n, "n_studies": n_studies,
                     "share": n / n_studies, "chapter": "prevalence",
                     "message": f"{fmt_int(n)} of {fmt_int(n_studies)} studies ({fmt_percent(n / n_studies)}) have "
-                    f"no study-level {who} label of {finding}: they are left out of its statistics, "
+                    f"no study-level {who} label of {display_name(finding)}: they are left out of its statistics, "
                     "not counted as negative.",
                 })
-        rows += _one_class_rows(d, labels, n_studies)
         mine_notes = notes[notes["dataset"] == d]
         kinds = mine_notes["kind"].astype(str)
         for kind, (chapter, meaning) in NOTE_WARNINGS.items():
@@ -299,7 +301,7 @@ def data_warnings_html(warnings: pd.DataFrame) -> str:
     >>> w = pd.DataFrame([{"dataset": "x<y", "kind": "missing_label", "finding": "sdh", "n": 5,
     ...                    "n_studies": 10, "share": 0.5, "message": "<b>5</b> missing", "chapter": "prevalence"}])
     >>> print(data_warnings_html(w))  # doctest: +ELLIPSIS
-    <div class="admonition warning hemstats-data-warnings">...<li><strong>x&lt;y</strong>, sdh: &lt;b&gt;5&lt;/b&gt; missing (<a href="prevalence.html">Prevalence</a>)</li>...
+    <div class="admonition warning hemstats-data-warnings">...<li><strong>x&lt;y</strong>, Subdural (SDH): &lt;b&gt;5&lt;/b&gt; missing (<a href="prevalence.html">Prevalence</a>)</li>...
     """
     if warnings.empty:
         return ""
@@ -307,7 +309,8 @@ def data_warnings_html(warnings: pd.DataFrame) -> str:
     for row in warnings.to_dict("records"):
         kind = str(row["kind"])
         what = row["finding"] if kind in ("missing_label", "all_positive", "all_negative") else kind
-        what = what.replace("_", " ") if isinstance(what, str) else what
+        what = (display_name(what) if kind != "interval_note" and what in FINDINGS else what.replace("_", " ")) \
+            if isinstance(what, str) else what
         chapter = str(row["chapter"])
         anchor = row.get("anchor")
         href = f"{chapter}.html" + (f"#{anchor}" if isinstance(anchor, str) and anchor else "")

@@ -89,7 +89,7 @@ def test_one_class_labels_are_a_warning_and_two_classes_are_not(partial):
     w = data_warnings(Cohort(studies, labels=labels)).set_index("kind")
     assert w.loc["all_negative", "message"].startswith("all 3 labelled slices are negative for any hemorrhage (0%")
     box = data_warnings_html(w.reset_index())
-    assert "n</strong>, any: all 3" in box
+    assert "n</strong>, Any ICH: all 3" in box
 
 
 PAYLOAD = {
