@@ -52,7 +52,7 @@ import fnmatch
 import math
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,7 +176,7 @@ class ScanResult:
         return int(self.series["n_instances"].sum()) + len(self.failures)
 
 
-def _matcher(pattern: str):
+def _matcher(pattern: str) -> Callable[[str], bool]:
     """``name -> Path(name).match(pattern)``, without a Path per name for a one-part pattern."""
     if pattern == "*":
         return lambda name: True
@@ -203,6 +203,7 @@ def _walk(root: str | Path, pattern: str) -> tuple[list[str], list[tuple[str, st
     folders = [os.fspath(base)]
     while folders:
         top = folders.pop()
+        prefix = top if top.endswith(os.sep) else top + os.sep
         try:
             with os.scandir(top) as it:
                 entries = list(it)
@@ -216,11 +217,11 @@ def _walk(root: str | Path, pattern: str) -> tuple[list[str], list[tuple[str, st
                 is_dir = False
             if is_dir:
                 if not name.startswith(".") and not entry.is_symlink():
-                    folders.append(os.path.join(top, name))
+                    folders.append(prefix + name)
                 continue
             if name.startswith(".") or not match(name):
                 continue
-            path = os.path.join(top, name)
+            path = prefix + name
             try:
                 if entry.is_file(follow_symlinks=False):
                     files.append(path)
@@ -347,7 +348,7 @@ def _median(values: list) -> float:
 
 def _instances_frame(rows: list[tuple], root: Path) -> pd.DataFrame:
     columns = list(zip(*rows)) if rows else [()] * len(INSTANCE_COLUMNS)
-    data = dict(zip(INSTANCE_COLUMNS, columns))
+    data: dict[str, Sequence[Any]] = dict(zip(INSTANCE_COLUMNS, columns))
     data["path"] = _relative_all(data["path"], root)
     return _typed(data)
 
@@ -368,22 +369,20 @@ def _typed(data: dict[str, Any]) -> pd.DataFrame:
 _FLOAT_COLUMNS = frozenset(c for c in INSTANCE_COLUMNS if c not in _TEXT and c not in _INT and c != "path")
 
 
-def _cell(column: str):
-    """The value a cell of ``column`` holds once typed (:func:`_typed`), None for missing."""
+def _cells(column: str, values: Sequence) -> Sequence:
+    """The values of ``column`` as its typed cells hold them (:func:`_typed`), None for missing."""
     if column in _INT:
-        return lambda v: None if v is None or v != v else round(float(v))
+        return [None if v is None or v != v else round(v) for v in values]
     if column in _FLOAT_COLUMNS:
-        return lambda v: None if v is None or v != v else float(v)
-    return None
+        return [None if v is None or v != v else v for v in values]
+    return values
 
 
 def _series_frame(rows: list[tuple], root: Path) -> pd.DataFrame:
     """One row per series from the file rows (``path`` and :data:`ROW_COLUMNS`), as :data:`SERIES_COLUMNS`."""
     cols: dict[str, Any] = dict(zip(INSTANCE_COLUMNS, zip(*rows))) if rows else {c: () for c in INSTANCE_COLUMNS}
     for c in INSTANCE_COLUMNS:
-        cell = _cell(c)
-        if cell is not None:
-            cols[c] = [cell(v) for v in cols[c]]
+        cols[c] = _cells(c, cols[c])
     cols["folder"] = _folders(cols["path"], root)
     groups: dict[Any, list[int]] = {}
     for i, key in enumerate(cols["series_key"]):
@@ -453,7 +452,7 @@ def _relative_all(paths: Sequence[str], root: Path) -> list[str]:
     seen: dict[str, str | None] = {}
     out = []
     for path in paths:
-        head, sep, name = path.rpartition(os.sep)
+        head, _, name = path.rpartition(os.sep)
         folder = seen.get(head, "")
         if folder == "":
             folder = seen[head] = _relative(head, root) if head and name not in ("", ".", "..") else None

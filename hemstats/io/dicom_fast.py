@@ -33,8 +33,8 @@ Examples
 >>> implicit, raw = walk(data[:8192], len(data))
 >>> implicit, raw[0x00080070]  # Manufacturer: (VR, raw bytes)
 (False, (b'LO', b'GE MEDICAL SYSTEMS'))
->>> walk(data[:8192], len(data) + 1000) is not None  # pixel data end past the file: pydicom says why
-False
+>>> walk(data[:8192], 7000) is None  # a file cut inside its pixel data: pydicom says why
+True
 """
 
 from __future__ import annotations
@@ -66,9 +66,10 @@ _EXPLICIT = b"1.2.840.10008.1.2.1"
 _ENCAPSULATED = (b"1.2.840.10008.1.2.4.", b"1.2.840.10008.1.2.5")  # JPEG family, RLE: explicit VR LE
 _LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})
 _SHORT_VRS = frozenset(
-    vr.encode()
-    for vr in "AE AS AT CS DA DS DT FD FL IS LO LT PN SH SL SS ST TM UI UL US".split()
+    {b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FD", b"FL", b"IS", b"LO"}
+    | {b"LT", b"PN", b"SH", b"SL", b"SS", b"ST", b"TM", b"UI", b"UL", b"US"}
 )
+_HEADER_SIZE = {**dict.fromkeys(_LONG_VRS, 12), **dict.fromkeys(_SHORT_VRS, 8)}  # explicit VR -> header bytes
 _PIXEL_STOPS = 0x7FE00008  # pydicom stops before (7FE0,0008), (7FE0,0009) and (7FE0,0010)
 _PIXEL_DATA = 0x7FE00010
 _EXPLICIT_HEAD = struct.Struct("<HH2sH").unpack_from
@@ -130,28 +131,28 @@ def walk(buf: bytes, size: int) -> tuple[bool, dict[int, tuple[bytes | None, byt
     if (0x40 < buf[i + 4] < 0x5B and 0x40 < buf[i + 5] < 0x5B) == implicit:
         return None  # pydicom would switch VR encoding on the first element
     raw: dict[int, tuple[bytes | None, bytes]] = {}
-    last = -1
+    last, end = -1, n - 12
+    header_size, explicit_head, implicit_head, long = _HEADER_SIZE.get, _EXPLICIT_HEAD, _IMPLICIT_HEAD, _LONG
     while True:
-        if i + 12 > n:
+        if i > end:
             return MORE if n < size and n < MAX_HEADER else None
         if implicit:
-            group, element, length = _IMPLICIT_HEAD(buf, i)
+            group, element, length = implicit_head(buf, i)
             vr, start = None, i + 8
         else:
-            group, element, vr, length = _EXPLICIT_HEAD(buf, i)
-            if vr in long_vrs:
-                length, start = _LONG(buf, i + 8)[0], i + 12
-            elif vr in short_vrs:
-                start = i + 8
-            else:
+            group, element, vr, length = explicit_head(buf, i)
+            head_size = header_size(vr)
+            if head_size is None:
                 return None
+            if head_size == 12:
+                length = long(buf, i + 8)[0]
+            start = i + head_size
         tag = group << 16 | element
-        if tag <= last:
+        # tags must increase; an undefined length is fine on the pixel data only
+        if (tag <= last or length == 0xFFFFFFFF) and (tag <= last or tag < _PIXEL_STOPS):
             return None
         if tag >= _PIXEL_STOPS:
             break
-        if length == 0xFFFFFFFF:
-            return None
         last = tag
         i = start + length
         if tag in wanted:

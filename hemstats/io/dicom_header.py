@@ -317,7 +317,7 @@ def raw_header_row(raw: dict[int, tuple[bytes | None, bytes]], implicit: bool, s
     Examples
     --------
     >>> tags = header_tags()
-    >>> raw = {tags["SeriesInstanceUID"]: (b"UI", b"1.2.3\0"), tags["KVP"]: (b"DS", b"120 ")}
+    >>> raw = {tags["SeriesInstanceUID"]: (b"UI", b"1.2.3"), tags["KVP"]: (b"DS", b"120 ")}
     >>> row, notes = raw_header_row(raw, False, "doctest")
     >>> row["kvp"], len(row["series_key"]), notes
     (120.0, 16, [])

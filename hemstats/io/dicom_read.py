@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import io
 import operator
 import os
@@ -115,10 +116,8 @@ def _open_fd(path: str) -> tuple[int, int]:
             raise ReadFailure(why)
         os.set_blocking(fd, True)
         if _FADVISE:
-            try:
+            with contextlib.suppress(OSError):  # a file system without read-ahead hints
                 os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
-            except OSError:  # pragma: no cover - a file system without read-ahead hints
-                pass
     except BaseException:
         os.close(fd)
         raise
@@ -131,15 +130,19 @@ def _open(path: str):
     return os.fdopen(fd, "rb"), size
 
 
-def _fast(fh, size: int, salt: str) -> tuple[dict, list[Note]] | None:
+def _fast(path: str, salt: str) -> tuple[dict, list[Note]] | None:
     """Row and notes from :func:`hemstats.io.dicom_fast.walk` over the first bytes; None to let pydicom read."""
-    head = fh.read(FIRST_READ)
-    got = walk(head, size)
-    for more in (64 * 1024, MAX_HEADER):
-        if got is not MORE:
-            break
-        head += fh.read(more - len(head))
+    fd, size = _open_fd(path)
+    try:
+        head = os.pread(fd, FIRST_READ, 0)
         got = walk(head, size)
+        for more in (64 * 1024, MAX_HEADER):
+            if got is not MORE:
+                break
+            head += os.pread(fd, more - len(head), len(head))
+            got = walk(head, size)
+    finally:
+        os.close(fd)
     if not isinstance(got, tuple):
         return None
     return raw_header_row(got[1], got[0], salt)
@@ -149,19 +152,20 @@ def _read_file(path: str, salt: str, fast: bool = False) -> tuple[dict, list[Not
     """Header row and notes of one file (with :mod:`~hemstats.io.dicom_fast` first when ``fast``); raises with a reason."""
     import pydicom
 
+    if fast:
+        try:
+            done = _fast(path, salt)
+        except (ReadFailure, OSError):  # not a regular file, or cannot be opened: as the pydicom path says
+            raise
+        except Exception:
+            done = None
+        if done is not None:
+            if done[0]["series_key"] is None:
+                raise ReadFailure("no SeriesInstanceUID")
+            return done
     specific = list(_tags().values())
     fh, size = _open(path)
     with fh:
-        if fast:
-            try:
-                done = _fast(fh, size, salt)
-            except Exception:
-                done = None
-            if done is not None:
-                if done[0]["series_key"] is None:
-                    raise ReadFailure("no SeriesInstanceUID")
-                return done
-            fh.seek(0)
         head = fh.read(_HEAD_BYTES)
         stream: io.IOBase = io.BytesIO(head)
         try:
