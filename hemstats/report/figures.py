@@ -3,7 +3,7 @@
 :func:`show_figure` is to a figure what :func:`~hemstats.report.chapter.show_table` is to
 a table: it writes the figure's files into the report (``<html>/tables/figures/<name>.png``,
 ``.pdf``, ``.svg``, reproducible bytes, no dates or paths in their metadata), writes the table
-drawn as ``<html>/tables/<name>.csv`` with :func:`~hemstats.report.chapter.save_table`,
+drawn beside them (``<name>.csv``, by :func:`~hemstats.report.chapter.save_table`),
 closes the figure and returns the HTML that shows it: the image, then
 "Figure N. caption" and the links "PDF · SVG · data (CSV)".
 
@@ -30,7 +30,7 @@ Examples
 ...     html = show_figure(fig, "example_line", caption="A <line>.", data=pd.DataFrame({"x": [0, 1]}),
 ...                        context=ctx, cwd=ctx.src_dir)
 ...     print(sorted(p.name for p in (ctx.tables_dir / "figures").iterdir()))
-['example_line.pdf', 'example_line.png', 'example_line.svg']
+['example_line.csv', 'example_line.pdf', 'example_line.png', 'example_line.svg']
 >>> print(html)
 Figure 1. A <line>. [PDF, SVG, data: example_line.csv]
 >>> "A &lt;line&gt;." in html.html
@@ -39,6 +39,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -53,7 +54,7 @@ from hemstats.report.context import ReportContext, current
 from hemstats.report.format import html_text
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure, SubFigure
 
     from hemstats.cohort import Cohort
 
@@ -86,12 +87,14 @@ def reset_figure_numbers() -> None:
 def chapter_number(chapter: str, *, context: ReportContext | None = None) -> int:
     """The position of ``chapter`` (a file name of ``_toc.yml``, no suffix) in the report's reading order.
 
-    The root page is 0, the first chapter 1.
+    The root page is 0, the first chapter 1.  The table of contents is the report's
+    (``<src>/_toc.yml``), or the shipped book's when the report has none (a chapter run
+    outside ``hemstats report``, as the tests do).
 
     Raises
     ------
     ReportError
-        When the table of contents is missing or does not list ``chapter``.
+        When the table of contents cannot be read or does not list ``chapter``.
 
     Examples
     --------
@@ -106,8 +109,12 @@ def chapter_number(chapter: str, *, context: ReportContext | None = None) -> int
     """
     import yaml
 
+    from hemstats.report.jupyter_book import find_book_source
+
     ctx = context if context is not None else current()
     toc = ctx.src_dir / "_toc.yml"
+    if not toc.is_file():
+        toc = find_book_source() / "_toc.yml"
     try:
         data = yaml.safe_load(toc.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
@@ -152,12 +159,12 @@ def _data_csv(data: pd.DataFrame | str | None, name: str, ctx: ReportContext) ->
     if not isinstance(data, pd.DataFrame):
         raise ReportError(f"show_figure({name!r}): data must be a DataFrame, the name of a saved table or None, "
                           f"got {type(data).__name__}")
-    save_table(data, name, context=ctx)
-    return name
+    save_table(data, name, context=dataclasses.replace(ctx, tables_dir=ctx.tables_dir / FIGURES_FOLDER))
+    return f"{FIGURES_FOLDER}/{name}"
 
 
 def show_figure(
-    fig: Figure,
+    fig: Figure | SubFigure,
     name: str,
     *,
     caption: str,
@@ -171,14 +178,15 @@ def show_figure(
     Parameters
     ----------
     fig : matplotlib.figure.Figure
-        The figure (``ax.figure`` for an Axes).  It is closed afterwards.
+        The figure (``ax.figure`` for an Axes; a subfigure stands for its whole figure).
+        It is closed afterwards.
     name : str
         File name without a suffix, unique within the report (letters, digits, ``_``,
-        ``-``, ``.``): the files are ``<tables>/figures/<name>.png|pdf|svg``.
+        ``-``, ``.``): the files are ``<tables>/figures/<name>.png|pdf|svg|csv``.
     caption : str
         What is shown, from which data, with which interval; escaped.
     data : DataFrame or str, optional
-        The table drawn: saved as ``<tables>/<name>.csv`` (a DataFrame) or the name of a
+        The table drawn: saved as ``<tables>/figures/<name>.csv`` (a DataFrame) or the name of a
         table already saved with :func:`~hemstats.report.chapter.save_table` (a str);
         linked as "data (CSV)".
     chapter : str, optional
@@ -201,10 +209,12 @@ def show_figure(
     """
     import matplotlib as mpl
     import matplotlib.pyplot as plt
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure, SubFigure
 
     from hemstats.plots.export import save_figure
 
+    if isinstance(fig, SubFigure):
+        fig = fig.figure
     if not isinstance(fig, Figure):
         raise ReportError(f"show_figure({name!r}): expected a matplotlib Figure, got {type(fig).__name__}")
     _check_name(name)
@@ -226,7 +236,7 @@ def show_figure(
     text_links = ["PDF", "SVG"]
     if csv is not None:
         links.append(f'<a href="{html_text(folder + "/" + csv + ".csv")}">data (CSV)</a>')
-        text_links.append(f"data: {csv}.csv")
+        text_links.append(f"data: {csv.rsplit('/', 1)[-1]}.csv")
     html = (
         f'<figure class="hemstats-figure" id="figure-{html_text(name)}">'
         f'<img src="{html_text(url["png"])}" alt="{html_text(f"Figure {number}. {cap}")}" '

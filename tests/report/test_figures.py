@@ -46,10 +46,11 @@ def test_writes_png_pdf_svg_and_csv(ctx):
     assert files["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert files["pdf"].read_bytes()[:5] == b"%PDF-"
     assert b"<svg" in files["svg"].read_bytes()[:2000]
-    assert (ctx.tables_dir / "fig_one.csv").read_text() == data.to_csv(index=False, lineterminator="\n")
+    assert (ctx.tables_dir / "figures" / "fig_one.csv").read_text() == data.to_csv(index=False, lineterminator="\n")
+    assert not (ctx.tables_dir / "fig_one.csv").exists()  # beside the figure, not among the tables
     # links relative to the page, like the tables'
     for url in ("tables/figures/fig_one.png", "tables/figures/fig_one.pdf", "tables/figures/fig_one.svg",
-                "tables/fig_one.csv"):
+                "tables/figures/fig_one.csv"):
         assert f'"{url}"' in html.html
     assert "PDF</a> · <a" in html.html and ">data (CSV)</a>" in html.html
     assert plt.get_fignums() == []  # closed
@@ -101,7 +102,7 @@ def test_data_may_name_a_saved_table(ctx):
     save_table(pd.DataFrame({"a": [1]}), "saved_before", context=ctx)
     html = show_figure(_fig(), "fig_saved", caption="From a table.", data="saved_before", context=ctx)
     assert 'href="tables/saved_before.csv"' in html.html
-    assert not (ctx.tables_dir / "fig_saved.csv").exists()
+    assert not (ctx.tables_dir / "figures" / "fig_saved.csv").exists()
     with pytest.raises(ReportError, match="names no saved table"):
         show_figure(_fig(), "fig_missing", caption="x", data="not_saved", context=ctx)
 
@@ -142,3 +143,11 @@ def test_roc_steps_are_the_upper_left_corners_of_the_empirical_roc():
     with pytest.raises(ReportError, match="groups"):
         roc_steps(cohort, roc_band(cohort, level="study", values=[0.5], n_resamples=20, rng=0),
                   confidence_level=0.95, n_resamples=20)
+
+
+def test_without_a_report_toc_the_shipped_book_numbers_the_chapters(tmp_path):
+    reset_figure_numbers()
+    c = current(ReportContext.example(tmp_path).write())  # no <src>/_toc.yml
+    html = show_figure(_fig(), "fig_shipped", caption="Shipped.", chapter="performance", context=c)
+    assert re.match(r"Figure \d+\.1\. Shipped\.", str(html))
+    reset_figure_numbers()
