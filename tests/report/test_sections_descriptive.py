@@ -113,8 +113,9 @@ def test_table1_display(settings, two):
     crossed = cohort_tables.display(cohort_tables.by_any(Settings(two)))
     assert list(crossed.columns)[3:7] == ["alpha, No ICH", "alpha, ICH", "beta, No ICH", "beta, ICH"]
     # four groups: the intervals go to the CSV so the columns fit; two groups keep them
-    assert not crossed.drop(columns=["Variable", "Category"]).apply(lambda c: c.str.contains(r"\[")).any().any()
-    assert cohort_tables.display(cohort_tables.by_dataset(Settings(two))).Overall.str.contains(r"\[").any()
+    with_ci = r"\(\d+\.\d\) \["  # n (%) [low, high]
+    assert not crossed.drop(columns=["Variable", "Category"]).apply(lambda c: c.str.contains(with_ci)).any().any()
+    assert cohort_tables.display(cohort_tables.by_dataset(Settings(two))).Overall.str.contains(with_ci).any()
     smd = [v for v in crossed.SMD if v]
     assert smd and all(len(v.split(".")[1]) == 2 for v in smd)
 
