@@ -151,3 +151,33 @@ def test_without_a_report_toc_the_shipped_book_numbers_the_chapters(tmp_path):
     html = show_figure(_fig(), "fig_shipped", caption="Shipped.", chapter="performance", context=c)
     assert re.match(r"Figure \d+\.1\. Shipped\.", str(html))
     reset_figure_numbers()
+
+
+@pytest.mark.slow
+def test_each_chapter_figure_is_numbered_captioned_and_saved(tmp_path, monkeypatch):
+    """sections.figures draws every chapter figure from the chapter's tables (small demo)."""
+    from hemstats.datasets import demo
+    from hemstats.report.sections import acquisition, agreement, performance, prevalence
+    from hemstats.report.sections import figures as sf
+
+    reset_figure_numbers()
+    demo.load(n_studies=120, seed=0).to_dir(tmp_path / "cohort")
+    c = current(ReportContext.example(tmp_path, datasets=("demo",), n_resamples=30, seed=1).write())
+    shown = [sf.prevalence_figure(c, prevalence.by_dataset(c)), sf.combinations_figure(c, prevalence.combinations(c)),
+             *sf.kappa_figures(c, agreement.by_finding(c)), sf.acquisition_mix_figure(c, acquisition.mix(c)),
+             *sf.kernel_figures(c, acquisition.by_kernel(c)),
+             *sf.roc_figures(c, performance.roc_curves(c), performance.auc_table(c)),
+             sf.compare_figure(c, performance.compare_table(c)),
+             *sf.reliability_figures(c, performance.reliability_table(c, n_bins=10))]
+    numbers = [re.match(r"Figure (\d+\.\d+)\. ", str(h)).group(1) for h in shown]
+    chapters = [int(n.split(".")[0]) for n in numbers]
+    assert chapters == sorted(chapters) and len(set(numbers)) == len(numbers), numbers
+    for h in shown:
+        assert "data (CSV)" in h.html and "PDF</a>" in h.html
+    roc = next(str(h) for h in shown if "ROC curve" in str(h))
+    assert "exact steps" in roc and "95%" in roc and "30 resamples" in roc
+    folder = c.tables_dir / "figures"
+    assert {p.suffix for p in folder.iterdir()} == {".png", ".pdf", ".svg", ".csv"}
+    assert len(list(folder.glob("*.png"))) == len(shown)
+    assert plt.get_fignums() == []
+    reset_figure_numbers()
