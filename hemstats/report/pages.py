@@ -290,7 +290,10 @@ def _one_class_rows(dataset: str, labels: pd.DataFrame, n_studies: int) -> list[
     return []
 
 
-def data_warnings_html(warnings: pd.DataFrame) -> str:
+def data_warnings_html(
+    warnings: pd.DataFrame, *, title: str = "Data warnings",
+    intro: str = "Read the numbers of these datasets with the following in mind.",
+) -> str:
     """The Overview's data-warnings box for :func:`data_warnings` ('' when there is none).
 
     Every text is escaped; each entry links to its chapter's page (to the section named by an
@@ -319,8 +322,8 @@ def data_warnings_html(warnings: pd.DataFrame) -> str:
             f'(<a href="{html_text(href)}">{html_text(CHAPTER_TITLES.get(chapter, chapter))}</a>)</li>'
         )
     return (
-        '<div class="admonition warning hemstats-data-warnings"><p class="admonition-title">Data warnings</p>'
-        "<p>Read the numbers of these datasets with the following in mind.</p>"
+        '<div class="admonition warning hemstats-data-warnings">'
+        f'<p class="admonition-title">{html_text(title)}</p><p>{html_text(intro)}</p>'
         f"<ul>{''.join(items)}</ul></div>"
     )
 

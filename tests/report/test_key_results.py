@@ -144,8 +144,10 @@ def test_rows_with_a_reason_become_warnings_linked_to_their_section():
     assert 'href="prevalence.html#prevalence-by-dataset"' in data_warnings_html(w)
 
 
-def test_the_overview_box_joins_data_and_result_warnings(settings, tables):
-    w = overview.data_warnings(settings, tables)
-    assert set(w["kind"]) == {"interval_note"}  # the demo's labels are complete
-    assert {"agreement", "acquisition"} <= set(w["chapter"])
-    assert overview.data_warnings(settings).empty
+def test_the_overview_has_a_box_of_notes_on_the_numbers(settings, tables):
+    assert overview.data_warnings(settings).empty  # the demo's labels are complete
+    notes = overview.interval_notes(settings, tables)
+    assert set(notes["kind"]) == {"interval_note"} and {"agreement", "acquisition"} <= set(notes["chapter"])
+    box = overview.interval_notes_html(notes)
+    assert "Notes on the numbers" in box and 'href="acquisition.html#do-the-labels-depend-on-acquisition"' in box
+    assert overview.interval_notes_html(notes.iloc[:0]) == ""

@@ -154,7 +154,7 @@ def test_the_chapter_cells_run_and_save_their_tables(chapter, ctx, monkeypatch):
     for csv in ctx.tables_dir.glob("*.csv"):
         assert str(ctx.out) not in csv.read_text(), csv.name
     if chapter == "overview":
-        assert {"overview_key_results", "overview_data_warnings"} <= set(saved)
+        assert {"overview_key_results", "overview_data_warnings", "overview_interval_notes"} <= set(saved)
     if chapter == "methods":
         assert (ctx.tables_dir / "hemstats_references.bib").is_file()
 

@@ -26,7 +26,7 @@ from hemstats.report.sections import SectionInputs
 from hemstats.report.sections.key_results import ChapterTables, chapter_tables, key_results, result_warnings
 
 __all__ = ["summary_html", "chapter_tables", "key_results", "key_results_html", "data_warnings",
-           "data_warnings_html", "datasets", "datasets_html", "counts", "counts_shown", "findings"]
+           "data_warnings_html", "interval_notes", "interval_notes_html", "datasets", "datasets_html", "counts", "counts_shown", "findings"]
 
 
 def summary_html(ctx: SectionInputs) -> str:
@@ -61,20 +61,27 @@ def key_results_html(ctx: SectionInputs, results: pd.DataFrame) -> str:
     return html(results, ctx.confidence_level)
 
 
-def data_warnings(ctx: SectionInputs, tables: ChapterTables | None = None) -> pd.DataFrame:
-    """Missing, derived or one-class labels and telling loader notes (:func:`hemstats.report.pages.data_warnings`),
-    then, given the chapters' ``tables``, their rows that carry a reason
-    (:func:`~hemstats.report.sections.key_results.result_warnings`)."""
-    data = pages.data_warnings(ctx.cohort).assign(anchor=pd.NA)
-    if tables is None:
-        return data
-    frames = [f for f in (data, result_warnings(tables)) if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else data
+def data_warnings(ctx: SectionInputs) -> pd.DataFrame:
+    """Missing, derived or one-class labels and telling loader notes (:func:`hemstats.report.pages.data_warnings`)."""
+    return pages.data_warnings(ctx.cohort)
 
 
 def data_warnings_html(warnings: pd.DataFrame) -> str:
     """The warnings box of :func:`data_warnings` ('' when there is none)."""
     return pages.data_warnings_html(warnings)
+
+
+def interval_notes(ctx: SectionInputs, tables: ChapterTables | None = None) -> pd.DataFrame:
+    """The chapters' rows that carry a reason (undefined or approximate intervals, few clusters), per dataset
+    and chapter (:func:`~hemstats.report.sections.key_results.result_warnings`)."""
+    return result_warnings(tables if tables is not None else chapter_tables(ctx))
+
+
+def interval_notes_html(notes: pd.DataFrame) -> str:
+    """The box of :func:`interval_notes` ('' when there is none), each entry linked to its chapter's section."""
+    return pages.data_warnings_html(
+        notes, title="Notes on the numbers",
+        intro="Some rows of the chapters' tables carry a note that changes how their interval or test should be read.")
 
 
 def datasets(ctx: SectionInputs) -> pd.DataFrame:
