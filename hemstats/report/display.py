@@ -234,6 +234,7 @@ _KINDS.update({c: "p" for c in P_COLUMNS})
 _KINDS.update(
     {
         "smd": "smd",
+        "jaccard": "estimate",
         "statistic": "statistic",
         "design_effect": "ratio",
         "volume_ml": "volume",

@@ -57,6 +57,7 @@ __all__ = [
     "combinations_shown",
     "volumes_shown",
     "show_with_notes",
+    "number_columns",
 ]
 
 #: The hemorrhage subtypes whose co-occurrence the chapter shows.
@@ -369,9 +370,24 @@ def show_with_notes(
     """Save ``full`` as ``csv`` (unless ``save`` is False) and show ``table`` (text cells, final headers) linked to
     it, then the :func:`notes` of ``full``.
 
-    The first column is text, the others numbers written as text.
+    The columns of :func:`number_columns` are right-aligned.
     """
-    shown_table = show_table(table, names=False, labels=False, numbers=[str(c) for c in table.columns[1:]],
+    shown_table = show_table(table, names=False, labels=False, numbers=number_columns(table),
                              csv=csv, save=full if save else False, caption=caption)  # fmt: skip
     lines = [note(line) for line in notes(full)]
     return Html(shown_table.html + "".join(n.html for n in lines), "\n".join([shown_table.text, *map(str, lines)]))
+
+
+#: Text columns of the reading tables (the others hold numbers written as text).
+TEXT_COLUMNS: frozenset[str] = frozenset({"Finding", "Dataset", "Datasets (a vs b)"})
+
+
+def number_columns(table: pd.DataFrame) -> list[str]:
+    """The columns of a reading table (:func:`reading`, :func:`differences`, :func:`volumes_shown`) holding numbers.
+
+    Examples
+    --------
+    >>> number_columns(pd.DataFrame(columns=["Dataset", "Finding", "Lesions, n", "Range, mL"]))
+    ['Lesions, n', 'Range, mL']
+    """
+    return [str(c) for c in table.columns if c not in TEXT_COLUMNS]
