@@ -282,6 +282,8 @@ def reader_view(vs: pd.DataFrame) -> View:
                                        for row in frame[keys].itertuples(index=False)]
     caption = f"Estimate ({level_text(vs)}) against the consensus ({methods_by_metric(kept)})"
     if len(empty):
-        names = ", ".join(display_name(f) for f in empty["finding"].astype(str))
+        several = vs["dataset"].nunique() > 1
+        names = ", ".join((f"{d} " if several else "") + display_name(f)
+                          for d, f in zip(empty["dataset"].astype(str), empty["finding"].astype(str), strict=True))
         caption += f"; {len(empty)} finding(s) with no consensus-positive or -negative study left out: {names}"
     return view(frame, caption=caption, reasons=joined_reasons(kept, keys, frame))
