@@ -93,6 +93,7 @@ def test_provenance_settings_versions_and_fingerprints(ctx, cohort):
     assert fingerprints.columns.tolist() == ["dataset", "fingerprint", "sha256"]
     tables = fingerprints.set_index(["dataset", "fingerprint"]).loc[("demo", "tables"), "sha256"]
     assert tables == cohort.fingerprint("demo")
+    assert "please cite it" in provenance.how_to_cite(ctx) and "version 0.1.0" in provenance.how_to_cite(ctx)
 
 
 # ------------------------------------------------------------------------------------------

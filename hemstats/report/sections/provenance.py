@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from hemstats.report.pages import KEY_PACKAGES, versions_table
+from hemstats.report.sections import statistical_analysis
 
 if TYPE_CHECKING:
     from hemstats.report.context import ReportContext
 
-__all__ = ["build", "versions", "settings", "fingerprints"]
+__all__ = ["build", "versions", "settings", "fingerprints", "how_to_cite"]
 
 
 def build(ctx: ReportContext) -> pd.DataFrame:
@@ -54,3 +55,14 @@ def fingerprints(ctx: ReportContext) -> pd.DataFrame:
     """Per dataset, the loader's source fingerprint and the SHA-256 of its tables: ``dataset, fingerprint, sha256``."""
     rows = [(d, kind, value) for d, f in ctx.fingerprints.items() for kind, value in f.items()]
     return pd.DataFrame(rows, columns=["dataset", "fingerprint", "sha256"])
+
+
+def how_to_cite(ctx: ReportContext | None = None) -> str:
+    """How to cite hemstats (the message of ``CITATION.cff`` and the shipped reference), plain text.
+
+    Examples
+    --------
+    >>> how_to_cite().startswith("If you use hemstats in a publication")
+    True
+    """
+    return statistical_analysis.how_to_cite()
