@@ -119,13 +119,17 @@ def _cluster_ids(labels: pd.DataFrame, studies: pd.DataFrame | None, at: np.ndar
     return ids, note
 
 
-def _duplicated(frame: pd.DataFrame) -> np.ndarray:
-    """Rows whose values are all repeated in another row (``DataFrame.duplicated(keep=False)`` on integer codes)."""
-    key = np.zeros(len(frame), dtype=np.int64)
-    for col in frame.columns:
-        codes, uniques = pd.factorize(frame[col])
-        key, _ = pd.factorize(key * (len(uniques) + 1) + codes + 1)  # renumbered: no overflow
-    return pd.Series(key).duplicated(keep=False).to_numpy()
+def _fold(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
+    """One int64 per row, equal exactly when every column's code is (renumbered as it goes: no overflow)."""
+    key = np.zeros(len(codes[0]) if codes else 0, dtype=np.int64)
+    for c, size in zip(codes, sizes, strict=True):
+        key, _ = pd.factorize(key * (size + 1) + c + 1)
+    return key
+
+
+def _duplicated(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
+    """Rows whose codes are all repeated in another row (``DataFrame.duplicated(keep=False)``)."""
+    return pd.Series(_fold(codes, sizes)).duplicated(keep=False).to_numpy()
 
 
 def _prepare(
@@ -172,13 +176,14 @@ def _prepare(
     if not at.any():
         _fail(f"labels: no rows at level {level!r}" + (f" for findings {list(findings)}" if findings else ""))
     key = ["dataset", "study_id"] + (["slice_id"] if level == "slice" else []) + ["finding", "rater"]
-    sub = labels.loc[at, key].astype(object)
-    dup = _duplicated(sub)
+    # every key column factorised once: the codes give duplicates, units, findings and raters
+    coded = {c: pd.factorize(labels[c].to_numpy(dtype=object)[at]) for c in key}
+    dup = _duplicated([codes for codes, _ in coded.values()], [len(uniques) for _, uniques in coded.values()])
     if dup.any():
         mask = np.zeros(len(labels), bool)
         mask[np.flatnonzero(at)[dup]] = True
         _fail(f"labels: more than one rating per ({', '.join(key)}); {describe_rows(labels, mask)}")
-    present = sorted(set(sub["rater"]))
+    present = sorted(set(coded["rater"][1]))
     if raters is not None:
         raters = list(dict.fromkeys(raters))
         unknown = [r for r in raters if r not in present]
@@ -187,26 +192,30 @@ def _prepare(
         if len(raters) < 2:
             _fail(f"raters: agreement needs at least two raters, got {raters}")
     ids, note = _cluster_ids(labels, studies, at, level, cluster)
-    sub["value"] = value[at]
-    sub["_cluster"] = ids if ids is not None else None
+    value = value[at]
+    (ds_codes, datasets), (f_codes, f_names), (r_codes, r_names) = coded["dataset"], coded["finding"], coded["rater"]
+    unit_cols = [c for c in key if c in ("study_id", "slice_id")]
+    unit_key = _fold([coded[c][0] for c in unit_cols], [len(coded[c][1]) for c in unit_cols])
     out = []
-    for ds, d in sub.groupby("dataset", sort=False):
-        unit_cols = ["study_id", "slice_id"] if level == "slice" else ["study_id"]
-        unit_codes, units = pd.factorize(pd.MultiIndex.from_frame(d[unit_cols]))
+    for g, ds in enumerate(datasets):  # in order of appearance, as groupby(sort=False)
+        rows = np.flatnonzero(ds_codes == g)
+        unit_codes, units = pd.factorize(unit_key[rows])
         if cluster is False:
             unit_cluster = np.arange(len(units), dtype=np.int64)
         else:
-            cl_codes, _ = pd.factorize(d["_cluster"])
+            assert ids is not None  # cluster is not False
+            cl_codes, _ = pd.factorize(ids[rows])
             unit_cluster = np.zeros(len(units), dtype=np.int64)
             unit_cluster[unit_codes] = cl_codes
-        rs = raters if raters is not None else [r for r in sorted(set(d["rater"])) if r != reference]
-        rated = set(d["finding"])
+        rated_raters = set(r_names[np.unique(r_codes[rows])])
+        rated = set(f_names[np.unique(f_codes[rows])])
+        rs = raters if raters is not None else [r for r in sorted(rated_raters) if r != reference]
         fs = list(dict.fromkeys(f for f in (findings or sorted(rated, key=_finding_order)) if f in rated))
-        vals = np.full((len(fs), len(units), len(rs)), np.nan)
-        f_idx = pd.Index(fs).get_indexer(d["finding"])
-        r_idx = pd.Index(rs).get_indexer(d["rater"])
+        f_idx = pd.Index(fs).get_indexer(f_names)[f_codes[rows]]
+        r_idx = pd.Index(rs).get_indexer(r_names)[r_codes[rows]]
         ok = (f_idx >= 0) & (r_idx >= 0)
-        vals[f_idx[ok], unit_codes[ok], r_idx[ok]] = d["value"].to_numpy()[ok]
+        vals = np.full((len(fs), len(units), len(rs)), np.nan)
+        vals[f_idx[ok], unit_codes[ok], r_idx[ok]] = value[rows][ok]
         if findings is None:  # only findings some selected rater rated
             keep = ~np.isnan(vals).all(axis=(1, 2))
             fs, vals = [f for f, k in zip(fs, keep) if k], vals[keep]
