@@ -151,3 +151,15 @@ def test_the_overview_has_a_box_of_notes_on_the_numbers(settings, tables):
     box = overview.interval_notes_html(notes)
     assert "Notes on the numbers" in box and 'href="acquisition.html#do-the-labels-depend-on-acquisition"' in box
     assert overview.interval_notes_html(notes.iloc[:0]) == ""
+
+
+def test_an_undefined_coefficient_shows_its_reason_not_an_empty_cell():
+    r = pd.DataFrame([
+        {"dataset": "d", "result": "agreement", "finding": "any", "metric": "fleiss_kappa", "note": "kappa undefined"},
+        {"dataset": "d", "result": "agreement", "finding": "any", "metric": "gwet_ac1", "estimate": 0.9,
+         "ci_low": 0.8, "ci_high": 0.95},
+        {"dataset": "d", "result": "auc", "finding": "any", "detail": "m", "metric": "auc"},
+    ], columns=key_results.RESULT_COLUMNS)
+    html = key_results.key_results_html(r)
+    assert "Fleiss&#x27; kappa: kappa undefined" in html and "Gwet&#x27;s AC1 0.90 (0.80 to 0.95)" in html
+    assert "m: not estimated" in html and "nan" not in html

@@ -172,6 +172,8 @@ def key_results(ctx: SectionInputs, tables: ChapterTables | None = None) -> pd.D
                 chosen = agr[agr["metric"].isin(metrics) & ((n_raters > 2) if several else (n_raters == 2))]
                 if not chosen.empty:
                     break
+            if chosen.empty:
+                rows.append(_row(d, "agreement", finding=finding, note="no agreement coefficient estimated"))
             for metric in metrics:
                 for _, r in chosen[chosen["metric"] == metric].head(1).iterrows():
                     rows.append(_row(d, "agreement", r, detail=str(r["raters"]).replace("|", ", "),
@@ -225,17 +227,21 @@ def _a(result: str, text: str) -> str:
     return f'<a href="{html_text(link(result))}">{text}</a>'
 
 
-def _missing_cell(row: pd.Series) -> str:
-    return f'<span class="hemstats-missing">{html_text(row["note"])}</span>'
+def _missing_cell(row: pd.Series, prefix: str = "") -> str:
+    note = row["note"] if isinstance(row["note"], str) and row["note"].strip() else "not estimated"
+    return f'<span class="hemstats-missing">{html_text(prefix + note)}</span>'
 
 
 def _cell(result: str, rows: pd.DataFrame) -> str:
     if rows.empty:
         return ""
-    if rows["estimate"].isna().all():
-        return _a(result, _missing_cell(rows.iloc[0]))
     parts = []
     for _, r in rows.iterrows():
+        if pd.isna(r["estimate"]):
+            label = r["metric"] if result == "agreement" else r["detail"]
+            prefix = f"{display_name(str(label))}: " if isinstance(label, str) else ""
+            parts.append(_a(result, _missing_cell(r, prefix)))
+            continue
         if result == "prevalence":
             text = (f"{fmt_estimate(r['estimate'], r['ci_low'], r['ci_high'], digits=1, percent=True)}; "
                     f"{fmt_int(r['n_positive'])} of {fmt_int(r['n'])} studies")
