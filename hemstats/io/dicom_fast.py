@@ -43,7 +43,7 @@ import struct
 
 from hemstats.io.dicom_header import header_tags
 
-__all__ = ["FIRST_READ", "MORE", "MAX_HEADER", "walk"]
+__all__ = ["FIRST_READ", "MORE", "MAX_HEADER", "clear_layouts", "read_raw", "walk"]
 
 #: Bytes read first; a header longer than this is read again up to :data:`MAX_HEADER`.
 FIRST_READ = 8192
@@ -162,3 +162,163 @@ def walk(buf: bytes, size: int) -> tuple[bool, dict[int, tuple[bytes | None, byt
     if tag != _PIXEL_DATA or not (implicit or vr in long_vrs):
         return None
     return (implicit, raw) if length == 0xFFFFFFFF or start + length <= size else None
+
+
+# -- layouts: the files of a series share their header layout -----------------------------------------
+_SHORT = struct.Struct("<H").unpack_from
+_PIXEL_STEP = -2
+_MAX_LAYOUTS = 8
+_LAYOUTS: list[_Layout] = []  # most recently used first, in this process
+
+
+class _Layout:
+    """The element layout of a header :func:`walk` accepted, with the elements seen to vary.
+
+    ``steps`` go from byte 132 to the pixel data element: a ``bytes`` step is a run of
+    whole elements (headers and values) that must recur byte for byte; a tuple step is one
+    varying element ``(tag and VR bytes, header size, tag if wanted else -1, VR)`` whose
+    length and value may change.  A file matching every step is walked exactly as the
+    first one was (same tags, VRs and defined lengths in the same order, the same transfer
+    syntax), so :func:`walk` would accept it with the values read here.
+    """
+
+    __slots__ = ("buf", "constant", "elements", "implicit", "signature", "steps", "varying")
+
+    def __init__(self, buf: bytes, implicit: bool, elements: list[tuple[int, int, int, int, bytes | None]]) -> None:
+        self.buf, self.implicit, self.elements = buf, implicit, elements
+        self.signature = [(tag, vr) for _, _, _, tag, vr in elements]
+        self.varying: set[int] = {len(elements) - 1}  # the pixel data element
+        self.steps: list = []
+        self.constant: dict[int, tuple[bytes | None, bytes]] = {}
+        self._build()
+
+    def _build(self) -> None:
+        wanted, buf = _wanted(), self.buf
+        steps: list = []
+        constant = {}
+        run = None
+        for k, (offset, head, length, tag, vr) in enumerate(self.elements):
+            if k in self.varying:
+                if run is not None:
+                    steps.append(buf[run:offset])
+                    run = None
+                prefix = buf[offset : offset + (4 if vr is None else 6)]
+                mark = _PIXEL_STEP if k == len(self.elements) - 1 else tag if tag in wanted else -1
+                steps.append((prefix, head, mark, vr))
+            else:
+                if run is None:
+                    run = offset
+                if tag in wanted:
+                    constant[tag] = (vr, buf[offset + head : offset + head + length])
+        self.steps, self.constant = steps, constant
+
+    def learn(self, buf: bytes, elements: list) -> bool:
+        """Mark the elements in which the header ``buf`` differs; False when its layout is another."""
+        if [(tag, vr) for _, _, _, tag, vr in elements] != self.signature:
+            return False
+        mine = self.buf
+        first = next(k for k, (_, _, _, tag, _) in enumerate(elements) if tag >> 16 != 2)
+        changed = set()
+        for k, ((o1, h1, n1, tag, _), (o2, h2, n2, _, _)) in enumerate(zip(self.elements, elements)):
+            if mine[o1 : o1 + h1 + n1] != buf[o2 : o2 + h2 + n2]:
+                if tag == 0x00020010 or (k == first and self.implicit):
+                    return False  # another transfer syntax; pydicom's look at the first element's VR
+                changed.add(k)
+        self.varying |= changed
+        self._build()
+        return True
+
+    def match(self, buf: bytes, size: int) -> tuple[bool, dict[int, tuple[bytes | None, bytes]]] | None:
+        """What :func:`walk` gives for ``buf``, when ``buf`` has this layout; None otherwise."""
+        raw = dict(self.constant)
+        i = 132
+        n = len(buf)
+        for step in self.steps:
+            if step.__class__ is bytes:
+                j = i + len(step)
+                if buf[i:j] != step:
+                    return None
+                i = j
+                continue
+            prefix, head, tag, vr = step
+            if i + 12 > n or buf[i : i + len(prefix)] != prefix:
+                return None
+            if vr is None:
+                length = _LONG(buf, i + 4)[0]
+            elif head == 12:
+                length = _LONG(buf, i + 8)[0]
+            else:
+                length = _SHORT(buf, i + 6)[0]
+            start = i + head
+            if tag == _PIXEL_STEP:
+                return (self.implicit, raw) if length == 0xFFFFFFFF or start + length <= size else None
+            if length == 0xFFFFFFFF:
+                return None
+            i = start + length
+            if tag >= 0:
+                raw[tag] = (vr, buf[start:i])
+        return None  # pragma: no cover - the last step is the pixel data element
+
+
+def _elements(buf: bytes, implicit: bool) -> list[tuple[int, int, int, int, bytes | None]]:
+    """``(offset, header size, length, tag, VR)`` of each element from byte 132 to the pixel data, of a
+    header :func:`walk` accepted."""
+    out = []
+    i, meta = 132, True
+    while True:
+        group, element, vr, length = _EXPLICIT_HEAD(buf, i)
+        if meta and group != 2:
+            meta = False
+        if implicit and not meta:
+            group, element, length = _IMPLICIT_HEAD(buf, i)
+            vr, head = None, 8
+        else:
+            head = _HEADER_SIZE[vr]
+            if head == 12:
+                length = _LONG(buf, i + 8)[0]
+        tag = group << 16 | element
+        out.append((i, head, length, tag, vr))
+        if tag >= _PIXEL_STOPS:
+            return out
+        i += head + length
+
+
+def read_raw(buf: bytes, size: int) -> tuple[bool, dict[int, tuple[bytes | None, bytes]]] | _More | None:
+    """:func:`walk`, quicker on the files of a series: the layout of the headers seen is kept and matched first.
+
+    Examples
+    --------
+    >>> from pydicom.data import get_testdata_file
+    >>> from pathlib import Path
+    >>> data = Path(get_testdata_file("CT_small.dcm")).read_bytes()
+    >>> read_raw(data[:8192], len(data)) == walk(data[:8192], len(data))
+    True
+    >>> read_raw(data[:8192], len(data)) == walk(data[:8192], len(data))  # from the layout this time
+    True
+    >>> clear_layouts()
+    """
+    if len(buf) >= 144 and buf[128:132] == b"DICM":
+        for k, layout in enumerate(_LAYOUTS):
+            matched = layout.match(buf, size)
+            if matched is not None:
+                if k:
+                    _LAYOUTS.insert(0, _LAYOUTS.pop(k))
+                return matched
+    got = walk(buf, size)
+    if isinstance(got, tuple):
+        elements = _elements(buf, got[0])
+        header = buf[: elements[-1][0] + 12]
+        for k, layout in enumerate(_LAYOUTS):
+            if layout.implicit == got[0] and layout.learn(header, elements):
+                if k:
+                    _LAYOUTS.insert(0, _LAYOUTS.pop(k))
+                break
+        else:
+            _LAYOUTS.insert(0, _Layout(header, got[0], elements))
+            del _LAYOUTS[_MAX_LAYOUTS:]
+    return got
+
+
+def clear_layouts() -> None:
+    """Forget the layouts kept by :func:`read_raw` in this process."""
+    _LAYOUTS.clear()

@@ -326,9 +326,9 @@ def raw_header_row(raw: dict[int, tuple[bytes | None, bytes]], implicit: bool, s
     part_tags = _parts()
     charset = raw.get(0x00080005)
     get = raw.get
-    keys = [(p, salt, implicit, charset, *[get(t) for t in tags]) for p, tags in enumerate(part_tags)]
+    keys = [(p, salt, implicit, charset, tuple(map(get, tags))) for p, tags in enumerate(part_tags)]
     rows = _ROWS
-    hits = [rows.get(key) for key in keys]
+    hits = list(map(rows.get, keys))
     if None not in hits:
         row: dict = {}
         notes: list[Note] = []

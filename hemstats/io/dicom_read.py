@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hemstats.errors import HemstatsError
-from hemstats.io.dicom_fast import FIRST_READ, MAX_HEADER, MORE, walk
+from hemstats.io.dicom_fast import FIRST_READ, MAX_HEADER, MORE, clear_layouts, read_raw
 from hemstats.io.dicom_header import (
     HEADER_TAGS,
     ROW_COLUMNS,
@@ -135,12 +135,12 @@ def _fast(path: str, salt: str) -> tuple[dict, list[Note]] | None:
     fd, size = _open_fd(path)
     try:
         head = os.pread(fd, FIRST_READ, 0)
-        got = walk(head, size)
+        got = read_raw(head, size)
         for more in (64 * 1024, MAX_HEADER):
             if got is not MORE:
                 break
             head += os.pread(fd, more - len(head), len(head))
-            got = walk(head, size)
+            got = read_raw(head, size)
     finally:
         os.close(fd)
     if not isinstance(got, tuple):
@@ -230,4 +230,5 @@ def _scan_chunk(paths: Sequence[str], salt: str, reader: str = "pydicom") -> Chu
                 notes.extend((path, row["series_key"], keyword, why) for keyword, why in file_notes)
     finally:
         clear_cache()
+        clear_layouts()
     return rows, failures, notes

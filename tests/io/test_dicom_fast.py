@@ -224,3 +224,30 @@ def test_the_scan_does_not_keep_raw_values_after_a_chunk(tmp_path: Path) -> None
     _write(tmp_path, "a.dcm", series="1")
     scan_dicom(tmp_path, salt=SALT, progress=False, reader="fast")  # one chunk: runs in this process
     assert not dicom_header._ROWS and not dicom_header._CONVERTED
+
+
+@pytest.mark.parametrize("syntax", [EXPLICIT, IMPLICIT])
+def test_series_layouts_give_what_the_walk_gives(tmp_path: Path, syntax: str) -> None:
+    """Files of a series share a layout; values and lengths that vary (instance number 9 -> 10,
+    positions, UIDs) are read where they are, and every file then matches the layout."""
+    from hemstats.io import dicom_fast
+
+    heads = []
+    for i in range(12):
+        path = _write(
+            tmp_path, f"{i}.dcm", series="1", syntax=syntax, InstanceNumber=i + 1,
+            ImagePositionPatient=["-125", "-125", str(-7.5 * i)], XRayTubeCurrent=[250, 1000][i % 2],
+        )  # fmt: skip
+        data = path.read_bytes()
+        heads.append((data[:8192], len(data)))
+    dicom_fast.clear_layouts()
+    for _ in range(2):
+        for head, size in heads:
+            assert dicom_fast.read_raw(head, size) == dicom_fast.walk(head, size)
+    assert len(dicom_fast._LAYOUTS) == 1
+    layout = dicom_fast._LAYOUTS[0]
+    assert all(layout.match(head, size) == dicom_fast.walk(head, size) for head, size in heads)
+    assert 1 < len(layout.varying) < len(layout.elements)  # something varies, most does not
+    cut = heads[3][0][:-9]
+    assert layout.match(cut, len(cut)) is None and dicom_fast.walk(cut, len(cut)) is None  # pixel data cut short
+    dicom_fast.clear_layouts()
