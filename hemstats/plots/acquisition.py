@@ -1,6 +1,8 @@
 """Figures of :mod:`hemstats.stats.acquisition`: AUC per acquisition stratum, and the acquisition mix.
 
-Each takes the result table of the statistic and draws exactly what is in it.
+Each takes the result table of the statistic and draws exactly what is in it.  Legends sit
+outside the axes (below the forest plot, right of the bars): on an ``ax`` of your own use
+``plt.subplots(layout="constrained")`` or save with ``bbox_inches="tight"``.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ Each takes the result table of a statistic and draws exactly what is in it:
   optionally :func:`hemstats.stats.reader_operating_points` and :func:`hemstats.stats.auc`;
 * :func:`reliability_diagram` - the table of :func:`hemstats.stats.reliability_curve`;
 * :func:`paired_difference` - the table of :func:`hemstats.stats.compare_auc`.
+
+Legends and p-values sit outside the axes, off the data: the figures these functions create
+use matplotlib's constrained layout; on an ``ax`` of your own, use
+``plt.subplots(layout="constrained")`` or save with ``bbox_inches="tight"`` so they are not cut.
 """
 
 from __future__ import annotations
