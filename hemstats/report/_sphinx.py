@@ -184,10 +184,10 @@ def _report_config(app: Any, config: Any) -> None:
     error, and the figures are drawn on white.
     """
     config.mathjax_path = MATHJAX_PATH
-    options = dict(config.html_theme_options or {})
-    if not options.get("default_mode"):
-        options["default_mode"] = "light"
-    config.html_theme_options = options
+    context = dict(config.html_context or {})  # the pydata theme reads its mode from the page context
+    if not context.get("default_mode"):
+        context["default_mode"] = "light"
+    config.html_context = context
 
 
 def _mathjax_only_where_used(app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
