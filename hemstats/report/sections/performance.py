@@ -81,8 +81,6 @@ __all__ = [
     "methods_by_metric",
     "view",
     "number_columns",
-    "NBSP",
-    "unbroken",
     "NUMBER_TEXT",
     "discrimination_view",
     "compare_view",
@@ -335,8 +333,6 @@ def slice_auc(ctx: SectionInputs) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # displayed tables: estimate (CI) in one cell, one row per finding / model, notes once
 # --------------------------------------------------------------------------------------------
-#: The space inside an interval (``0.49 to 0.68``): a cell breaks before its interval, never inside it.
-NBSP = "\u00a0"
 #: A cell of numbers as text (``0.90 (0.85 to 0.95)``, ``12 / 300``, ``<0.001``, ``—``).
 NUMBER_TEXT = re.compile(r"^(—|[-<]?\d)")
 #: Kind of number (a key of :data:`hemstats.report.display.DECIMALS`) of metrics the display
@@ -389,20 +385,6 @@ def estimate_cell(estimate: Any, low: Any, high: Any, metric: object) -> str:
         return v if v is None or v is pd.NA or pd.isna(v) else scale * float(v)
 
     return fmt_estimate(scaled(estimate), scaled(low), scaled(high), digits=decimals(kind))
-
-
-def unbroken(cell: Any) -> Any:
-    """A text cell whose interval is kept on one line (non-breaking spaces inside ``(...)``): a narrow
-    column breaks before the interval, never inside it.
-
-    Examples
-    --------
-    >>> unbroken("0.90 (0.85 to 0.95)") == "0.90 (0.85\u00a0to\u00a00.95)"
-    True
-    """
-    if not isinstance(cell, str) or " (" not in cell:
-        return cell
-    return re.sub(r"\(([^()]*)\)", lambda m: "(" + m.group(1).replace(" ", NBSP) + ")", cell)
 
 
 def level_text(table: pd.DataFrame) -> str:
@@ -494,8 +476,7 @@ class View:
     def html(self, *, csv: str | None = None) -> Html:
         """The table (through :func:`hemstats.report.chapter.show_table`), its notes under it: those of
         every row first, then the numbered ones the ``Notes`` column refers to."""
-        shown = self.frame.astype(object).map(unbroken)
-        table = show_table(shown, caption=self.caption or None, csv=csv, numbers=self.numbers)
+        table = show_table(self.frame, caption=self.caption or None, csv=csv, numbers=self.numbers)
         if not self.notes and not self.general:
             return table
         html, text = table.html, table.text
