@@ -119,6 +119,7 @@ def test_broken_files_are_listed_and_the_scan_goes_on(tree: Path) -> None:
 def test_per_instance_rows(tree: Path) -> None:
     scan = scan_dicom(tree, salt=SALT, progress=False, per_instance=True)
     inst = scan.instances
+    assert inst is not None
     assert list(inst.columns) == list(INSTANCE_COLUMNS)
     assert len(inst) == 6
     assert inst["path"].tolist() == sorted(inst["path"].tolist())
@@ -164,7 +165,7 @@ def test_list_of_files_and_single_file(tree: Path) -> None:
     files = sorted((tree / "s1" / "bone").glob("*.dcm"))
     scan = scan_dicom(files, salt=SALT, progress=False, per_instance=True)
     assert scan.series["n_instances"].tolist() == [2]
-    assert scan.instances["path"].tolist() == ["0.dcm", "1.dcm"]
+    assert scan.instances is not None and scan.instances["path"].tolist() == ["0.dcm", "1.dcm"]
     single = scan_dicom(files[0], salt=SALT, progress=False)
     assert single.series["n_instances"].tolist() == [1]
 
@@ -231,7 +232,7 @@ def test_real_ge_and_philips_headers(shared_data: Path) -> None:
 def test_empty_folder_gives_empty_tables_with_every_column(tmp_path: Path) -> None:
     scan = scan_dicom(tmp_path, salt=SALT, progress=False, per_instance=True)
     assert list(scan.series.columns) == list(SERIES_COLUMNS) and len(scan.series) == 0
-    assert list(scan.instances.columns) == list(INSTANCE_COLUMNS) and len(scan.failures) == 0
+    assert scan.instances is not None and list(scan.instances.columns) == list(INSTANCE_COLUMNS) and len(scan.failures) == 0
     assert scan.n_files == 0
 
 
@@ -374,7 +375,7 @@ def test_friends_check_their_options(tmp_path: Path) -> None:
     with pytest.raises(HemstatsError, match="list_files: pattern"):
         list_files(tmp_path, pattern="")
     with pytest.raises(HemstatsError, match="list_files: root"):
-        list_files(None)
+        list_files(None)  # type: ignore[arg-type]
     with pytest.raises(HemstatsError, match="instance_row: ds"):
         instance_row({"KVP": 120}, salt=SALT)
     import pydicom
@@ -484,6 +485,7 @@ def test_an_interrupt_stops_every_worker_of_the_pool(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     try:
+        assert proc.stdout is not None and proc.stderr is not None
         started = proc.stdout.readline().split(maxsplit=1)
         assert started[0] == "started", started + [proc.stderr.read()]
         workers = json.loads(started[1])
@@ -528,14 +530,14 @@ def test_no_identifying_value_in_any_table_note_failure_or_error(tmp_path: Path,
     (root / "bad_uid.dcm").write_bytes(whole.replace(b"1.2.826.0.1.555.1.2", b"1.2.826.0.1.555.1\xff\xfe"))
     (root / "not_dicom.dcm").write_bytes(b"Smirnova Olga " * 50)
     outputs = []
-    scans = [scan_dicom(root, salt=SALT, progress=False, per_instance=True, **kw) for kw in ({}, {"max_workers": 2, "chunk_size": 1})]
+    scans = [scan_dicom(root, salt=SALT, progress=False, per_instance=True, **kw) for kw in ({}, {"max_workers": 2, "chunk_size": 1})]  # type: ignore[arg-type]
     for scan in scans:
-        assert len(scan.notes) >= 2 and len(scan.failures) >= 2
+        assert len(scan.notes) >= 2 and len(scan.failures) >= 2 and scan.instances is not None
         for df in (scan.series, scan.instances, scan.failures, scan.notes):
             outputs.append(df.astype(str).to_csv(index=False))
     for kwargs in ({"salt": ""}, {"max_workers": "MRN-55555-X"}, {"pattern": ""}):
         with pytest.raises(HemstatsError) as err:
-            scan_dicom(root, progress=False, **{"salt": SALT, **kwargs})
+            scan_dicom(root, progress=False, **{"salt": SALT, **kwargs})  # type: ignore[arg-type]
         outputs.append(str(err.value))
     captured = capfd.readouterr()
     outputs.append(captured.out + captured.err)
