@@ -211,8 +211,9 @@ def _local_chunks(design: Design, n_resamples: int, rng: np.random.Generator, ch
 
 def _index_chunks(design: Design, n_resamples: int, rng: np.random.Generator, chunk: int) -> Iterator[np.ndarray]:
     """(b, n_units) resample indices (units drawn), chunk by chunk; strata side by side."""
+    single = len(design.strata) == 1 and len(design.strata[0]) == design.n_units  # positions are the units
     for local in _local_chunks(design, n_resamples, rng, chunk):
-        yield np.concatenate([units[pos] for units, pos in zip(design.strata, local)], axis=1)
+        yield local[0] if single else np.concatenate([units[pos] for units, pos in zip(design.strata, local)], axis=1)
 
 
 def resample_indices(
