@@ -167,6 +167,7 @@ def show_table(
     links: Iterable[str] = (),
     code: Iterable[str] = (),
     numbers: Iterable[str] = (),
+    keep_together: bool = True,
     combine_ci: bool = True,
     rename: Mapping[str, str] | None = None,
     names: bool = True,
@@ -196,6 +197,9 @@ def show_table(
     numbers : iterable of str
         Text columns holding numbers (``n (%) [CI]`` cells of Table 1): right-aligned, and
         allowed to break between a number and its interval.
+    keep_together : bool, default True
+        In ``estimate (CI)`` and ``numbers`` cells, break only before the interval (non-breaking
+        spaces elsewhere).  False lets a table of many columns break them at any space to fit.
     rename : mapping, optional
         Headers of your own, by column code (or by the formatted name, e.g.
         ``"estimate (95% CI)"``), in place of the display names.
@@ -256,7 +260,7 @@ def show_table(
         cells = []
         for col, value in zip(shown.columns, row, strict=True):
             text = html_link(value) if col in link_cols else html_text(value)
-            if col in combined or col in text_numbers:
+            if keep_together and (col in combined or col in text_numbers):
                 text = _keep_together(text)
             cls = (
                 ' class="hemstats-num hemstats-ci"' if col in combined

@@ -164,3 +164,5 @@ def test_show_table_cell_classes_for_css():
     assert '<td class="hemstats-num">3</td>' in html
     assert '<td class="hemstats-numtext">3\xa0(5.0) [1.0,\xa09.0]</td>' in html  # breaks only before the [
     assert "3 (5.0) [1.0, 9.0]" in str(show_table(df, numbers=["cell"]))  # the text form keeps plain spaces
+    loose = show_table(df, numbers=["cell"], keep_together=False)._repr_html_()
+    assert '<td class="hemstats-numtext">3 (5.0) [1.0, 9.0]</td>' in loose and "\xa0" not in loose

@@ -211,7 +211,9 @@ def show(t1: Table1, csv: str, *, studies: pd.DataFrame | None = None) -> Html:
     """
     save_table(t1.smd_pairs, f"{csv}_smd_pairs")
     shown = display(t1)
-    table = show_table(shown, names=False, labels=False, numbers=number_columns(shown), csv=csv, save=t1.long)
+    few = len(t1.groups) <= MAX_GROUPS_WITH_CI
+    table = show_table(shown, names=False, labels=False, numbers=number_columns(shown), keep_together=few, csv=csv,
+                       save=t1.long)  # fmt: skip
     lines = []
     if len(t1.groups) > MAX_GROUPS_WITH_CI:
         lines.append(f"With {len(t1.groups)} groups the table leaves out the intervals of the percentages: "
