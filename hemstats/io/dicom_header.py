@@ -3,8 +3,8 @@
 :mod:`hemstats.io.dicom_read` (pydicom) and :mod:`hemstats.io.dicom_fast` (raw bytes,
 through :func:`raw_header_row`) both hand the raw elements of the :data:`HEADER_TAGS` to
 :func:`header_values` and turn the values into a row with :func:`header_row`, so both
-readers give the same rows, notes and pseudonyms.  Identifying values (PatientID and the UIDs) are hashed here, before a row
-leaves the worker; a note is text written by hemstats and never quotes a header value,
+readers give the same rows, notes and pseudonyms.  Identifying values (PatientID and the
+UIDs) are hashed here, before a row leaves the worker; a note is text written by hemstats and never quotes a header value,
 except the parsed number of an out-of-range measurement
 (:data:`hemstats.acquisition.PHYSICAL_RANGES`).
 

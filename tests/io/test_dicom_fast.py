@@ -220,11 +220,13 @@ def test_long_headers_are_read_on_and_the_walk_stops_where_pydicom_does(tmp_path
 
 
 def test_the_scan_does_not_keep_raw_values_after_a_chunk(tmp_path: Path) -> None:
-    from hemstats.io import dicom_header
+    from hemstats.io import dicom_fast, dicom_header
 
     _write(tmp_path, "a.dcm", series="1")
-    scan_dicom(tmp_path, salt=SALT, progress=False, reader="fast")  # one chunk: runs in this process
-    assert not dicom_header._ROWS and not dicom_header._CONVERTED
+    _write(tmp_path, "b.dcm", series="1")
+    scan = scan_dicom(tmp_path, salt=SALT, progress=False, reader="fast")  # one chunk: runs in this process
+    assert scan.series["n_instances"].tolist() == [2]
+    assert not dicom_header._ROWS and not dicom_header._CONVERTED and not dicom_fast._LAYOUTS  # nor whole headers
 
 
 @pytest.mark.parametrize("syntax", [EXPLICIT, IMPLICIT])
