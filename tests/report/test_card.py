@@ -154,6 +154,7 @@ def test_real_physionet_excerpt_notes_and_partial_labels(shared_data):
 
     cohort = physionet_ct_ich.load(shared_data / "physionet_ct_ich")
     card = dataset_card(cohort)
+    assert cohort.notes is not None and cohort.labels is not None
     kinds = sorted(set(cohort.notes["kind"].astype(str)))
     assert kinds  # the excerpt has blank flags and derived labels
     for kind in kinds:
@@ -182,6 +183,7 @@ def test_real_physionet_slice_count_is_study_slice_pairs(shared_data):
     from hemstats.datasets import physionet_ct_ich
 
     cohort = physionet_ct_ich.load(shared_data / "physionet_ct_ich")
+    assert cohort.labels is not None
     sl = cohort.labels[cohort.labels["level"] == "slice"][["study_id", "slice_id"]].drop_duplicates()
     assert sl["slice_id"].nunique() < len(sl)  # slice numbers repeat across studies
     text = answer(dataset_card(cohort), "physionet_ct_ich", "How many slices (images)?")

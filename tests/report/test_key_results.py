@@ -51,9 +51,12 @@ def test_the_numbers_are_the_chapters_numbers(settings, results):
     assert _one(results, result="patients")["estimate"] == studies["patient_id"].nunique()
 
     prev = prevalence.by_dataset(settings)
+    assert prev is not None
     _close(_one(results, result="prevalence"), prev[prev["finding"] == "any"].iloc[0])
 
-    agr = agreement.all_readers(agreement.by_finding(settings))
+    table = agreement.by_finding(settings)
+    assert table is not None
+    agr = agreement.all_readers(table)
     for metric in ("fleiss_kappa", "gwet_ac1"):
         rows = agr[(agr["finding"] == "any") & (agr["metric"] == metric) & ~agr["method"].str.contains("bootstrap")]
         _close(_one(results, result="agreement", metric=metric), rows.iloc[0])

@@ -105,7 +105,7 @@ def test_dataset_texts_are_escaped_never_markup(key):
     from hemstats.datasets import demo
 
     cohort = demo.load(n_studies=20)
-    cohort.info["demo"] = {**cohort.info["demo"], key: PAYLOAD[key]}
+    cohort.info["demo"] = {**cohort.info["demo"], key: PAYLOAD[key]}  # type: ignore[index]
     html = datasets_html(cohort)
     assert "<script" not in html and "<img" not in html and "<a href='" not in html
     assert 'href="javascript' not in html and 'href="https://example.org/"' not in html
@@ -116,7 +116,8 @@ def test_a_plain_source_url_is_a_link():
     from hemstats.datasets import demo
 
     cohort = demo.load(n_studies=20)
-    cohort.info["demo"] = {**cohort.info["demo"], "source": "https://physionet.org/content/ct-ich/1.3.1/"}
+    cohort.info["demo"] = {  # type: ignore[index]
+        **cohort.info["demo"], "source": "https://physionet.org/content/ct-ich/1.3.1/"}
     assert ('<a href="https://physionet.org/content/ct-ich/1.3.1/">https://physionet.org/content/ct-ich/1.3.1/</a>'
             in datasets_html(cohort))
 
@@ -127,6 +128,7 @@ def test_real_physionet_excerpt_warns_about_its_missing_labels(shared_data):
 
     cohort = physionet_ct_ich.load(shared_data / "physionet_ct_ich")
     w = data_warnings(cohort).set_index(["kind", "finding"], drop=False)
+    assert cohort.labels is not None
     cons = cohort.labels.query("rater == 'consensus' and level == 'study' and finding == 'any'")
     missing = len(cohort.studies) - cons["study_id"].nunique()
     assert missing / len(cohort.studies) > MISSING_LABEL_SHARE
