@@ -101,6 +101,11 @@ def test_table1_leaves_free_text_out(cohort):
     default = list(dict.fromkeys(st.table1(settings.cohort).table.variable))
     assert variables == [v for v in default if v != "condition"]
     assert cohort_tables.free_text(cohort.studies) == []  # the demo's kernel (10 levels, a descriptor) stays
+    # a column named as free text is left out even with few values (PhysioNet's 'condition' on a small subset)
+    few = cohort.studies.assign(
+        condition=pd.array(["skull fracture", "none"] * (len(cohort.studies) // 2), dtype="string")
+    )
+    assert cohort_tables.free_text(few) == ["condition"]
 
 
 def test_table1_display(settings, two):

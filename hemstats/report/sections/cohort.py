@@ -37,6 +37,7 @@ __all__ = [
     "SKEWED",
     "DESCRIPTORS",
     "MAX_LEVELS",
+    "FREE_TEXT_NAMES",
     "MAX_GROUPS_WITH_CI",
     "skewed",
     "descriptors",
@@ -59,6 +60,9 @@ DESCRIPTORS: tuple[str, ...] = (
 #: A text column outside :data:`DESCRIPTORS` with more distinct values than this is free text
 #: (a diagnosis, a condition typed by hand): left out of Table 1, said under the table.
 MAX_LEVELS = 12
+#: Text columns left out of Table 1 whatever their number of values: typed by hand, never categories.
+FREE_TEXT_NAMES: frozenset[str] = frozenset({"condition", "diagnosis", "notes", "note", "comment", "comments",
+                                             "description", "report", "impression"})  # fmt: skip
 _KNOWN = frozenset({*DESCRIPTORS, "dataset", "study_id", "patient_id", "scanner_model", "batch"})
 
 
@@ -77,7 +81,8 @@ def descriptors(studies: pd.DataFrame) -> list[str]:
 
 
 def free_text(studies: pd.DataFrame, *, max_levels: int = MAX_LEVELS) -> list[str]:
-    """The free-text columns of ``studies``: text outside :data:`DESCRIPTORS` with more than ``max_levels`` values.
+    """The free-text columns of ``studies``: text outside :data:`DESCRIPTORS` with more than ``max_levels``
+    values, or named as free text (:data:`FREE_TEXT_NAMES`, e.g. PhysioNet's ``condition``).
 
     Examples
     --------
@@ -90,7 +95,8 @@ def free_text(studies: pd.DataFrame, *, max_levels: int = MAX_LEVELS) -> list[st
     for c in studies.columns:
         s = studies[c]
         text = isinstance(s.dtype, (pd.CategoricalDtype, pd.StringDtype)) or s.dtype == object
-        if c not in _KNOWN and text and s.nunique(dropna=True) > max_levels:
+        named = str(c).lower() in FREE_TEXT_NAMES and s.notna().any()
+        if c not in _KNOWN and text and (named or s.nunique(dropna=True) > max_levels):
             out.append(str(c))
     return out
 
@@ -120,8 +126,7 @@ def _has_any_label(labels: pd.DataFrame | None) -> bool:
 def by_dataset(settings: SectionInputs) -> Table1 | None:
     """Table 1 of every study, per dataset when there are several, with the consensus findings joined.
 
-    Free-text columns (:func:`free_text`) are left out; :func:`free_text` names them for the
-    chapter's note.  None when the cohort has no studies.
+    Free-text columns (:func:`free_text`) are left out; :func:`show` names them in a note.  None when the cohort has no studies.
     """
     cohort = settings.cohort
     studies = cohort.studies
