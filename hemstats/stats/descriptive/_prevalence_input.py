@@ -70,12 +70,15 @@ def grouping_columns(frame: pd.DataFrame, by: Sequence[str]) -> dict[str, list[s
     return {"subgroup": [name] * len(frame), "subgroup_value": values}
 
 
-def checked_table(df: object, table: str, columns: Sequence[str], *, key: Sequence[str] = ()) -> pd.DataFrame:
+def checked_table(
+    df: object, table: str, columns: Sequence[str], *, key: Sequence[str] = (), trusted: bool = False,
+) -> pd.DataFrame:
     """A copy of ``df[columns]`` in canonical dtypes (ids and categories as text objects).
 
     Raises :class:`~hemstats.errors.SchemaError` listing every problem: a missing
     column, a value of the wrong kind or range, a duplicated key.  ``df`` itself is
-    never modified.
+    never modified.  A ``trusted`` table (a Cohort's: canonical and checked when the Cohort
+    was built) is not checked again.
     """
     if not isinstance(df, pd.DataFrame):
         raise SchemaError([Problem(table, f"expected a pandas DataFrame, got {type(df).__name__}")])
@@ -90,7 +93,7 @@ def checked_table(df: object, table: str, columns: Sequence[str], *, key: Sequen
     base = df.reset_index(drop=True)
     out = {}
     for c in columns:
-        if c in spec.names:
+        if c in spec.names and not trusted:
             col = spec.column(c)
             s = coerce_column(base, table, col, problems)
         else:
@@ -99,7 +102,7 @@ def checked_table(df: object, table: str, columns: Sequence[str], *, key: Sequen
             s = s.astype(object).where(s.notna(), None)
         out[c] = s
     result = pd.DataFrame(out, index=pd.RangeIndex(len(base)))
-    if key and len(result) and not problems:
+    if key and len(result) and not problems and not trusted:
         dup = result.duplicated(subset=list(key), keep=False).to_numpy()
         if dup.any():
             problems.append(Problem(table, f"key ({', '.join(key)}) is not unique; {describe_rows(result, dup)}"))
@@ -160,6 +163,7 @@ def units_of_analysis(
     where: str,
     findings: Sequence[str] | None = None,
     cluster: str | None = None,
+    trusted: bool = False,
 ) -> Units:
     """The units of analysis (slices, studies or patients), their labels, clusters and universe.
 
@@ -167,6 +171,7 @@ def units_of_analysis(
     whose values group units (default ``patient_id``, from ``labels`` or ``studies``; without
     either, ``study_id`` for slices and none for studies).  A unit whose cluster value is
     missing is its own cluster.  ``where`` (the public function) starts every error message.
+    ``trusted`` tables (a Cohort's) are not validated again.
     """
     unit = check_unit(unit, where)
     rater = check_rater(rater, where)
@@ -179,7 +184,7 @@ def units_of_analysis(
         raise InputError(f"{where}: by columns {absent} are not in {tables}")
     source = _cluster_source(cluster, level, labels, studies, where)
     extra = [c for c in dict.fromkeys([*by, *([source] if source else [])]) if c in labels.columns and c not in want]
-    lab = checked_table(labels, "labels", want + extra, key=tuple(want[:-1]))
+    lab = checked_table(labels, "labels", want + extra, key=tuple(want[:-1]), trusted=trusted)
     raters = sorted(set(lab["rater"].dropna()))
     at_level = lab[lab["level"] == target]
     sel = at_level[at_level["rater"] == rater]
@@ -206,7 +211,7 @@ def units_of_analysis(
             why = "unit='patient' needs patient_id" if level == "patient" else f"by columns {missing_by} are not in labels"
             raise InputError(f"{where}: {why}; pass a Cohort or studies=")
         st_cols = ["dataset", "study_id"] + [c for c in from_studies if c not in ("dataset", "study_id")]
-        st = checked_table(studies, "studies", st_cols, key=("dataset", "study_id"))
+        st = checked_table(studies, "studies", st_cols, key=("dataset", "study_id"), trusted=trusted)
         sel = _with_studies(sel, st)
         if missing_by or level == "patient":
             at_level = at_level.merge(st, on=["dataset", "study_id"], how="left", suffixes=("", "_studies"))

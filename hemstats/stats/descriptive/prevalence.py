@@ -161,11 +161,15 @@ def _prevalence_rows(
     rng: Seed,
     where: str,
     bootstrap_method: str = "percentile",
+    trusted: bool = False,
 ) -> pd.DataFrame:
-    """The internal prevalence table: ``dataset``, the ``by`` columns, ``finding`` and the numbers."""
+    """The internal prevalence table: ``dataset``, the ``by`` columns, ``finding`` and the numbers.
+
+    ``trusted`` tables (a Cohort's) are not validated again.
+    """
     keys = ["dataset", *by]
     units = units_of_analysis(labels, by=keys, unit=unit, rater=rater, studies=studies, where=where,
-                              findings=findings, cluster=cluster)  # fmt: skip
+                              findings=findings, cluster=cluster, trusted=trusted)  # fmt: skip
     out = _interval_rows(
         units, unit=unit, interval=interval, cluster=cluster, cluster_interval=cluster_interval,
         confidence_level=confidence_level, n_resamples=n_resamples, rng=rng, bootstrap_method=bootstrap_method,
@@ -322,7 +326,7 @@ def prevalence(
     out = _prevalence_rows(
         tables.main, tables.studies, by=by_, unit=unit, findings=findings, rater=rater,  # type: ignore[arg-type]
         interval=interval, cluster=cluster, cluster_interval=cluster_interval, confidence_level=level,
-        n_resamples=n_res, rng=rng, where=where, bootstrap_method=chosen,
+        n_resamples=n_res, rng=rng, where=where, bootstrap_method=chosen, trusted=tables.trusted,
     )  # fmt: skip
     rows = pd.DataFrame({
         "dataset": out["dataset"].to_numpy(dtype=object),
@@ -482,7 +486,7 @@ def compare_prevalence(
     prev = _prevalence_rows(
         tables.main, tables.studies, by=by_, unit=unit, findings=findings, rater=rater,  # type: ignore[arg-type]
         interval="wilson", cluster="patient_id", cluster_interval="logit", confidence_level=level,
-        n_resamples=N_RESAMPLES, rng=None, where=where,
+        n_resamples=N_RESAMPLES, rng=None, where=where, trusted=tables.trusted,
     )  # fmt: skip
     labels_of = by_all if across else by_
     prev["_group"] = [subgroup_value(v) for v in prev[labels_of].itertuples(index=False, name=None)]
