@@ -57,7 +57,7 @@ def write_table(path: Path, n_images: int, *, seed: int = 0) -> int:
         fh.write("ID,Label\n")
         chunk = 50_000
         for start in range(0, n_images, chunk):
-            lines = []
+            lines: list[str] = []
             for i in range(start, min(start + chunk, n_images)):
                 img = f"ID_{ids[i]:09x}"
                 row = labels[i]
