@@ -38,6 +38,8 @@ def main(argv: list[str]) -> int:
     args = json.loads(argv[1])
     from jupyter_book.sphinx import build_sphinx
 
+    if (args.get("jobs") or 1) > 1:
+        _declare_parallel_safe("sphinx_multitoc_numbering")
 
     result = build_sphinx(
         args["src"],
@@ -57,6 +59,28 @@ def main(argv: list[str]) -> int:
         print(f"Jupyter Book raised {type(result).__name__}: {result}", flush=True)
         return 2
     return int(result or 0)
+
+
+def _declare_parallel_safe(module: str) -> None:
+    """Make the extension ``module`` declare itself safe for parallel reading and writing.
+
+    ``sphinx_external_toc`` always loads ``sphinx_multitoc_numbering``, whose ``setup``
+    declares nothing; Sphinx then warns (an error under ``-W``) and reads serially.  It
+    renumbers sections once, in the main process, after the parallel reads are merged.
+    """
+    import importlib
+
+    ext = importlib.import_module(module)
+    setup = ext.setup
+    if getattr(setup, "_hemstats_parallel", False):
+        return
+
+    def declared(app: Any) -> dict[str, Any]:
+        meta = setup(app) or {}
+        return {**meta, "parallel_read_safe": True, "parallel_write_safe": True}
+
+    declared._hemstats_parallel = True  # type: ignore[attr-defined]
+    ext.setup = declared  # type: ignore[attr-defined]
 
 
 def _escaped_titles(app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
