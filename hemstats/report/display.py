@@ -247,14 +247,16 @@ COLUMN_KINDS: Mapping[str, str] = MappingProxyType(_KINDS)
 
 _PERCENT_METRICS = (
     "prevalence", "proportion", "share", "fraction_positive", "sensitivity", "specificity", "ppv", "npv", "coverage",
+    "f1", "accuracy", "balanced_accuracy",
 )  # fmt: skip
 _ESTIMATE_METRICS = (
     "cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "pabak", "kappa", "icc", "auc", "auc_difference",
     "average_precision", "brier", "jaccard", "youden_j", "calibration_slope", "calibration_intercept",
+    "gwet_ac1", "cramers-v",
 )  # fmt: skip
 _METRICS: dict[str, str] = {m: "percent" for m in _PERCENT_METRICS}
 _METRICS.update({m: "estimate" for m in _ESTIMATE_METRICS})
-_METRICS.update({"count": "count", "mean": "number", "sd": "number", "median": "number"})
+_METRICS.update({"count": "count", "mean": "number", "sd": "number", "median": "number", "odds-ratio": "ratio"})
 #: Metric code -> kind of its ``estimate`` (and interval): proportions as percentages.
 METRIC_KINDS: Mapping[str, str] = MappingProxyType(_METRICS)
 

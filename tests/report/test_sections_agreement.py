@@ -197,7 +197,7 @@ def test_reader_view_drops_findings_without_data_and_says_which(settings):
 
 
 def test_views_escape_what_they_show(table):
-    from hemstats.report.sections.agreement import View
+    from hemstats.report.sections.views import View
 
     v = View(pd.DataFrame({"Reader": ["<b>R1</b>"]}), caption="<i>x</i>", notes=("<script>",), general=("a & b",))
     html = v.html().html

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from hemstats.cohort import Cohort
-from hemstats.report.sections import Settings, agreement
+from hemstats.report.sections import Settings, views
 from hemstats.report.sections import performance as section
 from hemstats.stats import auc, threshold_metrics
 from hemstats.stats.diagnostic.auc import AUC_COLUMNS, COMPARE_COLUMNS
@@ -233,9 +233,9 @@ def test_compare_and_slice_views(ctx):
 
 
 def test_footnotes_number_notes_once_and_say_shared_ones_once():
-    marks, notes, common = agreement.footnotes(["shared; few positives", "shared", "shared; few positives; x"])
+    marks, notes, common = views.footnotes(["shared; few positives", "shared", "shared; few positives; x"])
     assert common == ["shared"] and notes == ["few positives", "x"]
     assert marks == ["1", "", "1, 2"]
-    v = agreement.view(pd.DataFrame({"dataset": ["d", "e"], "finding": ["any", "sdh"]}), reasons=[None, "why"])
+    v = views.view(pd.DataFrame({"dataset": ["d", "e"], "finding": ["any", "sdh"]}), reasons=[None, "why"])
     assert list(v.frame.columns) == ["Dataset", "Finding", "Notes"] and v.notes == ("why",)
     assert "why" in v.html().html and '<ol class="hemstats-notes">' in v.html().html

@@ -27,7 +27,7 @@ import pandas as pd
 import hemstats.acquisition as acq
 from hemstats.report.display import decimals, display_name
 from hemstats.report.format import MISSING, fmt_int, fmt_number, fmt_p
-from hemstats.report.sections.agreement import (
+from hemstats.report.sections.views import (
     View,
     estimate_cell,
     joined_reasons,

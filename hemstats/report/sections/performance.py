@@ -31,7 +31,7 @@ import pandas as pd
 from hemstats.report.display import decimals
 from hemstats.report.format import MISSING, fmt_estimate, fmt_int, fmt_p
 from hemstats.report.sections import SectionInputs
-from hemstats.report.sections.agreement import (
+from hemstats.report.sections.views import (
     View,
     estimate_cell,
     joined_reasons,
