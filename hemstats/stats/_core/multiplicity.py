@@ -1,7 +1,9 @@
 """Multiplicity control shared by every family: Holm's step-down adjustment within families.
 
-The arithmetic is statsmodels' (``multipletests(method="holm")``, as R's ``p.adjust``); this
-module only applies it per family of rows.
+The arithmetic is statsmodels' ``multipletests(method="holm")`` (as R's ``p.adjust``), written
+out here in its four lines: statsmodels' Holm runs a full ``gc.collect()`` on every call, which
+cost about 0.1 s per family (over a second for one ``compare_auc`` on the demo Cohort).  The
+tests compare it with statsmodels and with R.
 
 Examples
 --------
@@ -17,9 +19,18 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 __all__ = ["holm"]
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    """``multipletests(p, method="holm")[1]``: step-down ``p * (m - rank)``, running maximum, at most 1."""
+    order = np.argsort(p)
+    adjusted = np.maximum.accumulate(p[order] * np.arange(len(p), 0, -1))
+    adjusted[adjusted > 1] = 1
+    out = np.empty_like(adjusted)
+    out[order] = adjusted
+    return out
 
 
 def holm(frame: pd.DataFrame, family: Sequence[str]) -> np.ndarray:
@@ -35,6 +46,6 @@ def holm(frame: pd.DataFrame, family: Sequence[str]) -> np.ndarray:
         ok = np.isfinite(p)
         if ok.any():
             vals = adjusted[pos]
-            vals[ok] = multipletests(p[ok], method="holm")[1]
+            vals[ok] = _holm(p[ok])
             adjusted[pos] = vals
     return adjusted
