@@ -12,7 +12,8 @@ pseudonym kept as ``study_id`` and ``patient_id``), the batch in ``Category``
 
 Tables produced:
 
-* ``studies``: one row per scan, with the batch as ``split`` and as an extra ``batch`` column;
+* ``studies``: one row per scan, with the release batch as an extra ``batch`` column (``split``
+  is missing: CQ500's batches are how the scans were released, not a train/test split);
 * ``labels``: level ``study``, one row per scan, finding and reader (raters ``R1``,
   ``R2``, ``R3``) plus a ``consensus`` rater holding the majority of the readers
   (:func:`hemstats.consensus.majority`: more than half of *all* the dataset's readers,
@@ -137,7 +138,7 @@ def _read_labels(path: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.
             "dataset": name,
             "study_id": ids,
             "patient_id": ids,
-            "split": batch,
+            "split": pd.Categorical([None] * len(batch)),
             "batch": pd.Categorical(batch),
         }
     )
@@ -173,7 +174,7 @@ def _read_predictions(path: Path, name: str, model: str, studies: pd.DataFrame) 
 
     notes = pd.DataFrame(columns=["dataset", "study_id", "kind", "detail"])
     if category is not None:
-        batch = studies.set_index("study_id")["split"].astype(object)
+        batch = studies.set_index("study_id")["batch"].astype(object)
         given = table[category].set_axis(ids)
         differ = given.notna() & (given != batch.reindex(ids).to_numpy())
         notes = pd.DataFrame(

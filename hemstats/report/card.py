@@ -141,27 +141,24 @@ def _findings_order(values: pd.Series) -> list[str]:
 
 
 def _split(studies: pd.DataFrame) -> tuple[str, str]:
-    """Is there an official train/test split?  A ``split`` column that repeats the ``batch`` column
-    holds the release batches of the dataset (CQ500's B1 and B2), which are not a split.
+    """Is there an official train/test split?  Release batches (CQ500's B1 and B2, a ``batch``
+    column) are said to be batches, not a split.
 
     Examples
     --------
-    >>> _split(pd.DataFrame({"split": ["B1", "B2", "B2"], "batch": ["B1", "B2", "B2"]}))[1]
+    >>> _split(pd.DataFrame({"split": [None, None, None], "batch": ["B1", "B2", "B2"]}))[1]
     'no: the studies come in 2 release batches, not a train/test split: B2 (2), B1 (1).'
     >>> _split(pd.DataFrame({"split": ["train", "test", None]}))[1]
     '2: test (1), train (1); not reported for 1 study.'
     """
     question = "Is there an official train/test split?"
-    split = studies["split"].dropna().astype(str)
-    if split.empty:
-        return question, "no split is given."
-    if "batch" in studies.columns:
-        batch = studies["batch"].astype(object)
-        same = studies["split"].astype(object).where(studies["split"].notna(), None)
-        if (same.dropna().astype(str) == batch[same.notna()].astype(str)).all():
-            listing = _listing(studies["split"]).split(": ", 1)[1]
-            return question, f"no: the studies come in {fmt_int(split.nunique())} release batches, not a train/test split: {listing}"
-    return question, _listing(studies["split"])
+    if studies["split"].notna().any():
+        return question, _listing(studies["split"])
+    if "batch" in studies.columns and studies["batch"].notna().any():
+        batches = studies["batch"].dropna().astype(str).nunique()
+        listing = _listing(studies["batch"]).split(": ", 1)[1]
+        return question, f"no: the studies come in {fmt_int(batches)} release batches, not a train/test split: {listing}"
+    return question, "no split is given."
 
 
 def _composition(d: str, studies: pd.DataFrame, cohort: Cohort) -> list[tuple[str, str]]:

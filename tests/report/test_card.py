@@ -191,9 +191,9 @@ def test_real_physionet_slice_count_is_study_slice_pairs(shared_data):
 
 
 def test_release_batches_are_not_called_a_split():
-    """CQ500 keeps its batches B1/B2 in ``split`` and in ``batch``: the card says they are batches, once."""
+    """CQ500 has release batches B1/B2 (``batch``) and no split: the card says they are batches, once."""
     studies = pd.DataFrame({"dataset": "cq", "study_id": ["a", "b", "c"], "patient_id": ["a", "b", "c"],
-                            "split": ["B1", "B2", "B2"], "batch": ["B1", "B2", "B2"]})
+                            "split": pd.Categorical([None] * 3), "batch": ["B1", "B2", "B2"]})
     card = dataset_card(Cohort(studies))
     text = answer(card, "cq", "Is there an official train/test split?")
     assert text == "no: the studies come in 2 release batches, not a train/test split: B2 (2), B1 (1)."
