@@ -84,6 +84,9 @@ __all__ = [
 _FORCE = re.compile(r"^\s*execution_mode\s*:\s*['\"]?force['\"]?\s*$", re.MULTILINE)
 _STAMP = ".hemstats-digest"
 _STEPS = ("manifest", "cohort", "write cohort", "book source", "jupyter-book")
+#: Pages Sphinx reads (so chapters it executes) and writes at once: two chapters' kernels
+#: run side by side (benchmarks/report_build.py: cold build 1.4x faster on 2 cores).
+_JOBS = min(2, os.cpu_count() or 1)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -266,7 +269,8 @@ def write_context(ctx: ReportContext) -> Path:
 def run_book(ctx: ReportContext, *, force_all: bool, bar: Any = None, jobs: int | None = None) -> Path:
     """Step 6: run Jupyter Book on ``<out>/src``; ``<out>/html/index.html``.
 
-    ``jobs`` > 1 reads (executes) and writes that many pages at once (Sphinx's parallel build).
+    ``jobs`` > 1 reads (executes) and writes that many pages at once (Sphinx's parallel build);
+    default two, or one on a one-core machine.
 
     Raises
     ------
@@ -297,7 +301,7 @@ def run_book(ctx: ReportContext, *, force_all: bool, bar: Any = None, jobs: int 
         env=_chapter_env(ctx),
         log=log,
         bar=bar,
-        jobs=jobs,
+        jobs=_JOBS if jobs is None else jobs,
     )
     index = ctx.html_dir / "index.html"
     if code != 0 or not index.is_file():
