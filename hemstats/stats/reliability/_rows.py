@@ -60,6 +60,9 @@ class _Job:
     boot: Callable[[np.ndarray], np.ndarray]
     clusters: np.ndarray  # cluster index (in the dataset) of each used unit
     parts: list[np.ndarray] = field(default_factory=list)
+    #: optional linear form of ``boot``: ``boot(W) == finish(W @ features)`` with integer-valued
+    #: ``features`` (n_used, f), so every job of a dataset is one exact GEMM on cluster totals
+    linear: tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]] | None = None
 
 
 def _frame(rows: list[dict[str, Any]], extra: Sequence[str] = EXTRA) -> pd.DataFrame:
@@ -73,12 +76,14 @@ def _independent(method: str) -> str:
 
 
 def _emit(rows, jobs, d: _Ratings, finding, measure, raters, used, estimate, why, *, intervals, plain, robust, boot,
-          bootstrap_method, confidence_level, note=None, robust_name="cluster-robust-linearised", keys=None):
+          bootstrap_method, confidence_level, note=None, robust_name="cluster-robust-linearised", keys=None,
+          linear=None):
     """Append the analytic and/or bootstrap rows of one estimate.
 
     ``plain`` is ``(method, se, ci_low, ci_high, *notes)`` ignoring clusters, ``robust`` a
     callable giving the cluster-robust tuple (method ``robust_name``); ``boot`` maps unit
-    weights to replicates; ``keys`` the own columns (default ``raters``).
+    weights to replicates; ``keys`` the own columns (default ``raters``); ``linear`` an optional
+    ``(features, finish)`` with ``boot(W) == finish(W @ features)`` (see :class:`_Job`).
     """
     clusters = d.unit_cluster[used]
     n_clusters = int(np.unique(clusters).size)
@@ -110,7 +115,7 @@ def _emit(rows, jobs, d: _Ratings, finding, measure, raters, used, estimate, why
         rows.append({**base, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "method": method,
                      "reason": "; ".join(reasons + ([no_interval] if no_interval else [])) or None})
         if not why and not no_interval:
-            jobs.setdefault(d.dataset, []).append(_Job(len(rows) - 1, estimate, boot, clusters))
+            jobs.setdefault(d.dataset, []).append(_Job(len(rows) - 1, estimate, boot, clusters, linear=linear))
 
 
 def _multiplicities(idx: np.ndarray, n_units: int) -> np.ndarray:
@@ -129,14 +134,24 @@ def _bootstrap(rows, jobs, data: list[_Ratings], *, n_resamples, rng, bootstrap_
         # the engine numbers clusters in order of first appearance, as _prepare does (checked)
         engine_cluster = pd.unique(d.unit_cluster)
         same_order = bool(np.array_equal(engine_cluster, np.arange(d.n_clusters)))
+        linear = [job for job in todo if job.linear is not None]
+        other = [job for job in todo if job.linear is None]
+        stacked, edges = _cluster_totals(linear, d.n_clusters, engine_cluster)
         for idx in resample_indices(np.zeros(n_units, np.int8), cluster=d.unit_cluster, stratify=False,
                                     n_resamples=n_resamples, rng=gen, chunk_size=chunk):
             if not todo:
                 continue
-            W = _multiplicities(idx, d.n_clusters)
+            W = _multiplicities(idx, d.n_clusters)  # columns: the engine's cluster numbers
+            if linear:  # integer sums, exact in any summation order: one GEMM for every linear job
+                sums = W @ stacked
+                for job, lo, hi in zip(linear, edges[:-1], edges[1:]):
+                    assert job.linear is not None
+                    job.parts.append(np.asarray(job.linear[1](sums[:, lo:hi]), dtype=np.float64))
+            if not other:
+                continue
             if not same_order:
                 W[:, engine_cluster] = W.copy()
-            for job in todo:
+            for job in other:
                 job.parts.append(np.asarray(job.boot(W[:, job.clusters]), dtype=np.float64))
         for job in todo:
             dist = np.concatenate(job.parts)
@@ -157,6 +172,22 @@ def _bootstrap(rows, jobs, data: list[_Ratings], *, n_resamples, rng, bootstrap_
             if failed:
                 more = f"{failed} of {dist.size} resamples undefined and left out"
                 row["reason"] = f"{row['reason']}; {more}" if row["reason"] else more
+
+
+def _cluster_totals(jobs: list[_Job], n_clusters: int, engine_cluster: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-cluster totals of every linear job's features side by side, rows in the engine's
+    cluster order (``(n_clusters, sum f)``, C-contiguous), and the column edges of each job."""
+    blocks = []
+    for job in jobs:
+        assert job.linear is not None
+        features = np.asarray(job.linear[0], dtype=np.float64)
+        totals = np.zeros((n_clusters, features.shape[1]))
+        np.add.at(totals, job.clusters, features)
+        blocks.append(totals)
+    edges = np.cumsum([0] + [b.shape[1] for b in blocks])
+    if not blocks:
+        return np.zeros((n_clusters, 0)), edges
+    return np.ascontiguousarray(np.hstack(blocks)[engine_cluster]), edges
 
 
 def _jackknife(job: _Job) -> np.ndarray:
@@ -276,6 +307,7 @@ def _set_measure(rows, jobs, d: _Ratings, measure: str, raters, fi: int, *, inte
         why = f"undefined: no variation (every rating is {', '.join(f'{c:g}' for c in only)})"
     clusters = d.unit_cluster[use]
     robust_name = "cluster-robust-linearised"
+    linear = None
     plain: tuple[Any, ...]
     robust: Callable[[], tuple[Any, ...]]
     if measure == "fleiss_kappa" and variance == "fleiss_nee_landis":
@@ -291,12 +323,14 @@ def _set_measure(rows, jobs, d: _Ratings, measure: str, raters, fi: int, *, inte
         plain = ("gwet-2014" if kind == "fleiss" else "gwet-2008", se,
                  *_k.normal_interval(est, se, confidence_level, df=n - 1))
         robust = partial(_robust_set, est, counts, kind, clusters, confidence_level)
+        finish = _k.fleiss_from_sums if kind == "fleiss" else _k.ac1_from_sums
+        linear = (_k.set_features(counts), partial(finish, m=float(len(raters))))
     else:
         plain = ("none", np.nan, np.nan, np.nan, "no analytic interval: use interval='bootstrap'")
         robust, robust_name = partial(_tuple, plain), "none"
     _emit(rows, jobs, d, f, measure, raters, use, est, why, intervals=intervals, plain=plain, robust=robust,
           boot=partial(fn, counts), bootstrap_method=bootstrap_method, confidence_level=confidence_level,
-          note=note, robust_name=robust_name)
+          note=note, robust_name=robust_name, linear=linear)
 
 
 def _reader_rows(rows, d: _Ratings, reference: str, readers, *, confidence_level, notes) -> None:

@@ -62,6 +62,9 @@ __all__ = [
     "normal_interval",
     "z_interval",
     "counts_from_indices",
+    "set_features",
+    "fleiss_from_sums",
+    "ac1_from_sums",
 ]
 
 _EPS = 1e-12
@@ -90,17 +93,68 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(np.abs(den) > _EPS, num / np.where(np.abs(den) > _EPS, den, 1.0), np.nan)
 
 
-def _set_parts(counts: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """(Pa, p) of complete units: observed pairwise agreement and category shares, per resample."""
+def set_features(counts: np.ndarray) -> np.ndarray:
+    """``(n_units, 2 + n_categories)`` integer-valued per-unit sums of the rater-set measures.
+
+    Columns: 1 (the unit), ``sum_k n_uk (n_uk - 1)`` (agreeing ordered pairs), then the counts
+    ``n_uk``.  Weighted sums of them (``W @ features``) are all Fleiss' kappa and Gwet's AC1 need
+    (:func:`fleiss_from_sums`, :func:`ac1_from_sums`); with integer multiplicities every such sum
+    is an integer below 2**53, so it is exact whatever the summation order (any BLAS, any
+    stacking of findings).
+
+    Examples
+    --------
+    >>> set_features(np.array([[2.0, 1.0], [0.0, 3.0]])).tolist()
+    [[1.0, 2.0, 2.0, 1.0], [1.0, 6.0, 0.0, 3.0]]
+    """
     counts = np.asarray(counts, dtype=np.float64)
-    n_units, _ = counts.shape
-    m = counts[0].sum() if n_units else 0.0
-    W = _weights(w, n_units)
-    n_w = W.sum(axis=1)
-    a = (counts * (counts - 1)).sum(axis=1) / (m * (m - 1))
-    pa = _ratio(W @ a, n_w)
-    p = _ratio(_wsum(W, counts), (n_w * m)[:, None])
+    return np.column_stack([np.ones(counts.shape[0]), (counts * (counts - 1)).sum(axis=1), counts])
+
+
+def _sum_parts(sums: np.ndarray, m: float) -> tuple[np.ndarray, np.ndarray]:
+    """(Pa, p) per resample from ``(n_resamples, 2 + K)`` weighted sums of :func:`set_features`."""
+    sums = np.atleast_2d(sums)
+    n_w = sums[:, 0]
+    pa = _ratio(sums[:, 1] / (m * (m - 1)), n_w)
+    p = _ratio(sums[:, 2:], (n_w * m)[:, None])
     return pa, p
+
+
+def fleiss_from_sums(sums: np.ndarray, m: float) -> np.ndarray:
+    """Fleiss' kappa per resample from weighted sums of :func:`set_features` (``m`` raters per unit).
+
+    Examples
+    --------
+    >>> counts = np.array([[3.0, 0.0], [1.0, 2.0], [0.0, 3.0]])
+    >>> bool(np.isclose(fleiss_from_sums(set_features(counts).sum(axis=0), 3)[0], fleiss_from_counts(counts)[0]))
+    True
+    """
+    pa, p = _sum_parts(sums, m)
+    pe = (p**2).sum(axis=1)
+    return _ratio(pa - pe, 1 - pe)
+
+
+def ac1_from_sums(sums: np.ndarray, m: float) -> np.ndarray:
+    """Gwet's AC1 per resample from weighted sums of :func:`set_features` (``m`` raters per unit).
+
+    Examples
+    --------
+    >>> counts = np.array([[3.0, 0.0], [1.0, 2.0], [0.0, 3.0]])
+    >>> bool(np.isclose(ac1_from_sums(set_features(counts).sum(axis=0), 3)[0], ac1_from_counts(counts)[0]))
+    True
+    """
+    pa, p = _sum_parts(sums, m)
+    k = p.shape[1]
+    pe = (p * (1 - p)).sum(axis=1) / (k - 1)
+    return _ratio(pa - pe, 1 - pe)
+
+
+def _set_sums(counts: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, float]:
+    """Weighted sums of :func:`set_features` per resample, and the raters per unit ``m``."""
+    counts = np.asarray(counts, dtype=np.float64)
+    n_units = counts.shape[0]
+    m = float(counts[0].sum()) if n_units else 0.0
+    return _weights(w, n_units) @ set_features(counts), m
 
 
 def _wsum(W: np.ndarray, features: np.ndarray) -> np.ndarray:
@@ -113,17 +167,12 @@ def fleiss_from_counts(counts: np.ndarray, w: np.ndarray | None = None) -> np.nd
 
     NaN where the chance agreement is 1 (every rating in one category).
     """
-    pa, p = _set_parts(counts, w)
-    pe = (p**2).sum(axis=1)
-    return _ratio(pa - pe, 1 - pe)
+    return fleiss_from_sums(*_set_sums(counts, w))
 
 
 def ac1_from_counts(counts: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
     """Gwet's AC1 per resample (every unit rated by the same number of raters)."""
-    pa, p = _set_parts(counts, w)
-    k = counts.shape[1]
-    pe = (p * (1 - p)).sum(axis=1) / (k - 1)
-    return _ratio(pa - pe, 1 - pe)
+    return ac1_from_sums(*_set_sums(counts, w))
 
 
 def alpha_from_counts(counts: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
