@@ -11,7 +11,7 @@ The size of the built HTML (``du -sb <out>/html``) is printed too.
 
 Run by hand: ``.venv/bin/python benchmarks/report_build.py [--manifest M] [--out DIR]
 [--jobs N]``.  ``--jobs`` is Sphinx's parallel read and write (the chapters then run in
-as many kernels at once); the default is the one ``hemstats report`` uses (2, or 1 on one core).
+as many kernels at once); the default is the one ``hemstats report`` uses (1).
 """
 
 from __future__ import annotations

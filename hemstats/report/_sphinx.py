@@ -40,6 +40,11 @@ def main(argv: list[str]) -> int:
 
     if (args.get("jobs") or 1) > 1:
         _declare_parallel_safe("sphinx_multitoc_numbering")
+        cache = args["overrides"].get("nb_execution_cache_path")
+        if cache:  # create the execution cache's database here, not in two workers at once
+            from jupyter_cache import get_cache
+
+            get_cache(cache).list_cache_records()
 
     result = build_sphinx(
         args["src"],
