@@ -90,18 +90,24 @@ def _intervals(interval: Any) -> tuple[str, ...]:
 
 
 def _cluster_ids(labels: pd.DataFrame, studies: pd.DataFrame | None, at: np.ndarray, level: str,
-                 cluster: Any) -> tuple[np.ndarray | None, str | None]:
-    """Cluster id of every row at the level (object array), and a note on how they were formed."""
+                 cluster: Any, coded: dict[str, tuple[np.ndarray, Any]]) -> tuple[np.ndarray | None, str | None]:
+    """Cluster code of every row at the level (int64, equal exactly when the cluster ids are; a
+    missing id is its study's own cluster), and a note on how they were formed.  ``coded``: the
+    factorised key columns of the rows at the level (``study_id`` is reused as is)."""
     if cluster is False:
         return None, None
     if cluster is not None and not isinstance(cluster, str):
         _fail(f"cluster: expected None, False or a column name, got {cluster!r}")
     name = cluster or ("patient_id" if "patient_id" in labels.columns or studies is not None else "study_id")
-    rows = labels.loc[at]
-    study = rows["study_id"].astype(object).to_numpy()
+    note = None
+    if name == "study_id" and cluster is None and level == "slice":
+        note = "clustered by study_id (labels carry no patient_id: pass the Cohort or studies= to cluster by patient)"
+    if name == "study_id":  # never missing (checked): its codes are the cluster codes
+        return coded["study_id"][0].astype(np.int64), note
     if name in labels.columns:
-        ids = rows[name].astype(object).to_numpy()
+        ids = labels[name].to_numpy(dtype=object)[at]
     elif studies is not None and name in studies.columns:
+        rows = labels.loc[at]
         key = pd.MultiIndex.from_frame(studies[["dataset", "study_id"]].astype(object))
         pos = key.get_indexer(pd.MultiIndex.from_frame(rows[["dataset", "study_id"]].astype(object)))
         vals = studies[name].astype(object).to_numpy()
@@ -109,14 +115,12 @@ def _cluster_ids(labels: pd.DataFrame, studies: pd.DataFrame | None, at: np.ndar
     else:
         _fail(f"cluster: column {name!r} is in neither labels nor studies")
     miss = pd.isna(ids)
-    note = None
-    if name == "study_id" and cluster is None and level == "slice":
-        note = "clustered by study_id (labels carry no patient_id: pass the Cohort or studies= to cluster by patient)"
     if miss.any():
-        n_miss = len(set(zip(rows["dataset"].astype(object).to_numpy()[miss], study[miss])))
+        study = labels["study_id"].to_numpy(dtype=object)[at]
+        n_miss = len(set(zip(labels["dataset"].to_numpy(dtype=object)[at][miss], study[miss])))
         ids = np.where(miss, np.array(["\x00study:" + str(s) for s in study], dtype=object), ids)
         note = f"{n_miss} studies without {name} counted as their own cluster"
-    return ids, note
+    return pd.factorize(ids)[0].astype(np.int64), note
 
 
 def _fold(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
@@ -157,12 +161,22 @@ def _prepare(
             _fail(f"findings: {unknown} have no labels at level {level!r}; findings present: "
                   f"{sorted(present_f, key=_finding_order)}")
         at &= labels["finding"].astype(object).isin(findings).to_numpy()
+    key = ["dataset", "study_id"] + (["slice_id"] if level == "slice" else []) + ["finding", "rater"]
+    # every key column factorised once: the codes give missing values, duplicates, units, findings and raters
+    at_rows = np.flatnonzero(at)
+    coded = {c: pd.factorize(labels[c].to_numpy(dtype=object)[at_rows]) for c in key}
     for col in ("dataset", "study_id", "finding", "rater") + (("slice_id",) if level == "slice" else ()):
-        miss = at & labels[col].isna().to_numpy()
-        if miss.any():
+        if (coded[col][0] < 0).any():  # factorize's code of a missing value
+            miss = np.zeros(len(labels), bool)
+            miss[at_rows[coded[col][0] < 0]] = True
             _fail(f"labels.{col}: must not be missing; {describe_rows(labels, miss)}")
-    value = pd.to_numeric(labels["value"].astype(object), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    text = at & np.isnan(value) & labels["value"].notna().to_numpy()
+    raw = labels["value"]
+    if raw.dtype.kind in "iuf":  # numbers already: no text, missing = NaN
+        value = raw.to_numpy(dtype=float, na_value=np.nan)
+        text = np.zeros(len(value), bool)
+    else:
+        value = pd.to_numeric(raw.astype(object), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        text = at & np.isnan(value) & raw.notna().to_numpy()
     checks = [
         (text, "expected a number (a category code), got text"),
         (at & np.isnan(value), "expected a rating (a missing rating is an absent row, not a missing value)"),
@@ -175,9 +189,6 @@ def _prepare(
             _fail(f"labels.value: {what}; {describe_rows(labels, bad, 'value')}")
     if not at.any():
         _fail(f"labels: no rows at level {level!r}" + (f" for findings {list(findings)}" if findings else ""))
-    key = ["dataset", "study_id"] + (["slice_id"] if level == "slice" else []) + ["finding", "rater"]
-    # every key column factorised once: the codes give duplicates, units, findings and raters
-    coded = {c: pd.factorize(labels[c].to_numpy(dtype=object)[at]) for c in key}
     dup = _duplicated([codes for codes, _ in coded.values()], [len(uniques) for _, uniques in coded.values()])
     if dup.any():
         mask = np.zeros(len(labels), bool)
@@ -191,7 +202,7 @@ def _prepare(
             _fail(f"raters: {unknown} have no labels at level {level!r}; raters present: {present}")
         if len(raters) < 2:
             _fail(f"raters: agreement needs at least two raters, got {raters}")
-    ids, note = _cluster_ids(labels, studies, at, level, cluster)
+    ids, note = _cluster_ids(labels, studies, at, level, cluster, coded)
     value = value[at]
     (ds_codes, datasets), (f_codes, f_names), (r_codes, r_names) = coded["dataset"], coded["finding"], coded["rater"]
     unit_cols = [c for c in key if c in ("study_id", "slice_id")]

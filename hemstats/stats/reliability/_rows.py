@@ -319,7 +319,7 @@ def _set_measure(rows, jobs, d: _Ratings, measure: str, raters, fi: int, *, inte
     elif measure in ("fleiss_kappa", "gwet_ac1"):
         kind: Literal["fleiss", "ac1"] = "fleiss" if measure == "fleiss_kappa" else "ac1"
         var_fn = _k.fleiss_variance if kind == "fleiss" else _k.ac1_variance
-        se = np.sqrt(var_fn(counts)) if not why else np.nan
+        se = np.sqrt(var_fn(counts)) if not why and "analytic" in intervals else np.nan
         plain = ("gwet-2014" if kind == "fleiss" else "gwet-2008", se,
                  *_k.normal_interval(est, se, confidence_level, df=n - 1))
         robust = partial(_robust_set, est, counts, kind, clusters, confidence_level)
