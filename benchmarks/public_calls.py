@@ -16,8 +16,8 @@ Prints, each ratio measured side by side in this run (BLAS single-threaded):
    (6 findings x 500 studies x 3 readers) vs the statsmodels user loop: pivot once, then
    ``aggregate_raters`` + ``fleiss_kappa`` per resample and finding (goal >= 300x).  The
    kernel alone is printed as the bound: what the public call computes per resample, on the
-   very indices of the loop (multiplicities by one ``bincount``, one GEMM of them on every
-   finding's integer per-unit sums, ``fleiss_from_sums``); the public call adds the draw of
+   very indices of the loop (multiplicities by ``bincount`` and a GEMM of them on every
+   finding's integer per-unit sums, ``sums_from_indices``, then ``fleiss_from_sums``); the public call adds the draw of
    the indices (``rng.integers``, ~3 ms), input checks and the result table.
 3. The other public calls of issue 14 on the demo Cohort, each timed end to end.
 
@@ -146,9 +146,8 @@ def auc_part(n: int, b: int, repeats: int) -> None:
 
 def fleiss_kernel(tables: dict[str, np.ndarray], idx: np.ndarray) -> np.ndarray:
     """Every finding's bootstrap kappas as the public call computes them: one exact GEMM."""
-    W = K.counts_from_indices(idx, idx.shape[1])
     feats = [K.set_features(t) for t in tables.values()]
-    sums = W @ np.hstack(feats)
+    sums = K.sums_from_indices(idx, idx.shape[1], np.hstack(feats))
     edges = np.cumsum([0] + [f.shape[1] for f in feats])
     return np.stack([K.fleiss_from_sums(sums[:, lo:hi], 3) for lo, hi in pairwise(edges)])
 

@@ -141,14 +141,14 @@ def _bootstrap(rows, jobs, data: list[_Ratings], *, n_resamples, rng, bootstrap_
                                     n_resamples=n_resamples, rng=gen, chunk_size=chunk):
             if not todo:
                 continue
-            W = _multiplicities(idx, d.n_clusters)  # columns: the engine's cluster numbers
             if linear:  # integer sums, exact in any summation order: one GEMM for every linear job
-                sums = W @ stacked
+                sums = _k.sums_from_indices(idx, d.n_clusters, stacked)  # the engine's cluster numbers
                 for job, lo, hi in zip(linear, edges[:-1], edges[1:]):
                     assert job.linear is not None
                     job.parts.append(np.asarray(job.linear[1](sums[:, lo:hi]), dtype=np.float64))
             if not other:
                 continue
+            W = _multiplicities(idx, d.n_clusters)  # columns: the engine's cluster numbers
             if not same_order:
                 W[:, engine_cluster] = W.copy()
             for job in other:

@@ -62,6 +62,7 @@ __all__ = [
     "normal_interval",
     "z_interval",
     "counts_from_indices",
+    "sums_from_indices",
     "set_features",
     "fleiss_from_sums",
     "ac1_from_sums",
@@ -81,6 +82,32 @@ def counts_from_indices(idx: np.ndarray, n_units: int) -> np.ndarray:
     b = idx.shape[0]
     flat = (idx + (np.arange(b, dtype=np.int64) * n_units)[:, None]).ravel()
     return np.bincount(flat, minlength=b * n_units).reshape(b, n_units).astype(np.float64)
+
+
+def sums_from_indices(idx: np.ndarray, n_units: int, features: np.ndarray, block: int = 256) -> np.ndarray:
+    """``counts_from_indices(idx, n_units) @ features`` without building the whole multiplicity matrix.
+
+    Block by block of ``block`` resamples, so each block's multiplicities stay in the CPU cache.
+    With integer-valued ``features`` (:func:`set_features`) every sum is an exact integer, so
+    the result does not depend on the blocking or the BLAS.
+
+    Examples
+    --------
+    >>> idx = np.array([[0, 0, 2], [1, 2, 2]])
+    >>> sums_from_indices(idx, 3, np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]]), block=1).tolist()
+    [[3.0, 2.0], [3.0, 5.0]]
+    """
+    features = np.ascontiguousarray(features, dtype=np.float64)
+    b = idx.shape[0]
+    out = np.empty((b, features.shape[1]))
+    step = max(1, int(block))
+    offsets = (np.arange(min(step, b), dtype=np.int64) * n_units)[:, None]
+    for start in range(0, b, step):
+        rows = idx[start:start + step]
+        k = rows.shape[0]
+        W = np.bincount((rows + offsets[:k]).ravel(), minlength=k * n_units).reshape(k, n_units)
+        np.matmul(W.astype(np.float64), features, out=out[start:start + k])
+    return out
 
 
 def _weights(w: np.ndarray | None, n_units: int) -> np.ndarray:
