@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from hemstats.errors import DataFormatError, HemstatsError
-from hemstats.io.dicom_header import header_tags
+from hemstats.io.dicom_header import ROW_COLUMNS, header_tags
 from hemstats.io.dicom_read import HEADER_TAGS, ChunkResult, _scan_chunk, instance_row, not_regular, parse_age
 from hemstats.privacy import project_salt
 
@@ -80,27 +80,7 @@ __all__ = [
 ]
 
 #: Columns of :attr:`ScanResult.instances`, one row per readable file.
-INSTANCE_COLUMNS: tuple[str, ...] = (
-    "path",
-    "study_key",
-    "series_key",
-    "patient_key",
-    "instance_number",
-    "modality",
-    "manufacturer",
-    "scanner_model",
-    "kernel",
-    "slice_thickness_mm",
-    "kvp",
-    "tube_current_ma",
-    "exposure_mas",
-    "pixel_spacing_row_mm",
-    "pixel_spacing_col_mm",
-    "rows",
-    "columns",
-    "age_years",
-    "sex",
-)
+INSTANCE_COLUMNS: tuple[str, ...] = ("path", *ROW_COLUMNS)
 #: Columns of :attr:`ScanResult.series`, one row per series.
 SERIES_COLUMNS: tuple[str, ...] = (
     "study_key",

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Html",
     "save_table",
+    "save_download",
     "show_table",
     "table_url",
     "no_data",
@@ -113,13 +114,30 @@ def save_table(
     if not isinstance(df, pd.DataFrame):
         raise ReportError(f"save_table({name!r}): expected a pandas DataFrame, got {type(df).__name__}")
     _check_name(name)
+    return save_download(df.to_csv(index=index, lineterminator="\n"), f"{name}.csv", context=context)
+
+
+def save_download(text: str, filename: str, *, context: ReportContext | None = None) -> Path:
+    """Write ``text`` (UTF-8) as ``<html>/tables/<filename>``, rewritten only when its bytes change.
+
+    The one writer of the report's downloads (tables, BibTeX, plain text): a rebuild that
+    computes the same text leaves the file, and its timestamp, as it was.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from hemstats.report.context import current
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     ctx = current(ReportContext.example(tmp).write())
+    ...     save_download("x", "note.txt", context=ctx).read_text()
+    'x'
+    """
     ctx = context if context is not None else current()
-    text = df.to_csv(index=index, lineterminator="\n")
     data = text.encode("utf-8")
-    path = ctx.tables_dir / f"{name}.csv"
+    path = ctx.tables_dir / filename
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.is_file() or path.read_bytes() != data:
-        tmp = path.with_name(f".{name}.csv.tmp")
+        tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, path)
     return path

@@ -37,16 +37,6 @@ WIDTH, HEIGHT = 1400, 1000
 #: The printable width of an A4 page with 15 mm margins, in CSS pixels (96 per inch).
 A4_MARGIN_MM = 15
 A4_PRINTABLE_PX = int((210 - 2 * A4_MARGIN_MM) / 25.4 * 96)
-N_STUDIES = 300
-MANIFEST = f"""version: 1
-report:
-  title: "hemstats demo report"
-  n_resamples: 200
-datasets:
-  - name: demo
-    adapter: demo
-    options: {{n_studies: {N_STUDIES}, seed: 0}}
-"""
 #: Schemes a page may load from: its own files, and what a page makes in memory.
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 
@@ -102,12 +92,9 @@ def overflowing(tables: list[dict[str, Any]]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> Path:
-    """The html folder of a small demo report (every chapter runs)."""
-    root = tmp_path_factory.mktemp("browser")
-    manifest = root / "data_manifest.yaml"
-    manifest.write_text(MANIFEST)
-    return build_report(manifest, out=root / "out", progress=False).parent
+def report(demo_report) -> Path:
+    """The html folder of the session's small demo report (every chapter runs)."""
+    return demo_report[0].parent
 
 
 @pytest.fixture(scope="module")

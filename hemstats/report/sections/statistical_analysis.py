@@ -452,17 +452,9 @@ def save_text(parts: Sequence[Paragraph], context: ReportContext | None = None) 
 
 
 def _write(text: str, name: str, context: ReportContext | None) -> Path:
-    from hemstats.report.context import current
+    from hemstats.report.chapter import save_download
 
-    ctx = context if context is not None else current()
-    data = text.encode("utf-8")
-    path = ctx.tables_dir / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.is_file() or path.read_bytes() != data:
-        tmp = path.with_name(f".{name}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    return path
+    return save_download(text, name, context=context)
 
 
 def references_url(context: ReportContext | None = None, cwd: str | os.PathLike[str] | None = None) -> str:
