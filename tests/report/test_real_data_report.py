@@ -127,6 +127,6 @@ def test_cq500_walkthrough_runs_on_the_real_files(shared_data, tmp_path, monkeyp
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     text = "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in outputs)
-    assert "CQ500 read from" in text and "dataset 'cq500': 491 studies" in text
+    assert "Datasets used: cq500 (CQ500, real data" in text and "dataset 'cq500': 491 studies" in text
     assert "qure.ai" in text and "0.942" in text  # AUC of any ICH; the paper reports 0.94
     assert "Synthetic data" not in text

@@ -94,7 +94,7 @@ def fake_book_run(monkeypatch):
     """Replace the Jupyter Book child process by one that writes an index page."""
     calls = []
 
-    def run(*, src, html, doctrees, overrides, force_all, env, log, bar):
+    def run(*, src, html, doctrees, overrides, force_all, env, log, bar, jobs=1):
         calls.append(force_all)
         html.mkdir(parents=True, exist_ok=True)
         (html / "index.html").write_text("<html><body>ok</body></html>")
