@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from hemstats.errors import InputError
 from hemstats.stats._core.cluster import ClusterInterval, check_cluster_interval, clustered_proportion
@@ -38,6 +37,7 @@ from hemstats.stats._core.intervals import (
     proportion_ci,
     proportions_test,
 )
+from hemstats.stats._core.multiplicity import holm
 from hemstats.stats._core.options import check_bootstrap_method, check_n_resamples
 from hemstats.stats._core.resolve import resolve
 from hemstats.stats._core.types import CONFIDENCE_LEVEL, N_RESAMPLES, BootstrapMethod, By, Findings, Seed, Unit
@@ -503,8 +503,5 @@ def compare_prevalence(
     for c in ("statistic", "p_value", "p_adjusted"):
         out[c] = out[c].astype(float)
     out["test"] = out["test"].astype(object)
-    for kind in ("overall", "pairwise"):
-        mask = (out["comparison"] == kind) & out["p_value"].notna()
-        if mask.any():
-            out.loc[mask, "p_adjusted"] = multipletests(out.loc[mask, "p_value"].to_numpy(), method="holm")[1]
+    out["p_adjusted"] = holm(out, ["comparison"])  # one family each: the overall tests, the pairwise ones
     return out
