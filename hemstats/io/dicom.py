@@ -48,11 +48,10 @@ Examples
 
 from __future__ import annotations
 
-import fnmatch
 import math
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,7 +60,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from hemstats.errors import DataFormatError, HemstatsError
+from hemstats.errors import HemstatsError
+from hemstats.io.dicom_files import walk_files
 from hemstats.io.dicom_header import ROW_COLUMNS, header_tags
 from hemstats.io.dicom_read import HEADER_TAGS, ChunkResult, _scan_chunk, instance_row, not_regular, parse_age
 from hemstats.privacy import project_salt
@@ -156,70 +156,6 @@ class ScanResult:
         return int(self.series["n_instances"].sum()) + len(self.failures)
 
 
-def _matcher(pattern: str) -> Callable[[str], bool]:
-    """``name -> Path(name).match(pattern)``, without a Path per name for a one-part pattern."""
-    if pattern == "*":
-        return lambda name: True
-    if "/" in pattern or pattern.strip(".") == "":
-        return lambda name: Path(name).match(pattern)
-    return lambda name: fnmatch.fnmatchcase(name, pattern)
-
-
-def _walk(root: str | Path, pattern: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """Regular files under ``root`` matching ``pattern`` (sorted), and the other entries with why.
-
-    As ``os.walk`` (links to folders are not followed, unreadable folders are passed
-    over) without a ``stat`` call for the plain regular files.
-    """
-    base = Path(root)
-    if os.path.isfile(base):
-        return [str(base)], []
-    if not base.is_dir():
-        why = "no such file or folder" if not os.path.lexists(base) else "not a regular file or folder"
-        raise DataFormatError(f"{base.name or base}: {why} to scan for DICOM files (root)")
-    match = _matcher(pattern)
-    files: list[str] = []
-    skipped: list[tuple[str, str]] = []
-    folders = [os.fspath(base)]
-    while folders:
-        top = folders.pop()
-        prefix = top if top.endswith(os.sep) else top + os.sep
-        try:
-            with os.scandir(top) as it:
-                entries = list(it)
-        except OSError:
-            continue
-        for entry in entries:
-            name = entry.name
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if not name.startswith(".") and not entry.is_symlink():
-                    folders.append(prefix + name)
-                continue
-            if name.startswith(".") or not match(name):
-                continue
-            path = prefix + name
-            try:
-                if entry.is_file(follow_symlinks=False):
-                    files.append(path)
-                    continue
-            except OSError:
-                pass
-            reason: str | None
-            try:
-                reason = not_regular(os.stat(path).st_mode)
-            except OSError:
-                reason = "broken symbolic link: skipped"
-            if reason:
-                skipped.append((path, reason))
-            else:
-                files.append(path)
-    return sorted(files), sorted(skipped)
-
-
 def list_files(root: str | Path, *, pattern: str = "*") -> list[Path]:
     """Every regular file under ``root`` (recursively) whose name matches ``pattern``, sorted.
 
@@ -238,7 +174,7 @@ def list_files(root: str | Path, *, pattern: str = "*") -> list[Path]:
     """
     _check_root(root, "list_files")
     _check_pattern(pattern, "list_files")
-    return [Path(p) for p in _walk(root, pattern)[0]]
+    return [Path(p) for p in walk_files(root, pattern)[0]]
 
 
 # -- option checks ----------------------------------------------------------------------------------
@@ -271,7 +207,7 @@ def _files_from(root: object, pattern: str) -> tuple[list[str], list[tuple[str, 
     if isinstance(root, (str, os.PathLike)):
         _check_root(root, "scan_dicom")
         base = Path(root)
-        files, skipped = _walk(base, pattern)
+        files, skipped = walk_files(base, pattern)
         return files, skipped, base if base.is_dir() else base.parent
     if isinstance(root, (bytes, Path)) or not isinstance(root, Iterable):
         raise HemstatsError(
